@@ -1,0 +1,101 @@
+#include "builder/bootstrap.hpp"
+
+#include <fstream>
+
+#include "core/json_reader.hpp"
+
+namespace rig {
+
+namespace {
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+}  // namespace
+
+BootstrapSpec bootstrap_spec(const Recipe& r, const std::string& arch, const MirrorChoice& mirror,
+                             const std::string& keyring, int64_t epoch, bool as_root) {
+  BootstrapSpec s;
+  s.distro = r.base.distro;
+  s.suite = r.base.suite;
+  s.components = r.base.components;
+  s.variant = r.base.variant;
+  s.packages = r.packages;
+  s.strip = r.base.strip;
+  s.arch = arch;
+  s.mirror_uri = mirror.uri;
+  s.keyring = keyring;
+  s.epoch = epoch;
+  s.as_root = as_root;
+  return s;
+}
+
+Command mmdebstrap_command(const BootstrapSpec& s) {
+  Command c;
+  c.argv = {"mmdebstrap",
+            s.as_root ? "--mode=root" : "--mode=unshare",
+            "--variant=" + s.variant,
+            "--architectures=" + s.arch,
+            "--components=" + join(s.components, ","),
+            "--format=tar",
+            // Translations are never read in a container and cost downloads.
+            "--aptopt=Acquire::Languages \"none\""};
+  if (!s.packages.empty()) c.argv.push_back("--include=" + join(s.packages, ","));
+  // Strip globs become dpkg path filters: excluded files are never unpacked. "!glob" keeps a path
+  // back (e.g. copyright files under a stripped /usr/share/doc).
+  for (auto& g : s.strip) {
+    if (!g.empty() && g[0] == '!') c.argv.push_back("--dpkgopt=path-include=" + g.substr(1));
+    else c.argv.push_back("--dpkgopt=path-exclude=" + g);
+  }
+  if (!s.keyring.empty()) c.argv.push_back("--keyring=" + s.keyring);
+  // resolv.conf and hostname are copied from the host and would make the output host-dependent;
+  // engines provide both at run time.
+  c.argv.push_back("--customize-hook=rm -f \"$1/etc/resolv.conf\" \"$1/etc/hostname\"");
+  c.argv.push_back(s.suite);
+  c.argv.push_back("-");
+  if (!s.mirror_uri.empty()) c.argv.push_back(s.mirror_uri);
+  c.env.emplace_back("SOURCE_DATE_EPOCH", std::to_string(s.epoch));
+  return c;
+}
+
+std::string bootstrap_identity(const BootstrapSpec& s) {
+  json j = {{"distro", s.distro}, {"suite", s.suite},       {"components", s.components}, {"variant", s.variant},
+            {"packages", s.packages}, {"strip", s.strip}, {"arch", s.arch},             {"mirror", s.mirror_uri},
+            {"keyring", s.keyring}, {"epoch", s.epoch}};
+  return j.dump();
+}
+
+std::string qemu_cpu(const std::string& arch) {
+  if (arch == "amd64") return "x86_64";
+  if (arch == "arm64") return "aarch64";
+  if (arch == "armhf" || arch == "armel") return "arm";
+  if (arch == "i386") return "i386";
+  if (arch == "ppc64el") return "ppc64le";
+  if (arch == "s390x") return "s390x";
+  if (arch == "riscv64") return "riscv64";
+  if (arch == "mips64el") return "mips64el";
+  return arch;
+}
+
+Status check_binfmt(const std::string& arch, const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir / "register", ec))
+    return unavailable("building for " + arch + " needs binfmt_misc, which is not mounted at " + dir.string(),
+                       "mount -t binfmt_misc binfmt_misc " + dir.string() +
+                           " && apt-get install qemu-user-static binfmt-support");
+  auto handler = dir / ("qemu-" + qemu_cpu(arch));
+  std::ifstream in(handler);
+  std::string first;
+  if (!in || !std::getline(in, first))
+    return unavailable("no qemu-user binfmt handler for " + arch + " (" + handler.string() + " is missing)",
+                       "apt-get install qemu-user-static binfmt-support && update-binfmts --enable qemu-" + qemu_cpu(arch));
+  if (first != "enabled")
+    return unavailable("the binfmt handler " + handler.string() + " is disabled",
+                       "update-binfmts --enable qemu-" + qemu_cpu(arch));
+  return ok();
+}
+
+}  // namespace rig

@@ -1,0 +1,29 @@
+// File capabilities in libcap's text form ("cap_setuid=ep") and their on-disk encoding: the
+// security.capability xattr, VFS_CAP_REVISION_2 (magic, then permitted/inheritable per 32-bit word).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace rig {
+
+struct FileCaps {
+  uint64_t permitted = 0;
+  uint64_t inheritable = 0;
+  bool effective = false;
+};
+
+// Parses libcap's textual form: clauses "caps=flags", "caps+flags", "caps-flags" separated by
+// spaces, caps a comma list of names (cap_*, case-insensitive) or "all", flags from "eip".
+Result<FileCaps> parse_capability_text(const std::string& text);
+
+// The 20-byte VFS cap v2 xattr value, little endian.
+std::string vfs_cap_xattr(const FileCaps& caps);
+
+// Inverse, for tests and diagnostics.
+Result<FileCaps> decode_vfs_cap_xattr(const std::string& value);
+std::string capability_text(const FileCaps& caps);
+
+}  // namespace rig

@@ -1,0 +1,391 @@
+#include "builder/recipe.hpp"
+
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <regex>
+#include <set>
+
+#include "builder/capability.hpp"
+#include "core/fs.hpp"
+
+namespace rig {
+
+namespace {
+
+const std::set<std::string> kArches = {"amd64", "arm64", "armhf", "armel", "i386", "ppc64el", "s390x", "riscv64", "mips64el"};
+const std::set<std::string> kDistros = {"debian", "ubuntu"};
+const std::set<std::string> kVariants = {"extract", "custom", "essential", "apt", "required", "minbase", "buildd", "important", "standard"};
+const std::set<std::string> kEffects = {"device", "seccomp", "apparmor", "systempaths"};
+const std::set<std::string> kEngines = {"docker", "podman"};
+const std::set<std::string> kRestart = {"no", "always", "unless-stopped", "on-failure"};
+constexpr uint64_t kMaxId = 4294967294ULL;  // (uid_t)-1 is not a valid id
+
+std::string normalized_path(const JsonNode& n) {
+  auto p = n.nonempty_str();
+  if (p[0] != '/') n.fail("expected an absolute path, got '" + p + "'");
+  if (p.size() > 1 && p.back() == '/') n.fail("expected a path without a trailing '/', got '" + p + "'");
+  if (p.find("//") != std::string::npos || p.find("/./") != std::string::npos || p.find("/../") != std::string::npos ||
+      p.ends_with("/..") || p.ends_with("/."))
+    n.fail("expected a normalized path (no '.', '..' or '//' parts), got '" + p + "'");
+  return p;
+}
+
+uint32_t parse_mode(const JsonNode& n) {
+  auto s = n.str();
+  static const std::regex octal("^0?[0-7]{3,4}$");
+  if (!std::regex_match(s, octal)) n.fail("expected an octal mode string such as \"0755\", got '" + s + "'");
+  return static_cast<uint32_t>(std::stoul(s, nullptr, 8));
+}
+
+Owner parse_owner(const JsonNode& n, const std::optional<User>& user) {
+  auto s = n.str();
+  if (s == "root") return {0, 0};
+  if (s == "user") {
+    if (!user) n.fail("\"user\" names the recipe's user, but the recipe has no \"user\"");
+    return {user->uid, user->gid};
+  }
+  static const std::regex pair("^([0-9]+):([0-9]+)$");
+  std::smatch m;
+  if (!std::regex_match(s, m, pair)) n.fail("expected \"root\", \"user\" or \"UID:GID\", got '" + s + "'");
+  auto uid = std::stoull(m[1]), gid = std::stoull(m[2]);
+  if (uid > kMaxId || gid > kMaxId) n.fail("uid/gid out of range in '" + s + "'");
+  return {static_cast<uint32_t>(uid), static_cast<uint32_t>(gid)};
+}
+
+IdRange parse_range(JsonNode n, uint32_t own_id, const char* what) {
+  auto o = n.object();
+  IdRange r;
+  auto start = o.required("start");
+  auto count = o.required("count");
+  r.start = start.u64();
+  r.count = count.u64();
+  o.finish();
+  if (r.count == 0) count.fail("expected at least 1 subordinate id");
+  if (r.start == 0) start.fail("a subordinate range must not include 0 (root)");
+  if (r.start + r.count - 1 > kMaxId)
+    n.fail(std::string("the ") + what + " range " + std::to_string(r.start) + "+" + std::to_string(r.count) +
+           " leaves 0.." + std::to_string(kMaxId) + " (ends at " + std::to_string(r.start + r.count - 1) + ")");
+  if (own_id >= r.start && own_id < r.start + r.count)
+    n.fail(std::string("the ") + what + " range " + std::to_string(r.start) + "+" + std::to_string(r.count) +
+           " overlaps the user's own id " + std::to_string(own_id));
+  return r;
+}
+
+User parse_user(JsonNode n) {
+  auto o = n.object();
+  User u;
+  auto name = o.required("name");
+  u.name = name.nonempty_str();
+  static const std::regex user_re("^[a-z_][a-z0-9_-]{0,31}$");
+  if (!std::regex_match(u.name, user_re)) name.fail("expected a POSIX user name ([a-z_][a-z0-9_-]*), got '" + u.name + "'");
+  auto uid = o.required("uid");
+  u.uid = static_cast<uint32_t>(uid.u64(kMaxId));
+  if (u.uid == 0) uid.fail("the rig user must not be root (uid 0)");
+  u.gid = static_cast<uint32_t>(o.required("gid").u64(kMaxId));
+  u.home = normalized_path(o.required("home"));
+  u.shell = normalized_path(o.required("shell"));
+  u.subuid = parse_range(o.required("subuid"), u.uid, "subuid");
+  u.subgid = parse_range(o.required("subgid"), u.gid, "subgid");
+  o.finish();
+  return u;
+}
+
+Base parse_base(JsonNode n) {
+  auto o = n.object();
+  Base b;
+  auto distro = o.required("distro");
+  b.distro = distro.str();
+  if (!kDistros.count(b.distro)) distro.fail("expected \"debian\" or \"ubuntu\", got '" + b.distro + "'");
+  b.suite = o.required("suite").nonempty_str();
+  b.components = o.optional("components") ? o.required("components").str_list() : std::vector<std::string>{"main"};
+  if (b.components.empty()) o.required("components").fail("expected at least one component");
+  auto variant = o.optional("variant");
+  b.variant = variant ? variant->str() : "apt";
+  if (!kVariants.count(b.variant)) variant->fail("expected an mmdebstrap variant (extract, minbase, apt, ...), got '" + b.variant + "'");
+  auto mirror = o.optional("mirror");
+  b.mirror = mirror ? mirror->nonempty_str() : b.distro;
+  if (b.mirror.find("://") != std::string::npos || b.mirror.find('/') != std::string::npos)
+    mirror->fail("expected a mirror name such as \"debian\" (resolved from --mirror, RIGCTL_MIRROR_<NAME> or the host's apt sources), not a URL");
+  if (auto k = o.optional("keyring")) {
+    auto ko = k->object();
+    KeyringSource ks;
+    ks.package = ko.required("package").nonempty_str();
+    auto kd = ko.required("distro");
+    ks.distro = kd.str();
+    if (ks.distro != "debian") kd.fail("keyrings can only be fetched through Debian's archive (its key is on the host)");
+    ks.suite = ko.required("suite").nonempty_str();
+    ks.path = normalized_path(ko.required("path"));
+    ko.finish();
+    b.keyring = ks;
+  }
+  if (auto s = o.optional("strip")) b.strip = s->str_list();
+  o.finish();
+  return b;
+}
+
+LaunchFlag parse_flag(JsonNode n) {
+  auto o = n.object();
+  LaunchFlag f;
+  auto id = o.required("id");
+  f.id = id.nonempty_str();
+  static const std::regex id_re("^[a-z0-9][a-z0-9-]*$");
+  if (!std::regex_match(f.id, id_re)) id.fail("expected a lower-case id ([a-z0-9-]), got '" + f.id + "'");
+  f.option = o.required("option").nonempty_str();
+  f.what = o.required("what").nonempty_str();
+  f.why = o.required("why").nonempty_str();
+  auto eff = o.required("effect").object();
+  auto kind = eff.required("kind");
+  f.effect_kind = kind.str();
+  if (!kEffects.count(f.effect_kind)) kind.fail("expected one of device, seccomp, apparmor, systempaths, got '" + f.effect_kind + "'");
+  auto value = eff.required("value");
+  f.effect_value = value.nonempty_str();
+  if (f.effect_kind == "device" && f.effect_value[0] != '/') value.fail("expected a device path");
+  if (f.effect_kind == "seccomp" && f.effect_value != "tailored" && f.effect_value != "unconfined")
+    value.fail("expected \"tailored\" (the generated profile); \"unconfined\" is allowed but weaker");
+  if ((f.effect_kind == "apparmor" || f.effect_kind == "systempaths") && f.effect_value != "unconfined" && f.effect_value != "tailored")
+    value.fail("expected \"unconfined\" or \"tailored\"");
+  eff.finish();
+  if (auto e = o.optional("engines")) {
+    f.engines = e->str_list();
+    for (auto& en : f.engines)
+      if (!kEngines.count(en)) e->fail("expected engine names docker or podman, got '" + en + "'");
+  } else {
+    f.engines = {"docker", "podman"};
+  }
+  if (auto r = o.optional("requires")) f.requires_host = r->nonempty_str();
+  auto ex = o.required("expect").object();
+  f.expect_check = ex.required("check").nonempty_str();
+  f.expect_signature = ex.required("signature").nonempty_str();
+  ex.finish();
+  o.finish();
+  return f;
+}
+
+Launch parse_launch(JsonNode n) {
+  auto o = n.object();
+  Launch l;
+  if (auto i = o.optional("init")) l.init = i->boolean();
+  auto restart = o.optional("restart");
+  l.restart = restart ? restart->str() : "unless-stopped";
+  if (!kRestart.count(l.restart)) restart->fail("expected no, always, unless-stopped or on-failure");
+  if (auto m = o.optional("memory_mb")) l.memory_mb = m->u64();
+  if (auto c = o.optional("cpus")) {
+    l.cpus = c->number();
+    if (l.cpus < 0) c->fail("expected a non-negative number of CPUs");
+  }
+  if (auto p = o.optional("pids_limit")) l.pids_limit = p->u64();
+  if (auto ports = o.optional("ports")) {
+    for (auto& pn : ports->array()) {
+      auto po = pn.object();
+      PortRange r;
+      auto ip = po.required("host_ip");
+      r.host_ip = ip.str();
+      // Loopback only: a rig runs untrusted builds and must not be reachable from the network.
+      if (r.host_ip != "127.0.0.1" && r.host_ip != "::1") ip.fail("expected a loopback address (127.0.0.1 or ::1), got '" + r.host_ip + "'");
+      r.host_port = static_cast<uint32_t>(po.required("host_port").u64(65535));
+      r.container_port = static_cast<uint32_t>(po.required("container_port").u64(65535));
+      auto cnt = po.optional("count");
+      r.count = cnt ? static_cast<uint32_t>(cnt->u64(1000)) : 1;
+      if (r.count == 0) cnt->fail("expected at least 1 port");
+      if (r.host_port + r.count - 1 > 65535 || r.container_port + r.count - 1 > 65535) pn.fail("port range ends past 65535");
+      po.finish();
+      l.ports.push_back(r);
+    }
+  }
+  std::set<std::string> vol_names;
+  if (auto vols = o.optional("volumes")) {
+    for (auto& vn : vols->array()) {
+      auto vo = vn.object();
+      NamedVolume v;
+      auto name = vo.required("name");
+      v.name = name.nonempty_str();
+      if (!vol_names.insert(v.name).second) name.fail("duplicate volume name '" + v.name + "'");
+      v.target = normalized_path(vo.required("target"));
+      vo.finish();
+      l.volumes.push_back(v);
+    }
+  }
+  std::set<std::string> ids;
+  for (auto& fn : o.required("flags").array()) {
+    auto f = parse_flag(fn);
+    if (!ids.insert(f.id).second) fn.fail("duplicate flag id '" + f.id + "'");
+    l.flags.push_back(std::move(f));
+  }
+  o.finish();
+  return l;
+}
+
+Recipe parse_document(const json& doc, const std::filesystem::path& file) {
+  Recipe r;
+  JsonNode root(doc, "");
+  auto o = root.object();
+  auto schema = o.required("schema");
+  if (schema.str() != kRecipeSchema) schema.fail(std::string("expected \"") + kRecipeSchema + "\", got '" + schema.str() + "'");
+  r.name = o.required("name").nonempty_str();
+  if (auto d = o.optional("description")) r.description = d->str();
+  r.base = parse_base(o.required("base"));
+
+  auto arches = o.required("architectures");
+  r.architectures = arches.str_list();
+  if (r.architectures.empty()) arches.fail("expected at least one architecture");
+  for (size_t i = 0; i < r.architectures.size(); ++i)
+    if (!kArches.count(r.architectures[i]))
+      arches.array()[i].fail("unknown architecture '" + r.architectures[i] + "' (expected a Debian arch name such as amd64 or arm64)");
+
+  if (auto p = o.optional("packages")) {
+    static const std::regex pkg_re("^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?$");
+    for (auto& pn : p->array()) {
+      auto name = pn.str();
+      if (!std::regex_match(name, pkg_re)) pn.fail("expected a Debian package name, got '" + name + "'");
+      r.packages.push_back(name);
+    }
+  }
+  if (auto u = o.optional("user")) r.user = parse_user(*u);
+
+  // One path may be created by exactly one directory, file or link entry.
+  std::map<std::string, std::string> claimed;
+  auto claim = [&](const JsonNode& n, const std::string& path) {
+    auto [it, fresh] = claimed.emplace(path, n.path());
+    if (!fresh) n.fail("duplicate path '" + path + "' (also at " + it->second + ")");
+  };
+
+  if (auto caps = o.optional("file_capabilities")) {
+    std::set<std::string> seen;
+    for (auto& cn : caps->array()) {
+      auto co = cn.object();
+      FileCapability fc;
+      auto pathn = co.required("path");
+      fc.path = normalized_path(pathn);
+      if (!seen.insert(fc.path).second) pathn.fail("duplicate path '" + fc.path + "'");
+      auto text = co.required("caps");
+      fc.text = text.nonempty_str();
+      auto parsed = parse_capability_text(fc.text);
+      if (!parsed) text.fail("not a valid capability text: " + parsed.error().message());
+      fc.xattr = vfs_cap_xattr(*parsed);
+      co.finish();
+      r.file_capabilities.push_back(fc);
+    }
+  }
+  if (auto dirs = o.optional("directories")) {
+    for (auto& dn : dirs->array()) {
+      auto dobj = dn.object();
+      Directory d;
+      auto pathn = dobj.required("path");
+      d.path = normalized_path(pathn);
+      claim(pathn, d.path);
+      d.owner = parse_owner(dobj.required("owner"), r.user);
+      if (auto m = dobj.optional("mode")) d.mode = parse_mode(*m);
+      dobj.finish();
+      r.directories.push_back(d);
+    }
+  }
+  if (auto files = o.optional("files")) {
+    for (auto& fnode : files->array()) {
+      auto fo = fnode.object();
+      FileEntry f;
+      auto pathn = fo.required("path");
+      f.path = normalized_path(pathn);
+      claim(pathn, f.path);
+      auto content = fo.optional("content");
+      auto source = fo.optional("source");
+      if (content.has_value() == source.has_value()) fnode.fail("expected exactly one of \"content\" or \"source\"");
+      if (content) {
+        f.content = content->str();
+      } else {
+        f.source = source->nonempty_str();
+        auto src = file.parent_path() / f.source;
+        auto data = read_file(src);
+        if (!data) source->fail("cannot read '" + src.string() + "' (sources are relative to the recipe)");
+        f.content = std::move(*data);
+      }
+      f.owner = fo.optional("owner") ? parse_owner(fo.required("owner"), r.user) : Owner{0, 0};
+      if (auto m = fo.optional("mode")) f.mode = parse_mode(*m);
+      fo.finish();
+      r.files.push_back(std::move(f));
+    }
+  }
+  if (auto links = o.optional("links")) {
+    for (auto& ln : links->array()) {
+      auto lo = ln.object();
+      Link l;
+      auto pathn = lo.required("path");
+      l.path = normalized_path(pathn);
+      claim(pathn, l.path);
+      l.target = lo.required("target").nonempty_str();
+      lo.finish();
+      r.links.push_back(l);
+    }
+  }
+  if (auto env = o.optional("env")) {
+    r.env = env->str_map();
+    static const std::regex env_re("^[A-Za-z_][A-Za-z0-9_]*$");
+    for (auto& [k, v] : r.env)
+      if (!std::regex_match(k, env_re)) env->fail("'" + k + "' is not a valid environment variable name");
+  }
+  if (auto w = o.optional("workdir")) r.workdir = normalized_path(*w);
+  if (auto u = o.optional("config_user")) r.config_user = u->nonempty_str();
+  else if (r.user) r.config_user = std::to_string(r.user->uid) + ":" + std::to_string(r.user->gid);
+  if (auto e = o.optional("entrypoint")) r.entrypoint = e->str_list();
+  if (auto c = o.optional("cmd")) r.cmd = c->str_list();
+  if (auto v = o.optional("volumes")) {
+    std::set<std::string> seen;
+    for (auto& vn : v->array()) {
+      auto p = normalized_path(vn);
+      if (!seen.insert(p).second) vn.fail("duplicate volume '" + p + "'");
+      r.volumes.push_back(p);
+    }
+  }
+  if (auto l = o.optional("labels")) r.labels = l->str_map();
+  if (auto l = o.optional("launch")) {
+    r.launch = parse_launch(*l);
+    for (size_t i = 0; i < r.launch->volumes.size(); ++i) {
+      auto& t = r.launch->volumes[i].target;
+      if (std::find(r.volumes.begin(), r.volumes.end(), t) == r.volumes.end())
+        throw JsonFieldError{"launch.volumes[" + std::to_string(i) + "].target",
+                             "'" + t + "' is not one of the recipe's declared \"volumes\""};
+    }
+  }
+  o.finish();
+  return r;
+}
+
+}  // namespace
+
+Result<Recipe> parse_recipe(const std::string& text, const std::filesystem::path& file) {
+  const std::string ctx = "load recipe '" + file.string() + "'";
+  auto doc = parse_json_document(text);
+  if (!doc) return std::move(doc).error().add_context(ctx);
+  try {
+    Recipe r = parse_document(*doc, file);
+    r.file = file;
+    r.text = text;
+    return r;
+  } catch (const JsonFieldError& e) {
+    return usage_error(e.message).add_context(e.path.empty() ? "(top level)" : e.path).add_context(ctx);
+  }
+}
+
+Result<Recipe> load_recipe(const std::filesystem::path& file) {
+  auto text = read_file(file);
+  if (!text) return std::move(text).error().add_context("load recipe '" + file.string() + "'");
+  return parse_recipe(*text, file);
+}
+
+bool is_known_arch(const std::string& arch) { return kArches.count(arch) > 0; }
+
+std::string host_arch() {
+  struct utsname u {};
+  ::uname(&u);
+  std::string m = u.machine;
+  if (m == "x86_64") return "amd64";
+  if (m == "aarch64") return "arm64";
+  if (m == "armv7l") return "armhf";
+  if (m == "i686" || m == "i386") return "i386";
+  if (m == "ppc64le") return "ppc64el";
+  if (m == "s390x") return "s390x";
+  if (m == "riscv64") return "riscv64";
+  return m;
+}
+
+}  // namespace rig

@@ -1,0 +1,151 @@
+// The recipe: everything rigctl builds and launches, in one reviewable file (docs/recipe.md).
+// load_recipe() parses and validates it completely before anything is written anywhere.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/json_reader.hpp"
+
+namespace rig {
+
+inline constexpr const char* kRecipeSchema = "rigctl/recipe/v1";
+
+// A keyring that is not on the host, fetched through another archive whose signature the host can
+// verify (Ubuntu's key arrives as Debian's ubuntu-keyring package).
+struct KeyringSource {
+  std::string package;
+  std::string distro;
+  std::string suite;
+  std::string path;  // the keyring file inside that package
+};
+
+struct Base {
+  std::string distro;  // debian | ubuntu
+  std::string suite;
+  std::vector<std::string> components;
+  std::string variant;   // an mmdebstrap variant
+  std::string mirror;    // a mirror *name* resolved at build time (see mirror.hpp), never a URL
+  std::optional<KeyringSource> keyring;
+  std::vector<std::string> strip;  // dpkg path-exclude globs (docs, man pages, locales)
+};
+
+struct IdRange {
+  uint64_t start = 0;
+  uint64_t count = 0;
+};
+
+struct User {
+  std::string name;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::string home;
+  std::string shell;
+  IdRange subuid;
+  IdRange subgid;
+};
+
+struct Owner {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
+struct FileCapability {
+  std::string path;
+  std::string text;   // as written, e.g. "cap_setuid=ep"
+  std::string xattr;  // encoded security.capability value
+};
+
+struct Directory {
+  std::string path;
+  Owner owner;
+  uint32_t mode = 0755;
+};
+
+struct FileEntry {
+  std::string path;
+  std::string content;  // inline content, or the bytes read from `source`
+  std::string source;   // path relative to the recipe, empty for inline content
+  Owner owner;
+  uint32_t mode = 0644;
+};
+
+struct Link {
+  std::string path;
+  std::string target;
+};
+
+// One deletion-tested launch flag: what it does, why, and how the rig fails without it.
+struct LaunchFlag {
+  std::string id;
+  std::string option;  // the docker CLI spelling, for humans
+  std::string what;
+  std::string why;
+  std::string effect_kind;   // device | seccomp | apparmor | systempaths
+  std::string effect_value;  // "/dev/net/tun", "tailored", "unconfined"
+  std::vector<std::string> engines;  // docker, podman
+  std::string requires_host;  // "" or a host feature, e.g. "apparmor"
+  std::string expect_check;   // the smoke check that fails without it
+  std::string expect_signature;
+};
+
+struct PortRange {
+  std::string host_ip;
+  uint32_t host_port = 0;
+  uint32_t container_port = 0;
+  uint32_t count = 1;
+};
+
+struct NamedVolume {
+  std::string name;  // suffix; the full name is <rig>-<name>
+  std::string target;
+};
+
+struct Launch {
+  bool init = true;
+  std::string restart;
+  uint64_t memory_mb = 0;
+  double cpus = 0;
+  uint64_t pids_limit = 0;
+  std::vector<PortRange> ports;
+  std::vector<NamedVolume> volumes;
+  std::vector<LaunchFlag> flags;
+};
+
+struct Recipe {
+  std::filesystem::path file;  // where it was loaded from
+  std::string text;            // the file's bytes, hashed into the image label and cache key
+  std::string name;
+  std::string description;
+  Base base;
+  std::vector<std::string> architectures;
+  std::vector<std::string> packages;
+  std::optional<User> user;
+  std::vector<FileCapability> file_capabilities;
+  std::vector<Directory> directories;
+  std::vector<FileEntry> files;
+  std::vector<Link> links;
+  std::map<std::string, std::string> env;
+  std::string workdir;
+  std::string config_user;  // the image config's User; defaults to the recipe user
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::string> volumes;
+  std::map<std::string, std::string> labels;
+  std::optional<Launch> launch;
+};
+
+// Loads and validates; errors are Usage with context "load recipe '<file>'" and the JSON path.
+Result<Recipe> load_recipe(const std::filesystem::path& file);
+// The same from text (tests); `dir` resolves file sources.
+Result<Recipe> parse_recipe(const std::string& text, const std::filesystem::path& file);
+
+bool is_known_arch(const std::string& arch);
+std::string host_arch();
+
+}  // namespace rig

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian 12 machine for rigctl: packages, a running dockerd, standard device modes.
+# Idempotent; every step says what it does on stderr. Used by README's two commands and by .ci/run.
+set -euo pipefail
+
+log() { printf 'host-setup: %s\n' "$*" >&2; }
+
+PACKAGES=(
+  # build toolchain and the libraries rigctl links
+  cmake g++ make pkg-config
+  libarchive-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev catch2 libssl-dev
+  # what rigctl drives: the daemonless builder, foreign-arch emulation, the engine under test
+  mmdebstrap uidmap arch-test qemu-user-static binfmt-support docker.io
+  # what the tests use to check rigctl's output independently
+  skopeo umoci libxml2-utils curl ca-certificates libcap2-bin
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing: ${missing[*]}"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# Rootless inner networking opens /dev/net/tun; this machine kind ships it 0600 (standard hosts: 0666).
+for dev in /dev/net/tun /dev/fuse; do
+  if [ -e "$dev" ] && [ "$(stat -c %a "$dev")" != 666 ]; then
+    log "restoring standard mode 0666 on $dev"
+    chmod 0666 "$dev"
+  fi
+done
+
+# dockerd is started detached with its output in a file: a background process holding CI's stdout
+# open can stall the run.
+if [ "${RIGCTL_SKIP_DOCKERD:-0}" != 1 ]; then
+  if ! docker version >/dev/null 2>&1; then
+    log "starting dockerd (log: /var/log/rigctl-dockerd.log)"
+    setsid dockerd >/var/log/rigctl-dockerd.log 2>&1 < /dev/null &
+    echo $! > /run/rigctl-dockerd.pid
+    for _ in $(seq 1 120); do
+      docker version >/dev/null 2>&1 && break
+      kill -0 "$(cat /run/rigctl-dockerd.pid)" 2>/dev/null || { tail -20 /var/log/rigctl-dockerd.log >&2; exit 3; }
+      sleep 0.5
+    done
+    docker version >/dev/null 2>&1 || { log "dockerd did not answer within 60 s"; exit 3; }
+  fi
+fi
+log "ready"

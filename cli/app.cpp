@@ -1,0 +1,52 @@
+#include "cli/app.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "core/interrupt.hpp"
+
+namespace rig::cli {
+
+namespace {
+
+void setup_logging(bool verbose) {
+  auto logger = spdlog::stderr_color_mt("rigctl");
+  logger->set_pattern("rigctl: %v");
+  logger->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+int report(const Error& e) {
+  std::fprintf(stderr, "rigctl: error: %s\n", e.what().c_str());
+  if (!e.hint().empty()) std::fprintf(stderr, "rigctl: hint: %s\n", e.hint().c_str());
+  return exit_code(e.category());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"rigctl: build, launch and prove rootless-podman-in-container rigs without --privileged"};
+  app.set_version_flag("--version", std::string("rigctl ") + RIGCTL_VERSION);
+  app.require_subcommand(1);
+  Globals g;
+  app.add_flag("-v,--verbose", g.verbose, "Show debug diagnostics and tool output on stderr");
+  Action action;
+  register_build(app, action, g);
+  register_validate(app, action, g);
+  register_render(app, action, g);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  setup_logging(g.verbose);
+  install_interrupt_handlers();
+  Status st = action();
+  if (!st.ok()) return report(st.error());
+  return 0;
+}
+
+}  // namespace rig::cli

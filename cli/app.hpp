@@ -1,0 +1,26 @@
+// The command line. Each subcommand lives in its own cmd_*.cpp with one register_* function that
+// binds options into a plain struct and installs the action to run after parsing.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+#include "core/error.hpp"
+
+namespace rig::cli {
+
+using Action = std::function<Status()>;
+
+struct Globals {
+  bool verbose = false;
+};
+
+void register_build(CLI::App& app, Action& action, const Globals& g);
+void register_validate(CLI::App& app, Action& action, const Globals& g);
+void register_render(CLI::App& app, Action& action, const Globals& g);
+
+// Parses, runs the chosen action, prints its error (the only place that does), returns the exit code.
+int main(int argc, char** argv);
+
+}  // namespace rig::cli

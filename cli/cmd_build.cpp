@@ -1,0 +1,98 @@
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "builder/build.hpp"
+#include "cli/app.hpp"
+#include "cli/progress.hpp"
+#include "cli/recipe_arg.hpp"
+#include "engine/engine.hpp"
+
+namespace rig::cli {
+
+namespace {
+
+struct BuildOptions {
+  std::string recipe;
+  std::string arch;
+  std::string out;
+  std::string tag;
+  std::string mirror;
+  std::string engine;
+  bool load = false;
+  bool no_cache = false;
+  bool json = false;
+};
+
+Status run_build(const BuildOptions& o, const Globals& g) {
+  RIG_TRY(auto recipe, load_recipe(resolve_recipe_arg(o.recipe)));
+  // Connect before building so an absent engine costs nothing.
+  std::unique_ptr<Engine> engine;
+  if (o.load) {
+    RIG_TRY(engine, connect_engine(o.engine));
+  }
+
+  Progress progress(g.verbose);
+  BuildEvents ev;
+  ev.phase = [&](const std::string& p) { progress.phase(p); };
+  ev.bytes = [&](uint64_t n) { progress.bytes(n); };
+  ev.tool_line = [&](std::string_view l) { progress.tool_line(l); };
+  BuildRequest req;
+  req.arch = o.arch;
+  req.mirror = o.mirror;
+  req.tag = o.tag;
+  req.no_cache = o.no_cache;
+  auto runner = make_process_runner();
+  RIG_TRY(auto built, build_image(recipe, req, *runner, ev).context("build '" + recipe.file.string() + "'"));
+  if (!o.out.empty()) {
+    progress.phase("export OCI layout to " + o.out);
+    RIG_CHECK(export_layout(built.image, o.out).context("--out"));
+  }
+  std::string loaded;
+  if (engine) {
+    progress.phase("load into engine as " + built.tag);
+    RIG_TRY(loaded, load_image(*engine, built.image, built.tag));
+  }
+  progress.done();
+
+  if (o.json) {
+    json j = {{"recipe", recipe.file.string()},
+              {"digest", built.image.manifest_digest},
+              {"config_digest", built.image.config_digest},
+              {"size", built.image.size},
+              {"path", o.out.empty() ? built.image.dir.string() : o.out},
+              {"arch", built.image.arch},
+              {"tag", built.tag},
+              {"cached", built.cached},
+              {"base_cached", built.base_cached},
+              {"mirror", built.mirror.uri},
+              {"mirror_origin", built.mirror.origin},
+              {"loaded", !loaded.empty()},
+              {"duration_seconds", built.seconds}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("%s %s %s %.1f MB %s%s\n", built.tag.c_str(), built.image.manifest_digest.c_str(),
+                (o.out.empty() ? built.image.dir.string() : o.out).c_str(), static_cast<double>(built.image.size) / 1e6,
+                built.cached ? "cached" : "built", loaded.empty() ? "" : " loaded");
+  }
+  return ok();
+}
+
+}  // namespace
+
+void register_build(CLI::App& app, Action& action, const Globals& g) {
+  auto o = std::make_shared<BuildOptions>();
+  auto* sub = app.add_subcommand("build", "Build a recipe into an OCI image layout (rootless, daemonless, cached)");
+  sub->add_option("recipe", o->recipe, "Recipe file or name (default: debian-trixie)");
+  sub->add_option("--arch", o->arch, "Debian architecture to build (default: the host's)");
+  sub->add_option("--out", o->out, "Also write the OCI layout to this directory");
+  sub->add_option("--tag", o->tag, "Image reference (default: rigctl/<recipe name>:<arch>)");
+  sub->add_option("--mirror", o->mirror, "Archive mirror URL (default: RIGCTL_MIRROR_<NAME>, then host apt sources)");
+  sub->add_option("--engine", o->engine, "Engine endpoint for --load (default: DOCKER_HOST or the local socket)");
+  sub->add_flag("--load", o->load, "Load the image into the engine");
+  sub->add_flag("--no-cache", o->no_cache, "Ignore cached layers and images (and refresh them)");
+  sub->add_flag("--json", o->json, "Print the result as JSON");
+  sub->callback([o, &action, &g] { action = [o, &g] { return run_build(*o, g); }; });
+}
+
+}  // namespace rig::cli

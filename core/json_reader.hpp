@@ -1,0 +1,75 @@
+// Strict, path-tracking reading of JSON documents into plain structs. Every mistake becomes a
+// JsonFieldError naming the JSON path ("packages[3]") and what was expected; parse_json_document()
+// accepts comments and reports syntax errors with line and column.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+
+namespace rig {
+
+using json = nlohmann::json;
+
+struct JsonFieldError {
+  std::string path;
+  std::string message;
+};
+
+// Parses text (comments allowed). The error names line and column.
+Result<json> parse_json_document(const std::string& text);
+
+class JsonObject;
+
+class JsonNode {
+ public:
+  JsonNode(const json& j, std::string path) : j_(j), path_(std::move(path)) {}
+
+  const std::string& path() const { return path_; }
+  const json& raw() const { return j_; }
+  [[noreturn]] void fail(const std::string& message) const;
+
+  std::string str() const;
+  std::string nonempty_str() const;
+  bool boolean() const;
+  uint64_t u64(uint64_t max = UINT64_MAX) const;
+  double number() const;
+  std::vector<std::string> str_list() const;
+  std::map<std::string, std::string> str_map() const;
+  std::vector<JsonNode> array() const;
+  JsonObject object() const;
+  bool is_null() const { return j_.is_null(); }
+
+ private:
+  const json& j_;
+  std::string path_;
+};
+
+// Reads fields of one object; finish() rejects keys nobody asked for.
+class JsonObject {
+ public:
+  JsonObject(const json& j, std::string path);
+
+  JsonNode required(const std::string& key);
+  std::optional<JsonNode> optional(const std::string& key);
+  bool has(const std::string& key) const { return j_.contains(key); }
+  void finish() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string child(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  const json& j_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+const char* json_type_name(const json& j);
+
+}  // namespace rig

@@ -1,0 +1,136 @@
+#include "engine/http.hpp"
+
+#include <curl/curl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <mutex>
+
+#include "core/interrupt.hpp"
+
+namespace rig {
+
+namespace {
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct Transfer {
+  const HttpRequest* req;
+  HttpResponse* resp;
+};
+
+size_t on_write(char* ptr, size_t size, size_t nmemb, void* userdata) {
+  auto* t = static_cast<Transfer*>(userdata);
+  size_t n = size * nmemb;
+  if (t->req->on_data) t->req->on_data(ptr, n);
+  else t->resp->body.append(ptr, n);
+  return n;
+}
+
+size_t on_read(char* buf, size_t size, size_t nitems, void* userdata) {
+  auto* t = static_cast<Transfer*>(userdata);
+  long n = t->req->upload(buf, size * nitems);
+  if (n < 0) return CURL_READFUNC_ABORT;
+  return static_cast<size_t>(n);
+}
+
+int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return interrupted() ? 1 : 0; }
+
+Error connection_error(const Endpoint& ep, CURLcode rc, const char* detail) {
+  std::string d = detail && *detail ? detail : curl_easy_strerror(rc);
+  if (!ep.unix_path.empty()) {
+    struct stat st {};
+    if (::stat(ep.unix_path.c_str(), &st) != 0)
+      return unavailable("engine socket '" + ep.unix_path + "' does not exist (" + d + ")",
+                         "start the engine (e.g. `setsid dockerd &` or ci/host-setup.sh), or point --engine/DOCKER_HOST at a running one");
+    if (::access(ep.unix_path.c_str(), R_OK | W_OK) != 0)
+      return unavailable("permission denied on engine socket '" + ep.unix_path + "'",
+                         "run as root or as a member of the socket's group (e.g. `usermod -aG docker $USER`)");
+    return unavailable("engine at '" + ep.display + "' does not answer (" + d + ")",
+                       "the socket exists but nothing listens: restart the engine");
+  }
+  return unavailable("engine at '" + ep.display + "' is unreachable (" + d + ")", "check that the engine listens there");
+}
+
+}  // namespace
+
+Result<Endpoint> parse_endpoint(const std::string& spec) {
+  Endpoint ep;
+  ep.display = spec;
+  if (spec.starts_with("unix://")) {
+    ep.unix_path = spec.substr(7);
+    ep.base_url = "http://localhost";
+  } else if (spec.starts_with("/")) {
+    ep.unix_path = spec;
+    ep.base_url = "http://localhost";
+  } else if (spec.starts_with("tcp://")) {
+    ep.base_url = "http://" + spec.substr(6);
+    while (ep.base_url.back() == '/') ep.base_url.pop_back();
+  } else {
+    return usage_error("engine '" + spec + "': expected unix:///path/to.sock or tcp://host:port");
+  }
+  if (ep.unix_path.empty() && ep.base_url == "http://") return usage_error("engine '" + spec + "': missing address");
+  return ep;
+}
+
+Result<Endpoint> default_endpoint(const std::string& flag_value) {
+  if (!flag_value.empty()) return parse_endpoint(flag_value);
+  if (const char* h = std::getenv("DOCKER_HOST"); h && *h) return parse_endpoint(h).context("DOCKER_HOST");
+  return parse_endpoint("unix:///var/run/docker.sock");
+}
+
+Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
+  global_init();
+  CURL* c = curl_easy_init();
+  if (!c) return internal_error("libcurl: cannot create a handle");
+  HttpResponse resp;
+  Transfer t{&req, &resp};
+  std::string url = ep.base_url + req.path;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  if (!ep.unix_path.empty()) curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, ep.unix_path.c_str());
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");  // the engine is local or an explicit tcp:// peer
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+  if (req.timeout_ms > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req.timeout_ms);
+  struct curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, ("Content-Type: " + req.content_type).c_str());
+  headers = curl_slist_append(headers, "Expect:");
+  if (req.upload) {
+    headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, &t);
+  } else if (req.method == "POST" || req.method == "PUT") {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.c_str());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+  } else if (req.method != "GET") {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  }
+  if (req.upload && req.method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  CURLcode rc = curl_easy_perform(c);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(c);
+  if (rc == CURLE_ABORTED_BY_CALLBACK && interrupted()) return interrupted_error();
+  if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) return connection_error(ep, rc, errbuf);
+  if (rc == CURLE_OPERATION_TIMEDOUT)
+    return unavailable("engine at '" + ep.display + "' timed out on " + req.method + " " + req.path);
+  if (rc != CURLE_OK)
+    return internal_error("engine request " + req.method + " " + req.path + " failed: " +
+                          (errbuf[0] ? std::string(errbuf) : curl_easy_strerror(rc)));
+  return resp;
+}
+
+}  // namespace rig

@@ -1,0 +1,44 @@
+// HTTP/1.1 to an engine over a unix socket or TCP, with libcurl. The transport knows nothing of
+// the Docker API; it maps connection failures to Unavailable errors that say how to fix them.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace rig {
+
+struct Endpoint {
+  std::string unix_path;  // set for unix://
+  std::string base_url;   // "http://localhost" for unix sockets, "http://host:port" for tcp://
+  std::string display;    // as given, for messages
+};
+
+// Parses "unix:///path", "tcp://host:port" or a bare socket path.
+Result<Endpoint> parse_endpoint(const std::string& spec);
+// --engine, else DOCKER_HOST, else the local Docker socket.
+Result<Endpoint> default_endpoint(const std::string& flag_value);
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string path;  // including query
+  std::string body;
+  std::string content_type = "application/json";
+  // When set, the body is streamed from this function (chunked): it returns bytes written into
+  // buf (0 at the end, -1 on error).
+  std::function<long(char* buf, size_t len)> upload;
+  // When set, response body chunks go here as they arrive instead of into HttpResponse::body.
+  std::function<void(const char*, size_t)> on_data;
+  long timeout_ms = 0;  // 0: none
+};
+
+Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req);
+
+}  // namespace rig
