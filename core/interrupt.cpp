@@ -21,7 +21,7 @@ void on_signal(int sig) {
   }
   for (auto& c : g_children) {
     pid_t p = c.load();
-    if (p > 0) ::kill(p, SIGTERM);
+    if (p > 0) ::kill(-p, SIGTERM);  // children lead their own process group
   }
 }
 

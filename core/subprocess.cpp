@@ -80,6 +80,9 @@ Result<pid_t> spawn(const Command& cmd, int in_fd, int out_fd, int err_fd) {
   pid_t pid = ::fork();
   if (pid < 0) return internal_error(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
+    // Own process group: tools like mmdebstrap signal their whole group when they clean up, which
+    // must not reach rigctl; rigctl forwards SIGINT/SIGTERM to the group instead.
+    ::setpgid(0, 0);
     int devnull = ::open("/dev/null", O_RDWR);
     ::dup2(in_fd >= 0 ? in_fd : devnull, 0);
     ::dup2(out_fd >= 0 ? out_fd : devnull, 1);
@@ -94,6 +97,7 @@ Result<pid_t> spawn(const Command& cmd, int in_fd, int out_fd, int err_fd) {
     (void)!::write(exec_err.w, &e, sizeof e);
     ::_exit(127);
   }
+  ::setpgid(pid, pid);
   track_child(pid);
   Pipe::close_fd(exec_err.w);
   int child_errno = 0;
@@ -141,7 +145,7 @@ class ProcessChild final : public Child {
   }
   ~ProcessChild() override {
     if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
+      ::kill(-pid_, SIGTERM);
       (void)wait();
     }
     Pipe::close_fd(out_r_);
