@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 
 #include "builder/bootstrap.hpp"
 #include "builder/docker_archive.hpp"
 #include "builder/layers.hpp"
+#include "builder/seccomp.hpp"
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
 #include "core/sha256.hpp"
@@ -142,8 +144,17 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
     base_layer = {base_dir / "layer.tar", digest, std::filesystem::file_size(base_dir / "layer.tar")};
     out.base_cached = true;
   } else {
+    // apt reads the keyring as its sandbox user (_apt), which cannot enter a 0700 home: hand
+    // mmdebstrap a world-readable copy.
+    std::optional<ScratchDir> keyring_dir;
     if (r.base.keyring) {
-      RIG_TRY(spec.keyring, fetch_keyring(*r.base.keyring, host_arch(), req, runner, cache, ev));
+      RIG_TRY(auto cached, fetch_keyring(*r.base.keyring, host_arch(), req, runner, cache, ev));
+      RIG_TRY(auto dir, ScratchDir::create("rigctl-keyring"));
+      keyring_dir.emplace(std::move(dir));
+      std::filesystem::permissions(keyring_dir->path(), std::filesystem::perms(0755));
+      RIG_TRY(auto bytes, read_file(cached));
+      spec.keyring = (keyring_dir->path() / std::filesystem::path(cached).filename()).string();
+      RIG_CHECK(write_file_atomic(spec.keyring, bytes, std::filesystem::perms(0644)));
     }
     phase(ev, "bootstrap " + r.base.distro + " " + r.base.suite + " " + arch + " (mmdebstrap " +
                   (as_root ? "root" : "unshare") + " mode, mirror: " + (out.mirror.uri.empty() ? "default" : out.mirror.uri) + ")");
@@ -165,6 +176,17 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
   phase(ev, "write OCI layout");
   RIG_TRY(auto img, write_oci_layout(staging.path(), config, layers, out.tag, epoch));
   std::filesystem::remove(staging.path() / "recipe-layer.tar");
+  if (auto it = scan.captured.find(kStockSeccompPath); it != scan.captured.end()) {
+    phase(ev, "derive tailored seccomp profile");
+    json stock;
+    try {
+      stock = json::parse(it->second.content);
+    } catch (const json::exception& e) {
+      return internal_error(std::string("the image's ") + kStockSeccompPath + " is not JSON: " + e.what());
+    }
+    RIG_TRY(auto tailored, tailor_seccomp(stock));
+    RIG_CHECK(write_file_atomic(staging.path() / kTailoredSeccompFile, tailored.dump(2) + "\n"));
+  }
   json record = {{"manifest_digest", img.manifest_digest}, {"tag", out.tag},        {"arch", arch},
                  {"mirror", out.mirror.uri},               {"mirror_origin", out.mirror.origin},
                  {"base_key", base_key},                   {"recipe", r.file.string()},

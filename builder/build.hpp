@@ -16,6 +16,10 @@ namespace rig {
 
 class Engine;
 
+// Next to the OCI layout in the cache: the tailored seccomp profile derived from the image's own
+// stock podman profile (absent when the image has none).
+inline constexpr const char* kTailoredSeccompFile = "rig-seccomp.json";
+
 inline constexpr int64_t kDefaultEpoch = 1704067200;  // 2024-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is unset
 
 struct BuildRequest {

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "builder/accounts.hpp"
+#include "builder/seccomp.hpp"
 
 namespace rig {
 
@@ -77,6 +78,7 @@ std::set<std::string> paths_to_capture(const Recipe& r) {
   if (r.user)
     for (auto* p : kAccountFiles) out.insert(p);
   for (auto& fc : r.file_capabilities) out.insert(fc.path);
+  out.insert(kStockSeccompPath);  // the launch's tailored profile is derived from it
   return out;
 }
 

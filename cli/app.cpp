@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
   register_build(app, action, g);
   register_validate(app, action, g);
   register_render(app, action, g);
+  register_launch(app, action, g);
+  register_smoke(app, action, g);
+  register_gc(app, action, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -19,6 +19,9 @@ struct Globals {
 void register_build(CLI::App& app, Action& action, const Globals& g);
 void register_validate(CLI::App& app, Action& action, const Globals& g);
 void register_render(CLI::App& app, Action& action, const Globals& g);
+void register_launch(CLI::App& app, Action& action, const Globals& g);
+void register_smoke(CLI::App& app, Action& action, const Globals& g);
+void register_gc(CLI::App& app, Action& action, const Globals& g);
 
 // Parses, runs the chosen action, prints its error (the only place that does), returns the exit code.
 int main(int argc, char** argv);

@@ -29,7 +29,8 @@ Status run_build(const BuildOptions& o, const Globals& g) {
   // Connect before building so an absent engine costs nothing.
   std::unique_ptr<Engine> engine;
   if (o.load) {
-    RIG_TRY(engine, connect_engine(o.engine));
+    RIG_TRY(auto conn, connect_engine(o.engine));
+    engine = std::move(conn.engine);
   }
 
   Progress progress(g.verbose);

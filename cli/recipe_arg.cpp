@@ -2,18 +2,42 @@
 
 #include <cstdlib>
 
+#include "engine/engine.hpp"
+
 namespace rig::cli {
 
-std::filesystem::path resolve_recipe_arg(const std::string& arg) {
+namespace {
+
+std::filesystem::path find_in(const char* subdir, const std::string& name) {
   namespace fs = std::filesystem;
-  std::string name = arg.empty() ? "debian-trixie" : arg;
-  if (arg.find('/') != std::string::npos || arg.ends_with(".json") || fs::exists(arg)) return arg;
-  for (fs::path dir : {fs::path("recipes"), fs::path(RIGCTL_SOURCE_DIR) / "recipes"}) {
-    if (const char* d = std::getenv("RIGCTL_RECIPES"); d && *d) dir = d;
-    auto p = dir / (name + ".json");
-    if (fs::exists(p)) return p;
-  }
-  return fs::path("recipes") / (name + ".json");
+  std::vector<fs::path> dirs;
+  if (const char* d = std::getenv("RIGCTL_HOME"); d && *d) dirs.push_back(fs::path(d) / subdir);
+  dirs.push_back(fs::path(subdir));
+  dirs.push_back(fs::path(RIGCTL_SOURCE_DIR) / subdir);
+  for (auto& dir : dirs)
+    if (auto p = dir / (name + ".json"); fs::exists(p)) return p;
+  return fs::path(subdir) / (name + ".json");
+}
+
+}  // namespace
+
+std::filesystem::path resolve_recipe_arg(const std::string& arg) {
+  if (arg.find('/') != std::string::npos || arg.ends_with(".json") || std::filesystem::exists(arg)) return arg;
+  return find_in("recipes", arg.empty() ? "debian-trixie" : arg);
+}
+
+std::filesystem::path inner_image_recipe(const std::string& name) { return find_in("images", name); }
+
+Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, const std::string& engine) {
+  auto path = resolve_recipe_arg(arg);
+  if (std::filesystem::exists(path) || arg.find(':') == std::string::npos) return path;
+  RIG_TRY(auto conn, connect_engine(engine));
+  RIG_TRY(auto info, conn.engine->inspect_image(arg));
+  if (info.is_null()) return usage_error("'" + arg + "' is neither a recipe file nor an image in the engine");
+  auto labels = info["Config"].value("Labels", json::object());
+  if (!labels.is_object() || !labels.contains("io.rigctl.recipe.name"))
+    return usage_error("image '" + arg + "' was not built by rigctl (no io.rigctl.recipe.name label)");
+  return resolve_recipe_arg(labels["io.rigctl.recipe.name"].get<std::string>());
 }
 
 }  // namespace rig::cli

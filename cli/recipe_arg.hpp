@@ -4,10 +4,18 @@
 #include <filesystem>
 #include <string>
 
+#include "core/error.hpp"
+
 namespace rig::cli {
 
 // "" -> the default recipe (recipes/debian-trixie.json under the working directory or the source
 // tree); "ubuntu-noble" -> recipes/ubuntu-noble.json; anything else is a path.
 std::filesystem::path resolve_recipe_arg(const std::string& arg);
+
+// The inner test image recipes (images/inner-web.json, images/inner-base.json).
+std::filesystem::path inner_image_recipe(const std::string& name);
+
+// A recipe argument, or an image built by rigctl: its io.rigctl.recipe.name label names the recipe.
+Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, const std::string& engine);
 
 }  // namespace rig::cli

@@ -4,10 +4,13 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
+#include "core/json_reader.hpp"
 #include "engine/http.hpp"
 
 namespace rig {
@@ -21,6 +24,21 @@ struct EngineVersion {
   std::string arch;
   std::string kernel;
   bool podman = false;
+  bool apparmor = false;  // from /info SecurityOptions: the engine's host enforces AppArmor
+  int cpus = 0;
+};
+
+struct ExecResult {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr, interleaved as they arrived
+  double seconds = 0;
+};
+
+struct ExecRequest {
+  std::vector<std::string> cmd;
+  std::string user;  // empty: the container's
+  std::vector<std::string> env;
+  long timeout_ms = 60000;
 };
 
 class Engine {
@@ -30,11 +48,35 @@ class Engine {
   // Streams a docker-archive written by `produce` (run on its own thread, writing to the fd it is
   // given) into POST /images/load. Returns the engine's "Loaded image" line.
   virtual Result<std::string> load_image(const std::function<Status(int fd)>& produce) = 0;
+  // GET /images/{ref}/json; a null json when the image does not exist.
+  virtual Result<json> inspect_image(const std::string& ref) = 0;
+
+  virtual Status create_volume(const std::string& name, const std::map<std::string, std::string>& labels) = 0;
+  virtual Status remove_volume(const std::string& name) = 0;
+  virtual Result<std::vector<std::string>> list_volumes(const std::string& label_filter) = 0;
+
+  // POST /containers/create?name=; returns the id.
+  virtual Result<std::string> create_container(const std::string& name, const json& body) = 0;
+  virtual Status start_container(const std::string& id) = 0;
+  virtual Status restart_container(const std::string& id, int timeout_s) = 0;
+  virtual Status stop_container(const std::string& id, int timeout_s) = 0;
+  virtual Status remove_container(const std::string& id) = 0;  // forced, with anonymous volumes
+  // GET /containers/{id}/json; a null json when it does not exist.
+  virtual Result<json> inspect_container(const std::string& id) = 0;
+  virtual Result<std::vector<std::string>> list_containers(const std::string& label_filter) = 0;  // ids, all states
+  // PUT /containers/{id}/archive: unpacks a tar (built by the caller) into dir.
+  virtual Status put_archive(const std::string& id, const std::string& dir, const std::string& tar) = 0;
+  virtual Result<ExecResult> exec(const std::string& id, const ExecRequest& req) = 0;
 };
 
 std::unique_ptr<Engine> make_docker_engine(Endpoint ep);
 
 // Connects to the endpoint and checks the API level; Unavailable (exit 3) with a fix otherwise.
-Result<std::unique_ptr<Engine>> connect_engine(const std::string& flag_value);
+struct EngineConnection {
+  std::unique_ptr<Engine> engine;
+  Endpoint endpoint;
+  EngineVersion version;
+};
+Result<EngineConnection> connect_engine(const std::string& flag_value);
 
 }  // namespace rig

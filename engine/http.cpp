@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <mutex>
 
@@ -38,7 +39,10 @@ size_t on_read(char* buf, size_t size, size_t nitems, void* userdata) {
   return static_cast<size_t>(n);
 }
 
-int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return interrupted() ? 1 : 0; }
+int on_progress(void* userdata, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(userdata);
+  return (!t->req->ignore_interrupt && interrupted()) ? 1 : 0;
+}
 
 Error connection_error(const Endpoint& ep, CURLcode rc, const char* detail) {
   std::string d = detail && *detail ? detail : curl_easy_strerror(rc);
@@ -99,6 +103,7 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_NOPROXY, "*");  // the engine is local or an explicit tcp:// peer
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
   if (req.timeout_ms > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req.timeout_ms);
@@ -131,6 +136,21 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
     return internal_error("engine request " + req.method + " " + req.path + " failed: " +
                           (errbuf[0] ? std::string(errbuf) : curl_easy_strerror(rc)));
   return resp;
+}
+
+std::string url_escape(const std::string& s) {
+  std::string out;
+  static const char* hex = "0123456789ABCDEF";
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace rig

@@ -37,8 +37,11 @@ struct HttpRequest {
   // When set, response body chunks go here as they arrive instead of into HttpResponse::body.
   std::function<void(const char*, size_t)> on_data;
   long timeout_ms = 0;  // 0: none
+  bool ignore_interrupt = false;  // cleanup requests must still run after SIGINT
 };
 
 Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req);
+
+std::string url_escape(const std::string& s);
 
 }  // namespace rig

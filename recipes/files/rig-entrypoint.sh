@@ -26,5 +26,8 @@ fi
 
 # Bring inner apps back (with their port forwards) after a restart.
 podman start --all >>"$XDG_RUNTIME_DIR/rig-warmup.log" 2>&1 || true
-touch "$XDG_RUNTIME_DIR/rig-ready"
+
+# Readiness for `rigctl smoke`: the start time of this container's PID 1, so a marker left over from
+# before a restart never counts.
+cut -d' ' -f22 /proc/1/stat > "$XDG_RUNTIME_DIR/rig-ready"
 exec "$@"

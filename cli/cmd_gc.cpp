@@ -1,0 +1,34 @@
+#include <cstdio>
+
+#include "cli/app.hpp"
+#include "smoke/rig.hpp"
+
+namespace rig::cli {
+
+namespace {
+
+struct GcOptions {
+  std::string engine;
+  std::string run;
+};
+
+Status run_gc(const GcOptions& o) {
+  RIG_TRY(auto conn, connect_engine(o.engine));
+  RIG_TRY(auto r, collect_garbage(*conn.engine, o.run));
+  for (auto& c : r.containers) std::printf("removed container %s\n", c.substr(0, 12).c_str());
+  for (auto& v : r.volumes) std::printf("removed volume %s\n", v.c_str());
+  std::printf("%zu containers, %zu volumes removed\n", r.containers.size(), r.volumes.size());
+  return ok();
+}
+
+}  // namespace
+
+void register_gc(CLI::App& app, Action& action, const Globals&) {
+  auto o = std::make_shared<GcOptions>();
+  auto* sub = app.add_subcommand("gc", "Remove every container and volume a rigctl run left behind (by label), nothing else");
+  sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
+  sub->add_option("--run", o->run, "Only what one run (io.rigctl.run) made");
+  sub->callback([o, &action] { action = [o] { return run_gc(*o); }; });
+}
+
+}  // namespace rig::cli

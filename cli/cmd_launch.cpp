@@ -1,0 +1,69 @@
+#include <cstdio>
+
+#include "cli/app.hpp"
+#include "cli/progress.hpp"
+#include "cli/recipe_arg.hpp"
+#include "smoke/session.hpp"
+
+namespace rig::cli {
+
+namespace {
+
+struct LaunchOptions {
+  std::string recipe;
+  std::string name;
+  std::vector<std::string> without;
+  std::string engine;
+  uint32_t port_base = 0;
+  bool json = false;
+};
+
+Status run_launch(const LaunchOptions& o, const Globals& g) {
+  Progress progress(g.verbose);
+  BuildEvents ev{[&](const std::string& p) { progress.phase(p); }, [&](uint64_t n) { progress.bytes(n); },
+                 [&](std::string_view l) { progress.tool_line(l); }};
+  SessionOptions so;
+  RIG_TRY(so.recipe, resolve_recipe_or_image(o.recipe, o.engine));
+  so.name = o.name.empty() ? "rig-" + so.recipe.stem().string() : o.name;
+  so.without = {o.without.begin(), o.without.end()};
+  so.engine = o.engine;
+  so.port_base = o.port_base;
+  auto runner = make_process_runner();
+  RIG_TRY(auto s, open_session(so, *runner, ev));
+  s->rig->keep();
+  progress.done();
+  if (o.json) {
+    json flags = json::array();
+    for (auto& f : s->spec.flags) flags.push_back({{"id", f.id}, {"state", f.state}, {"reason", f.reason}});
+    json ports = json::array();
+    for (auto& [h, c] : s->spec.ports) ports.push_back({{"host", "127.0.0.1:" + std::to_string(h)}, {"container", c}});
+    std::printf("%s\n", json{{"name", s->name}, {"id", s->rig->id()}, {"image", s->images.outer_ref}, {"run_id", s->run_id},
+                             {"flags", flags}, {"ports", ports}, {"volumes", s->spec.volumes}}
+                            .dump(2)
+                            .c_str());
+    return ok();
+  }
+  std::printf("rig %s (%s) from %s\n", s->name.c_str(), s->rig->id().substr(0, 12).c_str(), s->images.outer_ref.c_str());
+  for (auto& f : s->spec.flags)
+    std::printf("  flag %-12s %-15s %s\n", f.id.c_str(), f.state.c_str(), f.reason.c_str());
+  if (!s->spec.ports.empty())
+    std::printf("  ports 127.0.0.1:%u-%u\n", s->spec.ports.front().first, s->spec.ports.back().first);
+  for (auto& [v, t] : s->spec.volumes) std::printf("  volume %s -> %s\n", v.c_str(), t.c_str());
+  return ok();
+}
+
+}  // namespace
+
+void register_launch(CLI::App& app, Action& action, const Globals& g) {
+  auto o = std::make_shared<LaunchOptions>();
+  auto* sub = app.add_subcommand("launch", "Build (cached) and start a rig with the recipe's launch profile");
+  sub->add_option("recipe", o->recipe, "Recipe file or name, or an image built by rigctl (default: debian-trixie)");
+  sub->add_option("--name", o->name, "Container name (default: rig-<recipe>)");
+  sub->add_option("--without", o->without, "Leave out a launch flag by id (repeatable)");
+  sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
+  sub->add_option("--port-base", o->port_base, "First host port of the published range (default: the recipe's)");
+  sub->add_flag("--json", o->json, "Print the result as JSON");
+  sub->callback([o, &action, &g] { action = [o, &g] { return run_launch(*o, g); }; });
+}
+
+}  // namespace rig::cli

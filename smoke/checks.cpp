@@ -1,0 +1,323 @@
+#include "smoke/checks.hpp"
+
+#include <array>
+#include <chrono>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "builder/tar_pack.hpp"
+#include "core/interrupt.hpp"
+
+namespace rig {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct Outcome {
+  Outcome(bool ok_, std::string output_, std::string note_ = {}) : ok(ok_), output(std::move(output_)), note(std::move(note_)) {}
+  bool ok;
+  std::string output;
+  std::string note;
+};
+
+struct Check {
+  CheckInfo info;
+  std::vector<std::string> needs;
+  long timeout_ms;
+  std::function<Result<Outcome>(long timeout_ms)> run;
+};
+
+std::string tail(const std::string& s, size_t max_lines = 20, size_t max_bytes = 4000) {
+  std::string t = s.size() > max_bytes ? s.substr(s.size() - max_bytes) : s;
+  size_t pos = t.size(), lines = 0;
+  while (pos > 0) {
+    if (t[pos - 1] == '\n' && pos != t.size() && ++lines == max_lines) break;
+    --pos;
+  }
+  return t.substr(pos);
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+// Everything the checks do inside the rig, with the engine as the only channel.
+class Chain {
+ public:
+  Chain(ChainInputs& in, HostFacts& facts) : in_(in), facts_(facts) {}
+
+  Result<ExecResult> sh(const std::string& script, long timeout_ms) {
+    return in_.engine.exec(in_.container_id, ExecRequest{{"sh", "-c", script}, "", {}, timeout_ms});
+  }
+
+  // Ready = the entrypoint finished its warm-up for *this* start of the container (its marker holds
+  // the start time of the current PID 1).
+  Result<Outcome> wait_ready(long timeout_ms) {
+    auto t0 = Clock::now();
+    std::string last;
+    while (since(t0) * 1000 < timeout_ms) {
+      if (interrupted()) return interrupted_error();
+      RIG_TRY(auto info, in_.engine.inspect_container(in_.container_id));
+      if (info.is_null()) return Outcome{false, "the outer container is gone"};
+      auto state = info["State"];
+      if (!state.value("Running", false)) {
+        last = "outer container is " + state.value("Status", "?") + " (exit code " +
+               std::to_string(state.value("ExitCode", -1)) + ") " + state.value("Error", "");
+        if (state.value("Status", "") == "exited" || state.value("Status", "") == "dead") return Outcome{false, last};
+      } else {
+        RIG_TRY(auto r, sh("test \"$(cat \"$XDG_RUNTIME_DIR/rig-ready\" 2>/dev/null)\" = \"$(cut -d' ' -f22 /proc/1/stat)\"", 5000));
+        if (r.exit_code == 0) {
+          RIG_TRY(auto log, sh("cat \"$XDG_RUNTIME_DIR/rig-warmup.log\" 2>/dev/null | tail -n 5", 5000));
+          return Outcome{true, trim(log.out), ""};
+        }
+        last = r.out;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return Outcome{false, "not ready within " + std::to_string(timeout_ms / 1000) + " s: " + last};
+  }
+
+  Result<Outcome> host_get(long timeout_ms) {
+    Endpoint ep{"", "http://127.0.0.1:" + std::to_string(in_.host_port), "127.0.0.1:" + std::to_string(in_.host_port)};
+    auto t0 = Clock::now();
+    std::string last;
+    while (since(t0) * 1000 < timeout_ms) {
+      if (interrupted()) return interrupted_error();
+      HttpRequest req;
+      req.path = "/";
+      req.timeout_ms = 2000;
+      auto r = http_request(ep, req);
+      if (r && r->status == 200 && r->body == in_.web_body)
+        return Outcome{true, "GET http://" + ep.display + "/ -> 200 " + trim(r->body)};
+      last = r ? ("HTTP " + std::to_string(r->status) + ": " + r->body) : r.error().what();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return Outcome{false, "GET http://" + ep.display + "/ did not return the app's body: " + last};
+  }
+
+  static Outcome from_exec(const ExecResult& r, const std::string& expect = "") {
+    bool ok = r.exit_code == 0 && (expect.empty() || trim(r.out).find(expect) != std::string::npos);
+    std::string out = r.out;
+    if (r.exit_code != 0) out += "\n[exit code " + std::to_string(r.exit_code) + "]";
+    return Outcome{ok, out};
+  }
+
+  std::vector<Check> checks() {
+    const std::string web = in_.web_ref, base = in_.base_ref, run = in_.run_id;
+    const std::string built = "localhost/rig-smoke-built:" + run;
+    const std::string port = std::to_string(in_.inner_port);
+    return {
+        {{"outer-up", "outer container comes up"}, {}, 60000, [this](long t) { return wait_ready(t); }},
+        {{"main-uid", "main process runs as uid 1000"}, {"outer-up"}, 15000,
+         [this](long t) -> Result<Outcome> {
+           RIG_TRY(auto r, sh("awk '/^Uid:/{print $2}' /proc/1/status; id -un", t));
+           return from_exec(r, "1000");
+         }},
+        {{"not-privileged", "outer container is not privileged"}, {"outer-up"}, 15000,
+         [this](long t) -> Result<Outcome> {
+           RIG_TRY(auto info, in_.engine.inspect_container(in_.container_id));
+           auto hc = info["HostConfig"];
+           std::ostringstream out;
+           bool priv = hc.value("Privileged", false);
+           bool capadd = hc.contains("CapAdd") && hc["CapAdd"].is_array() && !hc["CapAdd"].empty();
+           bool nnp = false;
+           for (auto& o : hc.value("SecurityOpt", json::array()))
+             if (o.get<std::string>().find("no-new-privileges") != std::string::npos) nnp = true;
+           RIG_TRY(auto r, sh("grep CapBnd /proc/1/status", t));
+           // CAP_SYS_ADMIN is bit 21 of the bounding set.
+           unsigned long long bnd = 0;
+           auto pos = r.out.find(':');
+           if (pos != std::string::npos) bnd = std::stoull(trim(r.out.substr(pos + 1)), nullptr, 16);
+           bool sys_admin = bnd & (1ULL << 21);
+           out << "Privileged=" << priv << " CapAdd=" << (hc.contains("CapAdd") ? hc["CapAdd"].dump() : "null")
+               << " no-new-privileges=" << nnp << " " << trim(r.out) << " CAP_SYS_ADMIN=" << sys_admin;
+           return Outcome{!priv && !capadd && !nnp && !sys_admin && r.exit_code == 0, out.str()};
+         }},
+        {{"podman-info", "podman info works (rootless, overlay driver)"}, {"outer-up"}, 60000,
+         [this](long t) -> Result<Outcome> {
+           RIG_TRY(auto r, sh("podman info --format json", t));
+           if (r.exit_code != 0) return from_exec(r);
+           try {
+             auto j = json::parse(r.out);
+             bool rootless = j["host"]["security"].value("rootless", false);
+             std::string driver = j["store"].value("graphDriverName", "");
+             facts_.podman_version = j["version"].value("Version", "");
+             std::string opts = j["store"].value("graphOptions", json::object()).dump();
+             std::string summary = "podman " + facts_.podman_version + ", rootless=" + (rootless ? "true" : "false") +
+                                   ", driver=" + driver + ", network=" + j["host"].value("networkBackend", "") +
+                                   ", graphOptions=" + opts;
+             return Outcome{rootless && driver == "overlay", summary};
+           } catch (const std::exception& e) {
+             return Outcome{false, std::string("podman info output is not JSON: ") + e.what() + "\n" + r.out};
+           }
+         }},
+        {{"inner-run", "inner web app runs (podman run -d -p " + port + ":80)"}, {"podman-info"}, 120000,
+         [this, web, port](long t) -> Result<Outcome> {
+           RIG_TRY(auto tar, pack_tar({{"rig-images/", "", "", 1000, 1000, 0755},
+                                        {"rig-images/web.tar", in_.web_archive, "", 1000, 1000, 0644},
+                                        {"rig-images/base.tar", in_.base_archive, "", 1000, 1000, 0644}}));
+           RIG_CHECK(in_.engine.put_archive(in_.container_id, "/tmp", tar));
+           // --userns=auto: inner root maps into the subordinate range, not onto the rig user (check 12).
+           RIG_TRY(auto r, sh("podman load -q -i /tmp/rig-images/web.tar && "
+                              "podman run -d --name rig-web --userns=auto -p " + port + ":80 --pull=never " + web +
+                                  " && podman inspect -f '{{.State.Running}}' rig-web",
+                              t));
+           return from_exec(r, "true");
+         }},
+        {{"host-reach", "host reaches the inner app on 127.0.0.1"}, {"inner-run"}, 20000,
+         [this](long t) { return host_get(t); }},
+        {{"inner-build", "inner podman build with a RUN step"}, {"podman-info"}, 180000,
+         [this, base, built](long t) -> Result<Outcome> {
+           RIG_TRY(auto r, sh("set -e; test -f /tmp/rig-images/base.tar || exit 3; podman load -q -i /tmp/rig-images/base.tar; "
+                              "mkdir -p /workspace/.rig-smoke && cd /workspace/.rig-smoke && "
+                              "printf 'FROM " + base + "\\nRUN echo built-ok > /built\\n' > Containerfile && "
+                              "podman build -q --pull=never -t " + built + " .",
+                              t));
+           return from_exec(r);
+         }},
+        {{"built-runs", "built image runs and shows its layer"}, {"inner-build"}, 60000,
+         [this, built](long t) -> Result<Outcome> {
+           RIG_TRY(auto r, sh("podman run --rm --pull=never " + built + " cat /built && "
+                              "podman image inspect -f '{{len .RootFS.Layers}} layers' " + built,
+                              t));
+           return from_exec(r, "built-ok");
+         }},
+        {{"restart-workspace", "workspace marker survives restart"}, {"outer-up"}, 90000,
+         [this, run](long t) -> Result<Outcome> {
+           RIG_TRY(auto w, sh("echo " + run + " > /workspace/.rig-marker", 10000));
+           if (w.exit_code != 0) return from_exec(w);
+           auto t0 = Clock::now();
+           RIG_CHECK(in_.engine.restart_container(in_.container_id, 10));
+           RIG_TRY(auto ready, wait_ready(t));
+           double secs = since(t0);
+           if (!ready.ok) return ready;
+           RIG_TRY(auto r, sh("cat /workspace/.rig-marker", 10000));
+           auto o = from_exec(r, run);
+           char buf[64];
+           std::snprintf(buf, sizeof buf, "restart + ready in %.2f s", secs);
+           o.note = buf;
+           return o;
+         }},
+        {{"restart-image", "built image survives restart"}, {"restart-workspace", "inner-build"}, 30000,
+         [this, built](long t) -> Result<Outcome> {
+           RIG_TRY(auto r, sh("podman image exists " + built + " && echo present", t));
+           return from_exec(r, "present");
+         }},
+        {{"restart-app", "inner app is back after restart and the host reaches it"}, {"restart-workspace", "inner-run"}, 60000,
+         [this](long t) -> Result<Outcome> {
+           RIG_TRY(auto r, sh("podman inspect -f '{{.State.Running}}' rig-web", 15000));
+           if (r.exit_code != 0 || trim(r.out) != "true") return from_exec(r, "true");
+           return host_get(t);
+         }},
+        {{"uid-isolation", "inner root maps to a non-root, non-1000 host uid"}, {"inner-run"}, 15000,
+         [this](long t) -> Result<Outcome> {
+           RIG_TRY(auto r, sh("pid=$(podman inspect -f '{{.State.Pid}}' rig-web) && "
+                              "echo inner; cat /proc/$pid/uid_map; echo outer; cat /proc/self/uid_map",
+                              t));
+           if (r.exit_code != 0) return from_exec(r);
+           return uid_isolation(r.out);
+         }},
+    };
+  }
+
+  // inner uid 0 -> outer uid X (inner map); outer X -> host Y (outer map). Y must be neither 0 nor 1000.
+  static Outcome uid_isolation(const std::string& text) {
+    std::istringstream in(text);
+    std::string word;
+    std::vector<std::array<long long, 3>> inner, outer;
+    auto* cur = &inner;
+    while (in >> word) {
+      if (word == "inner") { cur = &inner; continue; }
+      if (word == "outer") { cur = &outer; continue; }
+      long long a = std::stoll(word), b, c;
+      in >> b >> c;
+      cur->push_back({a, b, c});
+    }
+    auto map = [](const std::vector<std::array<long long, 3>>& m, long long id) -> long long {
+      for (auto& e : m)
+        if (id >= e[0] && id < e[0] + e[2]) return id - e[0] + e[1];
+      return -1;
+    };
+    long long outer_uid = map(inner, 0);
+    long long host_uid = outer_uid < 0 ? -1 : map(outer, outer_uid);
+    std::string out = text + "inner root -> rig uid " + std::to_string(outer_uid) + " -> host uid " + std::to_string(host_uid);
+    return Outcome{host_uid > 0 && host_uid != 1000, out};
+  }
+
+ private:
+  ChainInputs& in_;
+  HostFacts& facts_;
+};
+
+}  // namespace
+
+const char* check_status_name(CheckStatus s) {
+  switch (s) {
+    case CheckStatus::Pass: return "pass";
+    case CheckStatus::Fail: return "fail";
+    case CheckStatus::NotRun: return "not-run";
+  }
+  return "?";
+}
+
+int SmokeReport::count(CheckStatus s) const {
+  int n = 0;
+  for (auto& c : checks) n += c.status == s;
+  return n;
+}
+
+const CheckResult* SmokeReport::first_failure() const {
+  for (auto& c : checks)
+    if (c.status == CheckStatus::Fail) return &c;
+  return nullptr;
+}
+
+Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts) {
+  Chain chain(in, facts);
+  std::vector<CheckResult> results;
+  std::map<std::string, CheckStatus> status;
+  bool stopped = false;
+  int number = 0;
+  for (auto& c : chain.checks()) {
+    CheckResult res;
+    res.number = ++number;
+    res.id = c.info.id;
+    res.title = c.info.title;
+    std::string blocked;
+    for (auto& n : c.needs)
+      if (status[n] != CheckStatus::Pass) blocked += (blocked.empty() ? "" : ", ") + n;
+    if (stopped) {
+      res.note = "chain stopped at the first failure";
+    } else if (!blocked.empty()) {
+      res.note = "needs " + blocked;
+    } else {
+      if (interrupted()) return interrupted_error();
+      auto t0 = Clock::now();
+      auto out = c.run(c.timeout_ms);
+      res.seconds = since(t0);
+      if (!out) {
+        if (out.error().category() == Category::Interrupted) return std::move(out).error();
+        res.status = CheckStatus::Fail;
+        res.output = out.error().what();
+      } else {
+        res.status = out->ok ? CheckStatus::Pass : CheckStatus::Fail;
+        res.output = tail(out->output);
+        res.note = out->note;
+      }
+      if (res.status == CheckStatus::Fail) {
+        res.diagnosis = diagnose(res.output);
+        if (in.stop_at_first_failure) stopped = true;
+      }
+    }
+    status[res.id] = res.status;
+    if (in.on_result) in.on_result(res);
+    results.push_back(std::move(res));
+  }
+  return results;
+}
+
+}  // namespace rig

@@ -1,0 +1,74 @@
+// The smoke chain: the spike's 11 checks plus uid isolation, in order, each with a stable id. A check
+// runs only when the checks it needs passed; otherwise it is "not run" (never "passed").
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "smoke/diagnosis.hpp"
+#include "smoke/launch_spec.hpp"
+
+namespace rig {
+
+enum class CheckStatus { Pass, Fail, NotRun };
+const char* check_status_name(CheckStatus s);
+
+struct CheckResult {
+  int number = 0;
+  std::string id;
+  std::string title;
+  CheckStatus status = CheckStatus::NotRun;
+  double seconds = 0;
+  std::string output;  // tail of what the check saw
+  std::string note;    // why it was not run, or a measured detail
+  std::vector<Signature> diagnosis;
+};
+
+struct HostFacts {
+  std::string kernel;
+  std::string engine;  // docker | podman
+  std::string engine_version;
+  std::string api_version;
+  std::string endpoint;
+  std::string podman_version;  // inside the rig
+  std::string arch;
+};
+
+struct SmokeReport {
+  std::string recipe;
+  std::string rig;
+  std::string run_id;
+  std::vector<CheckResult> checks;
+  std::vector<FlagDecision> flags;
+  HostFacts host;
+  double seconds = 0;
+  int count(CheckStatus s) const;
+  bool passed() const { return count(CheckStatus::Pass) == static_cast<int>(checks.size()); }
+  const CheckResult* first_failure() const;
+};
+
+struct ChainInputs {
+  explicit ChainInputs(Engine& e) : engine(e) {}
+  Engine& engine;
+  std::string container_id;
+  std::string run_id;
+  std::string web_ref, base_ref;
+  std::string web_archive, base_archive;  // host paths of docker-archives
+  std::string web_body = "rigctl-inner-web-ok\n";
+  uint32_t host_port = 10000;       // the host port mapped to the rig's first published port
+  uint32_t inner_port = 10000;      // the rig port the inner app publishes to
+  bool stop_at_first_failure = false;
+  std::function<void(const CheckResult&)> on_result;
+};
+
+struct CheckInfo {
+  std::string id;
+  std::string title;
+};
+
+// Runs the chain against a launched rig. Returns Interrupted on SIGINT (the caller's Rig cleans up).
+Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts);
+
+}  // namespace rig

@@ -1,0 +1,55 @@
+// Recipe launch profile -> Docker Engine API container-create body. Pure, so the exact flag set a
+// rig gets is unit-tested: never Privileged, never CapAdd, never no-new-privileges.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "builder/recipe.hpp"
+#include "core/json_reader.hpp"
+
+namespace rig {
+
+inline constexpr const char* kLabelManaged = "io.rigctl.managed";
+inline constexpr const char* kLabelRig = "io.rigctl.rig";
+inline constexpr const char* kLabelRun = "io.rigctl.run";
+
+struct HostFeatures {
+  bool apparmor = false;  // the kernel has AppArmor enabled
+  int cpus = 1;
+};
+
+struct LaunchSettings {
+  std::string image;
+  std::string name;
+  std::string run_id;
+  std::string engine_kind = "docker";  // docker | podman
+  std::set<std::string> without;       // flag ids to leave out (ablation, --without)
+  std::string seccomp_profile;         // tailored profile JSON text
+  uint32_t port_base = 0;              // 0: the recipe's host ports
+  HostFeatures host;
+};
+
+// What happened to each flag of the profile.
+struct FlagDecision {
+  std::string id;
+  std::string state;   // applied | removed | not-applicable | not-for-engine
+  std::string reason;
+};
+
+struct LaunchSpec {
+  json body;
+  std::vector<FlagDecision> flags;
+  std::map<std::string, std::string> volumes;  // volume name -> target
+  std::map<std::string, std::string> labels;
+  std::vector<std::pair<uint32_t, uint32_t>> ports;  // host port -> container port
+};
+
+Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s);
+
+// The host features rigctl looks at, read from /sys and /proc under `root` (tests pass a fake root).
+HostFeatures probe_host(const std::string& root = "");
+
+}  // namespace rig

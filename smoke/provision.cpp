@@ -1,0 +1,67 @@
+#include "smoke/provision.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "builder/docker_archive.hpp"
+
+namespace rig {
+
+namespace {
+
+Status write_archive_file(const OciImage& img, const std::string& ref, const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return internal_error("cannot create '" + path.string() + "': " + std::strerror(errno));
+  auto st = write_docker_archive(img, ref, fd);
+  ::close(fd);
+  return st;
+}
+
+}  // namespace
+
+Result<bool> ensure_loaded(Engine& engine, const OciImage& img, const std::string& tag) {
+  RIG_TRY(auto info, engine.inspect_image(tag));
+  if (!info.is_null() && info.value("Id", "") == img.config_digest) return false;
+  RIG_CHECK(load_image(engine, img, tag));
+  return true;
+}
+
+Result<Provisioned> provision_images(Engine& engine, const Recipe& outer, const ProvisionRequest& req,
+                                     CommandRunner& runner, const BuildEvents& ev) {
+  Provisioned p;
+  BuildRequest br;
+  br.arch = req.arch;
+  br.mirror = req.mirror;
+  RIG_TRY(auto built, build_image(outer, br, runner, ev).context("build outer image"));
+  p.outer_ref = built.tag;
+  p.arch = built.image.arch;
+  if (ev.phase) ev.phase("ensure " + built.tag + " is in the engine");
+  RIG_TRY(p.outer_loaded, ensure_loaded(engine, built.image, built.tag));
+  if (auto prof = built.image.dir / kTailoredSeccompFile; std::filesystem::exists(prof)) {
+    RIG_TRY(p.seccomp_profile, read_file(prof));
+  }
+  if (req.web_recipe.empty()) return p;
+
+  RIG_TRY(auto scratch, ScratchDir::create("rigctl-inner"));
+  p.scratch = std::make_shared<ScratchDir>(std::move(scratch));
+  struct Inner {
+    const std::filesystem::path& recipe;
+    std::string& ref;
+    std::filesystem::path& archive;
+    const char* file;
+  } inners[] = {{req.web_recipe, p.web_ref, p.web_archive, "web.tar"}, {req.base_recipe, p.base_ref, p.base_archive, "base.tar"}};
+  for (auto& in : inners) {
+    RIG_TRY(auto r, load_recipe(in.recipe));
+    RIG_TRY(auto img, build_image(r, br, runner, ev).context("build inner image"));
+    // Fully qualified: an unqualified name inside the rig could turn into a registry lookup.
+    in.ref = "localhost/rigctl/" + r.name + ":" + built.image.arch;
+    in.archive = p.scratch->path() / in.file;
+    RIG_CHECK(write_archive_file(img.image, in.ref, in.archive));
+  }
+  return p;
+}
+
+}  // namespace rig

@@ -1,0 +1,40 @@
+// Getting a rig's images where they are needed, offline: the outer image built (through the cache)
+// and loaded into the engine unless the engine already has exactly that image; the inner images
+// built and written as docker-archives for `podman load` inside the rig. No registry anywhere.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "builder/build.hpp"
+#include "core/fs.hpp"
+#include "engine/engine.hpp"
+
+namespace rig {
+
+struct ProvisionRequest {
+  std::filesystem::path web_recipe;   // empty: skip the inner images
+  std::filesystem::path base_recipe;
+  std::string arch;
+  std::string mirror;
+};
+
+struct Provisioned {
+  std::string outer_ref;
+  std::string seccomp_profile;  // tailored profile JSON text ("" if the image has no stock profile)
+  bool outer_loaded = false;    // false: the engine already had it
+  std::string arch;
+  std::string web_ref, base_ref;  // names inside the rig after podman load
+  std::filesystem::path web_archive, base_archive;
+  std::shared_ptr<ScratchDir> scratch;  // holds the archives
+};
+
+Result<Provisioned> provision_images(Engine& engine, const Recipe& outer, const ProvisionRequest& req,
+                                     CommandRunner& runner, const BuildEvents& ev);
+
+// Loads unless the engine has an image with this tag whose id is the config digest.
+Result<bool> ensure_loaded(Engine& engine, const OciImage& img, const std::string& tag);
+
+}  // namespace rig

@@ -1,0 +1,148 @@
+#include "smoke/report.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+namespace rig {
+
+namespace {
+
+std::string fmt_seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", s);
+  return buf;
+}
+
+std::string indent(const std::string& text, const std::string& pad) {
+  std::istringstream in(text);
+  std::string line, out;
+  while (std::getline(in, line)) out += pad + line + "\n";
+  return out;
+}
+
+}  // namespace
+
+std::string render_table(const SmokeReport& r) {
+  std::ostringstream o;
+  char line[256];
+  std::snprintf(line, sizeof line, "%3s  %-18s %-8s %8s  %s\n", "#", "check", "status", "time", "title");
+  o << line;
+  for (auto& c : r.checks) {
+    std::snprintf(line, sizeof line, "%3d  %-18s %-8s %7.2fs  %s\n", c.number, c.id.c_str(), check_status_name(c.status),
+                  c.seconds, c.title.c_str());
+    o << line;
+    if (!c.note.empty() && c.status != CheckStatus::Fail) o << "     " << c.note << "\n";
+    if (c.status == CheckStatus::Fail) {
+      o << indent(c.output, "     | ");
+      if (c.diagnosis.empty()) o << "     diagnosis: unknown failure (no known signature matched)\n";
+      for (auto& d : c.diagnosis) o << "     diagnosis [" << d.id << "]: " << d.cause << "\n     fix: " << d.fix << "\n";
+    }
+  }
+  std::snprintf(line, sizeof line, "%d/%zu passed, %d failed, %d not run in %.2f s (%s, %s %s, podman %s)\n",
+                r.count(CheckStatus::Pass), r.checks.size(), r.count(CheckStatus::Fail), r.count(CheckStatus::NotRun), r.seconds,
+                r.rig.c_str(), r.host.engine.c_str(), r.host.engine_version.c_str(),
+                r.host.podman_version.empty() ? "?" : r.host.podman_version.c_str());
+  o << line;
+  return o.str();
+}
+
+json report_json(const SmokeReport& r) {
+  json checks = json::array();
+  for (auto& c : r.checks) {
+    json diag = json::array();
+    for (auto& d : c.diagnosis) diag.push_back({{"id", d.id}, {"cause", d.cause}, {"fix", d.fix}});
+    checks.push_back({{"number", c.number},
+                      {"id", c.id},
+                      {"title", c.title},
+                      {"status", check_status_name(c.status)},
+                      {"duration_seconds", c.seconds},
+                      {"output_tail", c.output},
+                      {"note", c.note},
+                      {"diagnosis", diag}});
+  }
+  json flags = json::array();
+  for (auto& f : r.flags) flags.push_back({{"id", f.id}, {"state", f.state}, {"reason", f.reason}});
+  return {{"recipe", r.recipe},
+          {"rig", r.rig},
+          {"run_id", r.run_id},
+          {"result", r.passed() ? "pass" : "fail"},
+          {"passed", r.count(CheckStatus::Pass)},
+          {"failed", r.count(CheckStatus::Fail)},
+          {"not_run", r.count(CheckStatus::NotRun)},
+          {"total", r.checks.size()},
+          {"duration_seconds", r.seconds},
+          {"flags", flags},
+          {"checks", checks},
+          {"host",
+           {{"kernel", r.host.kernel},
+            {"engine", r.host.engine},
+            {"engine_version", r.host.engine_version},
+            {"api_version", r.host.api_version},
+            {"endpoint", r.host.endpoint},
+            {"podman_version", r.host.podman_version},
+            {"arch", r.host.arch}}}};
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // XML 1.0 forbids most control characters even when escaped.
+        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') out += '?';
+        else out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string report_junit(const SmokeReport& r) {
+  std::ostringstream o;
+  std::string suite = "rigctl.smoke." + r.recipe;
+  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    << "<testsuites name=\"rigctl smoke\" tests=\"" << r.checks.size() << "\" failures=\"" << r.count(CheckStatus::Fail)
+    << "\" errors=\"0\" skipped=\"" << r.count(CheckStatus::NotRun) << "\" time=\"" << fmt_seconds(r.seconds) << "\">\n"
+    << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << r.checks.size() << "\" failures=\""
+    << r.count(CheckStatus::Fail) << "\" errors=\"0\" skipped=\"" << r.count(CheckStatus::NotRun) << "\" time=\""
+    << fmt_seconds(r.seconds) << "\">\n"
+    << "    <properties>\n";
+  auto prop = [&](const char* k, const std::string& v) {
+    o << "      <property name=\"" << k << "\" value=\"" << xml_escape(v) << "\"/>\n";
+  };
+  prop("rig", r.rig);
+  prop("kernel", r.host.kernel);
+  prop("engine", r.host.engine + " " + r.host.engine_version);
+  prop("podman", r.host.podman_version);
+  prop("arch", r.host.arch);
+  o << "    </properties>\n";
+  for (auto& c : r.checks) {
+    char num[8];
+    std::snprintf(num, sizeof num, "%02d", c.number);
+    o << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"" << num << "-" << xml_escape(c.id) << ": "
+      << xml_escape(c.title) << "\" time=\"" << fmt_seconds(c.seconds) << "\"";
+    if (c.status == CheckStatus::Pass) {
+      o << "/>\n";
+      continue;
+    }
+    o << ">\n";
+    if (c.status == CheckStatus::NotRun) {
+      o << "      <skipped message=\"not run: " << xml_escape(c.note) << "\"/>\n";
+    } else {
+      std::string first = c.diagnosis.empty() ? "unknown failure" : c.diagnosis.front().cause;
+      std::string body = c.output;
+      for (auto& d : c.diagnosis) body += "\ndiagnosis [" + d.id + "]: " + d.cause + "\nfix: " + d.fix;
+      o << "      <failure message=\"" << xml_escape(first) << "\" type=\"" << xml_escape(c.id) << "\">"
+        << xml_escape(body) << "</failure>\n";
+    }
+    o << "    </testcase>\n";
+  }
+  o << "  </testsuite>\n</testsuites>\n";
+  return o.str();
+}
+
+}  // namespace rig

@@ -1,0 +1,16 @@
+// Smoke reports: a human table (stdout), JSON, and JUnit XML for CI systems.
+#pragma once
+
+#include <string>
+
+#include "core/json_reader.hpp"
+#include "smoke/checks.hpp"
+
+namespace rig {
+
+std::string render_table(const SmokeReport& r);
+json report_json(const SmokeReport& r);
+std::string report_junit(const SmokeReport& r);
+std::string xml_escape(const std::string& s);
+
+}  // namespace rig

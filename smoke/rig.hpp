@@ -1,0 +1,44 @@
+// A running rig: the outer container and its named volumes, all labelled io.rigctl.*. The Rig owns
+// them: destroyed without keep(), it removes them (also on error and SIGINT unwinding).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "smoke/launch_spec.hpp"
+
+namespace rig {
+
+class Rig {
+ public:
+  static Result<std::unique_ptr<Rig>> launch(Engine& engine, const LaunchSpec& spec, const std::string& name);
+  ~Rig();
+  Rig(const Rig&) = delete;
+  Rig& operator=(const Rig&) = delete;
+
+  void keep() { keep_ = true; }
+  Status remove();
+  const std::string& id() const { return id_; }
+  const std::string& name() const { return name_; }
+  Engine& engine() { return engine_; }
+
+ private:
+  Rig(Engine& e, std::string name) : engine_(e), name_(std::move(name)) {}
+  Engine& engine_;
+  std::string name_;
+  std::string id_;
+  std::vector<std::string> volumes_;
+  bool keep_ = false;
+  bool removed_ = false;
+};
+
+// Removes every container and volume carrying io.rigctl.managed=true (optionally only one run's).
+struct GcReport {
+  std::vector<std::string> containers;
+  std::vector<std::string> volumes;
+};
+Result<GcReport> collect_garbage(Engine& engine, const std::string& run_id = "");
+
+}  // namespace rig

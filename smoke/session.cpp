@@ -1,0 +1,42 @@
+#include "smoke/session.hpp"
+
+#include <random>
+
+namespace rig {
+
+std::string new_run_id() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08llx", static_cast<unsigned long long>(rng() & 0xffffffffULL));
+  return buf;
+}
+
+Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRunner& runner, const BuildEvents& ev) {
+  auto s = std::make_unique<Session>();
+  RIG_TRY(s->recipe, load_recipe(o.recipe));
+  if (!s->recipe.launch) return usage_error("recipe '" + o.recipe.string() + "' has no \"launch\" profile");
+  // Engine first: without one nothing else is worth doing.
+  RIG_TRY(s->conn, connect_engine(o.engine));
+  s->run_id = new_run_id();
+  s->name = o.name.empty() ? "rigctl-" + s->recipe.name + "-" + s->run_id : o.name;
+
+  ProvisionRequest pr{o.web_recipe, o.base_recipe, o.arch, o.mirror};
+  RIG_TRY(s->images, provision_images(*s->conn.engine, s->recipe, pr, runner, ev));
+
+  LaunchSettings ls;
+  ls.image = s->images.outer_ref;
+  ls.name = s->name;
+  ls.run_id = s->run_id;
+  ls.engine_kind = s->conn.version.podman ? "podman" : "docker";
+  ls.without = o.without;
+  ls.seccomp_profile = s->images.seccomp_profile;
+  ls.port_base = o.port_base;
+  ls.host.apparmor = s->conn.version.apparmor;
+  ls.host.cpus = s->conn.version.cpus > 0 ? s->conn.version.cpus : probe_host().cpus;
+  RIG_TRY(s->spec, make_launch_spec(s->recipe, ls));
+  if (ev.phase) ev.phase("launch rig " + s->name);
+  RIG_TRY(s->rig, Rig::launch(*s->conn.engine, s->spec, s->name));
+  return s;
+}
+
+}  // namespace rig

@@ -1,0 +1,44 @@
+// One rig's life for launch and smoke: connect to the engine, get the images there, turn the launch
+// profile into a container, start it. The Session owns the Rig, so an error or SIGINT anywhere after
+// launch removes what was made.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "builder/build.hpp"
+#include "engine/engine.hpp"
+#include "smoke/launch_spec.hpp"
+#include "smoke/provision.hpp"
+#include "smoke/rig.hpp"
+
+namespace rig {
+
+struct SessionOptions {
+  std::filesystem::path recipe;
+  std::string name;  // empty: rigctl-<recipe name>-<run id>
+  std::set<std::string> without;
+  std::string engine;  // --engine; empty: DOCKER_HOST or the local socket
+  uint32_t port_base = 0;
+  std::filesystem::path web_recipe, base_recipe;  // empty: no inner images
+  std::string arch;
+  std::string mirror;
+};
+
+struct Session {
+  EngineConnection conn;
+  Recipe recipe;
+  Provisioned images;
+  LaunchSpec spec;
+  std::string run_id;
+  std::string name;
+  std::unique_ptr<Rig> rig;
+};
+
+std::string new_run_id();
+
+Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRunner& runner, const BuildEvents& ev);
+
+}  // namespace rig

@@ -1,0 +1,165 @@
+#include <catch2/catch.hpp>
+
+#include "builder/bootstrap.hpp"
+#include "support/test_util.hpp"
+
+using rigtest::json;
+using rigtest::TempDir;
+using rigtest::write_text;
+using Strings = std::vector<std::string>;
+
+namespace {
+
+rig::BootstrapSpec spec(bool as_root, const std::string& mirror) {
+  rig::BootstrapSpec s;
+  s.distro = "debian";
+  s.suite = "trixie";
+  s.components = {"main", "contrib"};
+  s.variant = "apt";
+  s.packages = {"podman", "uidmap"};
+  s.strip = {"/usr/share/doc/*", "!/usr/share/doc/*/copyright", "/usr/share/man/*"};
+  s.arch = "arm64";
+  s.mirror_uri = mirror;
+  s.keyring = "/tmp/ubuntu-keyring.gpg";
+  s.epoch = 1704067200;
+  s.as_root = as_root;
+  return s;
+}
+
+const std::string kHook = "--customize-hook=rm -f \"$1/etc/resolv.conf\" \"$1/etc/hostname\"";
+
+}  // namespace
+
+TEST_CASE("bootstrap: mmdebstrap argv in unshare mode with a mirror", "[builder][bootstrap]") {
+  auto c = rig::mmdebstrap_command(spec(false, "http://deb.debian.org/debian"));
+  CHECK(c.argv == Strings{"mmdebstrap",
+                          "--mode=unshare",
+                          "--variant=apt",
+                          "--architectures=arm64",
+                          "--components=main,contrib",
+                          "--format=tar",
+                          "--aptopt=Acquire::Languages \"none\"",
+                          "--include=podman,uidmap",
+                          "--dpkgopt=path-exclude=/usr/share/doc/*",
+                          "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+                          "--dpkgopt=path-exclude=/usr/share/man/*",
+                          "--keyring=/tmp/ubuntu-keyring.gpg",
+                          kHook,
+                          "trixie",
+                          "-",
+                          "http://deb.debian.org/debian"});
+  CHECK(c.env == std::vector<std::pair<std::string, std::string>>{{"SOURCE_DATE_EPOCH", "1704067200"}});
+  CHECK(c.input.empty());
+}
+
+TEST_CASE("bootstrap: mmdebstrap argv in root mode without mirror, packages or keyring", "[builder][bootstrap]") {
+  auto s = spec(true, "");
+  s.packages.clear();
+  s.strip.clear();
+  s.keyring.clear();
+  s.components = {"main"};
+  s.variant = "extract";
+  s.arch = "amd64";
+  s.epoch = 0;
+  auto c = rig::mmdebstrap_command(s);
+  CHECK(c.argv == Strings{"mmdebstrap", "--mode=root", "--variant=extract", "--architectures=amd64", "--components=main",
+                          "--format=tar", "--aptopt=Acquire::Languages \"none\"", kHook, "trixie", "-"});
+  CHECK(c.argv.back() == "-");  // no mirror: mmdebstrap picks its default
+  CHECK(c.env == std::vector<std::pair<std::string, std::string>>{{"SOURCE_DATE_EPOCH", "0"}});
+}
+
+TEST_CASE("bootstrap: bootstrap_spec copies the recipe and the build choices", "[builder][bootstrap]") {
+  auto r = rig::parse_recipe(rigtest::full_recipe().dump(), "/nonexistent/b.json");
+  REQUIRE(r.ok());
+  auto s = rig::bootstrap_spec(*r, "arm64", {"http://m.example/debian", "--mirror"}, "/k.gpg", 42, true);
+  CHECK(s.distro == "debian");
+  CHECK(s.suite == "trixie");
+  CHECK(s.components == Strings{"main", "contrib"});
+  CHECK(s.variant == "minbase");
+  CHECK(s.packages == Strings{"uidmap", "podman", "ca-certificates"});
+  CHECK(s.strip == Strings{"/usr/share/doc/*", "!/usr/share/doc/*/copyright"});
+  CHECK(s.arch == "arm64");
+  CHECK(s.mirror_uri == "http://m.example/debian");
+  CHECK(s.keyring == "/k.gpg");
+  CHECK(s.epoch == 42);
+  CHECK(s.as_root);
+}
+
+TEST_CASE("bootstrap: bootstrap_identity changes with every input but not the mode", "[builder][bootstrap]") {
+  auto base = spec(false, "http://a/debian");
+  auto id = rig::bootstrap_identity(base);
+  CHECK(id == rig::bootstrap_identity(spec(false, "http://a/debian")));
+  CHECK(json::parse(id) == json{{"distro", "debian"},
+                                {"suite", "trixie"},
+                                {"components", {"main", "contrib"}},
+                                {"variant", "apt"},
+                                {"packages", {"podman", "uidmap"}},
+                                {"strip", {"/usr/share/doc/*", "!/usr/share/doc/*/copyright", "/usr/share/man/*"}},
+                                {"arch", "arm64"},
+                                {"mirror", "http://a/debian"},
+                                {"keyring", "/tmp/ubuntu-keyring.gpg"},
+                                {"epoch", 1704067200}});
+  CHECK(rig::bootstrap_identity(spec(true, "http://a/debian")) == id);
+  CHECK(rig::bootstrap_identity(spec(false, "http://b/debian")) != id);
+  auto s = base;
+  s.packages.push_back("curl");
+  CHECK(rig::bootstrap_identity(s) != id);
+  s = base;
+  s.epoch += 1;
+  CHECK(rig::bootstrap_identity(s) != id);
+}
+
+TEST_CASE("bootstrap: qemu_cpu names", "[builder][bootstrap]") {
+  CHECK(rig::qemu_cpu("amd64") == "x86_64");
+  CHECK(rig::qemu_cpu("arm64") == "aarch64");
+  CHECK(rig::qemu_cpu("armhf") == "arm");
+  CHECK(rig::qemu_cpu("armel") == "arm");
+  CHECK(rig::qemu_cpu("i386") == "i386");
+  CHECK(rig::qemu_cpu("ppc64el") == "ppc64le");
+  CHECK(rig::qemu_cpu("s390x") == "s390x");
+  CHECK(rig::qemu_cpu("riscv64") == "riscv64");
+  CHECK(rig::qemu_cpu("mips64el") == "mips64el");
+}
+
+TEST_CASE("bootstrap: check_binfmt without binfmt_misc mounted", "[builder][bootstrap]") {
+  TempDir t;
+  auto st = rig::check_binfmt("arm64", t / "binfmt_misc");
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().category() == rig::Category::Unavailable);
+  CHECK(rig::exit_code(st.error().category()) == 3);
+  CHECK(st.error().what() ==
+        "building for arm64 needs binfmt_misc, which is not mounted at " + (t / "binfmt_misc").string());
+  CHECK_THAT(st.error().hint(), Catch::Contains("qemu-user-static"));
+}
+
+TEST_CASE("bootstrap: check_binfmt with a missing handler", "[builder][bootstrap]") {
+  TempDir t;
+  write_text(t / "register", "");
+  write_text(t / "status", "enabled\n");
+  auto st = rig::check_binfmt("arm64", t.path());
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().category() == rig::Category::Unavailable);
+  CHECK(st.error().what() == "no qemu-user binfmt handler for arm64 (" + (t / "qemu-aarch64").string() + " is missing)");
+  CHECK(st.error().hint() == "apt-get install qemu-user-static binfmt-support && update-binfmts --enable qemu-aarch64");
+}
+
+TEST_CASE("bootstrap: check_binfmt with a disabled handler", "[builder][bootstrap]") {
+  TempDir t;
+  write_text(t / "register", "");
+  write_text(t / "qemu-aarch64", "disabled\ninterpreter /usr/libexec/qemu-binfmt/aarch64-binfmt-P\nflags: POCF\n");
+  auto st = rig::check_binfmt("arm64", t.path());
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().category() == rig::Category::Unavailable);
+  CHECK(st.error().what() == "the binfmt handler " + (t / "qemu-aarch64").string() + " is disabled");
+  CHECK(st.error().hint() == "update-binfmts --enable qemu-aarch64");
+}
+
+TEST_CASE("bootstrap: check_binfmt with an enabled handler", "[builder][bootstrap]") {
+  TempDir t;
+  write_text(t / "register", "");
+  write_text(t / "qemu-arm", "enabled\ninterpreter /usr/libexec/qemu-binfmt/arm-binfmt-P\nflags: POCF\n");
+  CHECK(rig::check_binfmt("armhf", t.path()).ok());
+  auto empty = rig::check_binfmt("riscv64", t.path());
+  REQUIRE_FALSE(empty.ok());
+  CHECK_THAT(empty.error().hint(), Catch::Contains("update-binfmts --enable qemu-riscv64"));
+}

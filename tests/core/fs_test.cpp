@@ -1,0 +1,160 @@
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include "core/fs.hpp"
+#include "support/test_util.hpp"
+
+using rigtest::list_dir;
+using rigtest::read_text;
+using rigtest::TempDir;
+using rigtest::write_text;
+namespace fs = std::filesystem;
+
+TEST_CASE("fs: write_file_atomic writes the content and leaves no temp files", "[core][fs]") {
+  TempDir t;
+  auto st = rig::write_file_atomic(t / "out.txt", "hello\n");
+  REQUIRE(st.ok());
+  CHECK(read_text(t / "out.txt") == "hello\n");
+  CHECK(list_dir(t.path()) == std::vector<std::string>{"out.txt"});
+}
+
+TEST_CASE("fs: write_file_atomic replaces an existing file", "[core][fs]") {
+  TempDir t;
+  write_text(t / "out.txt", "old content that is longer\n");
+  REQUIRE(rig::write_file_atomic(t / "out.txt", "new").ok());
+  CHECK(read_text(t / "out.txt") == "new");
+  CHECK(list_dir(t.path()) == std::vector<std::string>{"out.txt"});
+}
+
+TEST_CASE("fs: write_file_atomic creates parent directories and applies the mode", "[core][fs]") {
+  TempDir t;
+  auto p = t / "a/b/c/secret";
+  REQUIRE(rig::write_file_atomic(p, std::string("x\0y", 3), fs::perms(0600)).ok());
+  CHECK(read_text(p) == std::string("x\0y", 3));
+  struct stat st {};
+  REQUIRE(::stat(p.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
+  CHECK(list_dir(t / "a/b/c") == std::vector<std::string>{"secret"});
+  REQUIRE(rig::write_file_atomic(t / "plain", "").ok());
+  REQUIRE(::stat((t / "plain").c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0644);
+  CHECK(fs::file_size(t / "plain") == 0);
+}
+
+TEST_CASE("fs: write_file_atomic fails as Internal when the destination is a directory", "[core][fs]") {
+  TempDir t;
+  fs::create_directories(t / "dest/inner");
+  auto st = rig::write_file_atomic(t / "dest", "x");
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().category() == rig::Category::Internal);
+  CHECK_THAT(st.error().what(), Catch::Contains("cannot rename into '" + (t / "dest").string() + "'"));
+  // Nothing half-written stays behind.
+  CHECK(list_dir(t.path()) == std::vector<std::string>{"dest"});
+}
+
+TEST_CASE("fs: read_file returns the bytes, or a Usage error naming the path", "[core][fs]") {
+  TempDir t;
+  write_text(t / "f", std::string("a\0b\n", 4));
+  auto r = rig::read_file(t / "f");
+  REQUIRE(r.ok());
+  CHECK(*r == std::string("a\0b\n", 4));
+  auto missing = rig::read_file(t / "nope");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().category() == rig::Category::Usage);
+  CHECK(missing.error().what() == "cannot read '" + (t / "nope").string() + "': No such file or directory");
+}
+
+TEST_CASE("fs: StagingDir is removed when not committed", "[core][fs]") {
+  TempDir t;
+  fs::path staged;
+  {
+    auto s = rig::StagingDir::create(t / "out");
+    REQUIRE(s.ok());
+    staged = s->path();
+    CHECK(staged.parent_path() == t.path());
+    CHECK_THAT(staged.filename().string(), Catch::StartsWith("out.tmp-"));
+    CHECK(fs::is_directory(staged));
+    write_text(staged / "sub/file", "data");
+  }
+  CHECK_FALSE(fs::exists(staged));
+  CHECK_FALSE(fs::exists(t / "out"));
+  CHECK(list_dir(t.path()).empty());
+}
+
+TEST_CASE("fs: StagingDir commit creates the destination", "[core][fs]") {
+  TempDir t;
+  {
+    auto s = rig::StagingDir::create(t / "deep/out");
+    REQUIRE(s.ok());
+    write_text(s->path() / "file", "new");
+    REQUIRE(s->commit().ok());
+  }
+  CHECK(read_text(t / "deep/out/file") == "new");
+  CHECK(list_dir(t / "deep") == std::vector<std::string>{"out"});
+}
+
+TEST_CASE("fs: StagingDir commit replaces an older destination", "[core][fs]") {
+  TempDir t;
+  write_text(t / "out/old-file", "old");
+  write_text(t / "out/shared", "old");
+  {
+    auto s = rig::StagingDir::create(t / "out");
+    REQUIRE(s.ok());
+    write_text(s->path() / "shared", "new");
+    REQUIRE(s->commit().ok());
+  }
+  CHECK(list_dir(t / "out") == std::vector<std::string>{"shared"});
+  CHECK(read_text(t / "out/shared") == "new");
+  // Neither the staging name nor the displaced ".old-" directory stays behind.
+  CHECK(list_dir(t.path()) == std::vector<std::string>{"out"});
+}
+
+TEST_CASE("fs: a moved-from StagingDir does not remove the directory", "[core][fs]") {
+  TempDir t;
+  fs::path staged;
+  {
+    auto s = rig::StagingDir::create(t / "out");
+    REQUIRE(s.ok());
+    rig::StagingDir moved(std::move(s.value()));
+    staged = moved.path();
+    write_text(staged / "f", "x");
+    {
+      rig::StagingDir again(std::move(moved));
+      CHECK(fs::exists(staged / "f"));
+      REQUIRE(again.commit().ok());
+    }
+  }
+  CHECK(read_text(t / "out/f") == "x");
+  CHECK(list_dir(t.path()) == std::vector<std::string>{"out"});
+}
+
+TEST_CASE("fs: ScratchDir lives under TMPDIR and is removed on destruction", "[core][fs]") {
+  TempDir t;
+  rigtest::EnvGuard tmpdir("TMPDIR");
+  tmpdir.set(t.path().string());
+  fs::path p;
+  {
+    auto s = rig::ScratchDir::create("unit");
+    REQUIRE(s.ok());
+    p = s->path();
+    CHECK(p.parent_path() == t.path());
+    CHECK_THAT(p.filename().string(), Catch::StartsWith("unit-"));
+    write_text(p / "x/y", "z");
+  }
+  CHECK_FALSE(fs::exists(p));
+}
+
+TEST_CASE("fs: cache_root follows XDG_CACHE_HOME then HOME", "[core][fs]") {
+  rigtest::EnvGuard xdg("XDG_CACHE_HOME");
+  rigtest::EnvGuard home("HOME");
+  xdg.set("/x/cache");
+  home.set("/home/u");
+  CHECK(rig::cache_root() == fs::path("/x/cache/rigctl"));
+  xdg.set("");
+  CHECK(rig::cache_root() == fs::path("/home/u/.cache/rigctl"));
+  xdg.unset();
+  CHECK(rig::cache_root() == fs::path("/home/u/.cache/rigctl"));
+  home.unset();
+  CHECK(rig::cache_root() == fs::path("/tmp/rigctl-cache-" + std::to_string(::getuid())));
+}
