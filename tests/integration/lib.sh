@@ -35,3 +35,31 @@ http_get() {
   done
   return 1
 }
+
+# Everything rigctl labelled, as "containers volumes" counts.
+labelled() {
+  echo "$(docker ps -aq --filter label=io.rigctl.managed=true | wc -l) $(docker volume ls -q --filter label=io.rigctl.managed=true | wc -l)"
+}
+
+# Checks a smoke JSON report against the table rigctl printed and (optionally) the JUnit file.
+check_reports() {
+  local json=$1 table=$2 junit=$3
+  python3 - "$json" "$table" <<'PY' || fail "JSON report does not match the table"
+import json, re, sys
+rep = json.load(open(sys.argv[1]))
+rows = {}
+for line in open(sys.argv[2]):
+    m = re.match(r'\s*(\d+)\s+(\S+)\s+(pass|fail|not-run)\s+[\d.]+s\s+(.*)$', line)
+    if m: rows[m.group(2)] = (int(m.group(1)), m.group(3), m.group(4))
+assert len(rep["checks"]) == 12 == len(rows), (len(rep["checks"]), len(rows))
+for c in rep["checks"]:
+    assert rows[c["id"]] == (c["number"], c["status"], c["title"]), (c["id"], rows[c["id"]])
+assert rep["passed"] == sum(1 for c in rep["checks"] if c["status"] == "pass")
+for k in ("kernel", "engine", "engine_version", "arch"): assert rep["host"][k], k
+PY
+  pass "JSON report parses and matches the table"
+  if [ -n "$junit" ]; then
+    xmllint --noout --schema "$SRC/tests/schemas/junit.xsd" "$junit" 2>"$SCRATCH/xmllint.err" || { cat "$SCRATCH/xmllint.err" >&2; fail "JUnit does not validate"; }
+    pass "JUnit validates against tests/schemas/junit.xsd"
+  fi
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# launch leaves a rig up (labelled); gc removes exactly what rigctl labelled and nothing else.
+source "$(dirname "$0")/lib.sh"
+"$RIGCTL" launch --name "rigctl-it-gc-$$" --port-base 10100 > "$SCRATCH/launch.txt"
+cat "$SCRATCH/launch.txt"
+grep -q "flag tun          applied" "$SCRATCH/launch.txt" || fail "launch does not report the tun flag applied"
+grep -q "flag apparmor     not-applicable" "$SCRATCH/launch.txt" || fail "apparmor should be not-applicable on a kernel without AppArmor"
+pass "launch reports each flag's state"
+hc=$(docker inspect -f '{{json .HostConfig}}' "rigctl-it-gc-$$")
+python3 - "$hc" <<'PY' || fail "launched container does not have the profile's flag set"
+import json, sys
+hc = json.loads(sys.argv[1])
+assert hc["Privileged"] is False and not hc["CapAdd"]
+assert hc["Init"] is True and hc["RestartPolicy"]["Name"] == "unless-stopped"
+assert any(d["PathOnHost"] == "/dev/net/tun" for d in hc["Devices"])
+assert any(o.startswith("seccomp=") for o in hc["SecurityOpt"])
+assert not any("no-new-privileges" in o for o in hc["SecurityOpt"])
+assert hc["MaskedPaths"] == [] and hc["ReadonlyPaths"] == []
+assert hc["PortBindings"]["10000/tcp"] == [{"HostIp": "127.0.0.1", "HostPort": "10100"}]
+assert hc["Memory"] == 4096 * 1024 * 1024 and hc["PidsLimit"] == 4096
+PY
+pass "HostConfig carries exactly the profile (no privilege, loopback ports)"
+docker run -d --name "rigctl-it-bystander-$$" --entrypoint sleep rigctl/debian-trixie:amd64 infinity >/dev/null
+defer docker rm -f "rigctl-it-bystander-$$"
+out=$("$RIGCTL" gc)
+echo "$out"
+expect_eq "$(docker ps -aq --filter "name=rigctl-it-gc-$$" | wc -l)" "0" "gc removed the rig"
+expect_eq "$(docker volume ls -q --filter label=io.rigctl.managed=true | wc -l)" "0" "gc removed labelled volumes"
+expect_eq "$(docker ps -q --filter "name=rigctl-it-bystander-$$" | wc -l)" "1" "gc left an unlabelled container alone"
