@@ -28,10 +28,10 @@ std::string join(const std::vector<std::string>& v, char sep) {
 
 bool contains(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
-// Rewrites a colon-separated database: drops lines `drop` says so, strips `gone` from the member
-// list in field `members_field` (or none when < 0), appends `add`.
+// Rewrites a colon-separated database: drops lines `drop` says so, strips `gone` from the user
+// lists in fields `member_fields` (group members; gshadow admins and members), appends `add`.
 std::string rewrite(const std::string& text, const std::function<bool(const std::vector<std::string>&)>& drop,
-                    int members_field, const std::vector<std::string>& gone, const std::string& add) {
+                    const std::vector<size_t>& member_fields, const std::vector<std::string>& gone, const std::string& add) {
   std::string out;
   std::istringstream in(text);
   std::string line;
@@ -39,12 +39,12 @@ std::string rewrite(const std::string& text, const std::function<bool(const std:
     if (line.empty()) continue;
     auto f = split(line, ':');
     if (!f.empty() && drop(f)) continue;
-    if (members_field >= 0 && static_cast<int>(f.size()) > members_field) {
-      auto members = split(f[members_field], ',');
+    for (size_t field : member_fields) {
+      if (f.size() <= field) continue;
       std::vector<std::string> kept;
-      for (auto& m : members)
+      for (auto& m : split(f[field], ','))
         if (!m.empty() && !contains(gone, m)) kept.push_back(m);
-      f[members_field] = join(kept, ',');
+      f[field] = join(kept, ',');
       line = join(f, ':');
     }
     out += line + "\n";
@@ -75,14 +75,14 @@ AccountEdit apply_user(const AccountFiles& in, const User& u, int64_t days) {
   auto group_gone = [&](const std::vector<std::string>& f) { return contains(r.removed_groups, f[0]); };
   auto sub_gone = [&](const std::vector<std::string>& f) { return f[0] == u.name || contains(r.removed_users, f[0]); };
 
-  r.files.passwd = rewrite(in.passwd, user_gone, -1, {},
+  r.files.passwd = rewrite(in.passwd, user_gone, {}, {},
                            u.name + ":x:" + uid + ":" + gid + "::" + u.home + ":" + u.shell);
-  r.files.group = rewrite(in.group, group_gone, 3, r.removed_users, u.name + ":x:" + gid + ":");
-  r.files.shadow = rewrite(in.shadow, user_gone, -1, {}, u.name + ":!:" + std::to_string(days) + ":0:99999:7:::");
-  r.files.gshadow = rewrite(in.gshadow, group_gone, 3, r.removed_users, u.name + ":!::");
-  r.files.subuid = rewrite(in.subuid, sub_gone, -1, {},
+  r.files.group = rewrite(in.group, group_gone, {3}, r.removed_users, u.name + ":x:" + gid + ":");
+  r.files.shadow = rewrite(in.shadow, user_gone, {}, {}, u.name + ":!:" + std::to_string(days) + ":0:99999:7:::");
+  r.files.gshadow = rewrite(in.gshadow, group_gone, {2, 3}, r.removed_users, u.name + ":!::");
+  r.files.subuid = rewrite(in.subuid, sub_gone, {}, {},
                            u.name + ":" + std::to_string(u.subuid.start) + ":" + std::to_string(u.subuid.count));
-  r.files.subgid = rewrite(in.subgid, sub_gone, -1, {},
+  r.files.subgid = rewrite(in.subgid, sub_gone, {}, {},
                            u.name + ":" + std::to_string(u.subgid.start) + ":" + std::to_string(u.subgid.count));
   return r;
 }

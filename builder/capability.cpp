@@ -43,6 +43,7 @@ uint32_t get_le32(const std::string& s, size_t off) {
 
 Result<FileCaps> parse_capability_text(const std::string& text) {
   FileCaps caps;
+  uint64_t effective = 0;  // per capability while parsing; on disk it is one bit for all of them
   std::istringstream clauses(text);
   std::string clause;
   int count = 0;
@@ -84,21 +85,24 @@ Result<FileCaps> parse_capability_text(const std::string& text) {
       if (op == '=') {
         caps.permitted = p ? (caps.permitted | set) : (caps.permitted & ~set);
         caps.inheritable = i ? (caps.inheritable | set) : (caps.inheritable & ~set);
-        if (set != 0) caps.effective = e ? true : caps.effective;
+        effective = e ? (effective | set) : (effective & ~set);
       } else if (op == '+') {
         if (p) caps.permitted |= set;
         if (i) caps.inheritable |= set;
-        if (e) caps.effective = true;
+        if (e) effective |= set;
       } else {
         if (p) caps.permitted &= ~set;
         if (i) caps.inheritable &= ~set;
+        if (e) effective &= ~set;
       }
     }
   }
   if (count == 0) return usage_error("empty capability text: expected e.g. cap_setuid=ep");
-  if (caps.effective && caps.permitted == 0 && caps.inheritable == 0)
-    return usage_error("'" + text + "' sets the effective flag without any permitted or inheritable capability");
-  // The file effective bit is one bit for all capabilities: it must not apply to a subset.
+  effective &= caps.permitted | caps.inheritable;
+  // The file effective bit is one bit for all capabilities (as setcap insists): all or nothing.
+  if (effective != 0 && effective != (caps.permitted | caps.inheritable))
+    return usage_error("'" + text + "' sets the effective flag on only some capabilities; a file has one effective bit for all");
+  caps.effective = effective != 0;
   return caps;
 }
 

@@ -77,7 +77,9 @@ Result<Endpoint> parse_endpoint(const std::string& spec) {
   } else {
     return usage_error("engine '" + spec + "': expected unix:///path/to.sock or tcp://host:port");
   }
-  if (ep.unix_path.empty() && ep.base_url == "http://") return usage_error("engine '" + spec + "': missing address");
+  if ((ep.base_url == "http://localhost" && ep.unix_path.empty()) || ep.base_url == "http://" ||
+      (spec.starts_with("unix://") && ep.unix_path.empty()))
+    return usage_error("engine '" + spec + "': missing address (expected unix:///path/to.sock or tcp://host:port)");
   return ep;
 }
 

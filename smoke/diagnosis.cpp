@@ -16,14 +16,15 @@ Result<std::vector<Signature>> parse_signatures(const std::string& json_text) {
       auto o = n.object();
       Signature s;
       s.id = o.required("id").nonempty_str();
-      s.pattern = o.required("pattern").nonempty_str();
+      auto pattern = o.required("pattern");
+      s.pattern = pattern.nonempty_str();
       s.cause = o.required("cause").nonempty_str();
       s.fix = o.required("fix").nonempty_str();
       o.finish();
       try {
         std::regex re(s.pattern, std::regex::ECMAScript | std::regex::icase);
       } catch (const std::regex_error& e) {
-        n.fail(std::string("pattern is not a valid regex: ") + e.what());
+        pattern.fail(std::string("not a valid regex: ") + e.what());
       }
       out.push_back(std::move(s));
     }

@@ -303,11 +303,31 @@ TEST_CASE("build: a keyring is fetched from its package before the bootstrap", "
   CHECK(contains(fetch, "trixie"));
   auto& boot = fake.commands()[1].argv;
   CHECK(contains(boot, "noble"));
+  // The fetched keyring is cached; mmdebstrap gets a world-readable copy of it (apt's sandbox
+  // user cannot read a private cache), removed again after the build.
+  auto cached = rigtest::list_dir(t / "cache/keyrings");
+  REQUIRE(cached.size() == 1);
+  CHECK(rigtest::read_text(t / "cache/keyrings" / cached[0]) == "KEYRING-BYTES");
   auto k = std::find_if(boot.begin(), boot.end(), [](const std::string& a) { return a.rfind("--keyring=", 0) == 0; });
   REQUIRE(k != boot.end());
   auto keyring_file = fs::path(k->substr(10));
-  CHECK(keyring_file.parent_path() == t / "cache/keyrings");
-  CHECK(rigtest::read_text(keyring_file) == "KEYRING-BYTES");
+  CHECK(keyring_file.filename() == cached[0]);
+  CHECK_FALSE(fs::exists(keyring_file.parent_path()));
+
+  // A second build of another recipe with the same keyring takes it from the cache.
+  FakeRunner again;
+  again.script_start(base_tar(t / "scratch.tar"));
+  j["files"][0]["content"] = "other\n";
+  auto req = request(t);
+  req.no_cache = false;
+  auto fresh = t / "cache2";
+  fs::create_directories(fresh / "keyrings");
+  fs::copy_file(t / "cache/keyrings" / cached[0], fresh / "keyrings" / cached[0]);
+  req.cache_dir = fresh;
+  auto second = rig::build_image(recipe_from(j), req, again, {});
+  REQUIRE(second.ok());
+  REQUIRE(again.commands().size() == 1);  // only the bootstrap
+  CHECK(contains(again.commands()[0].argv, "noble"));
 }
 
 TEST_CASE("build: a keyring package without the keyring is a usage error", "[builder][build]") {

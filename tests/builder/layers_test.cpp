@@ -6,6 +6,7 @@
 
 #include "builder/layers.hpp"
 #include "builder/recipe.hpp"
+#include "builder/seccomp.hpp"
 #include "support/test_util.hpp"
 
 using rigtest::json;
@@ -114,12 +115,13 @@ TEST_CASE("layers: paths_to_capture lists account files only with a user", "[bui
   auto with_user = recipe_from(layer_recipe());
   CHECK(rig::paths_to_capture(with_user) ==
         std::set<std::string>{"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/subuid", "/etc/subgid",
-                              "/usr/bin/newuidmap", "/usr/bin/newgidmap"});
+                              "/usr/bin/newuidmap", "/usr/bin/newgidmap", rig::kStockSeccompPath});
   json j = layer_recipe();
   j.erase("user");
   j["directories"] = json::array();
   j["files"] = json::array();
-  CHECK(rig::paths_to_capture(recipe_from(j)) == std::set<std::string>{"/usr/bin/newuidmap", "/usr/bin/newgidmap"});
+  CHECK(rig::paths_to_capture(recipe_from(j)) ==
+        std::set<std::string>{"/usr/bin/newuidmap", "/usr/bin/newgidmap", rig::kStockSeccompPath});
 }
 
 TEST_CASE("layers: normalize_base_layer drops devices and clamps times", "[builder][layers]") {

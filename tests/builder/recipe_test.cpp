@@ -496,7 +496,7 @@ TEST_CASE("recipe: the shipped debian-trixie recipe has the podman rig essential
   REQUIRE(r->user.has_value());
   CHECK(r->user->uid == 1000);
   REQUIRE(r->file_capabilities.size() == 2);
-  CHECK(r->file_capabilities[0].xattr == rig::vfs_cap_xattr(*rig::parse_capability_text("cap_setuid=ep")));
+  CHECK(r->file_capabilities[0].xattr == rig::vfs_cap_xattr(rig::parse_capability_text("cap_setuid=ep").value()));
   REQUIRE(r->launch.has_value());
   for (auto& p : r->launch->ports) CHECK((p.host_ip == "127.0.0.1" || p.host_ip == "::1"));
   for (auto& f : r->files) CHECK_FALSE(f.content.empty());

@@ -74,7 +74,8 @@ TEST_CASE("subprocess: run feeds input to stdin", "[core][subprocess]") {
   auto runner = rig::make_process_runner();
   Command c;
   c.argv = {"cat"};
-  c.input = std::string(200000, 'x') + "end\n";  // larger than a pipe buffer
+  c.input.assign(200000, 'x');  // larger than a pipe buffer
+  c.input.push_back('\n');
   auto r = runner->run(c);
   REQUIRE(r.ok());
   CHECK(r->status == 0);

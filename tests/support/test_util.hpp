@@ -121,6 +121,14 @@ class EnvGuard {
 
 // ---- tar writing (test fixtures) ----
 
+// Metadata of a fixture tar entry.
+struct TarMeta {
+  unsigned mode = 0644;
+  int64_t uid = 0, gid = 0;
+  int64_t mtime = 1600000000;
+  std::map<std::string, std::string> xattrs = {};
+};
+
 class TarBuilder {
  public:
   // Full pax, so atime/ctime and xattrs survive into the fixture.
@@ -136,12 +144,7 @@ class TarBuilder {
     if (a_) archive_write_free(a_);
   }
 
-  struct Meta {
-    unsigned mode = 0644;
-    int64_t uid = 0, gid = 0;
-    int64_t mtime = 1600000000;
-    std::map<std::string, std::string> xattrs = {};
-  };
+  using Meta = TarMeta;
 
   void file(const std::string& name, const std::string& content, Meta m = {}) {
     add(name, AE_IFREG, m, content, nullptr, 0);

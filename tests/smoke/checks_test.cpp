@@ -1,0 +1,124 @@
+#include <catch2/catch.hpp>
+
+#include "smoke/checks.hpp"
+#include "support/fake_engine.hpp"
+
+namespace {
+
+struct Fixture {
+  rigtest::FakeEngine engine;
+  rig::HostFacts facts;
+  rig::ChainInputs in{engine};
+  Fixture() {
+    in.container_id = "c1";
+    in.run_id = "r1";
+    in.web_ref = "localhost/rigctl/inner-web:amd64";
+    in.base_ref = "localhost/rigctl/inner-base:amd64";
+    in.host_port = 1;  // nothing listens on port 1: host-reach fails quickly in these tests
+    // The readiness probe and the uid checks answer like a healthy rig.
+    engine.exec_rules = {
+        {"rig-ready", {0, "", 0.01}},
+        {"/proc/1/status; id -un", {0, "1000\nbuilder\n", 0.01}},
+        {"CapBnd", {0, "CapBnd:\t00000000a80425fb\n", 0.01}},
+        {"podman info --format json",
+         {0, R"({"host":{"security":{"rootless":true},"networkBackend":"netavark"},"store":{"graphDriverName":"overlay"},"version":{"Version":"5.4.2"}})", 0.1}},
+        {"podman run -d --name rig-web", {0, "Loaded image\nabc123\ntrue\n", 0.3}},
+        {"cat /built", {0, "built-ok\n3 layers\n", 0.2}},
+    };
+  }
+  std::map<std::string, rig::CheckResult> run() {
+    auto r = rig::run_chain(in, facts);
+    REQUIRE(r.ok());
+    std::map<std::string, rig::CheckResult> out;
+    for (auto& c : r.value()) out[c.id] = c;
+    REQUIRE(out.size() == 12);
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("chain: twelve checks in the spike's order plus uid isolation", "[smoke][checks]") {
+  Fixture f;
+  f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"podman load -q -i /tmp/rig-images/web.tar", {1, "boom", 0.1}});
+  auto r = rig::run_chain(f.in, f.facts);
+  REQUIRE(r.ok());
+  std::vector<std::string> ids;
+  for (auto& c : r.value()) ids.push_back(c.id);
+  CHECK(ids == std::vector<std::string>{"outer-up", "main-uid", "not-privileged", "podman-info", "inner-run", "host-reach",
+                                        "inner-build", "built-runs", "restart-workspace", "restart-image", "restart-app",
+                                        "uid-isolation"});
+  CHECK(f.facts.podman_version == "5.4.2");
+}
+
+TEST_CASE("chain: a failing inner run marks its dependants not run, never passed", "[smoke][checks]") {
+  Fixture f;
+  f.engine.exec_rules.insert(f.engine.exec_rules.begin(),
+                             {"podman run -d --name rig-web", {127, "Error: pasta failed with exit code 1:\nFailed to open() /dev/net/tun: No such file or directory\n", 0.2}});
+  auto c = f.run();
+  CHECK(c["podman-info"].status == rig::CheckStatus::Pass);
+  CHECK(c["inner-run"].status == rig::CheckStatus::Fail);
+  REQUIRE(c["inner-run"].diagnosis.size() == 1);
+  CHECK(c["inner-run"].diagnosis[0].id == "tun-missing");
+  CHECK_THAT(c["inner-run"].output, Catch::Contains("[exit code 127]"));
+  for (auto id : {"host-reach", "restart-app", "uid-isolation"}) {
+    INFO(id);
+    CHECK(c[id].status == rig::CheckStatus::NotRun);
+    CHECK_THAT(c[id].note, Catch::Contains("inner-run"));
+  }
+}
+
+TEST_CASE("chain: podman info failing stops everything that needs podman", "[smoke][checks]") {
+  Fixture f;
+  f.engine.exec_rules.insert(f.engine.exec_rules.begin(),
+                             {"podman info --format json", {125, "cannot clone: Operation not permitted\nError: cannot re-exec process\n", 0.1}});
+  auto c = f.run();
+  CHECK(c["podman-info"].status == rig::CheckStatus::Fail);
+  CHECK(c["podman-info"].diagnosis.at(0).id == "seccomp-clone");
+  for (auto id : {"inner-run", "host-reach", "inner-build", "built-runs", "restart-image", "restart-app", "uid-isolation"})
+    CHECK(c[id].status == rig::CheckStatus::NotRun);
+  // The restart check needs only the outer container, so it still runs.
+  CHECK(c["restart-workspace"].status != rig::CheckStatus::NotRun);
+}
+
+TEST_CASE("chain: stop_at_first_failure leaves every later check not run", "[smoke][checks]") {
+  Fixture f;
+  f.in.stop_at_first_failure = true;
+  f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"/proc/1/status; id -un", {0, "0\nroot\n", 0.01}});
+  auto c = f.run();
+  CHECK(c["outer-up"].status == rig::CheckStatus::Pass);
+  CHECK(c["main-uid"].status == rig::CheckStatus::Fail);
+  CHECK(c["not-privileged"].status == rig::CheckStatus::NotRun);
+  CHECK(c["not-privileged"].note == "chain stopped at the first failure");
+  int runs = 0;
+  for (auto& call : f.engine.calls) runs += call.find("restart") == 0;
+  CHECK(runs == 0);
+}
+
+TEST_CASE("chain: uid isolation reads both maps and rejects root or the rig user", "[smoke][checks]") {
+  Fixture f;
+  f.engine.exec_rules.insert(f.engine.exec_rules.begin(),
+                             {"cat /proc/$pid/uid_map", {0, "inner\n         0     100000       1024\nouter\n         0          0 4294967295\n", 0.01}});
+  auto good = f.run();
+  CHECK(good["uid-isolation"].status == rig::CheckStatus::Pass);
+  CHECK_THAT(good["uid-isolation"].output, Catch::Contains("-> host uid 100000"));
+
+  Fixture g;
+  g.engine.exec_rules.insert(g.engine.exec_rules.begin(),
+                             {"cat /proc/$pid/uid_map", {0, "inner\n 0 1000 1\n 1 100000 65536\nouter\n 0 0 4294967295\n", 0.01}});
+  CHECK(g.run()["uid-isolation"].status == rig::CheckStatus::Fail);  // default rootless mapping: root is the rig user
+
+  Fixture h;
+  h.engine.exec_rules.insert(h.engine.exec_rules.begin(),
+                             {"cat /proc/$pid/uid_map", {0, "inner\n 0 0 4294967295\nouter\n 0 0 4294967295\n", 0.01}});
+  CHECK(h.run()["uid-isolation"].status == rig::CheckStatus::Fail);
+}
+
+TEST_CASE("chain: an exited outer container fails outer-up with its state", "[smoke][checks]") {
+  Fixture f;
+  f.engine.running = false;
+  auto c = f.run();
+  CHECK(c["outer-up"].status == rig::CheckStatus::Fail);
+  CHECK_THAT(c["outer-up"].output, Catch::Contains("exited"));
+  CHECK(c["main-uid"].status == rig::CheckStatus::NotRun);
+}

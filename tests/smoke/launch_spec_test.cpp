@@ -1,0 +1,149 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "builder/recipe.hpp"
+#include "smoke/launch_spec.hpp"
+#include "support/test_util.hpp"
+
+namespace {
+
+rig::Recipe trixie() {
+  auto r = rig::load_recipe(rigtest::test_data_dir() / ".." / "recipes" / "debian-trixie.json");
+  REQUIRE(r.ok());
+  return r.value();
+}
+
+rig::LaunchSettings settings() {
+  rig::LaunchSettings s;
+  s.image = "rigctl/debian-trixie:amd64";
+  s.name = "rig-x";
+  s.run_id = "run1";
+  s.seccomp_profile = R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":[]})";
+  s.host = {false, 2};
+  return s;
+}
+
+std::string state_of(const rig::LaunchSpec& spec, const std::string& id) {
+  for (auto& f : spec.flags)
+    if (f.id == id) return f.state;
+  return "?";
+}
+
+}  // namespace
+
+TEST_CASE("launch spec: the full profile becomes the deletion-tested flag set", "[smoke][launch_spec]") {
+  auto spec = rig::make_launch_spec(trixie(), settings());
+  REQUIRE(spec.ok());
+  auto& hc = spec->body["HostConfig"];
+  CHECK(spec->body["Image"] == "rigctl/debian-trixie:amd64");
+  CHECK(hc["Privileged"] == false);
+  CHECK(hc["CapAdd"].is_null());
+  CHECK(hc["Init"] == true);
+  CHECK(hc["RestartPolicy"]["Name"] == "unless-stopped");
+  CHECK(hc["Memory"] == 4096LL * 1024 * 1024);
+  CHECK(hc["NanoCpus"] == 2000000000LL);
+  CHECK(hc["PidsLimit"] == 4096);
+  CHECK(hc["Devices"] == rig::json::parse(R"([{"PathOnHost":"/dev/net/tun","PathInContainer":"/dev/net/tun","CgroupPermissions":"rwm"}])"));
+  REQUIRE(hc["SecurityOpt"].size() == 1);
+  CHECK(hc["SecurityOpt"][0] == "seccomp=" + settings().seccomp_profile);
+  CHECK(hc["MaskedPaths"] == rig::json::array());
+  CHECK(hc["ReadonlyPaths"] == rig::json::array());
+  for (auto& o : hc["SecurityOpt"]) CHECK(o.get<std::string>().find("no-new-privileges") == std::string::npos);
+  CHECK(state_of(*spec, "apparmor") == "not-applicable");
+  CHECK(state_of(*spec, "tun") == "applied");
+}
+
+TEST_CASE("launch spec: ports are loopback-only, ten of them, and can be moved", "[smoke][launch_spec]") {
+  auto s = settings();
+  auto spec = rig::make_launch_spec(trixie(), s);
+  REQUIRE(spec.ok());
+  auto& pb = spec->body["HostConfig"]["PortBindings"];
+  CHECK(pb.size() == 10);
+  CHECK(pb["10000/tcp"] == rig::json::parse(R"([{"HostIp":"127.0.0.1","HostPort":"10000"}])"));
+  CHECK(pb["10009/tcp"][0]["HostPort"] == "10009");
+  CHECK(spec->body["ExposedPorts"].contains("10005/tcp"));
+  s.port_base = 20000;
+  auto moved = rig::make_launch_spec(trixie(), s);
+  REQUIRE(moved.ok());
+  CHECK(moved->body["HostConfig"]["PortBindings"]["10000/tcp"][0]["HostPort"] == "20000");
+  CHECK(moved->ports.front() == std::make_pair(20000u, 10000u));
+}
+
+TEST_CASE("launch spec: named volumes and labels mark what rigctl made", "[smoke][launch_spec]") {
+  auto spec = rig::make_launch_spec(trixie(), settings());
+  REQUIRE(spec.ok());
+  CHECK(spec->volumes == std::map<std::string, std::string>{{"rig-x-store", "/home/builder/.local/share/containers"},
+                                                            {"rig-x-workspace", "/workspace"}});
+  auto& m = spec->body["HostConfig"]["Mounts"];
+  REQUIRE(m.size() == 2);
+  CHECK(m[0] == rig::json::parse(R"({"Type":"volume","Source":"rig-x-workspace","Target":"/workspace"})"));
+  CHECK(spec->body["Labels"]["io.rigctl.managed"] == "true");
+  CHECK(spec->body["Labels"]["io.rigctl.rig"] == "rig-x");
+  CHECK(spec->body["Labels"]["io.rigctl.run"] == "run1");
+}
+
+TEST_CASE("launch spec: --without removes exactly one flag", "[smoke][launch_spec]") {
+  auto s = settings();
+  s.without = {"tun"};
+  auto no_tun = rig::make_launch_spec(trixie(), s);
+  REQUIRE(no_tun.ok());
+  CHECK(no_tun->body["HostConfig"]["Devices"].empty());
+  CHECK(state_of(*no_tun, "tun") == "removed");
+  CHECK(no_tun->body["HostConfig"]["SecurityOpt"].size() == 1);
+
+  s.without = {"seccomp"};
+  auto no_seccomp = rig::make_launch_spec(trixie(), s);
+  REQUIRE(no_seccomp.ok());
+  CHECK(no_seccomp->body["HostConfig"]["SecurityOpt"].empty());
+  CHECK(no_seccomp->body["HostConfig"]["Devices"].size() == 1);
+
+  s.without = {"systempaths"};
+  auto no_sp = rig::make_launch_spec(trixie(), s);
+  REQUIRE(no_sp.ok());
+  CHECK_FALSE(no_sp->body["HostConfig"].contains("MaskedPaths"));
+  CHECK_FALSE(no_sp->body["HostConfig"].contains("ReadonlyPaths"));
+
+  s.without = {"nonsense"};
+  auto bad = rig::make_launch_spec(trixie(), s);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().category() == rig::Category::Usage);
+  CHECK_THAT(bad.error().what(), Catch::Contains("--without") && Catch::Contains("nonsense"));
+}
+
+TEST_CASE("launch spec: AppArmor hosts get apparmor=unconfined; podman engines skip docker-only flags", "[smoke][launch_spec]") {
+  auto s = settings();
+  s.host.apparmor = true;
+  auto aa = rig::make_launch_spec(trixie(), s);
+  REQUIRE(aa.ok());
+  CHECK(aa->body["HostConfig"]["SecurityOpt"].size() == 2);
+  CHECK(aa->body["HostConfig"]["SecurityOpt"][1] == "apparmor=unconfined");
+  CHECK(state_of(*aa, "apparmor") == "applied");
+
+  s.engine_kind = "podman";
+  auto pod = rig::make_launch_spec(trixie(), s);
+  REQUIRE(pod.ok());
+  CHECK(state_of(*pod, "seccomp") == "not-for-engine");
+  CHECK(state_of(*pod, "systempaths") == "not-for-engine");
+  CHECK(pod->body["HostConfig"]["SecurityOpt"] == rig::json::array({"apparmor=unconfined"}));
+}
+
+TEST_CASE("launch spec: CPUs are capped at what the host has; tailored seccomp needs a profile", "[smoke][launch_spec]") {
+  auto s = settings();
+  s.host.cpus = 1;
+  auto one = rig::make_launch_spec(trixie(), s);
+  REQUIRE(one.ok());
+  CHECK(one->body["HostConfig"]["NanoCpus"] == 1000000000LL);
+  s.seccomp_profile.clear();
+  auto none = rig::make_launch_spec(trixie(), s);
+  REQUIRE_FALSE(none.ok());
+  CHECK_THAT(none.error().what(), Catch::Contains("seccomp.json"));
+}
+
+TEST_CASE("launch spec: probe_host reads AppArmor from a fake /sys", "[smoke][launch_spec]") {
+  auto dir = rigtest::TempDir();
+  std::filesystem::create_directories(dir.path() / "sys/module/apparmor/parameters");
+  CHECK_FALSE(rig::probe_host(dir.path().string()).apparmor);
+  std::ofstream(dir.path() / "sys/module/apparmor/parameters/enabled") << "Y\n";
+  CHECK(rig::probe_host(dir.path().string()).apparmor);
+}

@@ -1,0 +1,79 @@
+#include <catch2/catch.hpp>
+
+#include "smoke/report.hpp"
+#include "support/test_util.hpp"
+
+namespace {
+
+rig::SmokeReport sample() {
+  rig::SmokeReport r;
+  r.recipe = "debian-trixie";
+  r.rig = "rig-x";
+  r.run_id = "r1";
+  r.seconds = 4.5;
+  r.host = {"6.18.0", "docker", "20.10.24", "1.41", "unix:///var/run/docker.sock", "5.4.2", "amd64"};
+  r.flags = {{"tun", "removed", "--without tun"}};
+  rig::CheckResult a;
+  a.number = 1;
+  a.id = "outer-up";
+  a.title = "outer container comes up";
+  a.status = rig::CheckStatus::Pass;
+  a.seconds = 0.5;
+  rig::CheckResult b;
+  b.number = 2;
+  b.id = "inner-run";
+  b.title = "inner web app runs";
+  b.status = rig::CheckStatus::Fail;
+  b.seconds = 0.25;
+  b.output = "Failed to open() /dev/net/tun: No such file <or> \"directory\" & \x01";
+  b.diagnosis = {{"tun-missing", "p", "no tun device", "add --device"}};
+  rig::CheckResult c;
+  c.number = 3;
+  c.id = "host-reach";
+  c.title = "host reaches the inner app";
+  c.note = "needs inner-run";
+  r.checks = {a, b, c};
+  return r;
+}
+
+void golden(const std::string& name, const std::string& actual) {
+  auto path = rigtest::test_data_dir() / "golden" / name;
+  if (const char* u = std::getenv("RIGCTL_UPDATE_GOLDEN"); u && std::string(u) == "1") rigtest::write_text(path, actual);
+  CHECK(rigtest::read_text(path) == actual);
+}
+
+}  // namespace
+
+TEST_CASE("report: counts and verdict", "[smoke][report]") {
+  auto r = sample();
+  CHECK(r.count(rig::CheckStatus::Pass) == 1);
+  CHECK(r.count(rig::CheckStatus::Fail) == 1);
+  CHECK(r.count(rig::CheckStatus::NotRun) == 1);
+  CHECK_FALSE(r.passed());
+  CHECK(r.first_failure()->id == "inner-run");
+}
+
+TEST_CASE("report: table matches its golden file", "[smoke][report]") { golden("smoke-table.txt", rig::render_table(sample())); }
+
+TEST_CASE("report: JUnit matches its golden file and escapes XML", "[smoke][report]") {
+  auto x = rig::report_junit(sample());
+  golden("smoke-junit.xml", x);
+  CHECK_THAT(x, Catch::Contains("&lt;or&gt; &quot;directory&quot; &amp; ?"));
+  CHECK_THAT(x, Catch::Contains("<skipped message=\"not run: needs inner-run\"/>"));
+  CHECK_THAT(x, Catch::Contains("<failure message=\"no tun device\" type=\"inner-run\">"));
+}
+
+TEST_CASE("report: JSON carries every check, the flags and the host facts", "[smoke][report]") {
+  auto j = rig::report_json(sample());
+  CHECK(j["result"] == "fail");
+  CHECK(j["passed"] == 1);
+  CHECK(j["failed"] == 1);
+  CHECK(j["not_run"] == 1);
+  CHECK(j["total"] == 3);
+  CHECK(j["checks"][1]["status"] == "fail");
+  CHECK(j["checks"][1]["diagnosis"][0]["id"] == "tun-missing");
+  CHECK(j["checks"][2]["status"] == "not-run");
+  CHECK(j["flags"][0]["state"] == "removed");
+  CHECK(j["host"]["podman_version"] == "5.4.2");
+  CHECK(j["host"]["kernel"] == "6.18.0");
+}
