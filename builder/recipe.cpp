@@ -162,6 +162,40 @@ LaunchFlag parse_flag(JsonNode n) {
   return f;
 }
 
+Hardening parse_hardening(JsonNode n) {
+  auto o = n.object();
+  Hardening h;
+  auto id = o.required("id");
+  h.id = id.nonempty_str();
+  static const std::regex id_re("^[a-z0-9][a-z0-9-]*$");
+  if (!std::regex_match(h.id, id_re)) id.fail("expected a lower-case id ([a-z0-9-]), got '" + h.id + "'");
+  h.what = o.required("what").nonempty_str();
+  h.why = o.required("why").nonempty_str();
+  auto ab = o.required("ablate").object();
+  auto kind = ab.required("kind");
+  h.kind = kind.str();
+  if (h.kind == "file_line") {
+    h.path = normalized_path(ab.required("path"));
+    h.line = ab.required("line").nonempty_str();
+  } else if (h.kind == "directory") {
+    h.path = normalized_path(ab.required("path"));
+  } else if (h.kind == "volume") {
+    h.name = ab.required("name").nonempty_str();
+  } else if (h.kind == "env") {
+    h.name = ab.required("name").nonempty_str();
+    h.value = ab.required("value").str();
+  } else if (h.kind != "file_capabilities" && h.kind != "init") {
+    kind.fail("expected one of file_capabilities, file_line, directory, volume, env, init, got '" + h.kind + "'");
+  }
+  ab.finish();
+  auto ex = o.required("expect").object();
+  h.expect_check = ex.required("check").nonempty_str();
+  h.expect_signature = ex.required("signature").nonempty_str();
+  ex.finish();
+  o.finish();
+  return h;
+}
+
 Launch parse_launch(JsonNode n) {
   auto o = n.object();
   Launch l;
@@ -211,6 +245,14 @@ Launch parse_launch(JsonNode n) {
     auto f = parse_flag(fn);
     if (!ids.insert(f.id).second) fn.fail("duplicate flag id '" + f.id + "'");
     l.flags.push_back(std::move(f));
+  }
+  if (auto hs = o.optional("hardening")) {
+    for (auto& hn : hs->array()) {
+      auto h = parse_hardening(hn);
+      if (!ids.insert(h.id).second) hn.fail("duplicate id '" + h.id + "' (flag and hardening ids share one namespace)");
+      if (h.kind == "volume" && !vol_names.count(h.name)) hn.fail("'" + h.name + "' is not one of launch.volumes");
+      l.hardening.push_back(std::move(h));
+    }
   }
   o.finish();
   return l;
@@ -339,6 +381,19 @@ Recipe parse_document(const json& doc, const std::filesystem::path& file) {
   if (auto l = o.optional("labels")) r.labels = l->str_map();
   if (auto l = o.optional("launch")) {
     r.launch = parse_launch(*l);
+    for (size_t i = 0; i < r.launch->hardening.size(); ++i) {
+      auto& h = r.launch->hardening[i];
+      std::string at = "launch.hardening[" + std::to_string(i) + "].ablate.path";
+      if (h.kind == "file_line") {
+        auto f = std::find_if(r.files.begin(), r.files.end(), [&](const FileEntry& e) { return e.path == h.path; });
+        if (f == r.files.end()) throw JsonFieldError{at, "'" + h.path + "' is not one of the recipe's \"files\""};
+        if (f->content.find(h.line) == std::string::npos)
+          throw JsonFieldError{at, "'" + h.path + "' has no line '" + h.line + "'"};
+      }
+      if (h.kind == "directory" &&
+          std::none_of(r.directories.begin(), r.directories.end(), [&](const Directory& d) { return d.path == h.path; }))
+        throw JsonFieldError{at, "'" + h.path + "' is not one of the recipe's \"directories\""};
+    }
     for (size_t i = 0; i < r.launch->volumes.size(); ++i) {
       auto& t = r.launch->volumes[i].target;
       if (std::find(r.volumes.begin(), r.volumes.end(), t) == r.volumes.end())

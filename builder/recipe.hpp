@@ -94,6 +94,21 @@ struct LaunchFlag {
   std::string expect_signature;
 };
 
+// One image- or launch-level hardening beyond the flags, for ablation: how to take it away and how
+// the rig is expected to fail without it.
+struct Hardening {
+  std::string id;
+  std::string what;
+  std::string why;
+  std::string kind;   // file_capabilities | file_line | directory | volume | env | init
+  std::string path;   // file_line, directory
+  std::string line;   // file_line
+  std::string name;   // volume, env
+  std::string value;  // env
+  std::string expect_check;
+  std::string expect_signature;  // a regex, or "slow-restart" for init
+};
+
 struct PortRange {
   std::string host_ip;
   uint32_t host_port = 0;
@@ -115,6 +130,7 @@ struct Launch {
   std::vector<PortRange> ports;
   std::vector<NamedVolume> volumes;
   std::vector<LaunchFlag> flags;
+  std::vector<Hardening> hardening;
 };
 
 struct Recipe {

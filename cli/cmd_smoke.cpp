@@ -59,7 +59,7 @@ Status run_smoke(const SmokeOptions& o, const Globals& g) {
   in.host_port = s->spec.ports.empty() ? 10000 : s->spec.ports.front().first;
   in.inner_port = s->spec.ports.empty() ? 10000 : s->spec.ports.front().second;
   in.on_result = [&](const CheckResult& r) {
-    progress.phase(std::to_string(r.number) + " " + r.id + ": " + check_status_name(r.status));
+    progress.phase(std::to_string(r.number) + " " + r.id + ": " + check_state_name(r.status));
   };
   RIG_TRY(report.checks, run_chain(in, report.host));
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -72,7 +72,7 @@ Status run_smoke(const SmokeOptions& o, const Globals& g) {
   if (o.keep) std::fprintf(stderr, "rigctl: kept rig %s (remove with `rigctl gc`)\n", s->name.c_str());
   if (!report.passed()) {
     const auto* f = report.first_failure();
-    return Error(Category::Checks, "smoke: " + std::to_string(report.count(CheckStatus::Pass)) + "/" +
+    return Error(Category::Checks, "smoke: " + std::to_string(report.count(CheckState::Pass)) + "/" +
                                        std::to_string(report.checks.size()) + " passed" +
                                        (f ? "; first failure: " + f->id : ""));
   }

@@ -21,6 +21,7 @@ struct Outcome {
   bool ok;
   std::string output;
   std::string note;
+  double metric = -1;
 };
 
 struct Check {
@@ -200,6 +201,7 @@ class Chain {
            char buf[64];
            std::snprintf(buf, sizeof buf, "restart + ready in %.2f s", secs);
            o.note = buf;
+           o.metric = secs;
            return o;
          }},
         {{"restart-image", "built image survives restart"}, {"restart-workspace", "inner-build"}, 30000,
@@ -255,16 +257,16 @@ class Chain {
 
 }  // namespace
 
-const char* check_status_name(CheckStatus s) {
+const char* check_state_name(CheckState s) {
   switch (s) {
-    case CheckStatus::Pass: return "pass";
-    case CheckStatus::Fail: return "fail";
-    case CheckStatus::NotRun: return "not-run";
+    case CheckState::Pass: return "pass";
+    case CheckState::Fail: return "fail";
+    case CheckState::NotRun: return "not-run";
   }
   return "?";
 }
 
-int SmokeReport::count(CheckStatus s) const {
+int SmokeReport::count(CheckState s) const {
   int n = 0;
   for (auto& c : checks) n += c.status == s;
   return n;
@@ -272,14 +274,14 @@ int SmokeReport::count(CheckStatus s) const {
 
 const CheckResult* SmokeReport::first_failure() const {
   for (auto& c : checks)
-    if (c.status == CheckStatus::Fail) return &c;
+    if (c.status == CheckState::Fail) return &c;
   return nullptr;
 }
 
 Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts) {
   Chain chain(in, facts);
   std::vector<CheckResult> results;
-  std::map<std::string, CheckStatus> status;
+  std::map<std::string, CheckState> status;
   bool stopped = false;
   int number = 0;
   for (auto& c : chain.checks()) {
@@ -289,9 +291,11 @@ Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts) {
     res.title = c.info.title;
     std::string blocked;
     for (auto& n : c.needs)
-      if (status[n] != CheckStatus::Pass) blocked += (blocked.empty() ? "" : ", ") + n;
+      if (status[n] != CheckState::Pass) blocked += (blocked.empty() ? "" : ", ") + n;
     if (stopped) {
       res.note = "chain stopped at the first failure";
+    } else if (!in.only.empty() && !in.only.count(res.id)) {
+      res.note = "not needed for this run";
     } else if (!blocked.empty()) {
       res.note = "needs " + blocked;
     } else {
@@ -301,14 +305,15 @@ Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts) {
       res.seconds = since(t0);
       if (!out) {
         if (out.error().category() == Category::Interrupted) return std::move(out).error();
-        res.status = CheckStatus::Fail;
+        res.status = CheckState::Fail;
         res.output = out.error().what();
       } else {
-        res.status = out->ok ? CheckStatus::Pass : CheckStatus::Fail;
+        res.status = out->ok ? CheckState::Pass : CheckState::Fail;
         res.output = tail(out->output);
         res.note = out->note;
+        res.metric = out->metric;
       }
-      if (res.status == CheckStatus::Fail) {
+      if (res.status == CheckState::Fail) {
         res.diagnosis = diagnose(res.output);
         if (in.stop_at_first_failure) stopped = true;
       }

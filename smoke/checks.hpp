@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,17 +13,18 @@
 
 namespace rig {
 
-enum class CheckStatus { Pass, Fail, NotRun };
-const char* check_status_name(CheckStatus s);
+enum class CheckState { Pass, Fail, NotRun };
+const char* check_state_name(CheckState s);
 
 struct CheckResult {
   int number = 0;
   std::string id;
   std::string title;
-  CheckStatus status = CheckStatus::NotRun;
+  CheckState status = CheckState::NotRun;
   double seconds = 0;
   std::string output;  // tail of what the check saw
   std::string note;    // why it was not run, or a measured detail
+  double metric = -1;  // a measured value where the check has one (restart seconds)
   std::vector<Signature> diagnosis;
 };
 
@@ -44,8 +46,8 @@ struct SmokeReport {
   std::vector<FlagDecision> flags;
   HostFacts host;
   double seconds = 0;
-  int count(CheckStatus s) const;
-  bool passed() const { return count(CheckStatus::Pass) == static_cast<int>(checks.size()); }
+  int count(CheckState s) const;
+  bool passed() const { return count(CheckState::Pass) == static_cast<int>(checks.size()); }
   const CheckResult* first_failure() const;
 };
 
@@ -60,6 +62,7 @@ struct ChainInputs {
   uint32_t host_port = 10000;       // the host port mapped to the rig's first published port
   uint32_t inner_port = 10000;      // the rig port the inner app publishes to
   bool stop_at_first_failure = false;
+  std::set<std::string> only;  // when set, other checks are "not run" (ablation items that need less)
   std::function<void(const CheckResult&)> on_result;
 };
 

@@ -20,7 +20,7 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
   for (auto& [k, v] : r.labels) spec.labels.emplace(k, v);
 
   json host = json::object();
-  host["Init"] = l.init;
+  host["Init"] = l.init && !s.no_init;
   host["RestartPolicy"] = {{"Name", l.restart}};
   if (l.memory_mb) host["Memory"] = static_cast<int64_t>(l.memory_mb) * 1024 * 1024;
   if (l.cpus > 0) host["NanoCpus"] = static_cast<int64_t>(std::min<double>(l.cpus, s.host.cpus) * 1e9);
@@ -43,6 +43,7 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
 
   json mounts = json::array();
   for (auto& v : l.volumes) {
+    if (s.drop_volumes.count(v.name)) continue;
     std::string vol = s.name + "-" + v.name;
     spec.volumes[vol] = v.target;
     mounts.push_back({{"Type", "volume"}, {"Source", vol}, {"Target", v.target}});
@@ -81,6 +82,11 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
   host["SecurityOpt"] = secopts;
 
   spec.body = {{"Image", s.image}, {"Labels", spec.labels}, {"ExposedPorts", exposed}, {"HostConfig", host}};
+  if (!s.extra_env.empty()) {
+    json env = json::array();
+    for (auto& [k, v] : s.extra_env) env.push_back(k + "=" + v);
+    spec.body["Env"] = env;
+  }
   return spec;
 }
 

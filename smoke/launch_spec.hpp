@@ -30,6 +30,10 @@ struct LaunchSettings {
   std::string seccomp_profile;         // tailored profile JSON text
   uint32_t port_base = 0;              // 0: the recipe's host ports
   HostFeatures host;
+  // Launch-level ablations (hardening items of kind env, volume, init).
+  std::map<std::string, std::string> extra_env;
+  std::set<std::string> drop_volumes;  // launch volume names
+  bool no_init = false;
 };
 
 // What happened to each flag of the profile.

@@ -28,18 +28,18 @@ std::string render_table(const SmokeReport& r) {
   std::snprintf(line, sizeof line, "%3s  %-18s %-8s %8s  %s\n", "#", "check", "status", "time", "title");
   o << line;
   for (auto& c : r.checks) {
-    std::snprintf(line, sizeof line, "%3d  %-18s %-8s %7.2fs  %s\n", c.number, c.id.c_str(), check_status_name(c.status),
+    std::snprintf(line, sizeof line, "%3d  %-18s %-8s %7.2fs  %s\n", c.number, c.id.c_str(), check_state_name(c.status),
                   c.seconds, c.title.c_str());
     o << line;
-    if (!c.note.empty() && c.status != CheckStatus::Fail) o << "     " << c.note << "\n";
-    if (c.status == CheckStatus::Fail) {
+    if (!c.note.empty() && c.status != CheckState::Fail) o << "     " << c.note << "\n";
+    if (c.status == CheckState::Fail) {
       o << indent(c.output, "     | ");
       if (c.diagnosis.empty()) o << "     diagnosis: unknown failure (no known signature matched)\n";
       for (auto& d : c.diagnosis) o << "     diagnosis [" << d.id << "]: " << d.cause << "\n     fix: " << d.fix << "\n";
     }
   }
   std::snprintf(line, sizeof line, "%d/%zu passed, %d failed, %d not run in %.2f s (%s, %s %s, podman %s)\n",
-                r.count(CheckStatus::Pass), r.checks.size(), r.count(CheckStatus::Fail), r.count(CheckStatus::NotRun), r.seconds,
+                r.count(CheckState::Pass), r.checks.size(), r.count(CheckState::Fail), r.count(CheckState::NotRun), r.seconds,
                 r.rig.c_str(), r.host.engine.c_str(), r.host.engine_version.c_str(),
                 r.host.podman_version.empty() ? "?" : r.host.podman_version.c_str());
   o << line;
@@ -54,7 +54,7 @@ json report_json(const SmokeReport& r) {
     checks.push_back({{"number", c.number},
                       {"id", c.id},
                       {"title", c.title},
-                      {"status", check_status_name(c.status)},
+                      {"status", check_state_name(c.status)},
                       {"duration_seconds", c.seconds},
                       {"output_tail", c.output},
                       {"note", c.note},
@@ -66,9 +66,9 @@ json report_json(const SmokeReport& r) {
           {"rig", r.rig},
           {"run_id", r.run_id},
           {"result", r.passed() ? "pass" : "fail"},
-          {"passed", r.count(CheckStatus::Pass)},
-          {"failed", r.count(CheckStatus::Fail)},
-          {"not_run", r.count(CheckStatus::NotRun)},
+          {"passed", r.count(CheckState::Pass)},
+          {"failed", r.count(CheckState::Fail)},
+          {"not_run", r.count(CheckState::NotRun)},
           {"total", r.checks.size()},
           {"duration_seconds", r.seconds},
           {"flags", flags},
@@ -105,10 +105,10 @@ std::string report_junit(const SmokeReport& r) {
   std::ostringstream o;
   std::string suite = "rigctl.smoke." + r.recipe;
   o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    << "<testsuites name=\"rigctl smoke\" tests=\"" << r.checks.size() << "\" failures=\"" << r.count(CheckStatus::Fail)
-    << "\" errors=\"0\" skipped=\"" << r.count(CheckStatus::NotRun) << "\" time=\"" << fmt_seconds(r.seconds) << "\">\n"
+    << "<testsuites name=\"rigctl smoke\" tests=\"" << r.checks.size() << "\" failures=\"" << r.count(CheckState::Fail)
+    << "\" errors=\"0\" skipped=\"" << r.count(CheckState::NotRun) << "\" time=\"" << fmt_seconds(r.seconds) << "\">\n"
     << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << r.checks.size() << "\" failures=\""
-    << r.count(CheckStatus::Fail) << "\" errors=\"0\" skipped=\"" << r.count(CheckStatus::NotRun) << "\" time=\""
+    << r.count(CheckState::Fail) << "\" errors=\"0\" skipped=\"" << r.count(CheckState::NotRun) << "\" time=\""
     << fmt_seconds(r.seconds) << "\">\n"
     << "    <properties>\n";
   auto prop = [&](const char* k, const std::string& v) {
@@ -125,12 +125,12 @@ std::string report_junit(const SmokeReport& r) {
     std::snprintf(num, sizeof num, "%02d", c.number);
     o << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"" << num << "-" << xml_escape(c.id) << ": "
       << xml_escape(c.title) << "\" time=\"" << fmt_seconds(c.seconds) << "\"";
-    if (c.status == CheckStatus::Pass) {
+    if (c.status == CheckState::Pass) {
       o << "/>\n";
       continue;
     }
     o << ">\n";
-    if (c.status == CheckStatus::NotRun) {
+    if (c.status == CheckState::NotRun) {
       o << "      <skipped message=\"not run: " << xml_escape(c.note) << "\"/>\n";
     } else {
       std::string first = c.diagnosis.empty() ? "unknown failure" : c.diagnosis.front().cause;

@@ -13,7 +13,11 @@ std::string new_run_id() {
 
 Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRunner& runner, const BuildEvents& ev) {
   auto s = std::make_unique<Session>();
-  RIG_TRY(s->recipe, load_recipe(o.recipe));
+  if (o.recipe_object) {
+    s->recipe = *o.recipe_object;
+  } else {
+    RIG_TRY(s->recipe, load_recipe(o.recipe));
+  }
   if (!s->recipe.launch) return usage_error("recipe '" + o.recipe.string() + "' has no \"launch\" profile");
   // Engine first: without one nothing else is worth doing.
   RIG_TRY(s->conn, connect_engine(o.engine));
@@ -33,6 +37,9 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRu
   ls.port_base = o.port_base;
   ls.host.apparmor = s->conn.version.apparmor;
   ls.host.cpus = s->conn.version.cpus > 0 ? s->conn.version.cpus : probe_host().cpus;
+  ls.extra_env = o.extra_env;
+  ls.drop_volumes = o.drop_volumes;
+  ls.no_init = o.no_init;
   RIG_TRY(s->spec, make_launch_spec(s->recipe, ls));
   if (ev.phase) ev.phase("launch rig " + s->name);
   RIG_TRY(s->rig, Rig::launch(*s->conn.engine, s->spec, s->name));

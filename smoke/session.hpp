@@ -4,7 +4,9 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -18,6 +20,7 @@ namespace rig {
 
 struct SessionOptions {
   std::filesystem::path recipe;
+  std::optional<Recipe> recipe_object;  // used instead of loading `recipe` (ablation variants)
   std::string name;  // empty: rigctl-<recipe name>-<run id>
   std::set<std::string> without;
   std::string engine;  // --engine; empty: DOCKER_HOST or the local socket
@@ -25,6 +28,9 @@ struct SessionOptions {
   std::filesystem::path web_recipe, base_recipe;  // empty: no inner images
   std::string arch;
   std::string mirror;
+  std::map<std::string, std::string> extra_env;
+  std::set<std::string> drop_volumes;
+  bool no_init = false;
 };
 
 struct Session {

@@ -56,14 +56,14 @@ TEST_CASE("chain: a failing inner run marks its dependants not run, never passed
   f.engine.exec_rules.insert(f.engine.exec_rules.begin(),
                              {"podman run -d --name rig-web", {127, "Error: pasta failed with exit code 1:\nFailed to open() /dev/net/tun: No such file or directory\n", 0.2}});
   auto c = f.run();
-  CHECK(c["podman-info"].status == rig::CheckStatus::Pass);
-  CHECK(c["inner-run"].status == rig::CheckStatus::Fail);
+  CHECK(c["podman-info"].status == rig::CheckState::Pass);
+  CHECK(c["inner-run"].status == rig::CheckState::Fail);
   REQUIRE(c["inner-run"].diagnosis.size() == 1);
   CHECK(c["inner-run"].diagnosis[0].id == "tun-missing");
   CHECK_THAT(c["inner-run"].output, Catch::Contains("[exit code 127]"));
   for (auto id : {"host-reach", "restart-app", "uid-isolation"}) {
     INFO(id);
-    CHECK(c[id].status == rig::CheckStatus::NotRun);
+    CHECK(c[id].status == rig::CheckState::NotRun);
     CHECK_THAT(c[id].note, Catch::Contains("inner-run"));
   }
 }
@@ -73,12 +73,12 @@ TEST_CASE("chain: podman info failing stops everything that needs podman", "[smo
   f.engine.exec_rules.insert(f.engine.exec_rules.begin(),
                              {"podman info --format json", {125, "cannot clone: Operation not permitted\nError: cannot re-exec process\n", 0.1}});
   auto c = f.run();
-  CHECK(c["podman-info"].status == rig::CheckStatus::Fail);
+  CHECK(c["podman-info"].status == rig::CheckState::Fail);
   CHECK(c["podman-info"].diagnosis.at(0).id == "seccomp-clone");
   for (auto id : {"inner-run", "host-reach", "inner-build", "built-runs", "restart-image", "restart-app", "uid-isolation"})
-    CHECK(c[id].status == rig::CheckStatus::NotRun);
+    CHECK(c[id].status == rig::CheckState::NotRun);
   // The restart check needs only the outer container, so it still runs.
-  CHECK(c["restart-workspace"].status != rig::CheckStatus::NotRun);
+  CHECK(c["restart-workspace"].status != rig::CheckState::NotRun);
 }
 
 TEST_CASE("chain: stop_at_first_failure leaves every later check not run", "[smoke][checks]") {
@@ -86,9 +86,9 @@ TEST_CASE("chain: stop_at_first_failure leaves every later check not run", "[smo
   f.in.stop_at_first_failure = true;
   f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"/proc/1/status; id -un", {0, "0\nroot\n", 0.01}});
   auto c = f.run();
-  CHECK(c["outer-up"].status == rig::CheckStatus::Pass);
-  CHECK(c["main-uid"].status == rig::CheckStatus::Fail);
-  CHECK(c["not-privileged"].status == rig::CheckStatus::NotRun);
+  CHECK(c["outer-up"].status == rig::CheckState::Pass);
+  CHECK(c["main-uid"].status == rig::CheckState::Fail);
+  CHECK(c["not-privileged"].status == rig::CheckState::NotRun);
   CHECK(c["not-privileged"].note == "chain stopped at the first failure");
   int runs = 0;
   for (auto& call : f.engine.calls) runs += call.find("restart") == 0;
@@ -100,25 +100,25 @@ TEST_CASE("chain: uid isolation reads both maps and rejects root or the rig user
   f.engine.exec_rules.insert(f.engine.exec_rules.begin(),
                              {"cat /proc/$pid/uid_map", {0, "inner\n         0     100000       1024\nouter\n         0          0 4294967295\n", 0.01}});
   auto good = f.run();
-  CHECK(good["uid-isolation"].status == rig::CheckStatus::Pass);
+  CHECK(good["uid-isolation"].status == rig::CheckState::Pass);
   CHECK_THAT(good["uid-isolation"].output, Catch::Contains("-> host uid 100000"));
 
   Fixture g;
   g.engine.exec_rules.insert(g.engine.exec_rules.begin(),
                              {"cat /proc/$pid/uid_map", {0, "inner\n 0 1000 1\n 1 100000 65536\nouter\n 0 0 4294967295\n", 0.01}});
-  CHECK(g.run()["uid-isolation"].status == rig::CheckStatus::Fail);  // default rootless mapping: root is the rig user
+  CHECK(g.run()["uid-isolation"].status == rig::CheckState::Fail);  // default rootless mapping: root is the rig user
 
   Fixture h;
   h.engine.exec_rules.insert(h.engine.exec_rules.begin(),
                              {"cat /proc/$pid/uid_map", {0, "inner\n 0 0 4294967295\nouter\n 0 0 4294967295\n", 0.01}});
-  CHECK(h.run()["uid-isolation"].status == rig::CheckStatus::Fail);
+  CHECK(h.run()["uid-isolation"].status == rig::CheckState::Fail);
 }
 
 TEST_CASE("chain: an exited outer container fails outer-up with its state", "[smoke][checks]") {
   Fixture f;
   f.engine.running = false;
   auto c = f.run();
-  CHECK(c["outer-up"].status == rig::CheckStatus::Fail);
+  CHECK(c["outer-up"].status == rig::CheckState::Fail);
   CHECK_THAT(c["outer-up"].output, Catch::Contains("exited"));
-  CHECK(c["main-uid"].status == rig::CheckStatus::NotRun);
+  CHECK(c["main-uid"].status == rig::CheckState::NotRun);
 }

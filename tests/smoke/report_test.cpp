@@ -17,13 +17,13 @@ rig::SmokeReport sample() {
   a.number = 1;
   a.id = "outer-up";
   a.title = "outer container comes up";
-  a.status = rig::CheckStatus::Pass;
+  a.status = rig::CheckState::Pass;
   a.seconds = 0.5;
   rig::CheckResult b;
   b.number = 2;
   b.id = "inner-run";
   b.title = "inner web app runs";
-  b.status = rig::CheckStatus::Fail;
+  b.status = rig::CheckState::Fail;
   b.seconds = 0.25;
   b.output = "Failed to open() /dev/net/tun: No such file <or> \"directory\" & \x01";
   b.diagnosis = {{"tun-missing", "p", "no tun device", "add --device"}};
@@ -46,9 +46,9 @@ void golden(const std::string& name, const std::string& actual) {
 
 TEST_CASE("report: counts and verdict", "[smoke][report]") {
   auto r = sample();
-  CHECK(r.count(rig::CheckStatus::Pass) == 1);
-  CHECK(r.count(rig::CheckStatus::Fail) == 1);
-  CHECK(r.count(rig::CheckStatus::NotRun) == 1);
+  CHECK(r.count(rig::CheckState::Pass) == 1);
+  CHECK(r.count(rig::CheckState::Fail) == 1);
+  CHECK(r.count(rig::CheckState::NotRun) == 1);
   CHECK_FALSE(r.passed());
   CHECK(r.first_failure()->id == "inner-run");
 }

@@ -1,0 +1,198 @@
+#include "smoke/ablate_run.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "core/interrupt.hpp"
+#include "smoke/session.hpp"
+
+namespace rig {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+bool port_free(uint32_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+struct ChainRun {
+  std::vector<CheckResult> checks;
+  HostFacts facts;
+};
+
+// One rig through the chain. A rig that cannot even be launched fails at a pseudo-check "launch".
+Result<ChainRun> run_one(const SessionOptions& so, CommandRunner& runner, const std::set<std::string>& only = {}) {
+  ChainRun out;
+  auto s = open_session(so, runner, {});
+  if (!s) {
+    if (s.error().category() == Category::Interrupted || s.error().category() == Category::Unavailable)
+      return std::move(s).error();
+    CheckResult launch;
+    launch.number = 0;
+    launch.id = "launch";
+    launch.title = "launch the rig";
+    launch.status = CheckState::Fail;
+    launch.output = s.error().what();
+    out.checks.push_back(launch);
+    return out;
+  }
+  auto& sess = *s.value();
+  out.facts = {sess.conn.version.kernel, sess.conn.version.podman ? "podman" : "docker", sess.conn.version.version,
+               sess.conn.version.api_version, sess.conn.endpoint.display, "", sess.images.arch};
+  ChainInputs in(*sess.conn.engine);
+  in.container_id = sess.rig->id();
+  in.run_id = sess.run_id;
+  in.web_ref = sess.images.web_ref;
+  in.base_ref = sess.images.base_ref;
+  in.web_archive = sess.images.web_archive.string();
+  in.base_archive = sess.images.base_archive.string();
+  in.host_port = sess.spec.ports.empty() ? 10000 : sess.spec.ports.front().first;
+  in.inner_port = sess.spec.ports.empty() ? 10000 : sess.spec.ports.front().second;
+  in.stop_at_first_failure = true;
+  in.only = only;
+  RIG_TRY(out.checks, run_chain(in, out.facts));
+  return out;
+}
+
+}  // namespace
+
+uint32_t free_port_range(uint32_t from, uint32_t count) {
+  for (uint32_t base = from; base + count < 65535; base += count) {
+    bool all = true;
+    for (uint32_t p = base; p < base + count && all; ++p) all = port_free(p);
+    if (all) return base;
+  }
+  return 0;
+}
+
+Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& runner) {
+  auto t0 = Clock::now();
+  auto say = [&](const std::string& m) {
+    if (o.progress) o.progress(m);
+  };
+  AblationReport report;
+  RIG_TRY(auto recipe, load_recipe(o.recipe));
+  report.recipe = recipe.name;
+  if (!recipe.launch) return usage_error("recipe '" + o.recipe.string() + "' has no \"launch\" profile");
+  RIG_TRY(auto conn, connect_engine(o.engine));
+  auto items = ablation_items(recipe, conn.version.podman ? "podman" : "docker", conn.version.apparmor);
+  if (!o.only.empty()) {
+    std::vector<AblationItem> chosen;
+    for (auto& id : o.only) {
+      auto it = std::find_if(items.begin(), items.end(), [&](const AblationItem& i) { return i.id == id; });
+      if (it == items.end()) return usage_error("'" + id + "' is neither a flag nor a hardening of the recipe").add_context("--only");
+      chosen.push_back(*it);
+    }
+    items = chosen;
+  }
+
+  SessionOptions base;
+  base.recipe = o.recipe;
+  base.recipe_object = recipe;
+  base.engine = o.engine;
+  base.web_recipe = o.web_recipe;
+  base.base_recipe = o.base_recipe;
+
+  std::mutex port_mu;
+  uint32_t next_port = o.first_port;
+  auto claim_ports = [&] {
+    std::lock_guard lock(port_mu);
+    uint32_t p = free_port_range(next_port, 10);
+    next_port = p + 10;
+    return p;
+  };
+
+  // The baseline proves the full profile works here; without it no verdict means anything.
+  say("baseline: full profile");
+  auto bt = Clock::now();
+  SessionOptions bo = base;
+  bo.name = "rigctl-ablate-baseline-" + new_run_id();
+  bo.port_base = claim_ports();
+  RIG_TRY(auto baseline, run_one(bo, runner));
+  report.baseline = baseline.checks;
+  report.host = baseline.facts;
+  report.baseline_seconds = since(bt);
+  report.baseline_passed = !baseline.checks.empty() &&
+                           std::all_of(baseline.checks.begin(), baseline.checks.end(), [](auto& c) { return c.status == CheckState::Pass; });
+  for (auto& c : baseline.checks)
+    if (c.id == "restart-workspace") report.baseline_restart = c.metric;
+  if (!report.baseline_passed) {
+    report.seconds = since(t0);
+    return report;
+  }
+
+  report.items.resize(items.size());
+  std::atomic<size_t> next{0};
+  std::mutex err_mu;
+  std::optional<Error> first_error;
+  unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+  auto worker = [&] {
+    for (size_t i = next++; i < items.size(); i = next++) {
+      if (interrupted()) return;
+      auto& item = items[i];
+      auto it0 = Clock::now();
+      std::vector<CheckResult> checks;
+      if (item.not_applicable.empty()) {
+        say("item " + item.id + ": running");
+        SessionOptions so = base;
+        so.name = "rigctl-ablate-" + item.id + "-" + new_run_id();
+        so.port_base = claim_ports();
+        if (item.flag) so.without = {item.flag->id};
+        if (item.hardening) {
+          auto& h = *item.hardening;
+          if (h.kind == "env") so.extra_env[h.name] = h.value;
+          if (h.kind == "volume") so.drop_volumes.insert(h.name);
+          if (h.kind == "init") so.no_init = true;
+          if (item.level == "image") {
+            auto v = variant_recipe(recipe, h);
+            if (!v) {
+              std::lock_guard lock(err_mu);
+              if (!first_error) first_error = std::move(v).error();
+              return;
+            }
+            so.recipe_object = std::move(*v);
+          }
+        }
+        // A restart-time item needs only the outer container and the restart: the rest of the chain
+        // cannot show its symptom and would only add time.
+        std::set<std::string> only;
+        if (item.expect_signature == "slow-restart") only = {"outer-up", item.expect_check};
+        auto run = run_one(so, runner, only);
+        if (!run) {
+          std::lock_guard lock(err_mu);
+          if (!first_error) first_error = std::move(run).error().add_context("ablate " + item.id);
+          return;
+        }
+        checks = run->checks;
+      }
+      report.items[i] = judge(item, checks, report.baseline_restart);
+      report.items[i].seconds = since(it0);
+      say("item " + item.id + ": " + verdict_name(report.items[i].verdict));
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned j = 0; j < std::min<size_t>(jobs, items.size()); ++j) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  if (interrupted()) return interrupted_error();
+  if (first_error) return *first_error;
+  report.seconds = since(t0);
+  return report;
+}
+
+}  // namespace rig

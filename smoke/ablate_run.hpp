@@ -1,0 +1,31 @@
+// Running an ablation: the baseline first (if it fails, nothing else is meaningful), then every item
+// in its own rig (own name, own loopback port range, own volumes), a bounded number at a time, each
+// chain stopping at its first failure.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/subprocess.hpp"
+#include "smoke/ablation.hpp"
+
+namespace rig {
+
+struct AblationOptions {
+  std::filesystem::path recipe;
+  std::vector<std::string> only;  // item ids; empty: all
+  unsigned jobs = 0;              // 0: number of cores
+  std::string engine;
+  std::filesystem::path web_recipe, base_recipe;
+  uint32_t first_port = 10100;
+  std::function<void(const std::string&)> progress;
+};
+
+Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& runner);
+
+// A range of `count` free loopback TCP ports at or above `from`.
+uint32_t free_port_range(uint32_t from, uint32_t count);
+
+}  // namespace rig

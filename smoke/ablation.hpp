@@ -1,0 +1,68 @@
+// `rigctl ablate`: take each launch flag and each hardening away in turn, run the chain until it
+// fails, and compare the failure with what the recipe says it should be. The verdict logic is pure
+// (judge) so each of the four outcomes is unit-tested.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "builder/recipe.hpp"
+#include "core/json_reader.hpp"
+#include "smoke/checks.hpp"
+
+namespace rig {
+
+enum class Verdict { Required, RequiredDifferent, NotNeeded, NotApplicable };
+const char* verdict_name(Verdict v);
+
+struct AblationItem {
+  std::string id;
+  std::string level;  // flag | image | launch
+  std::string what;
+  std::string why;
+  std::string expect_check;
+  std::string expect_signature;
+  std::string not_applicable;  // reason, when the host lacks the precondition
+  const LaunchFlag* flag = nullptr;
+  const Hardening* hardening = nullptr;
+};
+
+// Items in recipe order: flags first, then hardenings. `apparmor_host` decides AppArmor's precondition.
+std::vector<AblationItem> ablation_items(const Recipe& r, const std::string& engine_kind, bool apparmor_host);
+
+// The image variant for an image-level item: the recipe without that hardening (text marked so the
+// cache key and recipe label differ; name suffixed so the tag does).
+Result<Recipe> variant_recipe(const Recipe& r, const Hardening& h);
+
+struct ItemResult {
+  AblationItem item;
+  Verdict verdict = Verdict::NotApplicable;
+  std::string observed_check;  // first failing check, or "" when the chain passed
+  std::string observed_error;  // the output tail of that check, or the measurement
+  std::string reason;
+  double seconds = 0;
+  double restart_seconds = -1;
+  std::vector<CheckResult> checks;
+};
+
+// Verdict from the item's chain. `baseline_restart` is the restart time with nothing removed.
+ItemResult judge(const AblationItem& item, const std::vector<CheckResult>& checks, double baseline_restart);
+
+struct AblationReport {
+  std::string recipe;
+  HostFacts host;
+  bool baseline_passed = false;
+  std::vector<CheckResult> baseline;
+  double baseline_seconds = 0;
+  double baseline_restart = -1;
+  std::vector<ItemResult> items;
+  double seconds = 0;
+};
+
+std::string ablation_table(const AblationReport& r);
+std::string ablation_markdown(const AblationReport& r);
+json ablation_json(const AblationReport& r);
+std::string ablation_junit(const AblationReport& r);
+
+}  // namespace rig

@@ -1,0 +1,159 @@
+#include <catch2/catch.hpp>
+
+#include "builder/recipe.hpp"
+#include "smoke/ablation.hpp"
+#include "support/test_util.hpp"
+
+namespace {
+
+rig::Recipe trixie() {
+  auto r = rig::load_recipe(rigtest::test_data_dir() / ".." / "recipes" / "debian-trixie.json");
+  REQUIRE(r.ok());
+  return r.value();
+}
+
+rig::CheckResult check(const std::string& id, rig::CheckState s, const std::string& out = "", double metric = -1) {
+  rig::CheckResult c;
+  c.id = id;
+  c.status = s;
+  c.output = out;
+  c.metric = metric;
+  return c;
+}
+
+rig::AblationItem item(const std::string& check, const std::string& sig) {
+  rig::AblationItem i;
+  i.id = "x";
+  i.level = "flag";
+  i.expect_check = check;
+  i.expect_signature = sig;
+  return i;
+}
+
+using S = rig::CheckState;
+
+}  // namespace
+
+TEST_CASE("ablation verdict: required when the expected check fails with the expected signature", "[smoke][ablation]") {
+  auto r = rig::judge(item("inner-run", "/dev/net/tun.*No such file"),
+                      {check("podman-info", S::Pass), check("inner-run", S::Fail, "Failed to open() /dev/net/tun: No such file or directory")},
+                      1.4);
+  CHECK(r.verdict == rig::Verdict::Required);
+  CHECK(r.observed_check == "inner-run");
+  CHECK_THAT(r.observed_error, Catch::Contains("/dev/net/tun"));
+}
+
+TEST_CASE("ablation verdict: required, different failure shows both", "[smoke][ablation]") {
+  auto wrong_check = rig::judge(item("inner-run", "/dev/net/tun"), {check("podman-info", S::Fail, "cannot re-exec process")}, 1.4);
+  CHECK(wrong_check.verdict == rig::Verdict::RequiredDifferent);
+  CHECK_THAT(wrong_check.reason, Catch::Contains("expected inner-run") && Catch::Contains("saw podman-info"));
+  auto wrong_error = rig::judge(item("inner-run", "/dev/net/tun"), {check("inner-run", S::Fail, "something else")}, 1.4);
+  CHECK(wrong_error.verdict == rig::Verdict::RequiredDifferent);
+}
+
+TEST_CASE("ablation verdict: not needed when the whole chain passes", "[smoke][ablation]") {
+  auto r = rig::judge(item("inner-run", "overlay"), {check("outer-up", S::Pass), check("inner-run", S::Pass)}, 1.4);
+  CHECK(r.verdict == rig::Verdict::NotNeeded);
+  CHECK(r.observed_check.empty());
+}
+
+TEST_CASE("ablation verdict: not applicable when the precondition is absent", "[smoke][ablation]") {
+  auto i = item("inner-run", "overlay");
+  i.not_applicable = "the host kernel has no AppArmor enabled";
+  auto r = rig::judge(i, {}, 1.4);
+  CHECK(r.verdict == rig::Verdict::NotApplicable);
+  CHECK(r.reason == "the host kernel has no AppArmor enabled");
+}
+
+TEST_CASE("ablation verdict: --init is judged by the measured restart time", "[smoke][ablation]") {
+  auto slow = rig::judge(item("restart-workspace", "slow-restart"), {check("restart-workspace", S::Pass, "", 11.2)}, 1.4);
+  CHECK(slow.verdict == rig::Verdict::Required);
+  CHECK_THAT(slow.observed_error, Catch::Contains("11.2 s") && Catch::Contains("1.4 s"));
+  auto fast = rig::judge(item("restart-workspace", "slow-restart"), {check("restart-workspace", S::Pass, "", 1.6)}, 1.4);
+  CHECK(fast.verdict == rig::Verdict::NotNeeded);
+  auto broke = rig::judge(item("restart-workspace", "slow-restart"), {check("outer-up", S::Fail, "exited")}, 1.4);
+  CHECK(broke.verdict == rig::Verdict::RequiredDifferent);
+}
+
+TEST_CASE("ablation items: flags then hardenings, AppArmor not applicable without AppArmor", "[smoke][ablation]") {
+  auto r = trixie();
+  auto items = rig::ablation_items(r, "docker", false);
+  std::vector<std::string> ids;
+  for (auto& i : items) ids.push_back(i.id);
+  CHECK(ids == std::vector<std::string>{"tun", "seccomp", "apparmor", "systempaths", "fcaps", "default-sysctls",
+                                        "owned-mountpoints", "store-on-volume", "runtime-wipe", "init"});
+  CHECK(items[2].not_applicable == "the host kernel has no AppArmor enabled");
+  CHECK(items[0].not_applicable.empty());
+  CHECK(items[4].level == "image");
+  CHECK(items[7].level == "launch");
+  auto with_aa = rig::ablation_items(r, "docker", true);
+  CHECK(with_aa[2].not_applicable.empty());
+  auto podman = rig::ablation_items(r, "podman", false);
+  CHECK(podman[1].not_applicable == "podman does not use this flag");
+}
+
+TEST_CASE("ablation variants: each image-level variant removes exactly its hardening", "[smoke][ablation]") {
+  auto r = trixie();
+  auto find = [&](const std::string& id) -> const rig::Hardening& {
+    for (auto& h : r.launch->hardening)
+      if (h.id == id) return h;
+    FAIL("no hardening " << id);
+    throw;
+  };
+  auto fc = rig::variant_recipe(r, find("fcaps"));
+  REQUIRE(fc.ok());
+  CHECK(fc->file_capabilities.empty());
+  CHECK(fc->name == "debian-trixie-without-fcaps");
+  CHECK(fc->text != r.text);
+  CHECK(fc->directories.size() == r.directories.size());
+
+  auto sysctl = rig::variant_recipe(r, find("default-sysctls"));
+  REQUIRE(sysctl.ok());
+  for (auto& f : sysctl->files)
+    if (f.path == "/home/builder/.config/containers/containers.conf") {
+      CHECK(f.content.find("default_sysctls") == std::string::npos);
+      CHECK(f.content.find("cgroup_manager = \"cgroupfs\"") != std::string::npos);
+    }
+
+  auto dirs = rig::variant_recipe(r, find("owned-mountpoints"));
+  REQUIRE(dirs.ok());
+  CHECK(dirs->directories.size() == r.directories.size() - 1);
+  for (auto& d : dirs->directories) CHECK(d.path != "/home/builder/.local/share/containers");
+
+  auto launch_level = rig::variant_recipe(r, find("init"));
+  CHECK_FALSE(launch_level.ok());
+}
+
+TEST_CASE("ablation reports: markdown table and JUnit", "[smoke][ablation]") {
+  rig::AblationReport rep;
+  rep.recipe = "debian-trixie";
+  rep.baseline_passed = true;
+  rep.host = {"6.18.0", "docker", "20.10.24", "1.41", "unix:///var/run/docker.sock", "5.4.2", "amd64"};
+  auto i = item("inner-run", "x|y");
+  i.id = "tun";
+  i.what = "passes | the tun device";
+  rig::ItemResult a;
+  a.item = i;
+  a.verdict = rig::Verdict::Required;
+  a.observed_check = "inner-run";
+  a.observed_error = "Failed to open() /dev/net/tun";
+  rig::ItemResult b = a;
+  b.item.id = "apparmor";
+  b.verdict = rig::Verdict::NotApplicable;
+  b.reason = "no AppArmor";
+  rig::ItemResult c = a;
+  c.item.id = "odd";
+  c.verdict = rig::Verdict::RequiredDifferent;
+  c.reason = "expected a, saw b";
+  rep.items = {a, b, c};
+  auto md = rig::ablation_markdown(rep);
+  CHECK_THAT(md, Catch::Contains("| `tun` | flag | passes / the tun device |"));
+  CHECK_THAT(md, Catch::Contains("**required** | inner-run: Failed to open() /dev/net/tun |"));
+  CHECK_THAT(md, Catch::Contains("**not applicable** | no AppArmor |"));
+  auto x = rig::ablation_junit(rep);
+  CHECK_THAT(x, Catch::Contains("tests=\"4\" failures=\"1\" errors=\"0\" skipped=\"1\""));
+  CHECK_THAT(x, Catch::Contains("<failure message=\"expected a, saw b\">"));
+  auto j = rig::ablation_json(rep);
+  CHECK(j["items"][0]["verdict"] == "required");
+  CHECK(j["items"][2]["verdict"] == "required, different failure");
+}
