@@ -28,6 +28,7 @@ BootstrapSpec bootstrap_spec(const Recipe& r, const std::string& arch, const Mir
   s.arch = arch;
   s.mirror_uri = mirror.uri;
   s.keyring = keyring;
+  s.recommends = r.base.recommends;
   s.epoch = epoch;
   s.as_root = as_root;
   return s;
@@ -42,7 +43,13 @@ Command mmdebstrap_command(const BootstrapSpec& s) {
             "--components=" + join(s.components, ","),
             "--format=tar",
             // Translations are never read in a container and cost downloads.
-            "--aptopt=Acquire::Languages \"none\""};
+            "--aptopt=Acquire::Languages \"none\"",
+            // Only what the recipe names and its hard dependencies, like `apt-get install
+            // --no-install-recommends` in a Containerfile: recommends are how images bloat.
+            std::string("--aptopt=APT::Install-Recommends \"") + (s.recommends ? "true" : "false") + "\"",
+            // The rootfs is thrown away if the build fails and the layer is written whole at the end,
+            // so dpkg's per-file fsync buys nothing here and costs a large share of the bootstrap.
+            "--dpkgopt=force-unsafe-io"};
   if (!s.packages.empty()) c.argv.push_back("--include=" + join(s.packages, ","));
   // Strip globs become dpkg path filters: excluded files are never unpacked. "!glob" keeps a path
   // back (e.g. copyright files under a stripped /usr/share/doc).
@@ -64,7 +71,7 @@ Command mmdebstrap_command(const BootstrapSpec& s) {
 std::string bootstrap_identity(const BootstrapSpec& s) {
   json j = {{"distro", s.distro}, {"suite", s.suite},       {"components", s.components}, {"variant", s.variant},
             {"packages", s.packages}, {"strip", s.strip}, {"arch", s.arch},             {"mirror", s.mirror_uri},
-            {"keyring", s.keyring}, {"epoch", s.epoch}};
+            {"keyring", s.keyring}, {"epoch", s.epoch}, {"recommends", s.recommends}};
   return j.dump();
 }
 

@@ -25,6 +25,7 @@ struct BootstrapSpec {
   std::string keyring;     // file, or empty for the host's default
   int64_t epoch = 0;
   bool as_root = false;
+  bool recommends = false;
 };
 
 BootstrapSpec bootstrap_spec(const Recipe& r, const std::string& arch, const MirrorChoice& mirror,

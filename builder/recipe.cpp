@@ -120,6 +120,7 @@ Base parse_base(JsonNode n) {
     b.keyring = ks;
   }
   if (auto s = o.optional("strip")) b.strip = s->str_list();
+  if (auto rec = o.optional("recommends")) b.recommends = rec->boolean();
   o.finish();
   return b;
 }

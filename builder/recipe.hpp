@@ -33,6 +33,7 @@ struct Base {
   std::string mirror;    // a mirror *name* resolved at build time (see mirror.hpp), never a URL
   std::optional<KeyringSource> keyring;
   std::vector<std::string> strip;  // dpkg path-exclude globs (docs, man pages, locales)
+  bool recommends = false;          // install Recommends of the packages
 };
 
 struct IdRange {
