@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cli/app.hpp"
+#include "core/fs.hpp"
 #include "smoke/rig.hpp"
 
 namespace rig::cli {
@@ -17,7 +18,11 @@ Status run_gc(const GcOptions& o) {
   RIG_TRY(auto r, collect_garbage(*conn.engine, o.run));
   for (auto& c : r.containers) std::printf("removed container %s\n", c.substr(0, 12).c_str());
   for (auto& v : r.volumes) std::printf("removed volume %s\n", v.c_str());
-  std::printf("%zu containers, %zu volumes removed\n", r.containers.size(), r.volumes.size());
+  // Builds clean up after themselves, except when killed outright; an hour-old staging dir is no
+  // build still running.
+  auto stale = remove_stale_staging(cache_root(), std::chrono::hours(1));
+  for (auto& p : stale) std::printf("removed stale build staging %s\n", p.c_str());
+  std::printf("%zu containers, %zu volumes, %zu stale staging dirs removed\n", r.containers.size(), r.volumes.size(), stale.size());
   return ok();
 }
 

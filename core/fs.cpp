@@ -108,6 +108,22 @@ ScratchDir::~ScratchDir() {
   fs::remove_all(path_, ec);
 }
 
+std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::seconds min_age) {
+  std::vector<fs::path> removed;
+  std::error_code ec;
+  auto now = fs::file_time_type::clock::now();
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    auto name = it->path().filename().string();
+    if (name.find(".tmp-") == std::string::npos && name.find(".old-") == std::string::npos) continue;
+    auto mtime = fs::last_write_time(it->path(), ec);
+    if (ec || now - mtime < min_age) continue;
+    it.disable_recursion_pending();
+    fs::remove_all(it->path(), ec);
+    if (!ec) removed.push_back(it->path());
+  }
+  return removed;
+}
+
 fs::path cache_root() {
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "rigctl";
   if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "rigctl";

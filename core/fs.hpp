@@ -2,7 +2,9 @@
 // name next to their destination and renamed into place only when complete.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <vector>
 #include <string>
 
 #include "core/error.hpp"
@@ -46,6 +48,10 @@ class ScratchDir {
   explicit ScratchDir(fs::path p) : path_(std::move(p)) {}
   fs::path path_;
 };
+
+// Staging leftovers ("*.tmp-*", "*.old-*") under `root` untouched for `min_age`: what a killed
+// (SIGKILL, power loss) build could not clean up itself. Returns what was removed.
+std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::seconds min_age);
 
 // $XDG_CACHE_HOME/rigctl, or ~/.cache/rigctl.
 fs::path cache_root();
