@@ -98,6 +98,8 @@ Result<FileCaps> parse_capability_text(const std::string& text) {
     }
   }
   if (count == 0) return usage_error("empty capability text: expected e.g. cap_setuid=ep");
+  if (caps.permitted == 0 && caps.inheritable == 0)
+    return usage_error("'" + text + "' grants no permitted or inheritable capability (e.g. cap_setuid=ep)");
   effective &= caps.permitted | caps.inheritable;
   // The file effective bit is one bit for all capabilities (as setcap insists): all or nothing.
   if (effective != 0 && effective != (caps.permitted | caps.inheritable))

@@ -236,6 +236,10 @@ Result<RecipeLayerReport> write_recipe_layer(const Recipe& r, const BaseScan& ba
       std::string parent = path.substr(0, slash);
       if (base.symlinks.count(parent))
         return recipe_mismatch(p.origin, "parent '" + parent + "' of '" + path + "' is a symlink in the base; use the path it points to");
+      if (auto pl = plan.find(parent); pl != plan.end() && pl->second.type != 'd')
+        return recipe_mismatch(p.origin, "parent '" + parent + "' of '" + path + "' is a file or link the recipe creates");
+      if (base.others.count(parent))
+        return recipe_mismatch(p.origin, "parent '" + parent + "' of '" + path + "' is a file in the base");
       if (base.dirs.count(parent) || plan.count(parent) || parents.count(parent)) continue;
       Planned d;
       d.type = 'd';

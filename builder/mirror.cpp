@@ -44,9 +44,15 @@ void scan_one_line(std::istream& in, const std::string& name, std::vector<std::s
 }
 
 void scan_deb822(std::istream& in, const std::string& name, std::vector<std::string>& out) {
-  std::string line, types, uris, signed_by;
+  std::string line, types, uris, signed_by, enabled;
   auto flush = [&] {
-    if (types.find("deb") != std::string::npos && types.find("deb-src") == std::string::npos) {
+    std::istringstream ts(types);
+    std::string t;
+    bool binary = false;
+    while (ts >> t) binary |= t == "deb";
+    std::string en = enabled;
+    en.erase(std::remove_if(en.begin(), en.end(), [](unsigned char c) { return std::isspace(c); }), en.end());
+    if (binary && en != "no") {
       std::istringstream us(uris);
       std::string u;
       while (us >> u)
@@ -55,6 +61,7 @@ void scan_deb822(std::istream& in, const std::string& name, std::vector<std::str
     types.clear();
     uris.clear();
     signed_by.clear();
+    enabled.clear();
   };
   while (std::getline(in, line)) {
     if (line.empty() || std::all_of(line.begin(), line.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
@@ -68,6 +75,7 @@ void scan_deb822(std::istream& in, const std::string& name, std::vector<std::str
     if (key == "Types") types = value;
     if (key == "URIs") uris = value;
     if (key == "Signed-By") signed_by = value;
+    if (key == "Enabled") enabled = value;
   }
   flush();
 }

@@ -48,6 +48,8 @@ Owner parse_owner(const JsonNode& n, const std::optional<User>& user) {
   static const std::regex pair("^([0-9]+):([0-9]+)$");
   std::smatch m;
   if (!std::regex_match(s, m, pair)) n.fail("expected \"root\", \"user\" or \"UID:GID\", got '" + s + "'");
+  // More than 10 digits cannot be a valid id (and would overflow stoull).
+  if (m[1].length() > 10 || m[2].length() > 10) n.fail("uid/gid out of range in '" + s + "'");
   auto uid = std::stoull(m[1]), gid = std::stoull(m[2]);
   if (uid > kMaxId || gid > kMaxId) n.fail("uid/gid out of range in '" + s + "'");
   return {static_cast<uint32_t>(uid), static_cast<uint32_t>(gid)};
@@ -63,7 +65,7 @@ IdRange parse_range(JsonNode n, uint32_t own_id, const char* what) {
   o.finish();
   if (r.count == 0) count.fail("expected at least 1 subordinate id");
   if (r.start == 0) start.fail("a subordinate range must not include 0 (root)");
-  if (r.start + r.count - 1 > kMaxId)
+  if (r.count > kMaxId || r.start > kMaxId - r.count + 1)
     n.fail(std::string("the ") + what + " range " + std::to_string(r.start) + "+" + std::to_string(r.count) +
            " leaves 0.." + std::to_string(kMaxId) + " (ends at " + std::to_string(r.start + r.count - 1) + ")");
   if (own_id >= r.start && own_id < r.start + r.count)
@@ -348,6 +350,11 @@ Recipe parse_document(const json& doc, const std::filesystem::path& file) {
       r.files.push_back(std::move(f));
     }
   }
+  for (size_t i = 0; i < r.file_capabilities.size(); ++i)
+    if (auto it = claimed.find(r.file_capabilities[i].path); it != claimed.end())
+      throw JsonFieldError{"file_capabilities[" + std::to_string(i) + "].path",
+                           "'" + r.file_capabilities[i].path + "' is also created by " + it->second +
+                               " (capabilities apply to a file of the base)"};
   if (auto links = o.optional("links")) {
     for (auto& ln : links->array()) {
       auto lo = ln.object();

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/fs.hpp"
+#include "core/subprocess.hpp"
 #include "core/json_reader.hpp"
 
 namespace rig {
@@ -25,6 +26,9 @@ std::string sh_single(const std::string& s) {
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
+
+// Quoted only when the shell needs it, so ordinary paths stay readable.
+std::string sh_path(const std::string& p) { return shell_quote({p}); }
 
 std::string context_name(size_t i) { return "files/" + std::to_string(i); }
 
@@ -60,7 +64,7 @@ std::string render_containerfile(const Recipe& r) {
     f << " > /etc/dpkg/dpkg.cfg.d/rigctl-strip\n";
   }
   if (!r.packages.empty()) {
-    f << "RUN apt-get update \\\n && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends";
+    f << "RUN apt-get update \\\n && DEBIAN_FRONTEND=noninteractive apt-get install -y" << (r.base.recommends ? "" : " --no-install-recommends");
     for (auto& p : r.packages) f << " \\\n      " << p;
     f << " \\\n && apt-get clean && rm -rf /var/lib/apt/lists/*\n";
   }
@@ -74,15 +78,20 @@ std::string render_containerfile(const Recipe& r) {
       << "    echo " << u.name << ":" << u.subgid.start << ":" << u.subgid.count << " > /etc/subgid\n";
   }
   for (auto& fc : r.file_capabilities)
-    f << "RUN chmod u-s,g-s " << fc.path << " && setcap " << sh_single(fc.text) << " " << fc.path << "\n";
+    f << "RUN chmod u-s,g-s " << sh_path(fc.path) << " && setcap " << sh_single(fc.text) << " " << sh_path(fc.path) << "\n";
   for (size_t i = 0; i < r.files.size(); ++i) {
     auto& file = r.files[i];
-    f << "COPY --chown=" << owner(file.owner) << " " << context_name(i) << " " << file.path << "\n";
-    f << "RUN chmod " << octal(file.mode) << " " << file.path << "\n";
+    // The JSON form of COPY is the one that survives spaces in the destination.
+    bool plain = file.path.find_first_of(" \t\"") == std::string::npos;
+    f << "COPY --chown=" << owner(file.owner) << " "
+      << (plain ? context_name(i) + " " + file.path : json::array({context_name(i), file.path}).dump()) << "\n";
+    f << "RUN chmod " << octal(file.mode) << " " << sh_path(file.path) << "\n";
   }
-  for (auto& d : r.directories)
-    f << "RUN mkdir -p " << d.path << " && chown " << owner(d.owner) << " " << d.path << " && chmod " << octal(d.mode) << " " << d.path << "\n";
-  for (auto& l : r.links) f << "RUN ln -sfn " << sh_single(l.target) << " " << l.path << "\n";
+  for (auto& d : r.directories) {
+    auto q = sh_path(d.path);
+    f << "RUN mkdir -p " << q << " && chown " << owner(d.owner) << " " << q << " && chmod " << octal(d.mode) << " " << q << "\n";
+  }
+  for (auto& l : r.links) f << "RUN ln -sfn " << sh_single(l.target) << " " << sh_path(l.path) << "\n";
   for (auto& [k, v] : r.env) f << "ENV " << k << "=" << json(v).dump() << "\n";
   for (auto& [k, v] : r.labels) f << "LABEL " << json(k).dump() << "=" << json(v).dump() << "\n";
   if (!r.volumes.empty()) f << "VOLUME " << quote_json(r.volumes) << "\n";

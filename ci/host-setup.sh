@@ -8,7 +8,9 @@ log() { printf 'host-setup: %s\n' "$*" >&2; }
 PACKAGES=(
   # build toolchain and the libraries rigctl links
   cmake g++ make pkg-config
-  libarchive-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev catch2 libssl-dev
+  libarchive-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev catch2 libssl-dev libseccomp-dev
+  # Docker's default seccomp profile and docker-default AppArmor template (`rigctl seccomp lint` baseline)
+  golang-github-docker-docker-dev
   # what rigctl drives: the daemonless builder, foreign-arch emulation, the engine under test
   mmdebstrap uidmap arch-test qemu-user-static binfmt-support docker.io
   # what the tests use to check rigctl's output independently

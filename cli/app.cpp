@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
   register_launch(app, action, g);
   register_smoke(app, action, g);
   register_gc(app, action, g);
+  register_ablate(app, action, g);
+  register_seccomp(app, action, g);
+  register_doctor(app, action, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

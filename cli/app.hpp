@@ -22,6 +22,9 @@ void register_render(CLI::App& app, Action& action, const Globals& g);
 void register_launch(CLI::App& app, Action& action, const Globals& g);
 void register_smoke(CLI::App& app, Action& action, const Globals& g);
 void register_gc(CLI::App& app, Action& action, const Globals& g);
+void register_ablate(CLI::App& app, Action& action, const Globals& g);
+void register_seccomp(CLI::App& app, Action& action, const Globals& g);
+void register_doctor(CLI::App& app, Action& action, const Globals& g);
 
 // Parses, runs the chosen action, prints its error (the only place that does), returns the exit code.
 int main(int argc, char** argv);

@@ -72,8 +72,10 @@ Result<Endpoint> parse_endpoint(const std::string& spec) {
     ep.unix_path = spec;
     ep.base_url = "http://localhost";
   } else if (spec.starts_with("tcp://")) {
-    ep.base_url = "http://" + spec.substr(6);
-    while (ep.base_url.back() == '/') ep.base_url.pop_back();
+    std::string addr = spec.substr(6);
+    while (!addr.empty() && addr.back() == '/') addr.pop_back();
+    if (addr.empty()) return usage_error("engine '" + spec + "': missing address (expected tcp://host:port)");
+    ep.base_url = "http://" + addr;
   } else {
     return usage_error("engine '" + spec + "': expected unix:///path/to.sock or tcp://host:port");
   }

@@ -66,7 +66,13 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
         if (s.seccomp_profile.empty())
           return usage_error("flag '" + f.id + "' wants the tailored seccomp profile, but the image has no " +
                              "/usr/share/containers/seccomp.json to derive it from");
-        secopts.push_back("seccomp=" + s.seccomp_profile);
+        if (s.engine_kind == "podman") {
+          if (s.seccomp_profile_path.empty())
+            return usage_error("podman's service reads seccomp profiles from a path on its own host; no local profile file");
+          secopts.push_back("seccomp=" + s.seccomp_profile_path);
+        } else {
+          secopts.push_back("seccomp=" + s.seccomp_profile);
+        }
       } else {
         secopts.push_back("seccomp=unconfined");
       }
@@ -75,6 +81,8 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
     } else if (f.effect_kind == "systempaths") {
       host["MaskedPaths"] = json::array();
       host["ReadonlyPaths"] = json::array();
+      // podman's compatible service ignores empty path lists; its own spelling is unmask=ALL.
+      if (s.engine_kind == "podman") secopts.push_back("unmask=ALL");
     }
     spec.flags.push_back(d);
   }

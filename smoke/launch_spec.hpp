@@ -27,7 +27,8 @@ struct LaunchSettings {
   std::string run_id;
   std::string engine_kind = "docker";  // docker | podman
   std::set<std::string> without;       // flag ids to leave out (ablation, --without)
-  std::string seccomp_profile;         // tailored profile JSON text
+  std::string seccomp_profile;         // tailored profile JSON text (Docker takes it inline)
+  std::string seccomp_profile_path;    // the same as a file (podman's service takes a path on its host)
   uint32_t port_base = 0;              // 0: the recipe's host ports
   HostFeatures host;
   // Launch-level ablations (hardening items of kind env, volume, init).

@@ -42,6 +42,7 @@ Result<Provisioned> provision_images(Engine& engine, const Recipe& outer, const 
   RIG_TRY(p.outer_loaded, ensure_loaded(engine, built.image, built.tag));
   if (auto prof = built.image.dir / kTailoredSeccompFile; std::filesystem::exists(prof)) {
     RIG_TRY(p.seccomp_profile, read_file(prof));
+    p.seccomp_profile_path = prof.string();
   }
   if (req.web_recipe.empty()) return p;
 

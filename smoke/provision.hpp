@@ -24,6 +24,7 @@ struct ProvisionRequest {
 struct Provisioned {
   std::string outer_ref;
   std::string seccomp_profile;  // tailored profile JSON text ("" if the image has no stock profile)
+  std::string seccomp_profile_path;
   bool outer_loaded = false;    // false: the engine already had it
   std::string arch;
   std::string web_ref, base_ref;  // names inside the rig after podman load

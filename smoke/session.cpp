@@ -34,6 +34,7 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRu
   ls.engine_kind = s->conn.version.podman ? "podman" : "docker";
   ls.without = o.without;
   ls.seccomp_profile = s->images.seccomp_profile;
+  ls.seccomp_profile_path = s->images.seccomp_profile_path;
   ls.port_base = o.port_base;
   ls.host.apparmor = s->conn.version.apparmor;
   ls.host.cpus = s->conn.version.cpus > 0 ? s->conn.version.cpus : probe_host().cpus;

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "builder/bootstrap.hpp"
 #include "support/test_util.hpp"
 
@@ -39,6 +41,8 @@ TEST_CASE("bootstrap: mmdebstrap argv in unshare mode with a mirror", "[builder]
                           "--components=main,contrib",
                           "--format=tar",
                           "--aptopt=Acquire::Languages \"none\"",
+                          "--aptopt=APT::Install-Recommends \"false\"",
+                          "--dpkgopt=force-unsafe-io",
                           "--include=podman,uidmap",
                           "--dpkgopt=path-exclude=/usr/share/doc/*",
                           "--dpkgopt=path-include=/usr/share/doc/*/copyright",
@@ -63,9 +67,19 @@ TEST_CASE("bootstrap: mmdebstrap argv in root mode without mirror, packages or k
   s.epoch = 0;
   auto c = rig::mmdebstrap_command(s);
   CHECK(c.argv == Strings{"mmdebstrap", "--mode=root", "--variant=extract", "--architectures=amd64", "--components=main",
-                          "--format=tar", "--aptopt=Acquire::Languages \"none\"", kHook, "trixie", "-"});
+                          "--format=tar", "--aptopt=Acquire::Languages \"none\"",
+                          "--aptopt=APT::Install-Recommends \"false\"", "--dpkgopt=force-unsafe-io", kHook, "trixie",
+                          "-"});
   CHECK(c.argv.back() == "-");  // no mirror: mmdebstrap picks its default
   CHECK(c.env == std::vector<std::pair<std::string, std::string>>{{"SOURCE_DATE_EPOCH", "0"}});
+}
+
+TEST_CASE("bootstrap: recommends are installed only when the recipe asks", "[builder][bootstrap]") {
+  auto s = spec(false, "");
+  s.recommends = true;
+  auto c = rig::mmdebstrap_command(s);
+  CHECK(std::count(c.argv.begin(), c.argv.end(), "--aptopt=APT::Install-Recommends \"true\"") == 1);
+  CHECK(std::count(c.argv.begin(), c.argv.end(), "--aptopt=APT::Install-Recommends \"false\"") == 0);
 }
 
 TEST_CASE("bootstrap: bootstrap_spec copies the recipe and the build choices", "[builder][bootstrap]") {
@@ -83,6 +97,12 @@ TEST_CASE("bootstrap: bootstrap_spec copies the recipe and the build choices", "
   CHECK(s.keyring == "/k.gpg");
   CHECK(s.epoch == 42);
   CHECK(s.as_root);
+  CHECK_FALSE(s.recommends);
+  json j = rigtest::full_recipe();
+  j["base"]["recommends"] = true;
+  auto with = rig::parse_recipe(j.dump(), "/nonexistent/b.json");
+  REQUIRE(with.ok());
+  CHECK(rig::bootstrap_spec(*with, "amd64", {}, "", 0, false).recommends);
 }
 
 TEST_CASE("bootstrap: bootstrap_identity changes with every input but not the mode", "[builder][bootstrap]") {
@@ -98,7 +118,8 @@ TEST_CASE("bootstrap: bootstrap_identity changes with every input but not the mo
                                 {"arch", "arm64"},
                                 {"mirror", "http://a/debian"},
                                 {"keyring", "/tmp/ubuntu-keyring.gpg"},
-                                {"epoch", 1704067200}});
+                                {"epoch", 1704067200},
+                                {"recommends", false}});
   CHECK(rig::bootstrap_identity(spec(true, "http://a/debian")) == id);
   CHECK(rig::bootstrap_identity(spec(false, "http://b/debian")) != id);
   auto s = base;
@@ -106,6 +127,9 @@ TEST_CASE("bootstrap: bootstrap_identity changes with every input but not the mo
   CHECK(rig::bootstrap_identity(s) != id);
   s = base;
   s.epoch += 1;
+  CHECK(rig::bootstrap_identity(s) != id);
+  s = base;
+  s.recommends = true;
   CHECK(rig::bootstrap_identity(s) != id);
 }
 

@@ -58,6 +58,7 @@ TEST_CASE("recipe: the minimal recipe parses with defaults", "[builder][recipe]"
   CHECK(r.base.mirror == "debian");  // defaults to the distro's name
   CHECK_FALSE(r.base.keyring.has_value());
   CHECK(r.base.strip.empty());
+  CHECK_FALSE(r.base.recommends);
   CHECK(r.architectures == std::vector<std::string>{"amd64"});
   CHECK(r.packages.empty());
   CHECK_FALSE(r.user.has_value());
@@ -143,6 +144,14 @@ TEST_CASE("recipe: config_user overrides the user's ids", "[builder][recipe]") {
   json j = with_user();
   j["config_user"] = "0:0";
   CHECK(parse_ok(j).config_user == "0:0");
+}
+
+TEST_CASE("recipe: base.recommends is a boolean", "[builder][recipe]") {
+  json j = minimal_recipe();
+  j["base"]["recommends"] = true;
+  CHECK(parse_ok(j).base.recommends);
+  j["base"]["recommends"] = "yes";
+  check_rejected(j, "base.recommends", "expected true or false, got a string");
 }
 
 TEST_CASE("recipe: owner UID:GID is accepted", "[builder][recipe]") {
@@ -231,7 +240,8 @@ TEST_CASE("recipe: unknown nested key is rejected", "[builder][recipe][validatio
   json b = minimal_recipe();
   b["base"]["release"] = "13";
   check_rejected(b, "base.release",
-                 "unknown key (expected one of: components, distro, keyring, mirror, strip, suite, variant)");
+                 "unknown key (expected one of: components, distro, keyring, mirror, recommends, strip, suite, "
+                 "variant)");
   json f = full_recipe();
   f["launch"]["flags"][0]["effect"]["extra"] = 1;
   check_rejected(f, "launch.flags[0].effect.extra", "unknown key (expected one of: kind, value)");

@@ -109,3 +109,15 @@ TEST_CASE("render: paths with spaces are quoted for the shell", "[builder][rende
   }
   CHECK_THAT(rig::render_containerfile(*r), Catch::Contains("mkdir -p '/srv/my dir'"));
 }
+
+// base.recommends makes the build install Recommends (mmdebstrap_command), but the rendered
+// Containerfile always says --no-install-recommends: the two ways of building diverge.
+TEST_CASE("render: base.recommends is honoured in the Containerfile", "[builder][render][bug][!mayfail]") {
+  json j = rigtest::minimal_recipe();
+  j["base"]["recommends"] = true;
+  j["packages"] = {"podman"};
+  auto r = rig::parse_recipe(j.dump(), "/x/rec.json");
+  REQUIRE(r.ok());
+  REQUIRE(r->base.recommends);
+  CHECK_THAT(rig::render_containerfile(*r), !Catch::Contains("--no-install-recommends"));
+}

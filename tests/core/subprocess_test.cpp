@@ -142,7 +142,7 @@ TEST_CASE("subprocess: destroying a started child terminates it", "[core][subpro
 
 // interrupt.cpp signals tracked children with kill(-pid, SIGTERM): "children lead their own
 // process group". That needs every spawned child to be a process-group leader.
-TEST_CASE("subprocess: children lead their own process group", "[core][subprocess][bug][!mayfail]") {
+TEST_CASE("subprocess: children lead their own process group", "[core][subprocess]") {
   auto runner = rig::make_process_runner();
   // Fields 1 and 5 of /proc/<pid>/stat are the pid and the process group id.
   auto r = runner->run(sh("read -r pid comm state ppid pgrp rest < /proc/$$/stat; echo \"$pid $pgrp\""));

@@ -88,8 +88,10 @@ TEST_CASE("ablation items: flags then hardenings, AppArmor not applicable withou
   CHECK(items[7].level == "launch");
   auto with_aa = rig::ablation_items(r, "docker", true);
   CHECK(with_aa[2].not_applicable.empty());
+  r.launch->flags[1].engines = {"docker"};
   auto podman = rig::ablation_items(r, "podman", false);
   CHECK(podman[1].not_applicable == "podman does not use this flag");
+  CHECK(podman[0].not_applicable.empty());
 }
 
 TEST_CASE("ablation variants: each image-level variant removes exactly its hardening", "[smoke][ablation]") {

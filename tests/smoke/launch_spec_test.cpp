@@ -120,12 +120,20 @@ TEST_CASE("launch spec: AppArmor hosts get apparmor=unconfined; podman engines s
   CHECK(aa->body["HostConfig"]["SecurityOpt"][1] == "apparmor=unconfined");
   CHECK(state_of(*aa, "apparmor") == "applied");
 
+  // podman's service reads seccomp profiles from its host's filesystem and spells systempaths
+  // unmask=ALL; a flag whose engines leave podman out is skipped.
   s.engine_kind = "podman";
-  auto pod = rig::make_launch_spec(trixie(), s);
+  s.seccomp_profile_path = "/cache/rig-seccomp.json";
+  auto recipe = trixie();
+  recipe.launch->flags[0].engines = {"docker"};
+  auto pod = rig::make_launch_spec(recipe, s);
   REQUIRE(pod.ok());
-  CHECK(state_of(*pod, "seccomp") == "not-for-engine");
-  CHECK(state_of(*pod, "systempaths") == "not-for-engine");
-  CHECK(pod->body["HostConfig"]["SecurityOpt"] == rig::json::array({"apparmor=unconfined"}));
+  CHECK(state_of(*pod, "tun") == "not-for-engine");
+  CHECK(pod->body["HostConfig"]["Devices"].empty());
+  CHECK(pod->body["HostConfig"]["SecurityOpt"] ==
+        rig::json::array({"seccomp=/cache/rig-seccomp.json", "apparmor=unconfined", "unmask=ALL"}));
+  s.seccomp_profile_path.clear();
+  CHECK_FALSE(rig::make_launch_spec(recipe, s).ok());
 }
 
 TEST_CASE("launch spec: CPUs are capped at what the host has; tailored seccomp needs a profile", "[smoke][launch_spec]") {

@@ -1,0 +1,58 @@
+#include <cstdio>
+
+#include "builder/doctor.hpp"
+#include "cli/app.hpp"
+#include "engine/engine.hpp"
+
+namespace rig::cli {
+
+namespace {
+
+struct DoctorOptions {
+  bool json = false;
+  std::string engine;
+  std::string root;
+};
+
+Status run_doctor_cmd(const DoctorOptions& o) {
+  std::string endpoint = o.engine;
+  auto host = real_doctor_host(
+      [endpoint]() -> Result<EngineVersion> {
+        RIG_TRY(auto conn, connect_engine(endpoint));
+        return conn.version;
+      },
+      o.root);
+  auto items = run_doctor(host);
+  if (o.json)
+    std::printf("%s\n", doctor_json(items).dump(2).c_str());
+  else
+    std::printf("%s", doctor_table(items).c_str());
+  std::fflush(stdout);
+  std::string failed;
+  size_t n = 0;
+  for (auto& i : items)
+    if (i.status == CheckStatus::Fail) {
+      failed += (failed.empty() ? "" : ", ") + i.item;
+      ++n;
+    }
+  if (n == 0) return ok();
+  return Error(Category::Checks, std::to_string(n) + " host check(s) failed: " + failed,
+               "apply the FIX column, then run `rigctl doctor` again");
+}
+
+}  // namespace
+
+void register_doctor(CLI::App& app, Action& action, const Globals&) {
+  auto o = std::make_shared<DoctorOptions>();
+  auto* sub = app.add_subcommand(
+      "doctor",
+      "Check the host for what rigctl needs (engine, kernel, user namespaces, LSMs, cgroups, devices, binfmt, "
+      "subordinate ids, tools, disk); prints each fix, changes nothing");
+  sub->add_flag("--json", o->json, "Print the items as JSON");
+  sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
+  sub->add_option("--root", o->root, "Read /proc, /sys, /dev and /etc under this directory (default: the real host)");
+  sub->footer("Exit 0 when no item fails (warnings allowed), 1 otherwise.");
+  sub->callback([o, &action] { action = [o] { return run_doctor_cmd(*o); }; });
+}
+
+}  // namespace rig::cli

@@ -1,0 +1,58 @@
+// Exit codes end to end: the real rigctl binary maps success to 0 and errors to their category's
+// code (docs/errors.md). Only commands that build nothing are run.
+#include <catch2/catch.hpp>
+
+#include "core/subprocess.hpp"
+#include "support/test_util.hpp"
+
+namespace {
+
+rig::Completed rigctl(std::vector<std::string> args) {
+  rig::Command c;
+  c.argv = {RIGCTL_BINARY};
+  c.argv.insert(c.argv.end(), args.begin(), args.end());
+  auto r = rig::make_process_runner()->run(c);
+  if (!r.ok()) FAIL("cannot run rigctl: " << r.error().what());
+  return std::move(r).value();
+}
+
+}  // namespace
+
+TEST_CASE("cli: validate of a shipped recipe exits 0", "[cli]") {
+  auto recipe = (rigtest::source_root() / "recipes/debian-trixie.json").string();
+  auto r = rigctl({"validate", recipe});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Catch::StartsWith(recipe + ": ok (debian-trixie, debian trixie, "));
+}
+
+TEST_CASE("cli: an invalid recipe exits 2 with the error on stderr", "[cli]") {
+  rigtest::TempDir t;
+  auto j = rigtest::minimal_recipe();
+  j["architectures"] = {"sparc"};
+  rigtest::write_text(t / "bad.json", j.dump());
+  auto r = rigctl({"validate", (t / "bad.json").string()});
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "rigctl: error: load recipe '" + (t / "bad.json").string() +
+                     "': architectures[0]: unknown architecture 'sparc' (expected a Debian arch name such as amd64 or "
+                     "arm64)\n");
+}
+
+TEST_CASE("cli: a missing recipe file exits 2", "[cli]") {
+  rigtest::TempDir t;
+  auto r = rigctl({"validate", (t / "none.json").string()});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Catch::StartsWith("rigctl: error: "));
+}
+
+TEST_CASE("cli: a bad command line exits 2", "[cli]") {
+  CHECK(rigctl({"no-such-subcommand"}).status == 2);
+  CHECK(rigctl({}).status == 2);
+}
+
+TEST_CASE("cli: --version exits 0", "[cli]") {
+  auto r = rigctl({"--version"});
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("rigctl "));
+}
