@@ -13,6 +13,8 @@ PACKAGES=(
   golang-github-docker-docker-dev
   # what rigctl drives: the daemonless builder, foreign-arch emulation, the engine under test
   mmdebstrap uidmap arch-test qemu-user-static binfmt-support docker.io
+  # the second outer engine: rootful podman's Docker-compatible service (runc; catatonit for --init)
+  podman runc catatonit
   # what the tests use to check rigctl's output independently
   skopeo umoci libxml2-utils curl ca-certificates libcap2-bin
 )
@@ -48,6 +50,22 @@ if [ "${RIGCTL_SKIP_DOCKERD:-0}" != 1 ]; then
       sleep 0.5
     done
     docker version >/dev/null 2>&1 || { log "dockerd did not answer within 60 s"; exit 3; }
+  fi
+fi
+# podman's Docker-compatible service as a second outer engine, on its own socket.
+if [ "${RIGCTL_SKIP_PODMAN_SERVICE:-0}" != 1 ]; then
+  sock=/run/rigctl-podman.sock
+  if ! curl -fsS --max-time 2 --unix-socket "$sock" http://localhost/v1.41/_ping >/dev/null 2>&1; then
+    log "starting podman system service on unix://$sock (log: /var/log/rigctl-podman.log)"
+    CONTAINERS_CONF="$(cd "$(dirname "$0")" && pwd)/podman-outer.conf" \
+      setsid podman system service --time=0 "unix://$sock" >/var/log/rigctl-podman.log 2>&1 < /dev/null &
+    echo $! > /run/rigctl-podman.pid
+    for _ in $(seq 1 60); do
+      curl -fsS --max-time 2 --unix-socket "$sock" http://localhost/v1.41/_ping >/dev/null 2>&1 && break
+      sleep 0.5
+    done
+    curl -fsS --max-time 2 --unix-socket "$sock" http://localhost/v1.41/_ping >/dev/null 2>&1 ||
+      { log "podman service did not answer"; tail -20 /var/log/rigctl-podman.log >&2; exit 3; }
   fi
 fi
 log "ready"
