@@ -127,13 +127,19 @@ Base parse_base(JsonNode n) {
   return b;
 }
 
+// Flag and hardening ids name items on the command line (--without, --only): keep them plain.
+std::string parse_item_id(JsonObject& o) {
+  auto id = o.required("id");
+  auto s = id.nonempty_str();
+  static const std::regex id_re("^[a-z0-9][a-z0-9-]*$");
+  if (!std::regex_match(s, id_re)) id.fail("expected a lower-case id ([a-z0-9-]), got '" + s + "'");
+  return s;
+}
+
 LaunchFlag parse_flag(JsonNode n) {
   auto o = n.object();
   LaunchFlag f;
-  auto id = o.required("id");
-  f.id = id.nonempty_str();
-  static const std::regex id_re("^[a-z0-9][a-z0-9-]*$");
-  if (!std::regex_match(f.id, id_re)) id.fail("expected a lower-case id ([a-z0-9-]), got '" + f.id + "'");
+  f.id = parse_item_id(o);
   f.option = o.required("option").nonempty_str();
   f.what = o.required("what").nonempty_str();
   f.why = o.required("why").nonempty_str();
@@ -168,10 +174,7 @@ LaunchFlag parse_flag(JsonNode n) {
 Hardening parse_hardening(JsonNode n) {
   auto o = n.object();
   Hardening h;
-  auto id = o.required("id");
-  h.id = id.nonempty_str();
-  static const std::regex id_re("^[a-z0-9][a-z0-9-]*$");
-  if (!std::regex_match(h.id, id_re)) id.fail("expected a lower-case id ([a-z0-9-]), got '" + h.id + "'");
+  h.id = parse_item_id(o);
   h.what = o.required("what").nonempty_str();
   h.why = o.required("why").nonempty_str();
   auto ab = o.required("ablate").object();
