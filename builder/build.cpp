@@ -34,10 +34,15 @@ Result<LayerInfo> bootstrap_into(const BootstrapSpec& spec, const std::filesyste
   auto layer = normalize_base_layer(child->stdout_fd(), layer_label(spec), dir / "layer.tar", spec.epoch, capture, scan, ev.bytes);
   RIG_TRY(auto done, child->wait());
   if (interrupted()) return interrupted_error();
+  // If the layer writer gave up first, mmdebstrap only saw a broken pipe: report the writer's error.
+  if (!layer) {
+    auto e = std::move(layer).error();
+    if (done.status != 0) e.add_context("mmdebstrap exited with status " + std::to_string(done.status) + " after");
+    return e;
+  }
   if (done.status != 0)
     return internal_error("mmdebstrap exited with status " + std::to_string(done.status) + ":\n" + done.tail(15),
                           "run the command by hand to see all of it: " + shell_quote(cmd.argv));
-  if (!layer) return std::move(layer).error();
   return layer;
 }
 
@@ -170,7 +175,14 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
   RIG_TRY(auto staging, StagingDir::create(image_dir));
   RIG_TRY(auto recipe_layer, write_recipe_layer(r, scan, epoch, staging.path() / "recipe-layer.tar"));
   std::vector<LayerInfo> layers = {base_layer, recipe_layer.layer};
-  std::vector<std::string> history = {"rigctl bootstrap: " + shell_quote(mmdebstrap_command(spec).argv),
+  // The mode (root or unshare) does not change the output, so it stays out of the config: a
+  // rootless build and a root build give the same digest.
+  auto argv = mmdebstrap_command(spec).argv;
+  argv.erase(std::remove_if(argv.begin(), argv.end(), [](const std::string& a) { return a.starts_with("--mode="); }), argv.end());
+  // Likewise the keyring's temporary directory: only its (content-addressed) name is recorded.
+  for (auto& a : argv)
+    if (a.starts_with("--keyring=")) a = "--keyring=" + std::filesystem::path(a.substr(10)).filename().string();
+  std::vector<std::string> history = {"rigctl bootstrap: " + shell_quote(argv),
                                       "rigctl recipe " + r.name + " (" + std::to_string(recipe_layer.entries.size()) + " entries)"};
   auto config = image_config(r, arch, layers, epoch, history);
   phase(ev, "write OCI layout");

@@ -65,9 +65,12 @@ IdRange parse_range(JsonNode n, uint32_t own_id, const char* what) {
   o.finish();
   if (r.count == 0) count.fail("expected at least 1 subordinate id");
   if (r.start == 0) start.fail("a subordinate range must not include 0 (root)");
-  if (r.count > kMaxId || r.start > kMaxId - r.count + 1)
+  if (r.count > kMaxId || r.start > kMaxId - r.count + 1) {
+    // The end is only worth printing when computing it does not wrap.
+    bool wraps = r.start > UINT64_MAX - r.count + 1;
     n.fail(std::string("the ") + what + " range " + std::to_string(r.start) + "+" + std::to_string(r.count) +
-           " leaves 0.." + std::to_string(kMaxId) + " (ends at " + std::to_string(r.start + r.count - 1) + ")");
+           " leaves 0.." + std::to_string(kMaxId) + (wraps ? "" : " (ends at " + std::to_string(r.start + r.count - 1) + ")"));
+  }
   if (own_id >= r.start && own_id < r.start + r.count)
     n.fail(std::string("the ") + what + " range " + std::to_string(r.start) + "+" + std::to_string(r.count) +
            " overlaps the user's own id " + std::to_string(own_id));
@@ -353,11 +356,6 @@ Recipe parse_document(const json& doc, const std::filesystem::path& file) {
       r.files.push_back(std::move(f));
     }
   }
-  for (size_t i = 0; i < r.file_capabilities.size(); ++i)
-    if (auto it = claimed.find(r.file_capabilities[i].path); it != claimed.end())
-      throw JsonFieldError{"file_capabilities[" + std::to_string(i) + "].path",
-                           "'" + r.file_capabilities[i].path + "' is also created by " + it->second +
-                               " (capabilities apply to a file of the base)"};
   if (auto links = o.optional("links")) {
     for (auto& ln : links->array()) {
       auto lo = ln.object();
@@ -370,6 +368,17 @@ Recipe parse_document(const json& doc, const std::filesystem::path& file) {
       r.links.push_back(l);
     }
   }
+  for (size_t i = 0; i < r.file_capabilities.size(); ++i)
+    if (auto it = claimed.find(r.file_capabilities[i].path); it != claimed.end())
+      throw JsonFieldError{"file_capabilities[" + std::to_string(i) + "].path",
+                           "'" + r.file_capabilities[i].path + "' is also created by " + it->second +
+                               " (capabilities apply to a file of the base)"};
+  // The recipe layer writes the account databases from the base plus the user: a file entry for one
+  // of them would silently drop the user (or the base's accounts).
+  if (r.user)
+    for (auto* acct : {"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/subuid", "/etc/subgid"})
+      if (auto it = claimed.find(acct); it != claimed.end())
+        throw JsonFieldError{it->second, std::string("'") + acct + "' is written from \"user\"; remove this entry or the user"};
   if (auto env = o.optional("env")) {
     r.env = env->str_map();
     static const std::regex env_re("^[A-Za-z_][A-Za-z0-9_]*$");

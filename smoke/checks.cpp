@@ -301,7 +301,7 @@ Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts) {
     } else {
       if (interrupted()) return interrupted_error();
       auto t0 = Clock::now();
-      auto out = c.run(c.timeout_ms);
+      auto out = c.run(static_cast<long>(static_cast<double>(c.timeout_ms) * in.timeout_scale));
       res.seconds = since(t0);
       if (!out) {
         if (out.error().category() == Category::Interrupted) return std::move(out).error();

@@ -62,7 +62,8 @@ struct ChainInputs {
   uint32_t host_port = 10000;       // the host port mapped to the rig's first published port
   uint32_t inner_port = 10000;      // the rig port the inner app publishes to
   bool stop_at_first_failure = false;
-  std::set<std::string> only;  // when set, other checks are "not run" (ablation items that need less)
+  std::set<std::string> only;
+  double timeout_scale = 1.0;  // unit tests shrink every check's timeout  // when set, other checks are "not run" (ablation items that need less)
   std::function<void(const CheckResult&)> on_result;
 };
 

@@ -14,7 +14,8 @@ struct Fixture {
     in.run_id = "r1";
     in.web_ref = "localhost/rigctl/inner-web:amd64";
     in.base_ref = "localhost/rigctl/inner-base:amd64";
-    in.host_port = 1;  // nothing listens on port 1: host-reach fails quickly in these tests
+    in.host_port = 1;  // nothing listens on port 1: host-reach fails
+    in.timeout_scale = 0.01;  // ...and its retries give up after 0.2 s
     // The readiness probe and the uid checks answer like a healthy rig.
     engine.exec_rules = {
         {"rig-ready", {0, "", 0.01}},
