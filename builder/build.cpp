@@ -34,8 +34,10 @@ Result<LayerInfo> bootstrap_into(const BootstrapSpec& spec, const std::filesyste
   auto layer = normalize_base_layer(child->stdout_fd(), layer_label(spec), dir / "layer.tar", spec.epoch, capture, scan, ev.bytes);
   RIG_TRY(auto done, child->wait());
   if (interrupted()) return interrupted_error();
-  // If the layer writer gave up first, mmdebstrap only saw a broken pipe: report the writer's error.
-  if (!layer) {
+  // If the layer writer gave up first, mmdebstrap only saw a broken pipe: then the writer's error is
+  // the cause. Otherwise mmdebstrap's own failure is.
+  bool broken_pipe = done.err.find("Broken pipe") != std::string::npos || done.err.find("signal PIPE") != std::string::npos;
+  if (!layer && (done.status == 0 || broken_pipe)) {
     auto e = std::move(layer).error();
     if (done.status != 0) e.add_context("mmdebstrap exited with status " + std::to_string(done.status) + " after");
     return e;
