@@ -27,7 +27,7 @@ int report(const Error& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"rigctl: build, launch and prove rootless-podman-in-container rigs without --privileged"};
+  CLI::App app{"rigctl: build, launch and prove rootless-podman-in-container rigs that never need --privileged"};
   app.set_version_flag("--version", std::string("rigctl ") + RIGCTL_VERSION);
   app.require_subcommand(1);
   Globals g;

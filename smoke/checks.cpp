@@ -127,7 +127,7 @@ class Chain {
            bool capadd = hc.contains("CapAdd") && hc["CapAdd"].is_array() && !hc["CapAdd"].empty();
            bool nnp = false;
            for (auto& o : hc.value("SecurityOpt", json::array()))
-             if (o.get<std::string>().find("no-new-privileges") != std::string::npos) nnp = true;
+             if (o.get<std::string>().find("no-new-privileges") != std::string::npos) nnp = true;  // must never be set
            RIG_TRY(auto r, sh("grep CapBnd /proc/1/status", t));
            // CAP_SYS_ADMIN is bit 21 of the bounding set.
            unsigned long long bnd = 0;
@@ -135,7 +135,7 @@ class Chain {
            if (pos != std::string::npos) bnd = std::stoull(trim(r.out.substr(pos + 1)), nullptr, 16);
            bool sys_admin = bnd & (1ULL << 21);
            out << "Privileged=" << priv << " CapAdd=" << (hc.contains("CapAdd") ? hc["CapAdd"].dump() : "null")
-               << " no-new-privileges=" << nnp << " " << trim(r.out) << " CAP_SYS_ADMIN=" << sys_admin;
+               << " no-new-privileges(never)=" << nnp << " " << trim(r.out) << " CAP_SYS_ADMIN=" << sys_admin;
            return Outcome{!priv && !capadd && !nnp && !sys_admin && r.exit_code == 0, out.str()};
          }},
         {{"podman-info", "podman info works (rootless, overlay driver)"}, {"outer-up"}, 60000,
