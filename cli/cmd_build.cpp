@@ -7,6 +7,7 @@
 #include "cli/progress.hpp"
 #include "cli/recipe_arg.hpp"
 #include "engine/engine.hpp"
+#include "smoke/provision.hpp"
 
 namespace rig::cli {
 
@@ -49,10 +50,13 @@ Status run_build(const BuildOptions& o, const Globals& g) {
     progress.phase("export OCI layout to " + o.out);
     RIG_CHECK(export_layout(built.image, o.out).context("--out"));
   }
+  // Loading streams the whole image; an engine that already holds exactly this image (same config
+  // digest under the tag) is left alone.
   std::string loaded;
   if (engine) {
     progress.phase("load into engine as " + built.tag);
-    RIG_TRY(loaded, load_image(*engine, built.image, built.tag));
+    RIG_TRY(bool fresh, ensure_loaded(*engine, built.image, built.tag));
+    loaded = fresh ? "loaded" : "already in engine";
   }
   progress.done();
 
@@ -68,13 +72,14 @@ Status run_build(const BuildOptions& o, const Globals& g) {
               {"base_cached", built.base_cached},
               {"mirror", built.mirror.uri},
               {"mirror_origin", built.mirror.origin},
-              {"loaded", !loaded.empty()},
+              {"loaded", loaded == "loaded"},
+              {"in_engine", !loaded.empty()},
               {"duration_seconds", built.seconds}};
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("%s %s %s %.1f MB %s%s\n", built.tag.c_str(), built.image.manifest_digest.c_str(),
                 (o.out.empty() ? built.image.dir.string() : o.out).c_str(), static_cast<double>(built.image.size) / 1e6,
-                built.cached ? "cached" : "built", loaded.empty() ? "" : " loaded");
+                built.cached ? "cached" : "built", loaded.empty() ? "" : (" " + loaded).c_str());
   }
   return ok();
 }
