@@ -224,19 +224,17 @@ class DockerEngine final : public Engine {
     start.body = json{{"Detach", false}, {"Tty", false}}.dump();
     start.timeout_ms = er.timeout_ms;
     start.on_data = [&](const char* d, size_t n) { decoder.feed(d, n); };
-    auto sr = http_request(ep_, start);
+    start.timeout_is_result = true;
+    RIG_TRY(auto sr, http_request(ep_, start));
     ExecResult out;
     out.out = decoder.combined();
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!sr) {
-      if (sr.error().category() == Category::Unavailable && out.seconds * 1000 >= er.timeout_ms - 50) {
-        out.exit_code = 124;  // timed out, like timeout(1)
-        out.out += "\n[rigctl: timed out after " + std::to_string(er.timeout_ms / 1000) + " s]";
-        return out;
-      }
-      return std::move(sr).error();
+    if (sr.timed_out) {
+      out.exit_code = 124;  // like timeout(1)
+      out.out += "\n[rigctl: timed out after " + std::to_string(er.timeout_ms / 1000) + " s]";
+      return out;
     }
-    if (sr->status != 200) return api_error("exec start", *sr);
+    if (sr.status != 200) return api_error("exec start", sr);
     RIG_TRY(auto ir, call("GET", "/exec/" + exec_id + "/json"));
     if (ir.status != 200) return api_error("exec inspect", ir);
     RIG_TRY(auto ij, parse(ir, "exec inspect"));

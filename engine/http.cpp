@@ -134,6 +134,10 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
   curl_easy_cleanup(c);
   if (rc == CURLE_ABORTED_BY_CALLBACK && interrupted()) return interrupted_error();
   if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) return connection_error(ep, rc, errbuf);
+  if (rc == CURLE_OPERATION_TIMEDOUT && req.timeout_is_result) {
+    resp.timed_out = true;
+    return resp;
+  }
   if (rc == CURLE_OPERATION_TIMEDOUT)
     return unavailable("engine at '" + ep.display + "' timed out on " + req.method + " " + req.path);
   if (rc != CURLE_OK)

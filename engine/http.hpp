@@ -24,6 +24,7 @@ Result<Endpoint> default_endpoint(const std::string& flag_value);
 struct HttpResponse {
   long status = 0;
   std::string body;
+  bool timed_out = false;  // only with HttpRequest::timeout_is_result
 };
 
 struct HttpRequest {
@@ -38,6 +39,9 @@ struct HttpRequest {
   std::function<void(const char*, size_t)> on_data;
   long timeout_ms = 0;  // 0: none
   bool ignore_interrupt = false;  // cleanup requests must still run after SIGINT
+  // A streaming request whose deadline is part of its meaning (an exec with a timeout): running out
+  // of time gives a response with timed_out set, not an engine error.
+  bool timeout_is_result = false;
 };
 
 Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req);
