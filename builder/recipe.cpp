@@ -18,6 +18,7 @@ const std::set<std::string> kDistros = {"debian", "ubuntu"};
 const std::set<std::string> kVariants = {"extract", "custom", "essential", "apt", "required", "minbase", "buildd", "important", "standard"};
 const std::set<std::string> kEffects = {"device", "seccomp", "apparmor", "systempaths"};
 const std::set<std::string> kEngines = {"docker", "podman"};
+const std::set<std::string> kInnerNetworks = {"pasta", "slirp4netns"};
 const std::set<std::string> kRestart = {"no", "always", "unless-stopped", "on-failure"};
 constexpr uint64_t kMaxId = 4294967294ULL;  // (uid_t)-1 is not a valid id
 
@@ -165,7 +166,11 @@ LaunchFlag parse_flag(JsonNode n) {
   } else {
     f.engines = {"docker", "podman"};
   }
-  if (auto r = o.optional("requires")) f.requires_host = r->nonempty_str();
+  if (auto r = o.optional("requires")) {
+    f.requires_host = r->nonempty_str();
+    if (f.requires_host != "apparmor" && f.requires_host.rfind("inner-storage:", 0) != 0)
+      r->fail("expected \"apparmor\" or \"inner-storage:<id>\", got '" + f.requires_host + "'");
+  }
   auto ex = o.required("expect").object();
   f.expect_check = ex.required("check").nonempty_str();
   f.expect_signature = ex.required("signature").nonempty_str();
@@ -262,6 +267,34 @@ Launch parse_launch(JsonNode n) {
       if (h.kind == "volume" && !vol_names.count(h.name)) hn.fail("'" + h.name + "' is not one of launch.volumes");
       l.hardening.push_back(std::move(h));
     }
+  }
+  if (auto in = o.optional("inner")) {
+    auto io = in->object();
+    if (auto nets = io.optional("networks")) {
+      l.inner_networks = nets->str_list();
+      for (auto& net : l.inner_networks)
+        if (!kInnerNetworks.count(net)) nets->fail("expected network backends pasta or slirp4netns, got '" + net + "'");
+    }
+    if (auto st = io.optional("storage")) {
+      std::set<std::string> seen;
+      for (auto& sn : st->array()) {
+        auto so = sn.object();
+        InnerStorage is;
+        is.id = parse_item_id(so);
+        if (!seen.insert(is.id).second) sn.fail("duplicate inner storage id '" + is.id + "'");
+        if (auto env = so.optional("env")) is.env = env->str_map();
+        so.finish();
+        l.inner_storage.push_back(std::move(is));
+      }
+    }
+    io.finish();
+  }
+  if (l.inner_storage.empty()) l.inner_storage.push_back({"overlay", {}});
+  for (size_t i = 0; i < l.flags.size(); ++i) {
+    auto& req = l.flags[i].requires_host;
+    if (req.rfind("inner-storage:", 0) == 0 && !l.find_storage(req.substr(14)))
+      throw JsonFieldError{"launch.flags[" + std::to_string(i) + "].requires",
+                           "'" + req.substr(14) + "' is not one of launch.inner.storage"};
   }
   o.finish();
   return l;
@@ -461,6 +494,13 @@ std::string host_arch() {
   if (m == "s390x") return "s390x";
   if (m == "riscv64") return "riscv64";
   return m;
+}
+
+const InnerStorage* Launch::find_storage(const std::string& id) const {
+  if (id.empty()) return inner_storage.empty() ? nullptr : &inner_storage.front();
+  for (auto& s : inner_storage)
+    if (s.id == id) return &s;
+  return nullptr;
 }
 
 }  // namespace rig

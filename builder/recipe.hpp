@@ -90,7 +90,8 @@ struct LaunchFlag {
   std::string effect_kind;   // device | seccomp | apparmor | systempaths
   std::string effect_value;  // "/dev/net/tun", "tailored", "unconfined"
   std::vector<std::string> engines;  // docker, podman
-  std::string requires_host;  // "" or a host feature, e.g. "apparmor"
+  // "" | "apparmor" (the host kernel has AppArmor) | "inner-storage:<id>" (only with that inner storage)
+  std::string requires_host;
   std::string expect_check;   // the smoke check that fails without it
   std::string expect_signature;
 };
@@ -122,6 +123,13 @@ struct NamedVolume {
   std::string target;
 };
 
+// One way podman inside the rig can keep its images: the image's own storage.conf (native overlay)
+// or an alternative selected through environment variables at launch.
+struct InnerStorage {
+  std::string id;
+  std::map<std::string, std::string> env;
+};
+
 struct Launch {
   bool init = true;
   std::string restart;
@@ -132,6 +140,11 @@ struct Launch {
   std::vector<NamedVolume> volumes;
   std::vector<LaunchFlag> flags;
   std::vector<Hardening> hardening;
+  // launch.inner: what the inner podman can be set up with (matrix axes). The first network is the
+  // image's default; an empty list means podman's own default only.
+  std::vector<std::string> inner_networks;
+  std::vector<InnerStorage> inner_storage;  // never empty: defaults to [{"id": "overlay"}]
+  const InnerStorage* find_storage(const std::string& id) const;  // "" = the first
 };
 
 struct Recipe {

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "core/interrupt.hpp"
-#include "smoke/session.hpp"
+#include "smoke/smoke_run.hpp"
 
 namespace rig {
 
@@ -37,7 +37,8 @@ struct ChainRun {
 };
 
 // One rig through the chain. A rig that cannot even be launched fails at a pseudo-check "launch".
-Result<ChainRun> run_one(const SessionOptions& so, CommandRunner& runner, const std::set<std::string>& only = {}) {
+Result<ChainRun> run_one(const SessionOptions& so, const std::string& inner_network, CommandRunner& runner,
+                         const std::set<std::string>& only = {}) {
   ChainRun out;
   auto s = open_session(so, runner, {});
   if (!s) {
@@ -53,17 +54,8 @@ Result<ChainRun> run_one(const SessionOptions& so, CommandRunner& runner, const 
     return out;
   }
   auto& sess = *s.value();
-  out.facts = {sess.conn.version.kernel, sess.conn.version.podman ? "podman" : "docker", sess.conn.version.version,
-               sess.conn.version.api_version, sess.conn.endpoint.display, "", sess.images.arch};
-  ChainInputs in(*sess.conn.engine);
-  in.container_id = sess.rig->id();
-  in.run_id = sess.run_id;
-  in.web_ref = sess.images.web_ref;
-  in.base_ref = sess.images.base_ref;
-  in.web_archive = sess.images.web_archive.string();
-  in.base_archive = sess.images.base_archive.string();
-  in.host_port = sess.spec.ports.empty() ? 10000 : sess.spec.ports.front().first;
-  in.inner_port = sess.spec.ports.empty() ? 10000 : sess.spec.ports.front().second;
+  out.facts = session_facts(sess);
+  auto in = chain_inputs(sess, inner_network, so.inner_storage);
   in.stop_at_first_failure = true;
   in.only = only;
   RIG_TRY(out.checks, run_chain(in, out.facts));
@@ -91,7 +83,7 @@ Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& run
   report.recipe = recipe.name;
   if (!recipe.launch) return usage_error("recipe '" + o.recipe.string() + "' has no \"launch\" profile");
   RIG_TRY(auto conn, connect_engine(o.engine));
-  auto items = ablation_items(recipe, conn.version.podman ? "podman" : "docker", conn.version.apparmor);
+  auto items = ablation_items(recipe, conn.version.podman ? "podman" : "docker", conn.version.apparmor, o.inner_storage);
   if (!o.only.empty()) {
     std::vector<AblationItem> chosen;
     for (auto& id : o.only) {
@@ -108,6 +100,8 @@ Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& run
   base.engine = o.engine;
   base.web_recipe = o.web_recipe;
   base.base_recipe = o.base_recipe;
+  base.inner_storage = o.inner_storage;
+  base.arch = o.arch;
 
   std::mutex port_mu;
   uint32_t next_port = o.first_port;
@@ -124,7 +118,7 @@ Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& run
   SessionOptions bo = base;
   bo.name = "rigctl-ablate-baseline-" + new_run_id();
   bo.port_base = claim_ports();
-  RIG_TRY(auto baseline, run_one(bo, runner));
+  RIG_TRY(auto baseline, run_one(bo, o.inner_network, runner));
   report.baseline = baseline.checks;
   report.host = baseline.facts;
   report.baseline_seconds = since(bt);
@@ -173,7 +167,7 @@ Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& run
         // cannot show its symptom and would only add time.
         std::set<std::string> only;
         if (item.expect_signature == "slow-restart") only = {"outer-up", item.expect_check};
-        auto run = run_one(so, runner, only);
+        auto run = run_one(so, o.inner_network, runner, only);
         if (!run) {
           std::lock_guard lock(err_mu);
           if (!first_error) first_error = std::move(run).error().add_context("ablate " + item.id);

@@ -20,6 +20,7 @@ struct AblationOptions {
   std::string engine;
   std::filesystem::path web_recipe, base_recipe;
   uint32_t first_port = 10100;
+  std::string inner_network, inner_storage, arch;
   std::function<void(const std::string&)> progress;
 };
 

@@ -5,6 +5,7 @@
 #include <regex>
 #include <sstream>
 
+#include "smoke/launch_spec.hpp"
 #include "smoke/report.hpp"
 
 namespace rig {
@@ -63,15 +64,18 @@ const char* verdict_name(Verdict v) {
   return "?";
 }
 
-std::vector<AblationItem> ablation_items(const Recipe& r, const std::string& engine_kind, bool apparmor_host) {
+std::vector<AblationItem> ablation_items(const Recipe& r, const std::string& engine_kind, bool apparmor_host,
+                                         const std::string& inner_storage) {
   std::vector<AblationItem> out;
   if (!r.launch) return out;
+  const InnerStorage* st = r.launch->find_storage(inner_storage);
+  const std::string storage = st ? st->id : inner_storage;
   for (auto& f : r.launch->flags) {
     AblationItem it{f.id, "flag", f.option + ": " + f.what, f.why, f.expect_check, f.expect_signature, "", &f, nullptr};
     if (std::find(f.engines.begin(), f.engines.end(), engine_kind) == f.engines.end())
       it.not_applicable = engine_kind + " does not use this flag";
-    else if (f.requires_host == "apparmor" && !apparmor_host)
-      it.not_applicable = "the host kernel has no AppArmor enabled";
+    else
+      it.not_applicable = flag_not_applicable(f, apparmor_host, storage);
     out.push_back(it);
   }
   for (auto& h : r.launch->hardening) {

@@ -29,7 +29,8 @@ struct AblationItem {
 };
 
 // Items in recipe order: flags first, then hardenings. `apparmor_host` decides AppArmor's precondition.
-std::vector<AblationItem> ablation_items(const Recipe& r, const std::string& engine_kind, bool apparmor_host);
+std::vector<AblationItem> ablation_items(const Recipe& r, const std::string& engine_kind, bool apparmor_host,
+                                         const std::string& inner_storage = "");
 
 // The image variant for an image-level item: the recipe without that hardening (text marked so the
 // cache key and recipe label differ; name suffixed so the tag does).

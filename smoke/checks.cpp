@@ -109,6 +109,7 @@ class Chain {
 
   std::vector<Check> checks() {
     const std::string web = in_.web_ref, base = in_.base_ref, run = in_.run_id;
+    const std::string net = in_.inner_network.empty() ? "" : " --network=" + in_.inner_network;
     const std::string built = "localhost/rig-smoke-built:" + run;
     const std::string port = std::to_string(in_.inner_port);
     return {
@@ -151,20 +152,26 @@ class Chain {
              std::string summary = "podman " + facts_.podman_version + ", rootless=" + (rootless ? "true" : "false") +
                                    ", driver=" + driver + ", network=" + j["host"].value("networkBackend", "") +
                                    ", graphOptions=" + opts;
-             return Outcome{rootless && driver == "overlay", summary};
+             // The storage the rig was launched with must be the one podman uses: fuse-overlayfs shows as
+             // overlay's mount_program, native overlay has none.
+             bool fuse = opts.find("fuse-overlayfs") != std::string::npos;
+             bool storage_ok = fuse == (in_.inner_storage == "fuse-overlayfs");
+             if (!storage_ok)
+               summary += fuse ? " (expected native overlay, podman uses fuse-overlayfs)" : " (expected fuse-overlayfs as mount_program)";
+             return Outcome{rootless && driver == "overlay" && storage_ok, summary};
            } catch (const std::exception& e) {
              return Outcome{false, std::string("podman info output is not JSON: ") + e.what() + "\n" + r.out};
            }
          }},
         {{"inner-run", "inner web app runs (podman run -d -p " + port + ":80)"}, {"podman-info"}, 120000,
-         [this, web, port](long t) -> Result<Outcome> {
+         [this, web, port, net](long t) -> Result<Outcome> {
            RIG_TRY(auto tar, pack_tar({{"rig-images/", "", "", 1000, 1000, 0755},
                                         {"rig-images/web.tar", in_.web_archive, "", 1000, 1000, 0644},
                                         {"rig-images/base.tar", in_.base_archive, "", 1000, 1000, 0644}}));
            RIG_CHECK(in_.engine.put_archive(in_.container_id, "/tmp", tar));
            // --userns=auto: inner root maps into the subordinate range, not onto the rig user (check 12).
            RIG_TRY(auto r, sh("podman load -q -i /tmp/rig-images/web.tar && "
-                              "podman run -d --name rig-web --userns=auto -p " + port + ":80 --pull=never " + web +
+                              "podman run -d --name rig-web --userns=auto" + net + " -p " + port + ":80 --pull=never " + web +
                                   " && podman inspect -f '{{.State.Running}}' rig-web",
                               t));
            return from_exec(r, "true");

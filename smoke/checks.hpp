@@ -45,6 +45,8 @@ struct SmokeReport {
   std::vector<CheckResult> checks;
   std::vector<FlagDecision> flags;
   HostFacts host;
+  std::string inner_network;  // "" = podman's default
+  std::string inner_storage;  // "" = the recipe's default
   double seconds = 0;
   int count(CheckState s) const;
   bool passed() const { return count(CheckState::Pass) == static_cast<int>(checks.size()); }
@@ -62,8 +64,10 @@ struct ChainInputs {
   uint32_t host_port = 10000;       // the host port mapped to the rig's first published port
   uint32_t inner_port = 10000;      // the rig port the inner app publishes to
   bool stop_at_first_failure = false;
-  std::set<std::string> only;
-  double timeout_scale = 1.0;  // unit tests shrink every check's timeout  // when set, other checks are "not run" (ablation items that need less)
+  std::set<std::string> only;  // when set, other checks are "not run" (ablation items that need less)
+  double timeout_scale = 1.0;  // unit tests shrink every check's timeout
+  std::string inner_network;   // "" = podman's default; else `podman run --network=<it>`
+  std::string inner_storage;   // "fuse-overlayfs": podman-info must see fuse-overlayfs as mount_program
   std::function<void(const CheckResult&)> on_result;
 };
 

@@ -8,9 +8,23 @@
 
 namespace rig {
 
+std::string flag_not_applicable(const LaunchFlag& f, bool apparmor_host, const std::string& inner_storage) {
+  if (f.requires_host == "apparmor" && !apparmor_host) return "the host kernel has no AppArmor enabled";
+  if (f.requires_host.rfind("inner-storage:", 0) == 0 && f.requires_host.substr(14) != inner_storage)
+    return "only with inner storage " + f.requires_host.substr(14) + " (this rig uses " + inner_storage + ")";
+  return "";
+}
+
 Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
   if (!r.launch) return usage_error("recipe '" + r.file.string() + "' has no \"launch\" profile").add_context("launch");
   const Launch& l = *r.launch;
+  const InnerStorage* storage = l.find_storage(s.inner_storage);
+  if (!storage) {
+    std::string ids;
+    for (auto& st : l.inner_storage) ids += (ids.empty() ? "" : ", ") + st.id;
+    return usage_error("'" + s.inner_storage + "' is not an inner storage of recipe '" + r.name + "' (expected one of " + ids + ")")
+        .add_context("--inner-storage");
+  }
   for (auto& id : s.without) {
     bool known = std::any_of(l.flags.begin(), l.flags.end(), [&](const LaunchFlag& f) { return f.id == id; });
     if (!known) return usage_error("'" + id + "' is not a flag of the launch profile").add_context("--without");
@@ -57,8 +71,8 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
       d = {f.id, "not-for-engine", s.engine_kind + " does not need it"};
     } else if (s.without.count(f.id)) {
       d = {f.id, "removed", "--without " + f.id};
-    } else if (f.requires_host == "apparmor" && !s.host.apparmor) {
-      d = {f.id, "not-applicable", "the host kernel has no AppArmor enabled"};
+    } else if (auto why = flag_not_applicable(f, s.host.apparmor, storage->id); !why.empty()) {
+      d = {f.id, "not-applicable", why};
     } else if (f.effect_kind == "device") {
       devices.push_back({{"PathOnHost", f.effect_value}, {"PathInContainer", f.effect_value}, {"CgroupPermissions", "rwm"}});
     } else if (f.effect_kind == "seccomp") {
@@ -90,9 +104,11 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
   host["SecurityOpt"] = secopts;
 
   spec.body = {{"Image", s.image}, {"Labels", spec.labels}, {"ExposedPorts", exposed}, {"HostConfig", host}};
-  if (!s.extra_env.empty()) {
+  std::map<std::string, std::string> env_vars = storage->env;
+  for (auto& [k, v] : s.extra_env) env_vars[k] = v;
+  if (!env_vars.empty()) {
     json env = json::array();
-    for (auto& [k, v] : s.extra_env) env.push_back(k + "=" + v);
+    for (auto& [k, v] : env_vars) env.push_back(k + "=" + v);
     spec.body["Env"] = env;
   }
   return spec;

@@ -35,6 +35,7 @@ struct LaunchSettings {
   std::map<std::string, std::string> extra_env;
   std::set<std::string> drop_volumes;  // launch volume names
   bool no_init = false;
+  std::string inner_storage;  // one of the recipe's launch.inner.storage ids; "" = the first
 };
 
 // What happened to each flag of the profile.
@@ -51,6 +52,10 @@ struct LaunchSpec {
   std::map<std::string, std::string> labels;
   std::vector<std::pair<uint32_t, uint32_t>> ports;  // host port -> container port
 };
+
+// Why a flag does not apply here ("" when it does): a host feature it needs is missing, or it is
+// only for another inner storage. Shared by launch and ablation so both judge alike.
+std::string flag_not_applicable(const LaunchFlag& f, bool apparmor_host, const std::string& inner_storage);
 
 Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s);
 

@@ -71,6 +71,8 @@ json report_json(const SmokeReport& r) {
           {"not_run", r.count(CheckState::NotRun)},
           {"total", r.checks.size()},
           {"duration_seconds", r.seconds},
+          {"inner_network", r.inner_network.empty() ? "default" : r.inner_network},
+          {"inner_storage", r.inner_storage},
           {"flags", flags},
           {"checks", checks},
           {"host",

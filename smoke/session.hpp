@@ -31,6 +31,7 @@ struct SessionOptions {
   std::map<std::string, std::string> extra_env;
   std::set<std::string> drop_volumes;
   bool no_init = false;
+  std::string inner_storage;  // "" = the recipe's first launch.inner.storage
 };
 
 struct Session {

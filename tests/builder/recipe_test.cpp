@@ -541,3 +541,35 @@ TEST_CASE("recipe: known architectures", "[builder][recipe]") {
   CHECK_FALSE(rig::is_known_arch(""));
   CHECK(rig::is_known_arch(rig::host_arch()));
 }
+
+TEST_CASE("recipe: launch.inner lists networks and storage setups; storage defaults to overlay", "[builder][recipe]") {
+  auto plain = parse_ok(full_recipe());
+  REQUIRE(plain.launch);
+  CHECK(plain.launch->inner_networks.empty());
+  REQUIRE(plain.launch->inner_storage.size() == 1);
+  CHECK(plain.launch->find_storage("")->id == "overlay");
+  json j = full_recipe();
+  j["launch"]["inner"] = {{"networks", {"slirp4netns", "pasta"}},
+                          {"storage", {{{"id", "overlay"}}, {{"id", "fuse-overlayfs"}, {"env", {{"CONTAINERS_STORAGE_CONF", "/x.conf"}}}}}}};
+  j["launch"]["flags"][0]["requires"] = "inner-storage:fuse-overlayfs";
+  auto r = parse_ok(j);
+  CHECK(r.launch->inner_networks == std::vector<std::string>{"slirp4netns", "pasta"});
+  REQUIRE(r.launch->find_storage("fuse-overlayfs"));
+  CHECK(r.launch->find_storage("fuse-overlayfs")->env.at("CONTAINERS_STORAGE_CONF") == "/x.conf");
+  CHECK(r.launch->find_storage("zfs") == nullptr);
+}
+
+TEST_CASE("recipe: bad launch.inner and flag requires are rejected", "[builder][recipe][validation]") {
+  json j = full_recipe();
+  j["launch"]["inner"] = {{"networks", {"vpnkit"}}};
+  check_rejected(j, "launch.inner.networks", "expected network backends pasta or slirp4netns, got 'vpnkit'");
+  j = full_recipe();
+  j["launch"]["inner"] = {{"storage", {{{"id", "overlay"}}, {{"id", "overlay"}}}}};
+  check_rejected(j, "launch.inner.storage[1]", "duplicate inner storage id 'overlay'");
+  j = full_recipe();
+  j["launch"]["flags"][0]["requires"] = "kvm";
+  check_rejected(j, "launch.flags[0].requires", "expected \"apparmor\" or \"inner-storage:<id>\", got 'kvm'");
+  j = full_recipe();
+  j["launch"]["flags"][0]["requires"] = "inner-storage:btrfs";
+  check_rejected(j, "launch.flags[0].requires", "'btrfs' is not one of launch.inner.storage");
+}

@@ -80,12 +80,15 @@ TEST_CASE("ablation items: flags then hardenings, AppArmor not applicable withou
   auto items = rig::ablation_items(r, "docker", false);
   std::vector<std::string> ids;
   for (auto& i : items) ids.push_back(i.id);
-  CHECK(ids == std::vector<std::string>{"tun", "seccomp", "apparmor", "systempaths", "fcaps", "default-sysctls",
+  CHECK(ids == std::vector<std::string>{"tun", "seccomp", "apparmor", "systempaths", "fuse", "fcaps", "default-sysctls",
                                         "owned-mountpoints", "store-on-volume", "runtime-wipe", "init"});
   CHECK(items[2].not_applicable == "the host kernel has no AppArmor enabled");
   CHECK(items[0].not_applicable.empty());
-  CHECK(items[4].level == "image");
-  CHECK(items[7].level == "launch");
+  // The fuse device belongs to the fuse-overlayfs storage only.
+  CHECK(items[4].not_applicable == "only with inner storage fuse-overlayfs (this rig uses overlay)");
+  CHECK(rig::ablation_items(r, "docker", false, "fuse-overlayfs")[4].not_applicable.empty());
+  CHECK(items[5].level == "image");
+  CHECK(items[8].level == "launch");
   auto with_aa = rig::ablation_items(r, "docker", true);
   CHECK(with_aa[2].not_applicable.empty());
   r.launch->flags[1].engines = {"docker"};

@@ -155,3 +155,23 @@ TEST_CASE("launch spec: probe_host reads AppArmor from a fake /sys", "[smoke][la
   std::ofstream(dir.path() / "sys/module/apparmor/parameters/enabled") << "Y\n";
   CHECK(rig::probe_host(dir.path().string()).apparmor);
 }
+
+TEST_CASE("launch spec: fuse-overlayfs storage adds /dev/fuse and its storage.conf; unknown storage is a usage error", "[smoke][launch_spec]") {
+  auto plain = rig::make_launch_spec(trixie(), settings());
+  REQUIRE(plain.ok());
+  CHECK(state_of(*plain, "fuse") == "not-applicable");
+  CHECK_FALSE(plain->body.contains("Env"));
+  auto s = settings();
+  s.inner_storage = "fuse-overlayfs";
+  auto fuse = rig::make_launch_spec(trixie(), s);
+  REQUIRE(fuse.ok());
+  CHECK(state_of(*fuse, "fuse") == "applied");
+  CHECK(fuse->body["HostConfig"]["Devices"].size() == 2);
+  CHECK(fuse->body["HostConfig"]["Devices"][1]["PathOnHost"] == "/dev/fuse");
+  CHECK(fuse->body["Env"] == rig::json::parse(R"(["CONTAINERS_STORAGE_CONF=/home/builder/.config/containers/storage-fuse-overlayfs.conf"])"));
+  s.inner_storage = "zfs";
+  auto bad = rig::make_launch_spec(trixie(), s);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().category() == rig::Category::Usage);
+  CHECK(bad.error().what() == "--inner-storage: 'zfs' is not an inner storage of recipe 'debian-trixie' (expected one of overlay, fuse-overlayfs)");
+}

@@ -1,0 +1,48 @@
+#include "smoke/smoke_run.hpp"
+
+#include <chrono>
+
+namespace rig {
+
+ChainInputs chain_inputs(const Session& s, const std::string& inner_network, const std::string& inner_storage) {
+  ChainInputs in{*s.conn.engine};
+  in.container_id = s.rig->id();
+  in.run_id = s.run_id;
+  in.web_ref = s.images.web_ref;
+  in.base_ref = s.images.base_ref;
+  in.web_archive = s.images.web_archive.string();
+  in.base_archive = s.images.base_archive.string();
+  in.host_port = s.spec.ports.empty() ? 10000 : s.spec.ports.front().first;
+  in.inner_port = s.spec.ports.empty() ? 10000 : s.spec.ports.front().second;
+  in.inner_network = inner_network;
+  in.inner_storage = inner_storage.empty() && s.recipe.launch ? s.recipe.launch->inner_storage.front().id : inner_storage;
+  return in;
+}
+
+HostFacts session_facts(const Session& s) {
+  return {s.conn.version.kernel, s.conn.version.podman ? "podman" : "docker", s.conn.version.version,
+          s.conn.version.api_version, s.conn.endpoint.display, "", s.images.arch};
+}
+
+Result<SmokeReport> run_smoke(const SmokeRequest& req, CommandRunner& runner, const BuildEvents& ev) {
+  auto t0 = std::chrono::steady_clock::now();
+  RIG_TRY(auto s, open_session(req.session, runner, ev));
+  if (req.keep) s->rig->keep();
+
+  SmokeReport report;
+  report.recipe = s->recipe.name;
+  report.rig = s->name;
+  report.run_id = s->run_id;
+  report.flags = s->spec.flags;
+  report.inner_network = req.inner_network;
+  report.inner_storage = req.session.inner_storage;
+  report.host = session_facts(*s);
+  auto in = chain_inputs(*s, req.inner_network, req.session.inner_storage);
+  report.inner_storage = in.inner_storage;
+  in.on_result = req.on_result;
+  RIG_TRY(report.checks, run_chain(in, report.host));
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return report;
+}
+
+}  // namespace rig
