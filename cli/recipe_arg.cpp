@@ -28,6 +28,17 @@ std::filesystem::path resolve_recipe_arg(const std::string& arg) {
 
 std::filesystem::path inner_image_recipe(const std::string& name) { return find_in("images", name); }
 
+std::filesystem::path shipped_file(const std::string& relpath) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> roots;
+  if (const char* d = std::getenv("RIGCTL_HOME"); d && *d) roots.push_back(d);
+  roots.push_back(".");
+  roots.push_back(RIGCTL_SOURCE_DIR);
+  for (auto& r : roots)
+    if (fs::exists(r / relpath)) return r / relpath;
+  return {};
+}
+
 Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, const std::string& engine) {
   auto path = resolve_recipe_arg(arg);
   if (std::filesystem::exists(path) || arg.find(':') == std::string::npos) return path;

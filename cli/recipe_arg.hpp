@@ -15,6 +15,10 @@ std::filesystem::path resolve_recipe_arg(const std::string& arg);
 // The inner test image recipes (images/inner-web.json, images/inner-base.json).
 std::filesystem::path inner_image_recipe(const std::string& name);
 
+// A file shipped with rigctl (e.g. "ci/smoke-baseline.sh", "matrix/ci.json"): under RIGCTL_HOME, the
+// working directory or the source tree; empty when none has it.
+std::filesystem::path shipped_file(const std::string& relpath);
+
 // A recipe argument, or an image built by rigctl: its io.rigctl.recipe.name label names the recipe.
 Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, const std::string& engine);
 

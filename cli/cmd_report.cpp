@@ -1,0 +1,42 @@
+#include <cstdio>
+
+#include "cli/app.hpp"
+#include "grid/summary.hpp"
+
+namespace rig::cli {
+
+namespace {
+
+struct ReportMergeOptions {
+  std::vector<std::string> dirs;
+  std::string out;
+};
+
+// Results from several hosts (the nightly runners' artefacts) into one report.
+Status merge_command(const ReportMergeOptions& o) {
+  std::vector<std::pair<std::string, json>> inputs;
+  for (auto& d : o.dirs) {
+    RIG_TRY(auto sm, read_summary(d));
+    inputs.emplace_back(d, std::move(sm));
+  }
+  RIG_TRY(auto merged, merge_summaries(inputs).context("report merge"));
+  RIG_CHECK(write_report_dir(merged, o.out).context("--out"));
+  std::fputs(summary_markdown(merged).c_str(), stdout);
+  if (!summary_passed(merged))
+    return Error(Category::Checks, "report: " + std::to_string(merged["totals"].value("fail", 0)) + " cell(s) failed");
+  return ok();
+}
+
+}  // namespace
+
+void register_report(CLI::App& app, Action& action, const Globals&) {
+  auto* report = app.add_subcommand("report", "Work with matrix results");
+  report->require_subcommand(1);
+  auto o = std::make_shared<ReportMergeOptions>();
+  auto* merge = report->add_subcommand("merge", "Merge matrix result directories from several hosts into one report");
+  merge->add_option("dirs", o->dirs, "Result directories (each with summary.json)")->required();
+  merge->add_option("--out", o->out, "Merged report directory (summary.json, summary.md, junit.xml)")->required();
+  merge->callback([o, &action] { action = [o] { return merge_command(*o); }; });
+}
+
+}  // namespace rig::cli

@@ -1,0 +1,183 @@
+#include "grid/cell_run.hpp"
+
+#include <chrono>
+
+#include "core/fs.hpp"
+#include "grid/applicability.hpp"
+#include "grid/image_checks.hpp"
+#include "smoke/ablate_run.hpp"
+#include "smoke/provision.hpp"
+#include "smoke/report.hpp"
+#include "smoke/smoke_run.hpp"
+
+namespace rig {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string endpoint_of(const Cell& c, const HostInfo& h) {
+  const EngineFacts* e = cell_engine(c, h);
+  return e ? e->endpoint : "";
+}
+
+std::string network_of(const Cell& c) { return c["network"] == "default" ? "" : c["network"]; }
+
+// A stage that could not run to a verdict (build error, engine error): a failure with the message.
+StageResult failed(const std::string& stage, const Error& e) { return {stage, "fail", e.what(), 0, json::object()}; }
+
+Result<StageResult> image_stage(const Cell& c, const CellEnv& env, CommandRunner& runner) {
+  auto conn = connect_engine(endpoint_of(c, *env.host));
+  if (!conn) return failed("image", conn.error());
+  auto p = provision_images(*conn->engine, *env.recipe, ProvisionRequest{"", "", c["arch"], ""}, runner, {});
+  if (!p) {
+    if (p.error().category() == Category::Interrupted) return std::move(p).error();
+    return failed("image", p.error());
+  }
+  auto checks = image_checks_for(*env.recipe, c["arch"]);
+  auto results = run_image_checks(*conn->engine, p->outer_ref, checks, new_run_id());
+  if (!results) {
+    if (results.error().category() == Category::Interrupted) return std::move(results).error();
+    return failed("image", results.error());
+  }
+  StageResult s{"image", "pass", "", 0, {{"image", p->outer_ref}, {"checks", json::array()}}};
+  for (auto& r : *results) {
+    s.detail["checks"].push_back({{"id", r.id}, {"title", r.title}, {"status", r.passed ? "pass" : "fail"}, {"output", r.output}});
+    if (!r.passed && s.status == "pass") {
+      s.status = "fail";
+      s.reason = r.id + ": got '" + r.output + "'";
+    }
+  }
+  RIG_CHECK(write_file_atomic(env.out_dir / "image.json", s.detail.dump(2) + "\n"));
+  return s;
+}
+
+Result<StageResult> smoke_stage(const Cell& c, const CellEnv& env, CommandRunner& runner) {
+  SmokeRequest req;
+  auto& so = req.session;
+  so.recipe = env.recipe_path;
+  so.engine = endpoint_of(c, *env.host);
+  so.port_base = free_port_range(env.port_base, 10);
+  so.arch = c["arch"];
+  so.inner_storage = c["storage"];
+  so.web_recipe = env.web_recipe;
+  so.base_recipe = env.base_recipe;
+  req.inner_network = network_of(c);
+  auto rep = run_smoke(req, runner, {});
+  if (!rep) {
+    if (rep.error().category() == Category::Interrupted) return std::move(rep).error();
+    return failed("smoke", rep.error());
+  }
+  RIG_CHECK(write_file_atomic(env.out_dir / "smoke.json", report_json(*rep).dump(2) + "\n"));
+  RIG_CHECK(write_file_atomic(env.out_dir / "smoke.junit.xml", report_junit(*rep)));
+  StageResult s{"smoke", rep->passed() ? "pass" : "fail", "", rep->seconds, json::object()};
+  json checks = json::object();
+  for (auto& ch : rep->checks) {
+    checks[ch.id] = check_state_name(ch.status);
+    if (ch.id == "restart-workspace") s.detail["restart_seconds"] = ch.metric;
+  }
+  if (auto* f = rep->first_failure()) s.reason = "first failure: " + f->id;
+  s.detail["passed"] = rep->count(CheckState::Pass);
+  s.detail["total"] = rep->checks.size();
+  s.detail["checks"] = checks;
+  s.detail["podman_version"] = rep->host.podman_version;
+  return s;
+}
+
+Result<StageResult> ablate_stage(const Cell& c, const CellEnv& env, CommandRunner& runner) {
+  AblationOptions ao;
+  ao.recipe = env.recipe_path;
+  ao.engine = endpoint_of(c, *env.host);
+  ao.jobs = env.ablate_jobs;
+  ao.web_recipe = env.web_recipe;
+  ao.base_recipe = env.base_recipe;
+  ao.first_port = env.port_base + 20;
+  ao.inner_network = network_of(c);
+  ao.inner_storage = c["storage"];
+  ao.arch = c["arch"];
+  auto rep = run_ablation(ao, runner);
+  if (!rep) {
+    if (rep.error().category() == Category::Interrupted) return std::move(rep).error();
+    return failed("ablate", rep.error());
+  }
+  RIG_CHECK(write_file_atomic(env.out_dir / "ablate.json", ablation_json(*rep).dump(2) + "\n"));
+  RIG_CHECK(write_file_atomic(env.out_dir / "ablate.md", ablation_markdown(*rep)));
+  RIG_CHECK(write_file_atomic(env.out_dir / "ablate.junit.xml", ablation_junit(*rep)));
+  // Verdicts are findings, not failures; only a failing baseline (no verdict possible) fails the stage.
+  StageResult s{"ablate", rep->baseline_passed ? "pass" : "fail", "", rep->seconds, json::object()};
+  if (!rep->baseline_passed) s.reason = "the baseline (full profile) fails the chain";
+  // An array: the recipe's order (flags, then hardenings) is the order a reader expects.
+  json items = json::array();
+  for (auto& it : rep->items)
+    items.push_back({{"id", it.item.id}, {"verdict", verdict_name(it.verdict)}, {"observed_check", it.observed_check},
+                     {"observed_error", it.observed_error.substr(0, 300)}, {"reason", it.reason}});
+  s.detail["items"] = items;
+  s.detail["baseline_passed"] = rep->baseline_passed;
+  return s;
+}
+
+Result<StageResult> bench_stage(const Cell&, const CellEnv&, CommandRunner&) {
+  return internal_error("the bench stage is not wired in yet");
+}
+
+}  // namespace
+
+void settle_status(CellResult& r) {
+  bool any_pass = false;
+  for (auto& s : r.stages) {
+    if (s.status == "fail") {
+      r.status = "fail";
+      r.reason = s.stage + ": " + s.reason;
+      return;
+    }
+    any_pass = any_pass || s.status == "pass";
+  }
+  if (any_pass) {
+    r.status = "pass";
+    r.reason.clear();
+    return;
+  }
+  r.status = "not-applicable";
+  r.reason = r.stages.empty() ? "no stages" : r.stages.front().reason;
+}
+
+Result<CellResult> run_cell(const Cell& c, const CellEnv& env, CommandRunner& runner) {
+  auto t0 = Clock::now();
+  CellResult out;
+  out.cell = c;
+  if (auto why = cell_not_applicable(c, *env.host, *env.recipe); !why.empty()) {
+    for (auto& st : c.run) out.stages.push_back({st, "not-applicable", why, 0, json::object()});
+    settle_status(out);
+    return out;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(env.out_dir, ec);
+  if (ec) return internal_error("create " + env.out_dir.string() + ": " + ec.message());
+  for (auto& stage : c.run) {
+    if (auto why = stage_not_applicable(c, stage, *env.host, *env.recipe); !why.empty()) {
+      out.stages.push_back({stage, "not-applicable", why, 0, json::object()});
+      continue;
+    }
+    if (env.progress) env.progress(c.id() + ": " + stage);
+    auto ts = Clock::now();
+    Result<StageResult> r = internal_error("unknown stage " + stage);
+    if (stage == "image") r = image_stage(c, env, runner);
+    else if (stage == "smoke") r = smoke_stage(c, env, runner);
+    else if (stage == "ablate") r = ablate_stage(c, env, runner);
+    else if (stage == "bench") r = bench_stage(c, env, runner);
+    if (!r) {
+      if (r.error().category() == Category::Interrupted) return std::move(r).error();
+      r = failed(stage, r.error());
+    }
+    r->seconds = since(ts);
+    if (env.progress) env.progress(c.id() + ": " + stage + " " + r->status + (r->reason.empty() ? "" : " (" + r->reason + ")"));
+    out.stages.push_back(std::move(r).value());
+  }
+  out.seconds = since(t0);
+  settle_status(out);
+  RIG_CHECK(write_file_atomic(env.out_dir / "cell.json", json{{"id", c.id()}, {"status", out.status}, {"reason", out.reason}}.dump(2) + "\n"));
+  return out;
+}
+
+}  // namespace rig

@@ -1,0 +1,123 @@
+#include "grid/host_facts.hpp"
+
+#include <sys/utsname.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "builder/bootstrap.hpp"
+#include "builder/recipe.hpp"
+#include "engine/engine.hpp"
+
+namespace rig {
+
+namespace {
+
+std::string first_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string v;
+  if (!in || !std::getline(in, v)) return "";
+  return v;
+}
+
+std::string debian_arch(const std::string& engine_arch) {
+  if (engine_arch == "x86_64") return "amd64";
+  if (engine_arch == "aarch64") return "arm64";
+  return engine_arch;
+}
+
+EngineFacts probe_engine(const std::string& endpoint) {
+  EngineFacts f;
+  f.endpoint = endpoint;
+  auto c = connect_engine(endpoint);
+  if (!c) {
+    f.reason = c.error().what();
+    return f;
+  }
+  f.available = true;
+  f.kind = c->version.podman ? "podman" : "docker";
+  f.version = c->version.version;
+  f.api_version = c->version.api_version;
+  f.arch = debian_arch(c->version.arch);
+  f.apparmor = c->version.apparmor;
+  f.endpoint = c->endpoint.display;
+  return f;
+}
+
+json engine_json(const EngineFacts& e) {
+  return {{"endpoint", e.endpoint}, {"available", e.available}, {"reason", e.reason}, {"kind", e.kind},
+          {"version", e.version},   {"api_version", e.api_version}, {"arch", e.arch}, {"apparmor", e.apparmor}};
+}
+
+EngineFacts engine_from_json(const json& j) {
+  EngineFacts e;
+  e.endpoint = j.value("endpoint", "");
+  e.available = j.value("available", false);
+  e.reason = j.value("reason", "");
+  e.kind = j.value("kind", "");
+  e.version = j.value("version", "");
+  e.api_version = j.value("api_version", "");
+  e.arch = j.value("arch", "");
+  e.apparmor = j.value("apparmor", false);
+  return e;
+}
+
+}  // namespace
+
+HostInfo probe_host_info(const std::string& label, const std::map<std::string, std::string>& engines,
+                         const std::string& root) {
+  HostInfo h;
+  h.label = label;
+  utsname u{};
+  ::uname(&u);
+  h.kernel = u.release;
+  h.arch = host_arch();
+  h.cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  h.apparmor = first_line(root + "/sys/module/apparmor/parameters/enabled").rfind('Y', 0) == 0;
+  std::error_code ec;
+  h.fuse_device = std::filesystem::exists(root + "/dev/fuse", ec);
+  h.userns_restricted = first_line(root + "/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+  if (h.userns_restricted.empty()) h.userns_restricted = "absent";
+  for (const char* a : {"amd64", "arm64"})
+    if (a != h.arch) {
+      auto st = check_binfmt(a, root + "/proc/sys/fs/binfmt_misc");
+      h.binfmt[a] = st.ok() ? "" : st.error().what();
+    }
+  for (auto& [name, ep] : engines) h.engines[name] = probe_engine(ep);
+  if (const char* dh = std::getenv("DOCKER_HOST"); dh && *dh) {
+    h.docker_host = dh;
+    h.remote["remote"] = probe_engine(dh);
+  }
+  return h;
+}
+
+json host_json(const HostInfo& h) {
+  json engines = json::object(), remote = json::object();
+  for (auto& [k, v] : h.engines) engines[k] = engine_json(v);
+  for (auto& [k, v] : h.remote) remote[k] = engine_json(v);
+  return {{"label", h.label}, {"kernel", h.kernel}, {"arch", h.arch}, {"cpus", h.cpus}, {"apparmor", h.apparmor},
+          {"fuse_device", h.fuse_device}, {"userns_restricted", h.userns_restricted}, {"binfmt", h.binfmt}, {"engines", engines},
+          {"docker_host", h.docker_host}, {"remote", remote}};
+}
+
+HostInfo host_from_json(const json& j) {
+  HostInfo h;
+  h.label = j.value("label", "");
+  h.kernel = j.value("kernel", "");
+  h.arch = j.value("arch", "");
+  h.cpus = j.value("cpus", 0);
+  h.apparmor = j.value("apparmor", false);
+  h.fuse_device = j.value("fuse_device", false);
+  h.userns_restricted = j.value("userns_restricted", "");
+  if (j.contains("binfmt")) h.binfmt = j["binfmt"].get<std::map<std::string, std::string>>();
+  if (j.contains("engines"))
+    for (auto& [k, v] : j["engines"].items()) h.engines[k] = engine_from_json(v);
+  h.docker_host = j.value("docker_host", "");
+  if (j.contains("remote"))
+    for (auto& [k, v] : j["remote"].items()) h.remote[k] = engine_from_json(v);
+  return h;
+}
+
+}  // namespace rig

@@ -1,0 +1,176 @@
+#include "grid/matrix_file.hpp"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/fs.hpp"
+#include "core/json_reader.hpp"
+
+namespace rig {
+
+namespace {
+
+// Known values per axis. Hosts are "local", "remote" (DOCKER_HOST) or "vm:<name>".
+const std::map<std::string, std::set<std::string>> kValues = {
+    {"arch", {"amd64", "arm64"}},
+    {"engine", {"docker", "podman"}},
+    {"network", {"default", "pasta", "slirp4netns"}},
+    {"storage", {"overlay", "fuse-overlayfs"}},
+};
+
+bool valid_host(const std::string& h) { return h == "local" || h == "remote" || (h.rfind("vm:", 0) == 0 && h.size() > 3); }
+
+void check_axis_values(const JsonNode& n, const std::string& axis, const std::vector<std::string>& values) {
+  if (values.empty()) n.fail("expected at least one value");
+  std::set<std::string> seen;
+  for (auto& v : values) {
+    if (!seen.insert(v).second) n.fail("duplicate value '" + v + "'");
+    if (axis == "host" && !valid_host(v)) n.fail("expected local, remote or vm:<name>, got '" + v + "'");
+    auto known = kValues.find(axis);
+    if (known != kValues.end() && !known->second.count(v)) {
+      std::string list;
+      for (auto& k : known->second) list += (list.empty() ? "" : ", ") + k;
+      n.fail("expected one of " + list + ", got '" + v + "'");
+    }
+  }
+}
+
+std::vector<std::string> stage_list(const JsonNode& n) {
+  auto v = n.str_list();
+  for (auto& s : v)
+    if (std::find(kStages.begin(), kStages.end(), s) == kStages.end())
+      n.fail("expected stages image, smoke, ablate or bench, got '" + s + "'");
+  // Stages always run in pipeline order, whatever order the file lists them in.
+  std::vector<std::string> ordered;
+  for (auto& s : kStages)
+    if (std::find(v.begin(), v.end(), s) != v.end()) ordered.push_back(s);
+  return ordered;
+}
+
+MatrixFile parse_doc(const json& doc, const std::filesystem::path& file) {
+  JsonNode root(doc, "");
+  auto o = root.object();
+  auto schema = o.required("schema");
+  if (schema.str() != "rigctl/matrix/v1") schema.fail("expected \"rigctl/matrix/v1\"");
+  MatrixFile m;
+  m.file = file;
+  m.name = o.required("name").nonempty_str();
+  if (auto d = o.optional("description")) m.description = d->str();
+  auto axes = o.required("axes").object();
+  for (auto& a : kAxes) {
+    auto n = axes.required(a);
+    m.axes[a] = n.str_list();
+    check_axis_values(n, a, m.axes[a]);
+  }
+  axes.finish();
+  auto run = o.required("run");
+  m.run = stage_list(run);
+  if (m.run.empty()) run.fail("expected at least one stage");
+  if (auto rules = o.optional("rules")) {
+    for (auto& rn : rules->array()) {
+      auto ro = rn.object();
+      MatrixRule r;
+      auto match = ro.required("match").object();
+      for (auto& a : kAxes) {
+        auto v = match.optional(a);
+        if (!v) continue;
+        r.match[a] = v->raw().is_string() ? std::vector<std::string>{v->str()} : v->str_list();
+        for (auto& val : r.match[a])
+          if (std::find(m.axes[a].begin(), m.axes[a].end(), val) == m.axes[a].end())
+            v->fail("'" + val + "' is not a value of axes." + a);
+      }
+      match.finish();
+      if (r.match.empty()) rn.fail("a rule must match at least one axis");
+      if (auto rr = ro.optional("run")) r.run = stage_list(*rr);
+      if (auto ex = ro.optional("exclude")) r.exclude = ex->nonempty_str();
+      if (r.run.empty() && r.exclude.empty()) rn.fail("expected \"run\" or \"exclude\"");
+      ro.finish();
+      m.rules.push_back(std::move(r));
+    }
+  }
+  if (auto e = o.optional("engines")) {
+    m.engines = e->str_map();
+    for (auto& [k, v] : m.engines)
+      if (!kValues.at("engine").count(k)) e->fail("expected engine names docker or podman, got '" + k + "'");
+  }
+  if (auto b = o.optional("bench")) {
+    auto bo = b->object();
+    if (auto items = bo.optional("items")) m.bench_items = items->str_list();
+    if (auto runs = bo.optional("runs")) {
+      m.bench_runs = static_cast<unsigned>(runs->u64(100));
+      if (m.bench_runs == 0) runs->fail("expected at least 1 run");
+    }
+    bo.finish();
+  }
+  o.finish();
+  return m;
+}
+
+bool matches(const MatrixRule& r, const Cell& c) {
+  for (auto& [axis, values] : r.match)
+    if (std::find(values.begin(), values.end(), c[axis]) == values.end()) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string Cell::id() const {
+  std::string host = at.at("host");
+  std::replace(host.begin(), host.end(), ':', '-');
+  return host + "/" + at.at("recipe") + "/" + at.at("arch") + "/" + at.at("engine") + "/" + at.at("network") + "/" +
+         at.at("storage");
+}
+
+Result<MatrixFile> parse_matrix(const std::string& text, const std::filesystem::path& file) {
+  const std::string ctx = "load matrix '" + file.string() + "'";
+  auto doc = parse_json_document(text);
+  if (!doc) return std::move(doc).error().add_context(ctx);
+  try {
+    return parse_doc(*doc, file);
+  } catch (const JsonFieldError& e) {
+    return usage_error(e.message).add_context(e.path.empty() ? "(top level)" : e.path).add_context(ctx);
+  }
+}
+
+Result<MatrixFile> load_matrix(const std::filesystem::path& file) {
+  auto text = read_file(file);
+  if (!text) return std::move(text).error().add_context("load matrix '" + file.string() + "'");
+  return parse_matrix(*text, file);
+}
+
+std::vector<Cell> expand(const MatrixFile& m) {
+  std::vector<Cell> cells{Cell{}};
+  for (auto& axis : kAxes) {
+    std::vector<Cell> next;
+    for (auto& c : cells)
+      for (auto& v : m.axes.at(axis)) {
+        Cell n = c;
+        n.at[axis] = v;
+        next.push_back(std::move(n));
+      }
+    cells = std::move(next);
+  }
+  for (auto& c : cells) {
+    c.run = m.run;
+    for (auto& r : m.rules) {
+      if (!matches(r, c)) continue;
+      if (!r.run.empty()) c.run = r.run;
+      if (!r.exclude.empty() && c.excluded.empty()) c.excluded = r.exclude;
+    }
+  }
+  return cells;
+}
+
+bool cell_selected(const Cell& c, const std::string& filter) {
+  if (filter.empty()) return true;
+  std::stringstream ss(filter);
+  std::string pat;
+  const std::string id = c.id();
+  while (std::getline(ss, pat, ','))
+    if (!pat.empty() && ::fnmatch(pat.c_str(), id.c_str(), 0) == 0) return true;
+  return false;
+}
+
+}  // namespace rig

@@ -1,0 +1,324 @@
+#include "grid/summary.hpp"
+
+#include <cstdio>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/fs.hpp"
+#include "smoke/report.hpp"
+
+namespace rig {
+
+namespace {
+
+const std::vector<std::string> kStatuses = {"pass", "fail", "not-applicable", "excluded", "not-selected"};
+
+json totals_of(const json& cells) {
+  json t = json::object();
+  for (auto& s : kStatuses) t[s] = 0;
+  for (auto& c : cells) t[c.value("status", "fail")] = t.value(c.value("status", "fail"), 0) + 1;
+  return t;
+}
+
+std::string fmt(double v, const char* f = "%.2f") {
+  char b[32];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+std::string md_cell(std::string s) {
+  for (size_t p = 0; (p = s.find('|', p)) != std::string::npos; p += 2) s.replace(p, 1, "\\|");
+  for (auto& ch : s)
+    if (ch == '\n') ch = ' ';
+  return s;
+}
+
+std::string axes_label(const json& c) {
+  const auto& a = c["axes"];
+  return a.value("recipe", "") + "/" + a.value("arch", "") + "/" + a.value("engine", "") + "/" + a.value("network", "") +
+         "/" + a.value("storage", "");
+}
+
+const json* stage_of(const json& cell, const std::string& name) {
+  for (auto& s : cell["stages"])
+    if (s.value("stage", "") == name) return &s;
+  return nullptr;
+}
+
+std::string short_state(const std::string& s) {
+  if (s == "pass") return "ok";
+  if (s == "fail") return "FAIL";
+  if (s == "not-run") return "-";
+  if (s == "not-applicable") return "n/a";
+  return s;
+}
+
+}  // namespace
+
+json summary_json(const std::string& matrix_name, const HostInfo& host, const std::vector<CellResult>& cells, double seconds) {
+  json out_cells = json::array();
+  for (auto& c : cells) {
+    json stages = json::array();
+    for (auto& s : c.stages)
+      stages.push_back({{"stage", s.stage}, {"status", s.status}, {"reason", s.reason}, {"seconds", s.seconds}, {"detail", s.detail}});
+    out_cells.push_back({{"id", c.cell.id()},
+                         {"host", host.label},
+                         {"axes", c.cell.at},
+                         {"run", c.cell.run},
+                         {"status", c.status},
+                         {"reason", c.reason},
+                         {"seconds", c.seconds},
+                         {"stages", stages}});
+  }
+  return {{"schema", kReportSchema},
+          {"matrices", json::array({matrix_name})},
+          {"hosts", json::array({host_json(host)})},
+          {"cells", out_cells},
+          {"totals", totals_of(out_cells)},
+          {"seconds", seconds}};
+}
+
+bool summary_passed(const json& summary) { return summary["totals"].value("fail", 0) == 0; }
+
+std::string summary_markdown(const json& sm) {
+  std::ostringstream o;
+  std::string names;
+  for (auto& m : sm["matrices"]) names += (names.empty() ? "" : ", ") + m.get<std::string>();
+  o << "# Matrix report: " << names << "\n\n";
+  o << "## Hosts\n\n| host | kernel | arch | cores | AppArmor | userns restricted | engines |\n|---|---|---|---|---|---|---|\n";
+  for (auto& h : sm["hosts"]) {
+    std::string engines;
+    for (auto& [name, e] : h["engines"].items())
+      engines += (engines.empty() ? "" : "; ") + name + " " +
+                 (e.value("available", false) ? e.value("version", "") : std::string("unavailable"));
+    for (auto& [name, e] : h["remote"].items())
+      engines += (engines.empty() ? "" : "; ") + name + " " + e.value("kind", "") + " " + e.value("version", "");
+    o << "| " << h.value("label", "") << " | " << h.value("kernel", "") << " | " << h.value("arch", "") << " | "
+      << h.value("cpus", 0) << " | " << (h.value("apparmor", false) ? "yes" : "no") << " | "
+      << h.value("userns_restricted", "") << " | " << md_cell(engines) << " |\n";
+  }
+  auto& t = sm["totals"];
+  o << "\n**" << t.value("pass", 0) << " passed, " << t.value("fail", 0) << " failed, " << t.value("not-applicable", 0)
+    << " not applicable, " << t.value("excluded", 0) << " excluded** (" << t.value("not-selected", 0)
+    << " not selected by --cells)\n\n";
+
+  // Cells x checks: the smoke chain's checks as columns, in the order the chain runs them.
+  std::vector<std::string> check_ids;
+  for (auto& c : sm["cells"])
+    if (auto* s = stage_of(c, "smoke"); s && s->contains("detail") && (*s)["detail"].contains("checks"))
+      for (auto& [id, _] : (*s)["detail"]["checks"].items())
+        if (std::find(check_ids.begin(), check_ids.end(), id) == check_ids.end()) check_ids.push_back(id);
+  // json objects iterate sorted; restore the chain's order from any full smoke report order instead.
+  static const std::vector<std::string> kChainOrder = {"outer-up", "main-uid", "not-privileged", "podman-info", "inner-run",
+                                                       "host-reach", "inner-build", "built-runs", "restart-workspace",
+                                                       "restart-image", "restart-app", "uid-isolation"};
+  std::vector<std::string> ordered;
+  for (auto& id : kChainOrder)
+    if (std::find(check_ids.begin(), check_ids.end(), id) != check_ids.end()) ordered.push_back(id);
+  for (auto& id : check_ids)
+    if (std::find(ordered.begin(), ordered.end(), id) == ordered.end()) ordered.push_back(id);
+
+  o << "## Cells\n\n| host | cell | status | image | smoke |";
+  for (size_t i = 0; i < ordered.size(); ++i) o << " " << i + 1 << " |";
+  o << " ablate | bench | time |\n|---|---|---|---|---|";
+  for (size_t i = 0; i < ordered.size(); ++i) o << "---|";
+  o << "---|---|---|\n";
+  for (auto& c : sm["cells"]) {
+    std::string st = c.value("status", "");
+    if (st == "excluded" || st == "not-selected") continue;
+    auto stage_text = [&](const char* name) -> std::string {
+      auto* s = stage_of(c, name);
+      if (!s) return "";
+      std::string v = short_state(s->value("status", ""));
+      if (std::string(name) == "smoke" && (*s)["detail"].contains("passed"))
+        v += " " + std::to_string((*s)["detail"].value("passed", 0)) + "/" + std::to_string((*s)["detail"].value("total", 0));
+      return v;
+    };
+    o << "| " << c.value("host", "") << " | " << axes_label(c) << " | " << (st == "fail" ? "**FAIL**" : short_state(st))
+      << " | " << stage_text("image") << " | " << stage_text("smoke") << " |";
+    auto* sm_stage = stage_of(c, "smoke");
+    for (auto& id : ordered) {
+      std::string v;
+      if (sm_stage && (*sm_stage)["detail"].contains("checks") && (*sm_stage)["detail"]["checks"].contains(id))
+        v = short_state((*sm_stage)["detail"]["checks"][id].get<std::string>());
+      o << " " << v << " |";
+    }
+    o << " " << stage_text("ablate") << " | " << stage_text("bench") << " | " << fmt(c.value("seconds", 0.0), "%.1f s") << " |\n";
+  }
+  if (!ordered.empty()) {
+    o << "\nChecks: ";
+    for (size_t i = 0; i < ordered.size(); ++i) o << (i ? ", " : "") << i + 1 << " " << ordered[i];
+    o << ".\n";
+  }
+
+  // Every reason a cell or stage did not run or failed: nothing disappears from the report.
+  std::ostringstream why;
+  for (auto& c : sm["cells"]) {
+    std::string st = c.value("status", "");
+    if (st == "not-selected") continue;
+    if (st == "excluded") {
+      why << "| " << c.value("host", "") << " | " << axes_label(c) << " | (cell) | excluded | " << md_cell(c.value("reason", "")) << " |\n";
+      continue;
+    }
+    for (auto& s : c["stages"]) {
+      std::string ss = s.value("status", "");
+      if (ss == "pass") continue;
+      why << "| " << c.value("host", "") << " | " << axes_label(c) << " | " << s.value("stage", "") << " | " << short_state(ss)
+          << " | " << md_cell(s.value("reason", "")) << " |\n";
+    }
+  }
+  if (!why.str().empty())
+    o << "\n## Not run, not applicable, failed\n\n| host | cell | stage | status | reason |\n|---|---|---|---|---|\n" << why.str();
+
+  // Ablation verdicts: one column per cell that ran the ablation (host and engine side by side).
+  std::vector<const json*> ablated;
+  std::vector<std::string> items;
+  for (auto& c : sm["cells"])
+    if (auto* s = stage_of(c, "ablate"); s && (*s)["detail"].contains("items")) {
+      ablated.push_back(&c);
+      for (auto& it : (*s)["detail"]["items"])
+        if (std::find(items.begin(), items.end(), it.value("id", "")) == items.end()) items.push_back(it.value("id", ""));
+    }
+  if (!ablated.empty()) {
+    o << "\n## Ablation verdicts\n\n| item |";
+    for (auto* c : ablated) o << " " << c->value("host", "") << " " << axes_label(*c) << " |";
+    o << "\n|---|";
+    for (size_t i = 0; i < ablated.size(); ++i) o << "---|";
+    o << "\n";
+    for (auto& id : items) {
+      o << "| " << id << " |";
+      for (auto* c : ablated) {
+        std::string verdict;
+        for (auto& it : (*stage_of(*c, "ablate"))["detail"]["items"])
+          if (it.value("id", "") == id) verdict = it.value("verdict", "");
+        o << " " << verdict << " |";
+      }
+      o << "\n";
+    }
+  }
+
+  std::ostringstream bench;
+  for (auto& c : sm["cells"])
+    if (auto* s = stage_of(c, "bench"); s && (*s)["detail"].contains("items"))
+      for (auto& it : (*s)["detail"]["items"]) {
+        std::string value = it.value("status", "") == "measured"
+                                ? fmt(it.value("value", 0.0), "%.3f") + " " + it.value("unit", "")
+                                : it.value("status", "") + ": " + it.value("reason", "");
+        std::string base = it.value("baseline", -1.0) >= 0 ? fmt(it.value("baseline", 0.0), "%.3f") + " " + it.value("unit", "") +
+                                                                 " (" + it.value("baseline_label", "") + ")"
+                                                           : "";
+        std::string ratio = it.value("ratio", -1.0) >= 0 ? fmt(it.value("ratio", 0.0), "%.2fx") : "";
+        bench << "| " << c.value("host", "") << " | " << axes_label(c) << " | " << it.value("id", "") << " | " << md_cell(value)
+              << " | " << md_cell(base) << " | " << ratio << " |\n";
+      }
+  if (!bench.str().empty())
+    o << "\n## Bench\n\n| host | cell | item | value | baseline | ratio |\n|---|---|---|---|---|---|\n" << bench.str();
+  return o.str();
+}
+
+std::string summary_junit(const json& sm) {
+  std::ostringstream body;
+  int tests = 0, failures = 0, skipped = 0;
+  for (auto& c : sm["cells"]) {
+    std::string suite = c.value("host", "") + "/" + axes_label(c);
+    std::string st = c.value("status", "");
+    std::ostringstream cases;
+    int t = 0, f = 0, s = 0;
+    auto add = [&](const std::string& name, const std::string& status, const std::string& msg, double secs) {
+      ++t;
+      cases << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"" << xml_escape(name) << "\" time=\""
+            << fmt(secs, "%.3f") << "\"";
+      if (status == "pass") {
+        cases << "/>\n";
+        return;
+      }
+      if (status == "fail") {
+        ++f;
+        cases << ">\n      <failure message=\"" << xml_escape(msg) << "\"/>\n    </testcase>\n";
+      } else {
+        ++s;
+        cases << ">\n      <skipped message=\"" << xml_escape(status + ": " + msg) << "\"/>\n    </testcase>\n";
+      }
+    };
+    if (st == "excluded" || st == "not-selected") {
+      add("cell", st, st == "excluded" ? c.value("reason", "") : "not selected by --cells", 0);
+    } else {
+      for (auto& stg : c["stages"]) {
+        std::string name = stg.value("stage", "");
+        add(name, stg.value("status", ""), stg.value("reason", ""), stg.value("seconds", 0.0));
+        if (name == "smoke" && stg["detail"].contains("checks"))
+          for (auto& [id, state] : stg["detail"]["checks"].items()) {
+            std::string sv = state.get<std::string>();
+            add("smoke." + id, sv == "not-run" ? "not-run" : sv, sv == "fail" ? "check failed (see smoke.json)" : "needs an earlier check", 0);
+          }
+      }
+    }
+    tests += t;
+    failures += f;
+    skipped += s;
+    body << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << t << "\" failures=\"" << f << "\" errors=\"0\" skipped=\""
+         << s << "\" time=\"" << fmt(c.value("seconds", 0.0), "%.3f") << "\">\n"
+         << cases.str() << "  </testsuite>\n";
+  }
+  std::ostringstream o;
+  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"rigctl matrix\" tests=\"" << tests << "\" failures=\""
+    << failures << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << fmt(sm.value("seconds", 0.0), "%.3f") << "\">\n"
+    << body.str() << "</testsuites>\n";
+  return o.str();
+}
+
+Result<json> read_summary(const std::filesystem::path& dir) {
+  const std::string ctx = "read report '" + dir.string() + "'";
+  RIG_TRY(auto text, read_file(dir / "summary.json").context(ctx));
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const std::exception& e) {
+    return usage_error("summary.json is not JSON: " + std::string(e.what())).add_context(ctx);
+  }
+  if (!j.is_object() || j.value("schema", "") != kReportSchema)
+    return usage_error("summary.json: schema: expected \"" + std::string(kReportSchema) + "\"").add_context(ctx);
+  for (const char* k : {"hosts", "cells", "matrices"})
+    if (!j.contains(k) || !j[k].is_array()) return usage_error(std::string("summary.json: ") + k + ": expected an array").add_context(ctx);
+  return j;
+}
+
+Result<json> merge_summaries(const std::vector<std::pair<std::string, json>>& inputs) {
+  if (inputs.empty()) return usage_error("nothing to merge");
+  json out = {{"schema", kReportSchema}, {"matrices", json::array()}, {"hosts", json::array()}, {"cells", json::array()}};
+  std::map<std::string, std::string> label_from;
+  std::set<std::string> matrices;
+  double seconds = 0;
+  for (auto& [dir, sm] : inputs) {
+    for (auto& h : sm["hosts"]) {
+      std::string label = h.value("label", "");
+      auto [it, fresh] = label_from.emplace(label, dir);
+      if (!fresh)
+        return usage_error("host label '" + label + "' appears in both '" + it->second + "' and '" + dir + "'",
+                           "give each runner its own --host-label");
+      out["hosts"].push_back(h);
+    }
+    for (auto& m : sm["matrices"])
+      if (matrices.insert(m.get<std::string>()).second) out["matrices"].push_back(m);
+    for (auto& c : sm["cells"]) out["cells"].push_back(c);
+    seconds += sm.value("seconds", 0.0);
+  }
+  out["totals"] = totals_of(out["cells"]);
+  out["seconds"] = seconds;
+  return out;
+}
+
+Status write_report_files(const json& summary, const std::filesystem::path& dir) {
+  RIG_CHECK(write_file_atomic(dir / "summary.json", summary.dump(2) + "\n"));
+  RIG_CHECK(write_file_atomic(dir / "summary.md", summary_markdown(summary)));
+  return write_file_atomic(dir / "junit.xml", summary_junit(summary));
+}
+
+Status write_report_dir(const json& summary, const std::filesystem::path& dir) {
+  RIG_TRY(auto staging, StagingDir::create(dir));
+  RIG_CHECK(write_report_files(summary, staging.path()));
+  return staging.commit();
+}
+
+}  // namespace rig

@@ -1,0 +1,36 @@
+// The matrix result as one JSON document (schema rigctl/matrix-report/v1): the hosts, every cell
+// with its stages, totals. Markdown and JUnit are rendered from that JSON, so a report merged from
+// several hosts' results renders exactly like a single run.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/json_reader.hpp"
+#include "grid/cell_run.hpp"
+#include "grid/host_facts.hpp"
+
+namespace rig {
+
+inline constexpr const char* kReportSchema = "rigctl/matrix-report/v1";
+
+json summary_json(const std::string& matrix_name, const HostInfo& host, const std::vector<CellResult>& cells, double seconds);
+std::string summary_markdown(const json& summary);
+std::string summary_junit(const json& summary);
+
+// Reads DIR/summary.json (checking its schema).
+Result<json> read_summary(const std::filesystem::path& dir);
+// One report from several hosts' reports. Two reports with the same host label are refused: their
+// cells would be indistinguishable.
+Result<json> merge_summaries(const std::vector<std::pair<std::string, json>>& inputs);
+// summary.json, summary.md and junit.xml into an existing directory.
+Status write_report_files(const json& summary, const std::filesystem::path& dir);
+// The same as a new directory (built in a staging sibling, renamed into place when complete).
+Status write_report_dir(const json& summary, const std::filesystem::path& dir);
+
+// Exit status of a report: 0 when no applicable cell failed, 1 otherwise.
+bool summary_passed(const json& summary);
+
+}  // namespace rig
