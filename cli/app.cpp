@@ -40,8 +40,11 @@ int main(int argc, char** argv) {
   register_smoke(app, action, g);
   register_gc(app, action, g);
   register_ablate(app, action, g);
+  register_bench(app, action, g);
   register_seccomp(app, action, g);
   register_doctor(app, action, g);
+  register_matrix(app, action, g);
+  register_report(app, action, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

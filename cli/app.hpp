@@ -23,8 +23,11 @@ void register_launch(CLI::App& app, Action& action, const Globals& g);
 void register_smoke(CLI::App& app, Action& action, const Globals& g);
 void register_gc(CLI::App& app, Action& action, const Globals& g);
 void register_ablate(CLI::App& app, Action& action, const Globals& g);
+void register_bench(CLI::App& app, Action& action, const Globals& g);
 void register_seccomp(CLI::App& app, Action& action, const Globals& g);
 void register_doctor(CLI::App& app, Action& action, const Globals& g);
+void register_matrix(CLI::App& app, Action& action, const Globals& g);
+void register_report(CLI::App& app, Action& action, const Globals& g);
 
 // Parses, runs the chosen action, prints its error (the only place that does), returns the exit code.
 int main(int argc, char** argv);

@@ -30,7 +30,8 @@ StageResult failed(const std::string& stage, const Error& e) { return {stage, "f
 Result<StageResult> image_stage(const Cell& c, const CellEnv& env, CommandRunner& runner) {
   auto conn = connect_engine(endpoint_of(c, *env.host));
   if (!conn) return failed("image", conn.error());
-  auto p = provision_images(*conn->engine, *env.recipe, ProvisionRequest{"", "", c["arch"], ""}, runner, {});
+  // The inner images too: a foreign arch's whole image set must build here, not only the outer one.
+  auto p = provision_images(*conn->engine, *env.recipe, ProvisionRequest{env.web_recipe, env.base_recipe, c["arch"], ""}, runner, {});
   if (!p) {
     if (p.error().category() == Category::Interrupted) return std::move(p).error();
     return failed("image", p.error());
@@ -41,6 +42,8 @@ Result<StageResult> image_stage(const Cell& c, const CellEnv& env, CommandRunner
     if (results.error().category() == Category::Interrupted) return std::move(results).error();
     return failed("image", results.error());
   }
+  bool inner_ok = !p->web_ref.empty() && std::filesystem::exists(p->web_archive) && std::filesystem::exists(p->base_archive);
+  results->push_back({"inner-images", "inner images built for " + c["arch"], inner_ok, p->web_ref + " " + p->base_ref});
   StageResult s{"image", "pass", "", 0, {{"image", p->outer_ref}, {"checks", json::array()}}};
   for (auto& r : *results) {
     s.detail["checks"].push_back({{"id", r.id}, {"title", r.title}, {"status", r.passed ? "pass" : "fail"}, {"output", r.output}});

@@ -40,22 +40,18 @@ struct Runnable {
 // concurrent cells would otherwise build the same recipe at the same time.
 Status prebuild(const std::vector<Cell>& cells, const std::vector<Runnable>& todo, const HostInfo& host,
                 const MatrixOptions& o, CommandRunner& runner) {
-  std::set<std::tuple<std::string, std::string, std::string, bool>> done;
+  std::set<std::tuple<std::string, std::string, std::string>> done;
   for (auto& r : todo) {
     const Cell& c = cells[r.index];
-    bool inner = false, any = false;
-    for (auto& st : c.run) {
-      if (!stage_not_applicable(c, st, host, *r.recipe).empty()) continue;
-      any = true;
-      inner = inner || st != "image";
-    }
+    bool any = false;
+    for (auto& st : c.run) any = any || stage_not_applicable(c, st, host, *r.recipe).empty();
     const EngineFacts* e = cell_engine(c, host);
     if (!any || !e) continue;
-    if (!done.insert({r.recipe->name, c["arch"], e->endpoint, inner}).second) continue;
+    if (!done.insert({r.recipe->name, c["arch"], e->endpoint}).second) continue;
     if (o.progress) o.progress("prepare " + r.recipe->name + " " + c["arch"] + " on " + e->endpoint);
     auto conn = connect_engine(e->endpoint);
     if (!conn) continue;  // the cell reports it
-    ProvisionRequest pr{inner ? o.web_recipe : "", inner ? o.base_recipe : "", c["arch"], ""};
+    ProvisionRequest pr{o.web_recipe, o.base_recipe, c["arch"], ""};
     auto p = provision_images(*conn->engine, *r.recipe, pr, runner, {});
     if (!p && p.error().category() == Category::Interrupted) return std::move(p).error();
     if (!p && o.progress) o.progress("prepare failed (the cells will report it): " + p.error().what());

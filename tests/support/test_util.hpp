@@ -78,6 +78,13 @@ inline std::string read_text(const fs::path& p) {
   return ss.str();
 }
 
+// Compares rendered output with tests/golden/<name>; RIGCTL_UPDATE_GOLDEN=1 rewrites the file instead.
+inline void check_golden(const std::string& name, const std::string& actual) {
+  auto path = test_data_dir() / "golden" / name;
+  if (const char* u = std::getenv("RIGCTL_UPDATE_GOLDEN"); u && std::string(u) == "1") write_text(path, actual);
+  CHECK(read_text(path) == actual);
+}
+
 inline std::string sha256_of_file(const fs::path& p) { return rig::sha256_hex(read_text(p)); }
 
 inline std::string hex(const std::string& bytes) {

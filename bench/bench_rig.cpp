@@ -1,0 +1,91 @@
+#include "bench/bench_rig.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <sstream>
+
+#include "builder/tar_pack.hpp"
+#include "core/interrupt.hpp"
+#include "smoke/ablate_run.hpp"
+#include "smoke/smoke_run.hpp"
+
+namespace rig {
+
+namespace {
+
+std::string tail_of(const std::string& s, size_t max = 800) { return s.size() > max ? "..." + s.substr(s.size() - max) : s; }
+
+}  // namespace
+
+Result<uint32_t> BenchContext::claim_ports() {
+  uint32_t p = free_port_range(next_port, 10);
+  if (p == 0) return unavailable("no 10 free loopback ports at or above " + std::to_string(next_port));
+  next_port = p + 10;
+  return p;
+}
+
+Status BenchContext::check_interrupt() {
+  if (interrupted()) return interrupted_error();
+  return ok();
+}
+
+Result<SessionOptions> bench_session(BenchContext& c, const std::string& tag) {
+  SessionOptions so;
+  so.recipe = c.opts.recipe;
+  so.recipe_object = c.recipe;
+  so.engine = c.opts.engine;
+  so.arch = c.opts.arch;
+  so.web_recipe = c.opts.web_recipe;
+  so.base_recipe = c.opts.base_recipe;
+  so.name = "rigctl-bench-" + tag + "-" + new_run_id();
+  RIG_TRY(so.port_base, c.claim_ports());
+  return so;
+}
+
+Result<std::unique_ptr<Session>> open_ready_rig(BenchContext& c, const SessionOptions& so) {
+  c.say("launch rig " + so.name);
+  RIG_TRY(auto s, open_session(so, c.runner, {}));
+  auto in = chain_inputs(*s, c.opts.inner_network, so.inner_storage);
+  in.only = {"outer-up"};
+  HostFacts facts = session_facts(*s);
+  RIG_TRY(auto checks, run_chain(in, facts));
+  if (checks.empty() || checks.front().status != CheckState::Pass)
+    return Error(Category::Checks, "rig " + so.name + " did not come up: " + (checks.empty() ? "" : tail_of(checks.front().output)));
+  if (c.host.podman_version.empty()) {
+    auto v = s->conn.engine->exec(s->rig->id(), ExecRequest{{"podman", "version", "--format", "{{.Client.Version}}"}, "", {}, 60000});
+    if (v && v->exit_code == 0) {
+      c.host.podman_version = v->out;
+      while (!c.host.podman_version.empty() && (c.host.podman_version.back() == '\n' || c.host.podman_version.back() == '\r'))
+        c.host.podman_version.pop_back();
+    }
+  }
+  return s;
+}
+
+Result<double> timed_exec(Session& s, const std::vector<std::string>& argv, const std::vector<std::string>& env, long timeout_ms) {
+  auto t0 = std::chrono::steady_clock::now();
+  RIG_TRY(auto r, s.conn.engine->exec(s.rig->id(), ExecRequest{argv, "", env, timeout_ms}));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (r.exit_code != 0)
+    return Error(Category::Checks, "`" + shell_quote(argv) + "` exited " + std::to_string(r.exit_code) + ": " + tail_of(r.out));
+  return secs;
+}
+
+Status put_base_archive(Session& s) {
+  uint32_t uid = s.recipe.user ? s.recipe.user->uid : 1000, gid = s.recipe.user ? s.recipe.user->gid : 1000;
+  RIG_TRY(auto tar, pack_tar({{"rig-bench/", "", "", uid, gid, 0755},
+                              {"rig-bench/base.tar", s.images.base_archive.string(), "", uid, gid, 0644}}));
+  return s.conn.engine->put_archive(s.rig->id(), "/tmp", tar);
+}
+
+bool on_path(const std::string& tool) {
+  const char* path = std::getenv("PATH");
+  std::istringstream in(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+  for (std::string dir; std::getline(in, dir, ':');)
+    if (!dir.empty() && ::access((std::filesystem::path(dir) / tool).c_str(), X_OK) == 0) return true;
+  return false;
+}
+
+}  // namespace rig

@@ -1,0 +1,52 @@
+// What every bench item shares: the options, the loaded recipe, the engine, and rigs that are
+// launched through open_session (so the Rig removes its container and volumes on every return
+// path, SIGINT included) and waited for with the chain's own readiness check.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "bench/bench.hpp"
+#include "smoke/session.hpp"
+
+namespace rig {
+
+struct BenchContext {
+  const BenchOptions& opts;
+  CommandRunner& runner;
+  Recipe recipe;
+  EngineConnection conn;
+  HostFacts host;
+  uint32_t next_port = 0;
+
+  void say(const std::string& m) const {
+    if (opts.progress) opts.progress(m);
+  }
+  // Ten free loopback ports for the next rig, at or above first_port, never handed out twice.
+  Result<uint32_t> claim_ports();
+  // Interrupted when SIGINT/SIGTERM arrived: items check between samples.
+  static Status check_interrupt();
+};
+
+// Session options for a bench rig: the recipe, engine, arch, inner images and a claimed port range,
+// named rigctl-bench-<tag>-<run id>. Callers adjust (inner_storage, no_init) before opening.
+Result<SessionOptions> bench_session(BenchContext& c, const std::string& tag);
+
+// Opens the session and waits until the rig's entrypoint finished its warm-up (the chain's
+// outer-up check). Records the inner podman version in c.host the first time.
+Result<std::unique_ptr<Session>> open_ready_rig(BenchContext& c, const SessionOptions& so);
+
+// Runs argv in the rig as its user and returns the wall time around the Engine API exec; a
+// non-zero exit is an error carrying the output's tail.
+Result<double> timed_exec(Session& s, const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+                          long timeout_ms = 300000);
+
+// The inner base image's docker-archive copied to /tmp/rig-bench/base.tar in the rig (owned by the
+// rig user), for `podman load` into whichever store an item uses.
+Status put_base_archive(Session& s);
+
+// An executable of that name in a PATH directory (the docker CLI, curl).
+bool on_path(const std::string& tool);
+inline constexpr const char* kBenchBaseTar = "/tmp/rig-bench/base.tar";
+
+}  // namespace rig

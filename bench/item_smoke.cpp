@@ -1,0 +1,94 @@
+// smoke-vs-shell: `rigctl smoke` as a library call (run_smoke, exactly what the command does),
+// timed end to end with warm caches, against the spike's chain as a plain shell script
+// (ci/smoke-baseline.sh, the docker CLI) on the same images. The script hard-codes the docker CLI,
+// a local engine and host ports 10000-10009, so without those it is not applicable.
+#include <chrono>
+#include <filesystem>
+
+#include "bench/bench_item.hpp"
+#include "bench/items.hpp"
+#include "smoke/ablate_run.hpp"
+#include "smoke/smoke_run.hpp"
+
+namespace rig {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Why the shell baseline cannot run here, or "" when it can.
+std::string baseline_precondition(const BenchContext& c) {
+  const auto& script = c.opts.baseline_script;
+  if (script.empty()) return "no baseline script given (ci/smoke-baseline.sh)";
+  if (!std::filesystem::exists(script)) return "the baseline script " + script.string() + " does not exist";
+  if (c.conn.version.podman) return "the outer engine is podman; the baseline script drives Docker through the docker CLI";
+  if (c.conn.endpoint.unix_path.empty())
+    return "the engine " + c.conn.endpoint.display + " is not local; the baseline publishes and fetches ports on this host";
+  for (const char* tool : {"docker", "curl", "bash"})
+    if (!on_path(tool)) return std::string("`") + tool + "` is not on PATH (the baseline script needs it)";
+  if (c.opts.web_recipe.empty() || c.opts.base_recipe.empty()) return "no inner image recipes given";
+  if (free_port_range(10000, 10) != 10000) return "host ports 10000-10009 (fixed in the baseline script) are busy";
+  return "";
+}
+
+}  // namespace
+
+Result<std::vector<BenchItem>> bench_smoke_vs_shell(BenchContext& c) {
+  auto item = new_item("smoke-vs-shell");
+  item.baseline_label = "ci/smoke-baseline.sh (the spike's steps with the docker CLI)";
+  item.reference = "spike: plain-shell chain 19.6 s";
+  if (auto why = baseline_precondition(c); !why.empty()) {
+    mark_not_applicable(item, why);
+    return std::vector<BenchItem>{item};
+  }
+  // Warm: the outer image built and loaded, the inner archives written (the script needs them too).
+  c.say("smoke-vs-shell: provisioning images");
+  RIG_TRY(auto images, provision_images(*c.conn.engine, c.recipe,
+                                        ProvisionRequest{c.opts.web_recipe, c.opts.base_recipe, c.opts.arch, ""}, c.runner, {}));
+  if (images.seccomp_profile_path.empty()) {
+    mark_not_applicable(item, "the image has no tailored seccomp profile for the baseline's --security-opt");
+    return std::vector<BenchItem>{item};
+  }
+  Command script{{"bash", c.opts.baseline_script.string(), images.outer_ref, images.seccomp_profile_path,
+                  images.web_archive.string(), images.base_archive.string(), images.web_ref, images.base_ref},
+                 {{"DOCKER_HOST", "unix://" + c.conn.endpoint.unix_path}}, "", {}};
+  std::vector<double> shell;
+  for (unsigned i = 0; i < c.opts.runs; ++i) {
+    RIG_CHECK(BenchContext::check_interrupt());
+    c.say("smoke-vs-shell: run " + std::to_string(i + 1) + "/" + std::to_string(c.opts.runs));
+    SmokeRequest req;
+    RIG_TRY(req.session, bench_session(c, "smoke"));
+    req.session.recipe_object.reset();  // as `rigctl smoke` does: the recipe is loaded by the run
+    req.inner_network = c.opts.inner_network;
+    auto t0 = Clock::now();
+    RIG_TRY(auto report, run_smoke(req, c.runner, {}));
+    double rig_secs = since(t0);
+    if (c.host.podman_version.empty()) c.host.podman_version = report.host.podman_version;
+    if (!report.passed()) {
+      auto* f = report.first_failure();
+      mark_failed(item, "rigctl smoke: " + std::to_string(report.count(CheckState::Pass)) + "/" + std::to_string(report.checks.size()) +
+                            " passed" + (f ? "; first failure " + f->id + ": " + f->output : ""));
+      return std::vector<BenchItem>{item};
+    }
+    RIG_CHECK(BenchContext::check_interrupt());
+    if (free_port_range(10000, 10) != 10000) {
+      mark_not_applicable(item, "host ports 10000-10009 (fixed in the baseline script) became busy");
+      return std::vector<BenchItem>{item};
+    }
+    t0 = Clock::now();
+    RIG_TRY(auto done, c.runner.run(script));
+    double shell_secs = since(t0);
+    RIG_CHECK(BenchContext::check_interrupt());
+    if (done.status != 0) {
+      mark_failed(item, "ci/smoke-baseline.sh exited " + std::to_string(done.status) + ": " + done.tail(6));
+      return std::vector<BenchItem>{item};
+    }
+    item.samples.push_back(rig_secs);
+    shell.push_back(shell_secs);
+  }
+  finish_measured(item, shell);
+  return std::vector<BenchItem>{item};
+}
+
+}  // namespace rig

@@ -1,0 +1,64 @@
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "bench/bench.hpp"
+#include "cli/app.hpp"
+#include "cli/recipe_arg.hpp"
+#include "core/fs.hpp"
+
+namespace rig::cli {
+
+namespace {
+
+struct BenchCliOptions {
+  std::string recipe;
+  std::string engine;
+  std::vector<std::string> items;
+  unsigned runs = 5;
+  std::string json_file, markdown_file;
+};
+
+Status bench_command(const BenchCliOptions& o) {
+  BenchOptions bo;
+  bo.items = {o.items.begin(), o.items.end()};
+  RIG_CHECK(check_bench_items(bo.items));  // before anything is built or launched
+  RIG_TRY(bo.recipe, resolve_recipe_or_image(o.recipe, o.engine));
+  bo.engine = o.engine;
+  bo.runs = o.runs;
+  bo.web_recipe = inner_image_recipe("inner-web");
+  bo.base_recipe = inner_image_recipe("inner-base");
+  // Looked up like recipes/ (RIGCTL_HOME, the working directory, the source tree); when it is not
+  // found, smoke-vs-shell reports itself not applicable.
+  if (auto p = shipped_file("ci/smoke-baseline.sh"); !p.empty()) bo.baseline_script = std::filesystem::absolute(p);
+  bo.progress = [](const std::string& m) { spdlog::info("{}", m); };
+  auto runner = make_process_runner();
+  RIG_TRY(auto report, run_bench(bo, *runner));
+  std::fputs(bench_table(report).c_str(), stdout);
+  std::fflush(stdout);
+  if (!o.json_file.empty()) RIG_CHECK(write_file_atomic(o.json_file, bench_json(report).dump(2) + "\n").context("--json"));
+  if (!o.markdown_file.empty()) RIG_CHECK(write_file_atomic(o.markdown_file, bench_markdown(report)).context("--markdown"));
+  std::string failed;
+  for (auto& i : report.items)
+    if (i.status == "failed") failed += (failed.empty() ? "" : ", ") + i.id;
+  if (!failed.empty()) return Error(Category::Checks, "bench: failed: " + failed);
+  return ok();
+}
+
+}  // namespace
+
+void register_bench(CLI::App& app, Action& action, const Globals&) {
+  auto o = std::make_shared<BenchCliOptions>();
+  auto* sub = app.add_subcommand("bench", "Measure rig latencies, storage, restart and smoke speed, each as a ratio from one run");
+  sub->add_option("recipe", o->recipe, "Recipe file or name, or an image built by rigctl (default: debian-trixie)");
+  sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
+  std::string ids;
+  for (auto& [id, title] : bench_item_ids()) ids += (ids.empty() ? "" : ",") + id;
+  sub->add_option("--items", o->items, "Comma-separated item ids (default: all but build): " + ids)->delimiter(',');
+  sub->add_option("--runs", o->runs, "Repetitions for each median (default: 5)")->check(CLI::PositiveNumber);
+  sub->add_option("--json", o->json_file, "Write the JSON report (rigctl/bench/v1) here");
+  sub->add_option("--markdown", o->markdown_file, "Write a Markdown table (for SPIKE-FINDINGS.md) here");
+  sub->callback([o, &action] { action = [o] { return bench_command(*o); }; });
+}
+
+}  // namespace rig::cli

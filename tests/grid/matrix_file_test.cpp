@@ -1,0 +1,114 @@
+#include <catch2/catch.hpp>
+
+#include "grid/matrix_file.hpp"
+#include "support/test_util.hpp"
+
+using rigtest::json;
+
+namespace {
+
+json base() {
+  return json::parse(R"({
+    "schema": "rigctl/matrix/v1", "name": "t",
+    "axes": {"host": ["local"], "recipe": ["a", "b"], "arch": ["amd64", "arm64"], "engine": ["docker"],
+             "network": ["pasta", "slirp4netns"], "storage": ["overlay"]},
+    "run": ["smoke", "image"]
+  })");
+}
+
+rig::MatrixFile parse_ok(const json& j) {
+  auto m = rig::parse_matrix(j.dump(), "m.json");
+  if (!m.ok()) FAIL(m.error().what());
+  return m.value();
+}
+
+void check_rejected(const json& j, const std::string& message) {
+  auto m = rig::parse_matrix(j.dump(), "m.json");
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().category() == rig::Category::Usage);
+  CHECK(m.error().what() == "load matrix 'm.json': " + message);
+}
+
+}  // namespace
+
+TEST_CASE("matrix: expansion is the product of the axes, in axis order, stages in pipeline order", "[grid][matrix]") {
+  auto m = parse_ok(base());
+  auto cells = rig::expand(m);
+  REQUIRE(cells.size() == 8);
+  CHECK(cells[0].id() == "local/a/amd64/docker/pasta/overlay");
+  CHECK(cells[1].id() == "local/a/amd64/docker/slirp4netns/overlay");
+  CHECK(cells[7].id() == "local/b/arm64/docker/slirp4netns/overlay");
+  CHECK(cells[0].run == std::vector<std::string>{"image", "smoke"});
+}
+
+TEST_CASE("matrix: rules replace stages and exclude with a reason; later rules win for stages", "[grid][matrix]") {
+  auto j = base();
+  j["rules"] = json::parse(R"([
+    {"match": {"arch": "arm64"}, "run": ["image"]},
+    {"match": {"arch": "arm64", "recipe": ["b"]}, "exclude": "not on CI"},
+    {"match": {"recipe": "a", "network": "pasta"}, "run": ["smoke", "ablate"]}
+  ])");
+  auto cells = rig::expand(parse_ok(j));
+  auto find = [&](const std::string& id) -> const rig::Cell& {
+    for (auto& c : cells)
+      if (c.id() == id) return c;
+    FAIL("no cell " << id);
+    throw;
+  };
+  CHECK(find("local/a/arm64/docker/slirp4netns/overlay").run == std::vector<std::string>{"image"});
+  CHECK(find("local/a/arm64/docker/pasta/overlay").run == std::vector<std::string>{"smoke", "ablate"});
+  CHECK(find("local/b/arm64/docker/pasta/overlay").excluded == "not on CI");
+  CHECK(find("local/b/amd64/docker/pasta/overlay").excluded.empty());
+  CHECK(cells.size() == 8);  // excluded cells stay in the list
+}
+
+TEST_CASE("matrix: --cells globs select by id", "[grid][matrix]") {
+  auto cells = rig::expand(parse_ok(base()));
+  CHECK(rig::cell_selected(cells[0], ""));
+  CHECK(rig::cell_selected(cells[0], "local/a/*"));
+  CHECK_FALSE(rig::cell_selected(cells[0], "local/b/*"));
+  CHECK(rig::cell_selected(cells[0], "local/b/*,*/pasta/*"));
+  CHECK(rig::cell_selected(cells[0], "*"));
+}
+
+TEST_CASE("matrix: the shipped matrix files parse, and ci covers 3 recipes x 2 engines x 2 networks on amd64", "[grid][matrix]") {
+  for (const char* name : {"ci", "nightly", "full"}) {
+    auto m = rig::load_matrix(rigtest::test_data_dir() / ".." / "matrix" / (std::string(name) + ".json"));
+    if (!m.ok()) FAIL(m.error().what());
+  }
+  auto ci = rig::load_matrix(rigtest::test_data_dir() / ".." / "matrix" / "ci.json");
+  REQUIRE(ci.ok());
+  int smoke_amd64 = 0;
+  for (auto& c : rig::expand(*ci))
+    if (c["arch"] == "amd64" && c.excluded.empty() && std::find(c.run.begin(), c.run.end(), "smoke") != c.run.end()) ++smoke_amd64;
+  CHECK(smoke_amd64 == 12);
+}
+
+TEST_CASE("matrix: bad files are usage errors naming the field", "[grid][matrix][validation]") {
+  auto j = base();
+  j["schema"] = "rigctl/matrix/v0";
+  check_rejected(j, "schema: expected \"rigctl/matrix/v1\"");
+  j = base();
+  j["axes"]["arch"] = {"amd64", "sparc"};
+  check_rejected(j, "axes.arch: expected one of amd64, arm64, got 'sparc'");
+  j = base();
+  j["axes"]["host"] = {"mainframe"};
+  check_rejected(j, "axes.host: expected local, remote or vm:<name>, got 'mainframe'");
+  j = base();
+  j["axes"].erase("storage");
+  check_rejected(j, "axes.storage: missing required field");
+  j = base();
+  j["run"] = {"smoke", "fuzz"};
+  check_rejected(j, "run: expected stages image, smoke, ablate or bench, got 'fuzz'");
+  j = base();
+  j["rules"] = json::parse(R"([{"match": {"recipe": "c"}, "exclude": "x"}])");
+  check_rejected(j, "rules[0].match.recipe: 'c' is not a value of axes.recipe");
+  j = base();
+  j["rules"] = json::parse(R"([{"match": {"recipe": "a"}}])");
+  check_rejected(j, "rules[0]: expected \"run\" or \"exclude\"");
+  j = base();
+  j["extra"] = 1;
+  auto m = rig::parse_matrix(j.dump(), "m.json");
+  REQUIRE_FALSE(m.ok());
+  CHECK_THAT(m.error().what(), Catch::Contains("extra"));
+}

@@ -1,0 +1,103 @@
+#include <catch2/catch.hpp>
+
+#include "grid/summary.hpp"
+#include "support/test_util.hpp"
+
+namespace {
+
+rig::CellResult result(const std::string& recipe, const std::string& arch, std::vector<rig::StageResult> stages) {
+  rig::CellResult r;
+  r.cell.at = {{"host", "local"}, {"recipe", recipe}, {"arch", arch}, {"engine", "docker"}, {"network", "pasta"}, {"storage", "overlay"}};
+  for (auto& s : stages) r.cell.run.push_back(s.stage);
+  r.stages = std::move(stages);
+  r.seconds = 12.5;
+  rig::settle_status(r);
+  return r;
+}
+
+rig::json smoke_detail(const std::string& failing = "") {
+  rig::json checks = rig::json::object();
+  int passed = 0;
+  for (auto* id : {"outer-up", "podman-info", "inner-run", "host-reach"}) {
+    checks[id] = id == failing ? "fail" : "pass";
+    passed += id != failing;
+  }
+  return {{"checks", checks}, {"passed", passed}, {"total", 4}};
+}
+
+rig::json sample() {
+  rig::HostInfo h;
+  h.label = "ci-host";
+  h.kernel = "6.18.0";
+  h.arch = "amd64";
+  h.cpus = 2;
+  h.userns_restricted = "absent";
+  h.engines["docker"] = {"unix:///var/run/docker.sock", true, "", "docker", "20.10.24", "1.41", "amd64", false};
+  std::vector<rig::CellResult> cells;
+  cells.push_back(result("debian-trixie", "amd64", {{"smoke", "pass", "", 4.5, smoke_detail()}}));
+  cells.push_back(result("debian-bookworm", "amd64", {{"smoke", "fail", "first failure: host-reach", 3.0, smoke_detail("host-reach")}}));
+  cells.push_back(result("debian-trixie", "arm64",
+                         {{"image", "pass", "", 2.0, rig::json::object()},
+                          {"smoke", "not-applicable", "the nested chain cannot run under user-mode emulation", 0, rig::json::object()}}));
+  auto excluded = result("ubuntu-noble", "arm64", {});
+  excluded.status = "excluded";
+  excluded.reason = "not on CI | costly";
+  cells.push_back(excluded);
+  auto unselected = result("ubuntu-noble", "amd64", {});
+  unselected.status = "not-selected";
+  cells.push_back(unselected);
+  return rig::summary_json("ci", h, cells, 30.0);
+}
+
+}  // namespace
+
+TEST_CASE("summary: cell status settles from stages", "[grid][summary]") {
+  auto s = sample();
+  CHECK(s["cells"][0]["status"] == "pass");
+  CHECK(s["cells"][1]["status"] == "fail");
+  CHECK(s["cells"][1]["reason"] == "smoke: first failure: host-reach");
+  CHECK(s["cells"][2]["status"] == "pass");  // image passed; the chain is not applicable there
+  auto na = result("x", "arm64", {{"smoke", "not-applicable", "why", 0, rig::json::object()}});
+  CHECK(na.status == "not-applicable");
+  CHECK(na.reason == "why");
+  CHECK(s["totals"] == rig::json::parse(R"({"pass":2,"fail":1,"not-applicable":0,"excluded":1,"not-selected":1})"));
+  CHECK_FALSE(rig::summary_passed(s));
+}
+
+TEST_CASE("summary: Markdown and JUnit match their golden files", "[grid][summary]") {
+  auto s = sample();
+  rigtest::check_golden("matrix-summary.md", rig::summary_markdown(s));
+  rigtest::check_golden("matrix-junit.xml", rig::summary_junit(s));
+}
+
+TEST_CASE("report merge: two hosts' results become one report", "[grid][summary][merge]") {
+  auto dir = rigtest::test_data_dir() / "fixtures" / "reports";
+  auto a = rig::read_summary(dir / "ubuntu-24.04");
+  auto b = rig::read_summary(dir / "ubuntu-24.04-arm");
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  auto m = rig::merge_summaries({{"a", *a}, {"b", *b}});
+  REQUIRE(m.ok());
+  CHECK((*m)["hosts"].size() == 2);
+  CHECK((*m)["cells"].size() == (*a)["cells"].size() + (*b)["cells"].size());
+  CHECK((*m)["totals"]["fail"] == 1);
+  CHECK((*m)["totals"]["pass"] == (*a)["totals"]["pass"].get<int>() + (*b)["totals"]["pass"].get<int>());
+  rigtest::check_golden("matrix-merged.md", rig::summary_markdown(*m));
+  // The same host twice is refused: its cells could not be told apart.
+  auto dup = rig::merge_summaries({{"a", *a}, {"again", *a}});
+  REQUIRE_FALSE(dup.ok());
+  CHECK(dup.error().category() == rig::Category::Usage);
+  CHECK(dup.error().what() == "host label 'ubuntu-24.04' appears in both 'a' and 'again'");
+}
+
+TEST_CASE("report merge: a directory without a valid summary is a usage error naming it", "[grid][summary][merge]") {
+  rigtest::TempDir t;
+  auto r = rig::read_summary(t.path());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().category() == rig::Category::Usage);
+  CHECK_THAT(r.error().what(), Catch::StartsWith("read report '" + t.path().string() + "': cannot read"));
+  rigtest::write_text(t.path() / "summary.json", R"({"schema": "rigctl/smoke/v1"})");
+  auto bad = rig::read_summary(t.path());
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.error().what(), Catch::EndsWith("summary.json: schema: expected \"rigctl/matrix-report/v1\""));
+}
