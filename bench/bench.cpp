@@ -43,11 +43,14 @@ std::set<std::string> default_bench_items() {
 }
 
 Status check_bench_items(const std::set<std::string>& items) {
-  std::string valid;
-  for (auto& [id, title] : bench_item_ids()) valid += (valid.empty() ? "" : ", ") + id;
+  std::string valid, csv;
+  for (auto& [id, title] : bench_item_ids()) {
+    valid += (valid.empty() ? "" : ", ") + id;
+    csv += (csv.empty() ? "" : ",") + id;
+  }
   for (auto& id : items)
     if (!measures().count(id))
-      return usage_error("unknown item '" + id + "'; valid ids: " + valid, "`rigctl bench --items " + valid + "`").add_context("--items");
+      return usage_error("unknown item '" + id + "'; valid ids: " + valid, "for example `--items " + csv + "`").add_context("--items");
   return ok();
 }
 

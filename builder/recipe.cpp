@@ -300,6 +300,44 @@ Launch parse_launch(JsonNode n) {
   return l;
 }
 
+HostSection parse_host(JsonNode n, const std::vector<FileEntry>& files) {
+  HostSection h;
+  auto o = n.object();
+  auto init = o.required("init");
+  h.init = normalized_path(init);
+  // The kernel execs it before anything else runs: it has to be in the image and executable.
+  auto f = std::find_if(files.begin(), files.end(), [&](const FileEntry& e) { return e.path == h.init; });
+  if (f == files.end()) init.fail("'" + h.init + "' is not one of the recipe's \"files\"");
+  if ((f->mode & 0111) == 0) init.fail("'" + h.init + "' is not executable (give it a mode such as \"0755\")");
+  if (auto c = o.optional("cmdline")) {
+    h.cmdline = c->str_list();
+    auto items = c->array();
+    for (size_t i = 0; i < h.cmdline.size(); ++i) {
+      const auto& a = h.cmdline[i];
+      // rigctl owns these: the root device, init, console and panic behaviour decide whether it can
+      // see the VM boot and stop at all.
+      for (auto* owned : {"root=", "init=", "console=", "panic="})
+        if (a.starts_with(owned)) items[i].fail(std::string("'") + owned + "' is set by rigctl");
+      if (a.empty() || a.find_first_of(" \t\n\"") != std::string::npos) items[i].fail("expected one kernel argument without spaces or quotes");
+    }
+  }
+  if (auto s = o.optional("sysctls")) {
+    h.sysctls = s->str_map();
+    static const std::regex key_re("^[a-z0-9_]+(\\.[a-z0-9_-]+)+$");
+    static const std::regex val_re("^[A-Za-z0-9_.:,/-]+$");
+    for (auto& [k, v] : h.sysctls) {
+      if (!std::regex_match(k, key_re)) s->fail("'" + k + "' is not a sysctl name such as kernel.foo_bar");
+      if (!std::regex_match(v, val_re)) s->fail("value '" + v + "' of '" + k + "' must be one word (no spaces)");
+    }
+  }
+  if (auto d = o.optional("disk_mb")) {
+    h.disk_mb = d->u64(1 << 20);
+    if (h.disk_mb < 1024) d->fail("expected at least 1024 (MB)");
+  }
+  o.finish();
+  return h;
+}
+
 Recipe parse_document(const json& doc, const std::filesystem::path& file) {
   Recipe r;
   JsonNode root(doc, "");
@@ -454,6 +492,7 @@ Recipe parse_document(const json& doc, const std::filesystem::path& file) {
                              "'" + t + "' is not one of the recipe's declared \"volumes\""};
     }
   }
+  if (auto h = o.optional("host")) r.host = parse_host(*h, r.files);
   o.finish();
   return r;
 }

@@ -147,6 +147,14 @@ struct Launch {
   const InnerStorage* find_storage(const std::string& id) const;  // "" = the first
 };
 
+// Only in host recipes (recipes/hosts/): what `rigctl host` needs to boot the image as a VM.
+struct HostSection {
+  std::string init;                           // absolute path of one of the recipe's files: PID 1
+  std::vector<std::string> cmdline;           // extra kernel arguments
+  std::map<std::string, std::string> sysctls; // passed as sysctl.KEY=VALUE on the kernel command line
+  uint64_t disk_mb = 8192;                    // ext4 image size; free space holds the engine's images
+};
+
 struct Recipe {
   std::filesystem::path file;  // where it was loaded from
   std::string text;            // the file's bytes, hashed into the image label and cache key
@@ -168,6 +176,7 @@ struct Recipe {
   std::vector<std::string> volumes;
   std::map<std::string, std::string> labels;
   std::optional<Launch> launch;
+  std::optional<HostSection> host;
 };
 
 // Loads and validates; errors are Usage with context "load recipe '<file>'" and the JSON path.

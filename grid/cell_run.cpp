@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "bench/bench.hpp"
 #include "core/fs.hpp"
 #include "grid/applicability.hpp"
 #include "grid/image_checks.hpp"
@@ -120,8 +121,33 @@ Result<StageResult> ablate_stage(const Cell& c, const CellEnv& env, CommandRunne
   return s;
 }
 
-Result<StageResult> bench_stage(const Cell&, const CellEnv&, CommandRunner&) {
-  return internal_error("the bench stage is not wired in yet");
+Result<StageResult> bench_stage(const Cell& c, const CellEnv& env, CommandRunner& runner) {
+  BenchOptions bo;
+  bo.recipe = env.recipe_path;
+  bo.engine = endpoint_of(c, *env.host);
+  bo.arch = c["arch"];
+  bo.items = {env.bench_items.begin(), env.bench_items.end()};
+  bo.runs = env.bench_runs;
+  bo.web_recipe = env.web_recipe;
+  bo.base_recipe = env.base_recipe;
+  bo.inner_network = network_of(c);
+  bo.first_port = env.port_base + 150;
+  bo.baseline_script = env.baseline_script;
+  auto rep = run_bench(bo, runner);
+  if (!rep) {
+    if (rep.error().category() == Category::Interrupted) return std::move(rep).error();
+    return failed("bench", rep.error());
+  }
+  json j = bench_json(*rep);
+  RIG_CHECK(write_file_atomic(env.out_dir / "bench.json", j.dump(2) + "\n"));
+  RIG_CHECK(write_file_atomic(env.out_dir / "bench.md", bench_markdown(*rep)));
+  StageResult s{"bench", "pass", "", rep->seconds, {{"items", j["items"]}}};
+  for (auto& it : rep->items)
+    if (it.status == "failed" && s.status == "pass") {
+      s.status = "fail";
+      s.reason = it.id + ": " + it.reason;
+    }
+  return s;
 }
 
 }  // namespace

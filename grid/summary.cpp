@@ -40,6 +40,9 @@ std::string axes_label(const json& c) {
          "/" + a.value("storage", "");
 }
 
+// A number that may be null (not measured): -1.
+double num(const json& j, const char* key) { return j.contains(key) && j[key].is_number() ? j[key].get<double>() : -1; }
+
 const json* stage_of(const json& cell, const std::string& name) {
   for (auto& s : cell["stages"])
     if (s.value("stage", "") == name) return &s;
@@ -202,13 +205,12 @@ std::string summary_markdown(const json& sm) {
   for (auto& c : sm["cells"])
     if (auto* s = stage_of(c, "bench"); s && (*s)["detail"].contains("items"))
       for (auto& it : (*s)["detail"]["items"]) {
-        std::string value = it.value("status", "") == "measured"
-                                ? fmt(it.value("value", 0.0), "%.3f") + " " + it.value("unit", "")
-                                : it.value("status", "") + ": " + it.value("reason", "");
-        std::string base = it.value("baseline", -1.0) >= 0 ? fmt(it.value("baseline", 0.0), "%.3f") + " " + it.value("unit", "") +
-                                                                 " (" + it.value("baseline_label", "") + ")"
-                                                           : "";
-        std::string ratio = it.value("ratio", -1.0) >= 0 ? fmt(it.value("ratio", 0.0), "%.2fx") : "";
+        std::string value = it.value("status", "") == "measured" ? fmt(num(it, "value"), "%.3f") + " " + it.value("unit", "")
+                                                                  : it.value("status", "") + ": " + it.value("reason", "");
+        std::string base = num(it, "baseline") >= 0
+                               ? fmt(num(it, "baseline"), "%.3f") + " " + it.value("unit", "") + " (" + it.value("baseline_label", "") + ")"
+                               : "";
+        std::string ratio = num(it, "ratio") >= 0 ? fmt(num(it, "ratio"), "%.2fx") : "";
         bench << "| " << c.value("host", "") << " | " << axes_label(c) << " | " << it.value("id", "") << " | " << md_cell(value)
               << " | " << md_cell(base) << " | " << ratio << " |\n";
       }

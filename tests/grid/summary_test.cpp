@@ -34,7 +34,10 @@ rig::json sample() {
   h.userns_restricted = "absent";
   h.engines["docker"] = {"unix:///var/run/docker.sock", true, "", "docker", "20.10.24", "1.41", "amd64", false};
   std::vector<rig::CellResult> cells;
-  cells.push_back(result("debian-trixie", "amd64", {{"smoke", "pass", "", 4.5, smoke_detail()}}));
+  auto bench = rig::json::parse(R"({"items": [
+      {"id": "storage", "status": "measured", "value": 0.6, "unit": "s", "baseline": 1.3, "baseline_label": "fuse-overlayfs", "ratio": 0.46},
+      {"id": "smoke-vs-shell", "status": "not-applicable", "reason": "ports busy", "value": null, "baseline": null, "ratio": null}]})");
+  cells.push_back(result("debian-trixie", "amd64", {{"smoke", "pass", "", 4.5, smoke_detail()}, {"bench", "pass", "", 30, bench}}));
   cells.push_back(result("debian-bookworm", "amd64", {{"smoke", "fail", "first failure: host-reach", 3.0, smoke_detail("host-reach")}}));
   cells.push_back(result("debian-trixie", "arm64",
                          {{"image", "pass", "", 2.0, rig::json::object()},
