@@ -15,6 +15,8 @@ PACKAGES=(
   mmdebstrap uidmap arch-test qemu-user-static binfmt-support docker.io
   # the second outer engine: rootful podman's Docker-compatible service (runc; catatonit for --init)
   podman runc catatonit
+  # emulated hosts (`rigctl host`): full-system qemu, qcow2 overlays, ext4 images from a directory
+  qemu-system-x86 qemu-utils e2fsprogs
   # what the tests use to check rigctl's output independently
   skopeo umoci libxml2-utils curl ca-certificates libcap2-bin
 )

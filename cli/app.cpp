@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   register_doctor(app, action, g);
   register_matrix(app, action, g);
   register_report(app, action, g);
+  register_host(app, action, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,6 +3,7 @@
 #include "cli/app.hpp"
 #include "core/fs.hpp"
 #include "smoke/rig.hpp"
+#include "vmhost/vm_state.hpp"
 
 namespace rig::cli {
 
@@ -22,7 +23,11 @@ Status run_gc(const GcOptions& o) {
   // build still running.
   auto stale = remove_stale_staging(cache_root(), std::chrono::hours(1));
   for (auto& p : stale) std::printf("removed stale build staging %s\n", p.c_str());
-  std::printf("%zu containers, %zu volumes, %zu stale staging dirs removed\n", r.containers.size(), r.volumes.size(), stale.size());
+  // VM hosts whose rigctl died (or whose qemu did): the VM stopped, its run dir and state removed.
+  auto vms = collect_vm_garbage();
+  for (auto& id : vms) std::printf("removed VM host %s\n", id.c_str());
+  std::printf("%zu containers, %zu volumes, %zu stale staging dirs, %zu VM hosts removed\n", r.containers.size(), r.volumes.size(),
+              stale.size(), vms.size());
   return ok();
 }
 

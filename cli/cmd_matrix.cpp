@@ -39,6 +39,7 @@ Status matrix_command(const MatrixCliOptions& o) {
     mo.engine_endpoints[e.substr(0, eq)] = e.substr(eq + 1);
   }
   mo.resolve_recipe = [](const std::string& name) { return resolve_recipe_arg(name); };
+  mo.resolve_host = [](const std::string& name) { return shipped_file("recipes/hosts/" + name + ".json"); };
   mo.web_recipe = inner_image_recipe("inner-web");
   mo.base_recipe = inner_image_recipe("inner-base");
   mo.baseline_script = shipped_file("ci/smoke-baseline.sh");

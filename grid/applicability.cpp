@@ -25,8 +25,7 @@ const EngineFacts* cell_engine(const Cell& c, const HostInfo& h) {
 
 std::string cell_not_applicable(const Cell& c, const HostInfo& h, const Recipe& r) {
   const auto& host = c["host"];
-  if (host.rfind("vm:", 0) == 0)
-    return "VM host '" + host.substr(3) + "' is not available: this rigctl has no VM backend (`rigctl host`) yet";
+  if (host.rfind("vm:", 0) == 0 && !h.vm_error.empty()) return h.vm_error;
   if (host == "remote" && h.docker_host.empty()) return "host 'remote' is the engine at DOCKER_HOST, which is not set";
   const EngineFacts* e = cell_engine(c, h);
   if (!e) return "no endpoint for engine '" + c["engine"] + "' on this host (matrix \"engines\" or --engine-endpoint)";

@@ -26,6 +26,7 @@ struct StageResult {
 
 struct CellResult {
   Cell cell;
+  std::string host_label;  // which host of the report it ran on ("" = the run's own host)
   std::string status;  // pass | fail | not-applicable | excluded | not-selected
   std::string reason;
   double seconds = 0;

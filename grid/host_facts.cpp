@@ -28,7 +28,9 @@ std::string debian_arch(const std::string& engine_arch) {
   return engine_arch;
 }
 
-EngineFacts probe_engine(const std::string& endpoint) {
+}  // namespace
+
+EngineFacts probe_engine_facts(const std::string& endpoint) {
   EngineFacts f;
   f.endpoint = endpoint;
   auto c = connect_engine(endpoint);
@@ -45,6 +47,8 @@ EngineFacts probe_engine(const std::string& endpoint) {
   f.endpoint = c->endpoint.display;
   return f;
 }
+
+namespace {
 
 json engine_json(const EngineFacts& e) {
   return {{"endpoint", e.endpoint}, {"available", e.available}, {"reason", e.reason}, {"kind", e.kind},
@@ -85,10 +89,10 @@ HostInfo probe_host_info(const std::string& label, const std::map<std::string, s
       auto st = check_binfmt(a, root + "/proc/sys/fs/binfmt_misc");
       h.binfmt[a] = st.ok() ? "" : st.error().what();
     }
-  for (auto& [name, ep] : engines) h.engines[name] = probe_engine(ep);
+  for (auto& [name, ep] : engines) h.engines[name] = probe_engine_facts(ep);
   if (const char* dh = std::getenv("DOCKER_HOST"); dh && *dh) {
     h.docker_host = dh;
-    h.remote["remote"] = probe_engine(dh);
+    h.remote["remote"] = probe_engine_facts(dh);
   }
   return h;
 }

@@ -30,6 +30,7 @@ struct HostInfo {
   std::string userns_restricted;  // kernel.apparmor_restrict_unprivileged_userns: "0", "1" or "absent"
   std::map<std::string, std::string> binfmt;  // foreign arch -> "" when a qemu-user handler is enabled, else why not
   std::map<std::string, EngineFacts> engines;  // engine name -> facts (for the "local" host)
+  std::string vm_error;                      // a VM host that could not be had: why (its cells are not applicable)
   std::string docker_host;                   // DOCKER_HOST, for the "remote" host
   std::map<std::string, EngineFacts> remote;   // "remote" -> facts, when DOCKER_HOST is set
 };
@@ -37,6 +38,9 @@ struct HostInfo {
 // Probes the local machine (under `root`, so tests can use a fake tree) and connects to each engine.
 HostInfo probe_host_info(const std::string& label, const std::map<std::string, std::string>& engines,
                          const std::string& root = "");
+
+// Connects to one engine and records what it says (or why it cannot be reached).
+EngineFacts probe_engine_facts(const std::string& endpoint);
 
 json host_json(const HostInfo& h);
 HostInfo host_from_json(const json& j);

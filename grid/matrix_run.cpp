@@ -12,7 +12,10 @@
 #include "grid/cell_run.hpp"
 #include "grid/matrix_file.hpp"
 #include "grid/summary.hpp"
+#include "grid/image_checks.hpp"
 #include "smoke/provision.hpp"
+#include "smoke/session.hpp"
+#include "vmhost/vmhost.hpp"
 
 namespace rig {
 
@@ -59,6 +62,102 @@ Status prebuild(const std::vector<Cell>& cells, const std::vector<Runnable>& tod
   return ok();
 }
 
+struct GroupRun {
+  const std::vector<Cell>& cells;
+  std::vector<CellResult>& results;
+  const MatrixFile& m;
+  const MatrixOptions& o;
+  std::filesystem::path staging;
+  CommandRunner& runner;
+  size_t windows = 0;  // port windows handed out so far (unique across groups)
+};
+
+// Prebuilds, then runs one host's cells, `jobs` at a time, each in its own port window.
+Status run_group(GroupRun& g, const std::vector<Runnable>& todo, const HostInfo& host, unsigned jobs) {
+  RIG_CHECK(prebuild(g.cells, todo, host, g.o, g.runner));
+  unsigned ablate_jobs = std::max(1u, static_cast<unsigned>(std::max(1, host.cpus)) / jobs);
+  std::atomic<size_t> next{0};
+  size_t first_window = g.windows;
+  g.windows += todo.size();
+  std::mutex mu;
+  std::optional<Error> stop;
+  auto worker = [&] {
+    for (;;) {
+      size_t k = next++;
+      if (k >= todo.size()) return;
+      {
+        std::lock_guard lock(mu);
+        if (stop) return;
+      }
+      const Cell& c = g.cells[todo[k].index];
+      CellEnv env;
+      env.host = &host;
+      env.recipe = todo[k].recipe;
+      env.recipe_path = todo[k].recipe_path;
+      env.web_recipe = g.o.web_recipe;
+      env.base_recipe = g.o.base_recipe;
+      env.baseline_script = g.o.baseline_script;
+      env.out_dir = g.staging / "cells" / slug(c.id());
+      env.port_base = 11000 + 200 * static_cast<uint32_t>((first_window + k) % 250);
+      env.ablate_jobs = ablate_jobs;
+      env.bench_items = g.m.bench_items;
+      env.bench_runs = g.m.bench_runs;
+      env.progress = g.o.progress;
+      auto r = run_cell(c, env, g.runner);
+      std::lock_guard lock(mu);
+      if (!r) {
+        if (!stop) stop = std::move(r).error();
+        return;
+      }
+      r->host_label = host.label;
+      g.results[todo[k].index] = std::move(r).value();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned j = 0; j < std::min<size_t>(jobs, std::max<size_t>(1, todo.size())); ++j) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  if (stop) return std::move(*stop);
+  return ok();
+}
+
+// A booted VM host as the matrix sees it: its one engine and what that engine says about its kernel.
+HostInfo probe_vm_host(const std::string& name, const VmHost& vm) {
+  HostInfo h;
+  h.label = name;
+  h.engines["docker"] = probe_engine_facts(vm.endpoint());
+  auto c = connect_engine(vm.endpoint());
+  if (c) {
+    h.kernel = c->version.kernel;
+    h.arch = h.engines["docker"].arch;
+    h.cpus = c->version.cpus;
+    h.apparmor = c->version.apparmor;
+  }
+  h.fuse_device = true;  // the host init creates /dev/fuse 0666
+  h.userns_restricted = "unmeasured";
+  return h;
+}
+
+// The hardened userns sysctl, read in the VM after its cells ran (it must still be what the host
+// recipe set): a throwaway container of an outer image the cells loaded reads it from /proc/sys.
+void finish_vm_host(HostInfo& h, VmHost& vm, const std::vector<Runnable>& todo, const std::vector<CellResult>& results) {
+  auto c = connect_engine(vm.endpoint());
+  if (!c) return;
+  for (auto& r : todo) {
+    for (auto& st : results[r.index].stages) {
+      if (st.status == "not-applicable") continue;
+      std::string ref = "rigctl/" + r.recipe->name + ":" + results[r.index].cell["arch"];
+      auto got = run_image_checks(*c->engine, ref,
+                                  {{"userns", "kernel.apparmor_restrict_unprivileged_userns",
+                                    "cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null || echo absent", ""}},
+                                  new_run_id());
+      if (got && !got->empty()) {
+        h.userns_restricted = got->front().output + " (read after the cells ran)";
+        return;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 Result<json> run_matrix(const MatrixOptions& o, CommandRunner& runner) {
@@ -92,7 +191,7 @@ Result<json> run_matrix(const MatrixOptions& o, CommandRunner& runner) {
   }
 
   std::vector<CellResult> results(cells.size());
-  std::vector<Runnable> todo;
+  std::map<std::string, std::vector<Runnable>> groups;  // host axis value -> its runnable cells
   for (size_t i = 0; i < cells.size(); ++i) {
     results[i].cell = cells[i];
     if (!cell_selected(cells[i], o.cells)) {
@@ -101,58 +200,54 @@ Result<json> run_matrix(const MatrixOptions& o, CommandRunner& runner) {
       results[i].status = "excluded";
       results[i].reason = cells[i].excluded;
     } else {
-      todo.push_back({i, &recipes.at(cells[i]["recipe"]), recipe_paths.at(cells[i]["recipe"])});
+      groups[cells[i]["host"]].push_back({i, &recipes.at(cells[i]["recipe"]), recipe_paths.at(cells[i]["recipe"])});
     }
   }
 
   RIG_TRY(auto staging, StagingDir::create(o.out));
-  RIG_CHECK(prebuild(cells, todo, host, o, runner));
-
-  // Cells side by side, each in its own port window; the first interrupt stops handing out cells.
-  unsigned jobs = std::max(1u, o.jobs);
-  unsigned ablate_jobs = std::max(1u, static_cast<unsigned>(host.cpus) / jobs);
-  std::atomic<size_t> next{0};
-  std::mutex mu;
-  std::optional<Error> stop;
-  auto worker = [&] {
-    for (;;) {
-      size_t k = next++;
-      if (k >= todo.size()) return;
-      {
-        std::lock_guard lock(mu);
-        if (stop) return;
+  std::vector<HostInfo> hosts{host};
+  GroupRun gr{cells, results, m, o, staging.path(), runner};
+  // The local engines (and DOCKER_HOST's) first, then each VM host booted for its own cells only.
+  for (auto& [name, todo] : groups) {
+    if (name.rfind("vm:", 0) == 0) continue;
+    RIG_CHECK(run_group(gr, todo, hosts.front(), std::max(1u, o.jobs)));
+  }
+  for (auto& [name, todo] : groups) {
+    if (name.rfind("vm:", 0) != 0) continue;
+    HostInfo vm;
+    vm.label = name;
+    std::unique_ptr<VmHost> up;
+    auto recipe = o.resolve_host ? o.resolve_host(name.substr(3)) : std::filesystem::path();
+    if (recipe.empty()) {
+      vm.vm_error = "no host recipe recipes/hosts/" + name.substr(3) + ".json";
+    } else {
+      if (o.progress) o.progress("boot VM host " + name);
+      VmHostOptions vo;
+      vo.name = name.substr(3);
+      vo.recipe = recipe;
+      vo.progress = o.progress;
+      auto booted = VmHost::up(vo, runner);
+      if (!booted) {
+        if (booted.error().category() == Category::Interrupted) return std::move(booted).error();
+        // A VM that cannot boot here (no qemu, no kernel) makes its cells not applicable, with why.
+        vm.vm_error = "VM host " + name + ": " + booted.error().what();
+      } else {
+        up = std::move(booted).value();
+        vm = probe_vm_host(name, *up);
       }
-      const Cell& c = cells[todo[k].index];
-      CellEnv env;
-      env.host = &host;
-      env.recipe = todo[k].recipe;
-      env.recipe_path = todo[k].recipe_path;
-      env.web_recipe = o.web_recipe;
-      env.base_recipe = o.base_recipe;
-      env.baseline_script = o.baseline_script;
-      env.out_dir = staging.path() / "cells" / slug(c.id());
-      env.port_base = 11000 + 200 * static_cast<uint32_t>(k % 250);
-      env.ablate_jobs = ablate_jobs;
-      env.bench_items = m.bench_items;
-      env.bench_runs = m.bench_runs;
-      env.progress = o.progress;
-      auto r = run_cell(c, env, runner);
-      std::lock_guard lock(mu);
-      if (!r) {
-        if (!stop) stop = std::move(r).error();
-        return;
-      }
-      results[todo[k].index] = std::move(r).value();
     }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned j = 0; j < std::min<size_t>(jobs, std::max<size_t>(1, todo.size())); ++j) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
-  if (stop) return std::move(*stop);
+    // VM cells one at a time: the guest is emulated and has two vCPUs.
+    RIG_CHECK(run_group(gr, todo, vm, 1));
+    if (up) {
+      finish_vm_host(vm, *up, todo, results);
+      RIG_CHECK(up->down());
+    }
+    hosts.push_back(vm);
+  }
   if (interrupted()) return interrupted_error();
 
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  json summary = summary_json(m.name, host, results, secs);
+  json summary = summary_json(m.name, hosts, results, secs);
   RIG_CHECK(write_report_files(summary, staging.path()));
   RIG_CHECK(staging.commit());
   return summary;

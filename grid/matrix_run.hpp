@@ -23,6 +23,7 @@ struct MatrixOptions {
   std::string host_label;
   std::map<std::string, std::string> engine_endpoints;  // --engine-endpoint NAME=URL, over the file's
   std::function<std::filesystem::path(const std::string&)> resolve_recipe;  // recipe axis value -> file
+  std::function<std::filesystem::path(const std::string&)> resolve_host;    // "vm:<name>" -> host recipe file ("" = none)
   std::filesystem::path web_recipe, base_recipe, baseline_script;
   std::function<void(const std::string&)> progress;
 };

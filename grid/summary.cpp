@@ -59,14 +59,16 @@ std::string short_state(const std::string& s) {
 
 }  // namespace
 
-json summary_json(const std::string& matrix_name, const HostInfo& host, const std::vector<CellResult>& cells, double seconds) {
-  json out_cells = json::array();
+json summary_json(const std::string& matrix_name, const std::vector<HostInfo>& hosts, const std::vector<CellResult>& cells,
+                  double seconds) {
+  json out_cells = json::array(), out_hosts = json::array();
+  for (auto& h : hosts) out_hosts.push_back(host_json(h));
   for (auto& c : cells) {
     json stages = json::array();
     for (auto& s : c.stages)
       stages.push_back({{"stage", s.stage}, {"status", s.status}, {"reason", s.reason}, {"seconds", s.seconds}, {"detail", s.detail}});
     out_cells.push_back({{"id", c.cell.id()},
-                         {"host", host.label},
+                         {"host", c.host_label.empty() && !hosts.empty() ? hosts.front().label : c.host_label},
                          {"axes", c.cell.at},
                          {"run", c.cell.run},
                          {"status", c.status},
@@ -76,7 +78,7 @@ json summary_json(const std::string& matrix_name, const HostInfo& host, const st
   }
   return {{"schema", kReportSchema},
           {"matrices", json::array({matrix_name})},
-          {"hosts", json::array({host_json(host)})},
+          {"hosts", out_hosts},
           {"cells", out_cells},
           {"totals", totals_of(out_cells)},
           {"seconds", seconds}};

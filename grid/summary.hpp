@@ -16,7 +16,10 @@ namespace rig {
 
 inline constexpr const char* kReportSchema = "rigctl/matrix-report/v1";
 
-json summary_json(const std::string& matrix_name, const HostInfo& host, const std::vector<CellResult>& cells, double seconds);
+// `hosts` are every host the run used (the local one first, then VM hosts); a cell's host_label names
+// its host ("" = the first).
+json summary_json(const std::string& matrix_name, const std::vector<HostInfo>& hosts, const std::vector<CellResult>& cells,
+                  double seconds);
 std::string summary_markdown(const json& summary);
 std::string summary_junit(const json& summary);
 

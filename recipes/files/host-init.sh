@@ -4,7 +4,8 @@
 # containerd and dockerd. Every step prints a "rigctl-host:" marker on the serial console, which
 # rigctl keeps as the VM's log and quotes when the VM fails.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin  # the kernel gives init none
-say() { echo "rigctl-host: $*"; }
+# Markers end with the guest's uptime, so a console log shows where boot time goes.
+say() { echo "rigctl-host: $* (t=$(cut -d' ' -f1 /proc/uptime 2>/dev/null)s)"; }
 # /dev may not exist yet as devtmpfs when the kernel started us: mount it before touching the console.
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 exec </dev/null >/dev/ttyS0 2>&1
@@ -21,7 +22,7 @@ mount -t mqueue mqueue /dev/mqueue
 mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -o remount,rw /
-hostname rig-host
+echo rig-host > /proc/sys/kernel/hostname
 
 # devtmpfs creates these 0600 when no udev runs; a standard host has them 0666, and rootless inner
 # networking needs tun that way.
@@ -52,9 +53,18 @@ fi
 ip link set lo up
 # qemu user-mode networking: the guest is 10.0.2.15/24 behind 10.0.2.2; no DHCP client needed.
 ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up && ip route add default via 10.0.2.2
+# rigctl mirrors a rig's loopback-published port to its own machine with a qemu hostfwd, which
+# arrives here on eth0: hand such connections to the loopback the rig publishes on. The Docker API
+# port is dockerd's own listener and stays as it is.
+echo 1 > /proc/sys/net/ipv4/conf/eth0/route_localnet
+iptables -t nat -A PREROUTING -i eth0 -p tcp ! --dport 2375 -j DNAT --to-destination 127.0.0.1 ||
+  say "iptables DNAT for mirrored ports failed"
 say "network $(ip -4 -o addr show dev eth0 | awk '{print $4}')"
 
 mkdir -p /var/log
+# Docker 25+ refuses clients older than API 1.44 unless told otherwise; rigctl speaks 1.41, the level
+# both Debian's docker.io 20.10 and podman serve.
+export DOCKER_MIN_API_VERSION=1.41
 containerd >/var/log/containerd.log 2>&1 &
 dockerd -H tcp://0.0.0.0:2375 -H unix:///var/run/docker.sock --containerd=/run/containerd/containerd.sock \
   >/var/log/dockerd.log 2>&1 &

@@ -229,7 +229,7 @@ TEST_CASE("recipe: unknown top-level key is rejected", "[builder][recipe][valida
   j["colour"] = "red";
   check_rejected(j, "colour",
                  "unknown key (expected one of: architectures, base, cmd, config_user, description, directories, "
-                 "entrypoint, env, file_capabilities, files, labels, launch, links, name, packages, schema, user, "
+                 "entrypoint, env, file_capabilities, files, host, labels, launch, links, name, packages, schema, user, "
                  "volumes, workdir)");
 }
 

@@ -49,7 +49,7 @@ rig::json sample() {
   auto unselected = result("ubuntu-noble", "amd64", {});
   unselected.status = "not-selected";
   cells.push_back(unselected);
-  return rig::summary_json("ci", h, cells, 30.0);
+  return rig::summary_json("ci", {h}, cells, 30.0);
 }
 
 }  // namespace

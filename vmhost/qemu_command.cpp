@@ -1,0 +1,44 @@
+#include "vmhost/qemu_command.hpp"
+
+namespace rig {
+
+std::string kernel_cmdline(const QemuSpec& s) {
+  std::string c = "root=/dev/vda rw rootfstype=ext4 console=ttyS0 panic=-1 init=" + s.init;
+  for (auto& a : s.cmdline_extra) c += " " + a;
+  for (auto& [k, v] : s.sysctls) c += " sysctl." + k + "=" + v;
+  return c;
+}
+
+Command qemu_command(const QemuSpec& s) {
+  const std::string port = std::to_string(s.port);
+  Command c;
+  c.argv = {"qemu-system-x86_64",
+            "-name", "rigctl-host",
+            "-machine", "q35,accel=" + s.accel,
+            // TCG: the newest CPU qemu can emulate; KVM: the real one.
+            "-cpu", s.accel == "kvm" ? "host" : "max",
+            "-smp", std::to_string(s.cpus),
+            "-m", std::to_string(s.memory_mb),
+            "-nodefaults", "-display", "none",
+            // The monitor only answers on a QMP socket in the run dir: rigctl adds port mirrors there.
+            "-monitor", "none", "-qmp", "unix:" + s.monitor.string() + ",server=on,wait=off",
+            "-no-reboot",
+            "-kernel", s.kernel.string(),
+            "-append", kernel_cmdline(s),
+            "-drive", "file=" + s.disk.string() + ",format=qcow2,if=virtio,cache=unsafe",
+            // restrict=on: no traffic leaves the guest; the one hostfwd is loopback-only here.
+            "-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:" + port + "-:" + std::to_string(kGuestDockerPort),
+            "-device", "virtio-net-pci,netdev=n0",
+            "-serial", "file:" + s.console.string(),
+            "-daemonize", "-pidfile", s.pidfile.string()};
+  return c;
+}
+
+std::vector<std::string> accel_plan(bool kvm_device_usable, std::optional<bool> kvm_known_good, const std::string& override) {
+  if (override == "tcg") return {"tcg"};
+  if (override == "kvm") return {"kvm"};
+  if (!kvm_device_usable || kvm_known_good == false) return {"tcg"};
+  return {"kvm", "tcg"};
+}
+
+}  // namespace rig

@@ -1,0 +1,265 @@
+#include "vmhost/vmhost.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "builder/recipe.hpp"
+#include "core/fs.hpp"
+#include "core/interrupt.hpp"
+#include "core/json_reader.hpp"
+#include "engine/http.hpp"
+#include "vmhost/host_image.hpp"
+#include "vmhost/qemu_command.hpp"
+
+namespace rig {
+
+namespace {
+
+constexpr const char* kInitMarker = "rigctl-host: init started";
+constexpr const char* kDockerdDied = "rigctl-host: dockerd exited";
+// TCG reaches the init in ~3-6 s here; a KVM guest that shows nothing in this long is hung.
+constexpr double kKvmProbeSeconds = 30;
+
+double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+std::string random_suffix() {
+  std::random_device rd;
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", rd());
+  return buf;
+}
+
+bool on_path(const std::string& tool) {
+  const char* path = std::getenv("PATH");
+  std::string p = path ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
+  size_t start = 0;
+  while (start <= p.size()) {
+    auto end = p.find(':', start);
+    auto dir = p.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!dir.empty() && ::access((dir + "/" + tool).c_str(), X_OK) == 0) return true;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return false;
+}
+
+// A hanging KVM costs a whole probe: remember the verdict for this boot of the machine.
+std::filesystem::path kvm_verdict_file() { return cache_root() / "hosts" / "kvm.json"; }
+std::string boot_id() {
+  auto id = read_file("/proc/sys/kernel/random/boot_id");
+  std::string s = id ? *id : "";
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  return s;
+}
+std::optional<bool> kvm_known_good() {
+  auto text = read_file(kvm_verdict_file());
+  if (!text) return std::nullopt;
+  auto j = parse_json_document(*text);
+  if (!j || !j->is_object() || j->value("boot_id", "") != boot_id()) return std::nullopt;
+  return j->value("good", false);
+}
+void remember_kvm(bool good) {
+  (void)write_file_atomic(kvm_verdict_file(), json{{"boot_id", boot_id()}, {"good", good}}.dump() + "\n");
+}
+
+}  // namespace
+
+std::string tail_lines(const std::string& text, size_t lines) {
+  std::vector<std::string> all;
+  std::string cur;
+  for (char c : text) {
+    if (c == '\r') continue;
+    if (c == '\n') {
+      all.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) all.push_back(std::move(cur));
+  std::string out;
+  for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) out += all[i] + "\n";
+  return out;
+}
+
+Result<uint16_t> free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return internal_error("socket: " + std::string(std::strerror(errno)));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  ::close(fd);
+  if (!ok) return internal_error("cannot find a free 127.0.0.1 port: " + std::string(std::strerror(errno)));
+  return static_cast<uint16_t>(ntohs(a.sin_port));
+}
+
+Result<std::unique_ptr<VmHost>> VmHost::up(const VmHostOptions& o, CommandRunner& runner) {
+  for (auto* tool : {"qemu-system-x86_64", "qemu-img", "mkfs.ext4", "tar"})
+    if (!on_path(tool))
+      return unavailable(std::string(tool) + " is not installed", "apt-get install -y qemu-system-x86 qemu-utils e2fsprogs");
+  RIG_TRY(auto recipe, load_recipe(o.recipe));
+  if (!recipe.host) return usage_error("recipe '" + o.recipe.string() + "' has no \"host\" section: it is not a host recipe");
+
+  std::unique_ptr<VmHost> vm(new VmHost());
+  vm->opts_ = o;
+  auto t0 = now_s();
+  RIG_TRY(auto image, build_host_image(recipe, runner, o.progress));
+  vm->timings_.build = now_s() - t0;
+  vm->kernel_ = image.kernel;
+  vm->disk_ = image.disk;
+  vm->kernel_release_ = image.kernel_release;
+  vm->init_ = recipe.host->init;
+  vm->cmdline_ = recipe.host->cmdline;
+  vm->sysctls_ = recipe.host->sysctls;
+
+  auto& s = vm->state_;
+  s.id = o.name + "-" + random_suffix();
+  s.name = o.name;
+  s.owner = ::getpid();
+  if (o.port) {
+    s.port = o.port;
+  } else {
+    RIG_TRY(s.port, free_loopback_port());
+  }
+  s.endpoint = "tcp://127.0.0.1:" + std::to_string(s.port);
+  s.run_dir = vm_run_root() / s.id;
+  // The state file comes first: from here on `rigctl gc` can find whatever this run leaves.
+  RIG_CHECK(write_vm_state(s));
+  std::error_code ec;
+  std::filesystem::create_directories(s.run_dir, ec);
+  if (ec) return internal_error("cannot create '" + s.run_dir.string() + "': " + ec.message());
+
+  const char* override_env = std::getenv("RIGCTL_VM_ACCEL");
+  bool kvm_usable = ::access("/dev/kvm", R_OK | W_OK) == 0;
+  auto plan = accel_plan(kvm_usable, kvm_known_good(), override_env ? override_env : "");
+  for (size_t i = 0; i < plan.size(); ++i) {
+    bool last = i + 1 == plan.size();
+    double timeout = last ? o.boot_timeout_s : kKvmProbeSeconds;
+    RIG_TRY(auto failure, vm->boot_with(plan[i], timeout, runner));
+    if (plan[i] == "kvm" && !override_env) remember_kvm(failure.empty());
+    if (failure.empty()) break;
+    if (last) return unavailable("the VM did not come up (" + plan[i] + "): " + failure, "see " + (s.run_dir / "console.log").string());
+    vm->say("host " + o.name + ": " + plan[i] + ": " + failure.substr(0, failure.find('\n')) + "; falling back to " + plan[i + 1]);
+  }
+  vm->timings_.boot = now_s() - vm->started_;
+  vm->say("host " + o.name + ": init started after " + std::to_string(vm->timings_.boot).substr(0, 4) + " s (" + s.accel +
+          "), waiting for the engine");
+  RIG_CHECK(vm->wait_engine(o.boot_timeout_s - vm->timings_.boot));
+  vm->timings_.engine_ready = now_s() - vm->started_;
+  if (o.mirror_ports)
+    vm->mirror_ = std::make_unique<PortMirror>(s.endpoint, s.run_dir / "qmp.sock", [p = o.progress](const std::string& m) {
+      if (p) p(m);
+    });
+  return vm;
+}
+
+// Starts qemu on a fresh overlay and waits for the init's first marker. Returns "" when it showed,
+// otherwise why not (qemu refused to start, died, or stayed silent) with the VM stopped again.
+Result<std::string> VmHost::boot_with(const std::string& accel, double timeout_s, CommandRunner& runner) {
+  auto& s = state_;
+  stop_vm_process(s.pid, s.run_dir);
+  std::error_code ec;
+  const auto overlay = s.run_dir / "disk.qcow2", console = s.run_dir / "console.log", pidfile = s.run_dir / "qemu.pid";
+  for (auto& f : {overlay, console, pidfile}) std::filesystem::remove(f, ec);
+  Command img;
+  img.argv = {"qemu-img", "create", "-q", "-f", "qcow2", "-b", disk_.string(), "-F", "raw", overlay.string()};
+  RIG_TRY(auto made, runner.run(img));
+  if (made.status != 0) return internal_error("qemu-img create failed:\n" + made.tail(), shell_quote(img.argv));
+
+  QemuSpec q;
+  q.kernel = kernel_;
+  q.disk = overlay;
+  q.console = console;
+  q.pidfile = pidfile;
+  q.monitor = s.run_dir / "qmp.sock";
+  q.accel = accel;
+  q.port = s.port;
+  q.cpus = opts_.cpus;
+  q.memory_mb = opts_.memory_mb;
+  q.init = init_;
+  q.cmdline_extra = cmdline_;
+  q.sysctls = sysctls_;
+  say("host " + opts_.name + ": booting (" + accel + ", " + std::to_string(q.cpus) + " cpus, " + std::to_string(q.memory_mb) +
+      " MB, Docker API on " + s.endpoint + ")");
+  started_ = now_s();
+  auto cmd = qemu_command(q);
+  RIG_TRY(auto done, runner.run(cmd));
+  if (done.status != 0) return "qemu exited with status " + std::to_string(done.status) + " at start: " + done.tail(3);
+  auto pid_text = read_file(pidfile);
+  s.pid = pid_text ? static_cast<pid_t>(std::atoi(pid_text->c_str())) : 0;
+  s.accel = accel;
+  RIG_CHECK(write_vm_state(s));
+  while (now_s() - started_ < timeout_s) {
+    if (interrupted()) return interrupted_error();
+    auto text = read_file(console);
+    if (text && text->find(kInitMarker) != std::string::npos) return std::string();
+    if (!vm_process_alive(s.pid, s.run_dir)) return "the VM stopped before its init ran; console:\n" + console_tail();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  stop_vm_process(s.pid, s.run_dir);
+  return "nothing from its init on the console in " + std::to_string(static_cast<int>(timeout_s)) + " s; console:\n" + console_tail();
+}
+
+Status VmHost::wait_engine(double timeout_s) {
+  RIG_TRY(auto ep, parse_endpoint(state_.endpoint));
+  auto t0 = now_s();
+  std::string last;
+  while (now_s() - t0 < timeout_s) {
+    if (interrupted()) return interrupted_error();
+    HttpRequest req;
+    req.path = "/_ping";
+    req.timeout_ms = 3000;
+    auto r = http_request(ep, req);
+    if (r && r->status == 200) return ok();
+    last = r ? "HTTP " + std::to_string(r->status) : r.error().what();
+    auto text = read_file(state_.run_dir / "console.log");
+    bool died = text && text->find(kDockerdDied) != std::string::npos;
+    if (died || !vm_process_alive(state_.pid, state_.run_dir))
+      return unavailable(std::string(died ? "dockerd died in the VM" : "the VM stopped") + " before the engine answered; console:\n" +
+                             console_tail(),
+                         "see " + (state_.run_dir / "console.log").string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  return unavailable("the VM's engine did not answer " + state_.endpoint + "/_ping within " +
+                         std::to_string(static_cast<int>(opts_.boot_timeout_s)) + " s (last: " + last + "); console:\n" +
+                         console_tail(),
+                     "see " + (state_.run_dir / "console.log").string());
+}
+
+std::string VmHost::console_tail(size_t lines) const {
+  auto text = read_file(state_.run_dir / "console.log");
+  return text ? tail_lines(*text, lines) : "(no console output)";
+}
+
+void VmHost::detach() {
+  mirror_.reset();  // it lives in this process; a detached VM keeps only its Docker API forward
+  detached_ = true;
+  state_.owner = 0;
+  (void)write_vm_state(state_);
+}
+
+Status VmHost::down() {
+  if (stopped_) return ok();
+  stopped_ = true;
+  mirror_.reset();
+  stop_vm_process(state_.pid, state_.run_dir);
+  remove_vm_state(state_);
+  return ok();
+}
+
+VmHost::~VmHost() {
+  if (!detached_) (void)down();
+}
+
+}  // namespace rig
