@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "bench/bench.hpp"
+#include "smoke/report.hpp"
 
 namespace rig {
 
@@ -110,14 +111,7 @@ json bench_json(const BenchReport& r) {
           {"not_applicable", count(r, "not-applicable")},
           {"failed", count(r, "failed")},
           {"items", items},
-          {"host",
-           {{"kernel", r.host.kernel},
-            {"engine", r.host.engine},
-            {"engine_version", r.host.engine_version},
-            {"api_version", r.host.api_version},
-            {"endpoint", r.host.endpoint},
-            {"podman_version", r.host.podman_version},
-            {"arch", r.host.arch}}}};
+          {"host", host_facts_json(r.host)}};
 }
 
 }  // namespace rig

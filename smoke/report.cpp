@@ -75,14 +75,12 @@ json report_json(const SmokeReport& r) {
           {"inner_storage", r.inner_storage},
           {"flags", flags},
           {"checks", checks},
-          {"host",
-           {{"kernel", r.host.kernel},
-            {"engine", r.host.engine},
-            {"engine_version", r.host.engine_version},
-            {"api_version", r.host.api_version},
-            {"endpoint", r.host.endpoint},
-            {"podman_version", r.host.podman_version},
-            {"arch", r.host.arch}}}};
+          {"host", host_facts_json(r.host)}};
+}
+
+json host_facts_json(const HostFacts& h) {
+  return {{"kernel", h.kernel},       {"engine", h.engine},     {"engine_version", h.engine_version}, {"api_version", h.api_version},
+          {"endpoint", h.endpoint},   {"podman_version", h.podman_version}, {"arch", h.arch}};
 }
 
 std::string xml_escape(const std::string& s) {

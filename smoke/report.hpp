@@ -12,5 +12,6 @@ std::string render_table(const SmokeReport& r);
 json report_json(const SmokeReport& r);
 std::string report_junit(const SmokeReport& r);
 std::string xml_escape(const std::string& s);
+json host_facts_json(const HostFacts& h);
 
 }  // namespace rig

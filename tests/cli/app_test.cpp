@@ -7,14 +7,7 @@
 
 namespace {
 
-rig::Completed rigctl(std::vector<std::string> args) {
-  rig::Command c;
-  c.argv = {RIGCTL_BINARY};
-  c.argv.insert(c.argv.end(), args.begin(), args.end());
-  auto r = rig::make_process_runner()->run(c);
-  if (!r.ok()) FAIL("cannot run rigctl: " << r.error().what());
-  return std::move(r).value();
-}
+rig::Completed rigctl(std::vector<std::string> args) { return rigtest::run_rigctl(std::move(args)); }
 
 }  // namespace
 

@@ -36,11 +36,7 @@ rig::SmokeReport sample() {
   return r;
 }
 
-void golden(const std::string& name, const std::string& actual) {
-  auto path = rigtest::test_data_dir() / "golden" / name;
-  if (const char* u = std::getenv("RIGCTL_UPDATE_GOLDEN"); u && std::string(u) == "1") rigtest::write_text(path, actual);
-  CHECK(rigtest::read_text(path) == actual);
-}
+void golden(const std::string& name, const std::string& actual) { rigtest::check_golden(name, actual); }
 
 }  // namespace
 

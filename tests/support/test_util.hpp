@@ -78,6 +78,22 @@ inline std::string read_text(const fs::path& p) {
   return ss.str();
 }
 
+}  // namespace rigtest
+
+#include "core/subprocess.hpp"
+
+namespace rigtest {
+
+// The real rigctl binary with these arguments (tests of exit codes and messages end to end).
+inline rig::Completed run_rigctl(std::vector<std::string> args) {
+  rig::Command c;
+  c.argv = {RIGCTL_BINARY};
+  c.argv.insert(c.argv.end(), args.begin(), args.end());
+  auto r = rig::make_process_runner()->run(c);
+  if (!r.ok()) FAIL("cannot run rigctl: " << r.error().what());
+  return std::move(r).value();
+}
+
 // Compares rendered output with tests/golden/<name>; RIGCTL_UPDATE_GOLDEN=1 rewrites the file instead.
 inline void check_golden(const std::string& name, const std::string& actual) {
   auto path = test_data_dir() / "golden" / name;
