@@ -77,7 +77,7 @@ if ablated:
         row = []
         for c in ablated:
             it = next((x for x in stage(c, "ablate")["detail"]["items"] if x["id"] == i), None)
-            row.append(it["verdict"] if it else "")
+            row.append(it["verdict"] if it else "— (not ablated there)")
         A(f"| {i} | " + " | ".join(row) + " |")
     A("\n### What failed without each item\n")
     A("| item | host · engine | failing check | observed (first line) |")
@@ -115,6 +115,14 @@ if ablated:
           "container fails with `crun: sethostname: Operation not permitted` — *required, different failure*. The "
           "spike's note that podman needs only tun and AppArmor does not hold here: the tailored profile and "
           "`systempaths` (podman spells it `unmask=ALL`) are needed too.")
+    for c in ablated:
+        h = next((h for h in sm["hosts"] if h["label"] == c["host"]), {})
+        it = next((x for x in stage(c, "ablate")["detail"]["items"] if x["id"] == "apparmor"), None)
+        if h.get("apparmor") and it and it["verdict"].startswith("required"):
+            A(f'- **apparmor on {c["host"]}** (AppArmor enforcing, `apparmor_restrict_unprivileged_userns` = '
+              f'{h.get("userns_restricted", "?")}): without `apparmor=unconfined` docker-default denies the overlay mount '
+              f'rootless podman makes — *{it["verdict"]}*, failing at `{it["observed_check"]}` with '
+              f'`{first_line(it["observed_error"], 140)}`. This is the spike\'s production host, reproduced in a VM.')
     if verdicts.get(("podman", "owned-mountpoints"), "").startswith("not needed"):
         A("- **owned-mountpoints** is not needed under podman: its named volumes are created owned by the image "
           "path's owner whether or not the path exists in the image, unlike Docker's.")
@@ -143,8 +151,8 @@ if bench:
             A(f'| {x["id"]} | {x["status"]}: {first_line(x["reason"], 160)} | | | {x.get("reference", "")} |')
             continue
         base = f'{x["baseline"]:.3f} {x["unit"]} ({x["baseline_label"]})' if isinstance(x.get("baseline"), (int, float)) else ""
-        ratio = f'{x["ratio"]:.2f}x' if isinstance(x.get("ratio"), (int, float)) else ""
-        A(f'| {x["id"]}: {x["title"]} | {x["value"]:.3f} {x["unit"]} | {base} | {ratio} | {x.get("reference", "")} |')
+        ratio = f'{x["ratio"]:.3g}x' if isinstance(x.get("ratio"), (int, float)) else ""
+        A(f'| {x["id"]}: {x["title"]} | {x["value"]:.4g} {x["unit"]} | {base} | {ratio} | {x.get("reference", "")} |')
 A("\n### `rigctl ablate` vs one smoke run (ci/bench-ablate.sh)\n\n```\n" + open(ablate_bench_path).read().rstrip() + "\n```\n")
 
 A("## What differs from the original spike\n")

@@ -16,6 +16,7 @@ struct MatrixCliOptions {
   std::string matrix;
   std::string cells;
   unsigned jobs = 0;
+  uint32_t port_base = 11000;
   std::string out = "matrix-results";
   std::string host_label = "local";
   std::vector<std::string> engine_endpoints;  // NAME=URL
@@ -31,6 +32,8 @@ Status matrix_command(const MatrixCliOptions& o) {
   // Default: half the cores, so each cell's rigs keep a core for the engine and podman.
   mo.jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency() / 2);
   mo.out = o.out;
+  if (o.port_base < 1024 || o.port_base > 64000) return usage_error("expected a port between 1024 and 64000").add_context("--port-base");
+  mo.port_base = o.port_base;
   mo.host_label = o.host_label;
   for (auto& e : o.engine_endpoints) {
     auto eq = e.find('=');
@@ -64,6 +67,7 @@ void register_matrix(CLI::App& app, Action& action, const Globals&) {
   sub->add_option("matrix", o->matrix, "Matrix file, or a name under matrix/ (ci, nightly, full)")->required();
   sub->add_option("--cells", o->cells, "Only cells whose id matches one of these comma-separated globs");
   sub->add_option("--jobs", o->jobs, "Cells at a time (default: half the cores)");
+  sub->add_option("--port-base", o->port_base, "First loopback port of the cells' 200-port windows")->capture_default_str();
   sub->add_option("--out", o->out, "Result directory (replaced when complete)")->capture_default_str();
   sub->add_option("--host-label", o->host_label, "Name of this host in the results (merged reports tell hosts apart by it)")
       ->capture_default_str();

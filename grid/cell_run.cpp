@@ -94,6 +94,7 @@ Result<StageResult> ablate_stage(const Cell& c, const CellEnv& env, CommandRunne
   ao.recipe = env.recipe_path;
   ao.engine = endpoint_of(c, *env.host);
   ao.jobs = env.ablate_jobs;
+  ao.only = env.ablate_only;
   ao.web_recipe = env.web_recipe;
   ao.base_recipe = env.base_recipe;
   ao.first_port = env.port_base + 20;

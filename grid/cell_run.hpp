@@ -41,6 +41,7 @@ struct CellEnv {
   std::filesystem::path out_dir;
   uint32_t port_base = 11000;  // the cell's window: ports [port_base, port_base + 200)
   unsigned ablate_jobs = 1;
+  std::vector<std::string> ablate_only;
   std::vector<std::string> bench_items;
   unsigned bench_runs = 3;
   std::function<void(const std::string&)> progress;

@@ -95,6 +95,11 @@ MatrixFile parse_doc(const json& doc, const std::filesystem::path& file) {
     for (auto& [k, v] : m.engines)
       if (!kValues.at("engine").count(k)) e->fail("expected engine names docker or podman, got '" + k + "'");
   }
+  if (auto a = o.optional("ablate")) {
+    auto ao = a->object();
+    if (auto only = ao.optional("only")) m.ablate_only = only->str_list();
+    ao.finish();
+  }
   if (auto b = o.optional("bench")) {
     auto bo = b->object();
     if (auto items = bo.optional("items")) m.bench_items = items->str_list();

@@ -31,6 +31,7 @@ struct MatrixFile {
   std::vector<std::string> run;                           // default stages
   std::vector<MatrixRule> rules;
   std::map<std::string, std::string> engines;  // engine name -> endpoint ("" = the local default)
+  std::vector<std::string> ablate_only;        // empty = every flag and hardening
   std::vector<std::string> bench_items;        // empty = bench's default set
   unsigned bench_runs = 3;
 };

@@ -1,5 +1,6 @@
 #include "grid/matrix_run.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -98,8 +99,9 @@ Status run_group(GroupRun& g, const std::vector<Runnable>& todo, const HostInfo&
       env.base_recipe = g.o.base_recipe;
       env.baseline_script = g.o.baseline_script;
       env.out_dir = g.staging / "cells" / slug(c.id());
-      env.port_base = 11000 + 200 * static_cast<uint32_t>((first_window + k) % 250);
+      env.port_base = g.o.port_base + 200 * static_cast<uint32_t>((first_window + k) % std::max<uint32_t>(1, (65000 - g.o.port_base) / 200));
       env.ablate_jobs = ablate_jobs;
+      env.ablate_only = g.m.ablate_only;
       env.bench_items = g.m.bench_items;
       env.bench_runs = g.m.bench_runs;
       env.progress = g.o.progress;
@@ -194,6 +196,7 @@ Result<json> run_matrix(const MatrixOptions& o, CommandRunner& runner) {
   std::map<std::string, std::vector<Runnable>> groups;  // host axis value -> its runnable cells
   for (size_t i = 0; i < cells.size(); ++i) {
     results[i].cell = cells[i];
+    results[i].host_label = cells[i]["host"].rfind("vm:", 0) == 0 ? cells[i]["host"] : host.label;
     if (!cell_selected(cells[i], o.cells)) {
       results[i].status = "not-selected";
     } else if (!cells[i].excluded.empty()) {
@@ -245,6 +248,9 @@ Result<json> run_matrix(const MatrixOptions& o, CommandRunner& runner) {
     hosts.push_back(vm);
   }
   if (interrupted()) return interrupted_error();
+  // A run of VM cells only does not list this machine as a host of the report.
+  bool local_cells = std::any_of(cells.begin(), cells.end(), [](const Cell& c) { return c["host"].rfind("vm:", 0) != 0; });
+  if (!local_cells) hosts.erase(hosts.begin());
 
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   json summary = summary_json(m.name, hosts, results, secs);

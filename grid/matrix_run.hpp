@@ -19,6 +19,7 @@ struct MatrixOptions {
   std::filesystem::path matrix;
   std::string cells;  // --cells filter
   unsigned jobs = 1;
+  uint32_t port_base = 11000;  // cells get 200-port windows from here (runs side by side need different bases)
   std::filesystem::path out;
   std::string host_label;
   std::map<std::string, std::string> engine_endpoints;  // --engine-endpoint NAME=URL, over the file's

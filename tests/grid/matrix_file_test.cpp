@@ -62,6 +62,16 @@ TEST_CASE("matrix: rules replace stages and exclude with a reason; later rules w
   CHECK(cells.size() == 8);  // excluded cells stay in the list
 }
 
+TEST_CASE("matrix: ablate.only and bench settings are read", "[grid][matrix]") {
+  auto j = base();
+  j["ablate"] = {{"only", {"apparmor", "tun"}}};
+  j["bench"] = {{"items", {"storage"}}, {"runs", 2}};
+  auto m = parse_ok(j);
+  CHECK(m.ablate_only == std::vector<std::string>{"apparmor", "tun"});
+  CHECK(m.bench_items == std::vector<std::string>{"storage"});
+  CHECK(m.bench_runs == 2);
+}
+
 TEST_CASE("matrix: --cells globs select by id", "[grid][matrix]") {
   auto cells = rig::expand(parse_ok(base()));
   CHECK(rig::cell_selected(cells[0], ""));
