@@ -161,6 +161,13 @@ A("- The spike's host was Ubuntu with AppArmor and `kernel.apparmor_restrict_unp
 A("- Store-on-volume and default-sysctls, required on the spike's host, are not needed on this kernel and runtime "
   "(see the table for the measured verdicts); the recipes keep them because other hosts need them.")
 A("- Rootful podman as the outer engine needs more than the spike noted (tailored seccomp, systempaths).")
+for h in sm["hosts"]:
+    for name, e in h.get("engines", {}).items():
+        if e.get("available") and e.get("api_version", "0") >= "1.44" and e.get("version", "").split(".")[0].isdigit() \
+                and int(e["version"].split(".")[0]) >= 25:
+            A(f'- {h["label"]}: its {name} {e["version"]} (API {e["api_version"]}) refuses clients below API 1.44 unless '
+              "started with `DOCKER_MIN_API_VERSION=1.41` (the VM host's init does): rigctl speaks 1.41, so a current "
+              "Ubuntu host needs that setting until rigctl negotiates the API version.")
 A("- Inner networks: podman 4.3 (bookworm) predates pasta, so bookworm's pasta cells are not applicable; "
   "trixie and noble pass with both pasta and slirp4netns.")
 open(out + ".tmp", "w").write("\n".join(lines) + "\n")
