@@ -76,15 +76,18 @@ Result<StageResult> smoke_stage(const Cell& c, const CellEnv& env, CommandRunner
   RIG_CHECK(write_file_atomic(env.out_dir / "smoke.json", report_json(*rep).dump(2) + "\n"));
   RIG_CHECK(write_file_atomic(env.out_dir / "smoke.junit.xml", report_junit(*rep)));
   StageResult s{"smoke", rep->passed() ? "pass" : "fail", "", rep->seconds, json::object()};
-  json checks = json::object();
+  // "order" keeps the chain's order: the checks object is keyed (and so sorted) by id.
+  json checks = json::object(), order = json::array();
   for (auto& ch : rep->checks) {
     checks[ch.id] = check_state_name(ch.status);
+    order.push_back(ch.id);
     if (ch.id == "restart-workspace") s.detail["restart_seconds"] = ch.metric;
   }
   if (auto* f = rep->first_failure()) s.reason = "first failure: " + f->id;
   s.detail["passed"] = rep->count(CheckState::Pass);
   s.detail["total"] = rep->checks.size();
   s.detail["checks"] = checks;
+  s.detail["order"] = order;
   s.detail["podman_version"] = rep->host.podman_version;
   return s;
 }

@@ -145,17 +145,16 @@ void finish_vm_host(HostInfo& h, VmHost& vm, const std::vector<Runnable>& todo, 
   auto c = connect_engine(vm.endpoint());
   if (!c) return;
   for (auto& r : todo) {
-    for (auto& st : results[r.index].stages) {
-      if (st.status == "not-applicable") continue;
-      std::string ref = "rigctl/" + r.recipe->name + ":" + results[r.index].cell["arch"];
-      auto got = run_image_checks(*c->engine, ref,
-                                  {{"userns", "kernel.apparmor_restrict_unprivileged_userns",
-                                    "cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null || echo absent", ""}},
-                                  new_run_id());
-      if (got && !got->empty()) {
-        h.userns_restricted = got->front().output + " (read after the cells ran)";
-        return;
-      }
+    // Only a cell that ran has loaded its outer image into the VM.
+    if (results[r.index].status != "pass" && results[r.index].status != "fail") continue;
+    std::string ref = "rigctl/" + r.recipe->name + ":" + results[r.index].cell["arch"];
+    auto got = run_image_checks(*c->engine, ref,
+                                {{"userns", "kernel.apparmor_restrict_unprivileged_userns",
+                                  "cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null || echo absent", ""}},
+                                new_run_id());
+    if (got && !got->empty()) {
+      h.userns_restricted = got->front().output + " (read after the cells ran)";
+      return;
     }
   }
 }

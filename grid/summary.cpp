@@ -40,6 +40,16 @@ std::string axes_label(const json& c) {
          "/" + a.value("storage", "");
 }
 
+// A smoke stage's check ids in chain order ("order"; reports without it: the ids as stored).
+std::vector<std::string> check_order(const json& detail) {
+  std::vector<std::string> ids;
+  if (detail.contains("order"))
+    for (auto& id : detail["order"]) ids.push_back(id.get<std::string>());
+  else if (detail.contains("checks"))
+    for (auto& [id, _] : detail["checks"].items()) ids.push_back(id);
+  return ids;
+}
+
 // A number that may be null (not measured): -1.
 double num(const json& j, const char* key) { return j.contains(key) && j[key].is_number() ? j[key].get<double>() : -1; }
 
@@ -108,21 +118,12 @@ std::string summary_markdown(const json& sm) {
     << " not applicable, " << t.value("excluded", 0) << " excluded** (" << t.value("not-selected", 0)
     << " not selected by --cells)\n\n";
 
-  // Cells x checks: the smoke chain's checks as columns, in the order the chain runs them.
-  std::vector<std::string> check_ids;
-  for (auto& c : sm["cells"])
-    if (auto* s = stage_of(c, "smoke"); s && s->contains("detail") && (*s)["detail"].contains("checks"))
-      for (auto& [id, _] : (*s)["detail"]["checks"].items())
-        if (std::find(check_ids.begin(), check_ids.end(), id) == check_ids.end()) check_ids.push_back(id);
-  // json objects iterate sorted; restore the chain's order from any full smoke report order instead.
-  static const std::vector<std::string> kChainOrder = {"outer-up", "main-uid", "not-privileged", "podman-info", "inner-run",
-                                                       "host-reach", "inner-build", "built-runs", "restart-workspace",
-                                                       "restart-image", "restart-app", "uid-isolation"};
+  // Cells x checks: the smoke chain's checks as columns, in the order the chains ran them.
   std::vector<std::string> ordered;
-  for (auto& id : kChainOrder)
-    if (std::find(check_ids.begin(), check_ids.end(), id) != check_ids.end()) ordered.push_back(id);
-  for (auto& id : check_ids)
-    if (std::find(ordered.begin(), ordered.end(), id) == ordered.end()) ordered.push_back(id);
+  for (auto& c : sm["cells"])
+    if (auto* s = stage_of(c, "smoke"))
+      for (auto& id : check_order((*s)["detail"]))
+        if (std::find(ordered.begin(), ordered.end(), id) == ordered.end()) ordered.push_back(id);
 
   o << "## Cells\n\n| host | cell | status | image | smoke |";
   for (size_t i = 0; i < ordered.size(); ++i) o << " " << i + 1 << " |";
@@ -252,8 +253,8 @@ std::string summary_junit(const json& sm) {
         std::string name = stg.value("stage", "");
         add(name, stg.value("status", ""), stg.value("reason", ""), stg.value("seconds", 0.0));
         if (name == "smoke" && stg["detail"].contains("checks"))
-          for (auto& [id, state] : stg["detail"]["checks"].items()) {
-            std::string sv = state.get<std::string>();
+          for (auto& id : check_order(stg["detail"])) {
+            std::string sv = stg["detail"]["checks"].value(id, "not-run");
             add("smoke." + id, sv == "not-run" ? "not-run" : sv, sv == "fail" ? "check failed (see smoke.json)" : "needs an earlier check", 0);
           }
       }

@@ -22,7 +22,10 @@ rig::json smoke_detail(const std::string& failing = "") {
     checks[id] = id == failing ? "fail" : "pass";
     passed += id != failing;
   }
-  return {{"checks", checks}, {"passed", passed}, {"total", 4}};
+  return {{"checks", checks},
+          {"order", {"outer-up", "podman-info", "inner-run", "host-reach"}},
+          {"passed", passed},
+          {"total", 4}};
 }
 
 rig::json sample() {
