@@ -15,6 +15,7 @@ struct LaunchOptions {
   std::vector<std::string> without;
   std::string engine;
   uint32_t port_base = 0;
+  std::string apparmor;
   bool json = false;
 };
 
@@ -28,6 +29,7 @@ Status run_launch(const LaunchOptions& o, const Globals& g) {
   so.without = {o.without.begin(), o.without.end()};
   so.engine = o.engine;
   so.port_base = o.port_base;
+  so.apparmor = o.apparmor;
   auto runner = make_process_runner();
   RIG_TRY(auto s, open_session(so, *runner, ev));
   s->rig->keep();
@@ -62,6 +64,10 @@ void register_launch(CLI::App& app, Action& action, const Globals& g) {
   sub->add_option("--without", o->without, "Leave out a launch flag by id (repeatable)");
   sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
   sub->add_option("--port-base", o->port_base, "First host port of the published range (default: the recipe's)");
+  sub->add_option("--apparmor", o->apparmor,
+                  "How the apparmor flag confines the rig where the host has AppArmor: unconfined, or tailored (the "
+                  "rigctl-tailored profile, loaded on the engine's host; smoke then adds the apparmor-confined check)")
+      ->check(CLI::IsMember({"unconfined", "tailored"}));
   sub->add_flag("--json", o->json, "Print the result as JSON");
   sub->callback([o, &action, &g] { action = [o, &g] { return run_launch(*o, g); }; });
 }

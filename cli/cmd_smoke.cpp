@@ -17,6 +17,7 @@ struct SmokeOptions {
   std::vector<std::string> without;
   std::string engine;
   uint32_t port_base = 0;
+  std::string apparmor;
   std::string inner_network, inner_storage;
   std::string json_file;
   std::string junit_file;
@@ -34,6 +35,7 @@ Status smoke_command(const SmokeOptions& o, const Globals& g) {
   so.without = {o.without.begin(), o.without.end()};
   so.engine = o.engine;
   so.port_base = o.port_base;
+  so.apparmor = o.apparmor;
   so.inner_storage = o.inner_storage;
   so.web_recipe = inner_image_recipe("inner-web");
   so.base_recipe = inner_image_recipe("inner-base");
@@ -70,6 +72,10 @@ void register_smoke(CLI::App& app, Action& action, const Globals& g) {
   sub->add_option("--without", o->without, "Leave out a launch flag by id (repeatable)");
   sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
   sub->add_option("--port-base", o->port_base, "First host port of the published range (default: the recipe's)");
+  sub->add_option("--apparmor", o->apparmor,
+                  "How the apparmor flag confines the rig where the host has AppArmor: unconfined, or tailored (the "
+                  "rigctl-tailored profile, loaded on the engine's host; smoke then adds the apparmor-confined check)")
+      ->check(CLI::IsMember({"unconfined", "tailored"}));
   sub->add_option("--inner-network", o->inner_network, "Inner rootless network: one of the recipe's launch.inner.networks (default: podman's)");
   sub->add_option("--inner-storage", o->inner_storage, "Inner storage: one of the recipe's launch.inner.storage ids (default: the first)");
   sub->add_option("--json", o->json_file, "Write the JSON report here");

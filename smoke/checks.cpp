@@ -107,12 +107,32 @@ class Chain {
     return Outcome{ok, out};
   }
 
+  // The rig's PID 1 runs under the profile in enforce mode, and container root still cannot write
+  // /proc/sysrq-trigger (a write docker-default denies; with apparmor=unconfined and
+  // systempaths=unconfined it would succeed, since root in the container owns the file's DAC check).
+  // 'h' only prints the sysrq help to the kernel log, so even a failing check triggers nothing.
+  Result<Outcome> apparmor_confined(long timeout_ms) {
+    const std::string& p = in_.apparmor_profile;
+    RIG_TRY(auto r, in_.engine.exec(in_.container_id,
+                                    ExecRequest{{"sh", "-c",
+                                                 "echo \"label: $(cat /proc/1/attr/current)\"; "
+                                                 "if echo h > /proc/sysrq-trigger; then echo 'sysrq-trigger: write allowed'; "
+                                                 "else echo 'sysrq-trigger: write refused'; fi"},
+                                                "0", {}, timeout_ms}));
+    std::string out = trim(r.out);
+    bool label = out.find("label: " + p + " (enforce)") != std::string::npos;
+    bool denied = out.find("write refused") != std::string::npos && out.find("Permission denied") != std::string::npos;
+    if (!label) out += "\n(expected PID 1 under " + p + " (enforce))";
+    if (!denied) out += "\n(expected the write to be refused with Permission denied)";
+    return Outcome{r.exit_code == 0 && label && denied, out};
+  }
+
   std::vector<Check> checks() {
     const std::string web = in_.web_ref, base = in_.base_ref, run = in_.run_id;
     const std::string net = in_.inner_network.empty() ? "" : " --network=" + in_.inner_network;
     const std::string built = "localhost/rig-smoke-built:" + run;
     const std::string port = std::to_string(in_.inner_port);
-    return {
+    std::vector<Check> list{
         {{"outer-up", "outer container comes up"}, {}, 60000, [this](long t) { return wait_ready(t); }},
         {{"main-uid", "main process runs as uid 1000"}, {"outer-up"}, 15000,
          [this](long t) -> Result<Outcome> {
@@ -231,6 +251,12 @@ class Chain {
            return uid_isolation(r.out);
          }},
     };
+    if (!in_.apparmor_profile.empty())
+      list.push_back({{"apparmor-confined", "rig confined by " + in_.apparmor_profile + "; sysrq-trigger write denied"},
+                      {"outer-up"},
+                      15000,
+                      [this](long t) { return apparmor_confined(t); }});
+    return list;
   }
 
   // inner uid 0 -> outer uid X (inner map); outer X -> host Y (outer map). Y must be neither 0 nor 1000.

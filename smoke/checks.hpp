@@ -1,5 +1,7 @@
 // The smoke chain: the spike's 11 checks plus uid isolation, in order, each with a stable id. A check
-// runs only when the checks it needs passed; otherwise it is "not run" (never "passed").
+// runs only when the checks it needs passed; otherwise it is "not run" (never "passed"). A rig
+// launched under a confining AppArmor profile gets a 13th check: that the profile is the one in
+// force and still denies what docker-default denies.
 #pragma once
 
 #include <functional>
@@ -68,6 +70,7 @@ struct ChainInputs {
   double timeout_scale = 1.0;  // unit tests shrink every check's timeout
   std::string inner_network;   // "" = podman's default; else `podman run --network=<it>`
   std::string inner_storage;   // "fuse-overlayfs": podman-info must see fuse-overlayfs as mount_program
+  std::string apparmor_profile;  // non-empty: add the apparmor-confined check for this profile
   std::function<void(const CheckResult&)> on_result;
 };
 

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <thread>
 
+#include "builder/apparmor.hpp"
+
 namespace rig {
 
 std::string flag_not_applicable(const LaunchFlag& f, bool apparmor_host, const std::string& inner_storage) {
@@ -28,6 +30,15 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
   for (auto& id : s.without) {
     bool known = std::any_of(l.flags.begin(), l.flags.end(), [&](const LaunchFlag& f) { return f.id == id; });
     if (!known) return usage_error("'" + id + "' is not a flag of the launch profile").add_context("--without");
+  }
+  if (!s.apparmor.empty() && s.apparmor != "unconfined" && s.apparmor != "tailored")
+    return usage_error("expected \"unconfined\" or \"tailored\", got '" + s.apparmor + "'").add_context("--apparmor");
+  if (s.apparmor == "tailored") {
+    // Asking for confinement and silently not getting it would be worse than not running.
+    if (s.without.count("apparmor")) return usage_error("--apparmor tailored and --without apparmor contradict each other");
+    if (!s.host.apparmor)
+      return unavailable("--apparmor tailored: the engine's host has no AppArmor enabled, so no profile can confine the rig",
+                         "use a host with AppArmor (e.g. `rigctl host run ubuntu-noble -- smoke ubuntu-noble --apparmor tailored`)");
   }
   LaunchSpec spec;
   spec.labels = {{kLabelManaged, "true"}, {kLabelRig, s.name}, {kLabelRun, s.run_id}};
@@ -91,7 +102,12 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
         secopts.push_back("seccomp=unconfined");
       }
     } else if (f.effect_kind == "apparmor") {
-      secopts.push_back("apparmor=" + std::string(f.effect_value == "tailored" ? "rigctl-tailored" : "unconfined"));
+      const std::string& mode = s.apparmor.empty() ? f.effect_value : s.apparmor;
+      if (mode == "tailored") {
+        spec.apparmor_profile = kTailoredAppArmorName;
+        d.reason = std::string("tailored profile ") + kTailoredAppArmorName + " (rigctl seccomp apparmor)";
+      }
+      secopts.push_back("apparmor=" + (mode == "tailored" ? std::string(kTailoredAppArmorName) : std::string("unconfined")));
     } else if (f.effect_kind == "systempaths") {
       host["MaskedPaths"] = json::array();
       host["ReadonlyPaths"] = json::array();

@@ -36,6 +36,9 @@ struct LaunchSettings {
   std::set<std::string> drop_volumes;  // launch volume names
   bool no_init = false;
   std::string inner_storage;  // one of the recipe's launch.inner.storage ids; "" = the first
+  // How the apparmor flag confines the rig: "" = as the recipe says, "unconfined", or "tailored"
+  // (the rigctl-tailored profile, which must be loaded on the engine's host).
+  std::string apparmor;
 };
 
 // What happened to each flag of the profile.
@@ -51,6 +54,7 @@ struct LaunchSpec {
   std::map<std::string, std::string> volumes;  // volume name -> target
   std::map<std::string, std::string> labels;
   std::vector<std::pair<uint32_t, uint32_t>> ports;  // host port -> container port
+  std::string apparmor_profile;  // the confining AppArmor profile the rig runs under; "" = none given
 };
 
 // Why a flag does not apply here ("" when it does): a host feature it needs is missing, or it is

@@ -42,6 +42,7 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRu
   ls.drop_volumes = o.drop_volumes;
   ls.no_init = o.no_init;
   ls.inner_storage = o.inner_storage;
+  ls.apparmor = o.apparmor;
   RIG_TRY(s->spec, make_launch_spec(s->recipe, ls));
   if (ev.phase) ev.phase("launch rig " + s->name);
   RIG_TRY(s->rig, Rig::launch(*s->conn.engine, s->spec, s->name));

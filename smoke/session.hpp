@@ -32,6 +32,7 @@ struct SessionOptions {
   std::set<std::string> drop_volumes;
   bool no_init = false;
   std::string inner_storage;  // "" = the recipe's first launch.inner.storage
+  std::string apparmor;       // "" = the recipe's apparmor flag as written; "unconfined" | "tailored"
 };
 
 struct Session {

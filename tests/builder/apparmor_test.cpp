@@ -12,7 +12,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path golden() { return rigtest::test_data_dir() / "golden/apparmor-tailored.txt"; }
+// The rendered profile is also what the Ubuntu VM host loads at boot (recipes/hosts/ubuntu-noble.json
+// ships this file into /etc/apparmor.d), so the shipped file doubles as the golden.
+fs::path golden() { return rigtest::source_root() / "recipes/files/apparmor/rigctl-tailored"; }
 
 bool update_golden() {
   const char* v = std::getenv("RIGCTL_UPDATE_GOLDEN");
@@ -39,7 +41,7 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
 
 }  // namespace
 
-TEST_CASE("apparmor: tailored profile matches the golden file", "[builder][apparmor][golden]") {
+TEST_CASE("apparmor: tailored profile matches the shipped file (the golden)", "[builder][apparmor][golden]") {
   auto text = rig::render_tailored_apparmor();
   if (update_golden()) {
     REQUIRE(rig::write_file_atomic(golden(), text).ok());

@@ -123,3 +123,45 @@ TEST_CASE("chain: an exited outer container fails outer-up with its state", "[sm
   CHECK_THAT(c["outer-up"].output, Catch::Contains("exited"));
   CHECK(c["main-uid"].status == rig::CheckState::NotRun);
 }
+
+TEST_CASE("chain: a rig under a confining AppArmor profile gets the apparmor-confined check, run as root", "[smoke][checks]") {
+  Fixture f;
+  f.in.apparmor_profile = "rigctl-tailored";
+  const std::string denied = "label: rigctl-tailored (enforce)\nsh: 1: cannot create /proc/sysrq-trigger: Permission denied\n"
+                             "sysrq-trigger: write refused\n";
+  f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"/proc/sysrq-trigger", {0, denied, 0.01}});
+  auto r = rig::run_chain(f.in, f.facts);
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 13);
+  auto& last = r->back();
+  CHECK(last.id == "apparmor-confined");
+  CHECK(last.number == 13);
+  CHECK(last.status == rig::CheckState::Pass);
+  // Container root, not the rig user: only root's write shows the profile (uid 1000 fails on DAC alone).
+  bool as_root = false;
+  for (auto& c : f.engine.calls) as_root |= c.rfind("exec c1 -u 0 ", 0) == 0 && c.find("sysrq-trigger") != std::string::npos;
+  CHECK(as_root);
+}
+
+TEST_CASE("chain: apparmor-confined fails when the rig is unconfined or the write goes through", "[smoke][checks]") {
+  auto outcome = [](const std::string& answer) {
+    Fixture f;
+    f.in.apparmor_profile = "rigctl-tailored";
+    f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"/proc/sysrq-trigger", {0, answer, 0.01}});
+    auto r = rig::run_chain(f.in, f.facts);
+    REQUIRE(r.ok());
+    return r->back();
+  };
+  auto unconfined = outcome("label: unconfined\nsysrq-trigger: write allowed\n");
+  CHECK(unconfined.status == rig::CheckState::Fail);
+  CHECK_THAT(unconfined.output, Catch::Contains("expected PID 1 under rigctl-tailored (enforce)"));
+  auto complain = outcome("label: rigctl-tailored (complain)\nsysrq-trigger: write allowed\n");
+  CHECK(complain.status == rig::CheckState::Fail);
+  auto leaky = outcome("label: rigctl-tailored (enforce)\nsysrq-trigger: write allowed\n");
+  CHECK(leaky.status == rig::CheckState::Fail);
+  CHECK_THAT(leaky.output, Catch::Contains("expected the write to be refused"));
+  // Refused for another reason than a denial (read-only /proc, say) is not the profile's doing.
+  auto readonly = outcome("label: rigctl-tailored (enforce)\nsh: 1: cannot create /proc/sysrq-trigger: Read-only file system\n"
+                          "sysrq-trigger: write refused\n");
+  CHECK(readonly.status == rig::CheckState::Fail);
+}

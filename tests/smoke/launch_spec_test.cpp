@@ -175,3 +175,34 @@ TEST_CASE("launch spec: fuse-overlayfs storage adds /dev/fuse and its storage.co
   CHECK(bad.error().category() == rig::Category::Usage);
   CHECK(bad.error().what() == "--inner-storage: 'zfs' is not an inner storage of recipe 'debian-trixie' (expected one of overlay, fuse-overlayfs)");
 }
+
+TEST_CASE("launch spec: --apparmor tailored confines the rig with rigctl-tailored, only where AppArmor is", "[smoke][launch_spec]") {
+  auto s = settings();
+  s.host.apparmor = true;
+  s.apparmor = "tailored";
+  auto t = rig::make_launch_spec(trixie(), s);
+  REQUIRE(t.ok());
+  CHECK(t->body["HostConfig"]["SecurityOpt"][1] == "apparmor=rigctl-tailored");
+  CHECK(t->apparmor_profile == "rigctl-tailored");
+  CHECK(state_of(*t, "apparmor") == "applied");
+  CHECK(t->body["HostConfig"]["Privileged"] == false);
+
+  s.apparmor = "unconfined";
+  auto u = rig::make_launch_spec(trixie(), s);
+  REQUIRE(u.ok());
+  CHECK(u->body["HostConfig"]["SecurityOpt"][1] == "apparmor=unconfined");
+  CHECK(u->apparmor_profile.empty());
+
+  // Asked-for confinement that cannot be given is an error, never a silent unconfined rig.
+  s.apparmor = "tailored";
+  s.host.apparmor = false;
+  CHECK(rigtest::error_of(rig::make_launch_spec(trixie(), s)).category() == rig::Category::Unavailable);
+  s.host.apparmor = true;
+  s.without = {"apparmor"};
+  CHECK(rigtest::error_of(rig::make_launch_spec(trixie(), s)).category() == rig::Category::Usage);
+  s.without.clear();
+  s.apparmor = "docker-default";
+  auto bad = rig::make_launch_spec(trixie(), s);
+  CHECK(rigtest::error_of(bad).category() == rig::Category::Usage);
+  CHECK_THAT(rigtest::error_of(bad).what(), Catch::Contains("--apparmor"));
+}

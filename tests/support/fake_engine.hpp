@@ -82,7 +82,7 @@ class FakeEngine final : public rig::Engine {
   }
   rig::Result<rig::ExecResult> exec(const std::string& id, const rig::ExecRequest& req) override {
     std::string script = req.cmd.empty() ? "" : req.cmd.back();
-    calls.push_back("exec " + id + " " + script);
+    calls.push_back("exec " + id + (req.user.empty() ? "" : " -u " + req.user) + " " + script);
     for (auto& [match, result] : exec_rules)
       if (script.find(match) != std::string::npos) return result;
     return rig::ExecResult{0, "", 0.01};
