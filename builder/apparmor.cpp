@@ -35,6 +35,13 @@ std::string render_tailored_apparmor(const AppArmorOptions& o) {
   t += "  umount,\n";
   t += "  # Host (privileged) processes may send signals to container processes.\n";
   t += "  signal (receive) peer=unconfined,\n";
+  // Ubuntu 23.10+ confines runc and crun with profiles of their own: without these, `docker stop` and
+  // `docker restart` cannot kill the rig (measured on the noble VM host: "did not receive an exit
+  // event"). docker-default has the same lines since Docker 25.
+  t += "  # runc may send signals to container processes (for \"docker stop\").\n";
+  t += "  signal (receive) peer=runc,\n";
+  t += "  # crun may send signals to container processes (for \"docker stop\" when used with crun OCI runtime).\n";
+  t += "  signal (receive) peer=crun,\n";
   // docker-default repeats the rule for dockerd's own profile; with an unconfined daemon (the usual
   // case) that would be the line above again.
   if (o.daemon_profile != "unconfined") {

@@ -2,7 +2,8 @@
 // docker-default (moby profiles/apparmor/template.go, rendered for a current apparmor_parser) with
 // its `deny mount,` swapped for `mount,` and `pivot_root,` — rootless podman inside the outer
 // container mounts its overlay storage and pivots into inner containers — and everything else kept
-// (writes to /proc and /sys stay denied, /proc/sysrq-trigger and /proc/kcore stay off limits).
+// (writes to /proc and /sys stay denied, /proc/sysrq-trigger and /proc/kcore stay off limits), with
+// docker-default's current signal rules for confined runtimes (runc, crun).
 #pragma once
 
 #include <string>

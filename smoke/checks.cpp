@@ -1,6 +1,7 @@
 #include "smoke/checks.hpp"
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <sstream>
@@ -244,7 +245,7 @@ class Chain {
          }},
         {{"uid-isolation", "inner root maps to a non-root, non-1000 host uid"}, {"inner-run"}, 15000,
          [this](long t) -> Result<Outcome> {
-           RIG_TRY(auto r, sh("pid=$(podman inspect -f '{{.State.Pid}}' rig-web) && "
+           RIG_TRY(auto r, sh("set -e; pid=$(podman inspect -f '{{.State.Pid}}' rig-web); test \"$pid\" -gt 0; "
                               "echo inner; cat /proc/$pid/uid_map; echo outer; cat /proc/self/uid_map",
                               t));
            if (r.exit_code != 0) return from_exec(r);
@@ -268,8 +269,12 @@ class Chain {
     while (in >> word) {
       if (word == "inner") { cur = &inner; continue; }
       if (word == "outer") { cur = &outer; continue; }
-      long long a = std::stoll(word), b, c;
-      in >> b >> c;
+      // Anything but "inner"/"outer" and number triples means the commands printed something else
+      // (an error); report it rather than guess.
+      long long a = 0, b = 0, c = 0;
+      auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), a);
+      if (ec != std::errc() || end != word.data() + word.size() || !(in >> b >> c))
+        return Outcome{false, text + "(not a uid_map: '" + word + "')"};
       cur->push_back({a, b, c});
     }
     auto map = [](const std::vector<std::array<long long, 3>>& m, long long id) -> long long {

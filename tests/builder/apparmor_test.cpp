@@ -65,6 +65,9 @@ TEST_CASE("apparmor: docker-default with mount allowed and everything else kept"
   CHECK(has(r, "#include <abstractions/base>"));
   CHECK(has(r, "profile rigctl-tailored flags=(attach_disconnected,mediate_deleted) {"));
   CHECK(has(r, "signal (send,receive) peer=rigctl-tailored,"));
+  // Hosts that confine the runtime itself (Ubuntu 23.10+) stop containers through runc's profile.
+  CHECK(has(r, "signal (receive) peer=runc,"));
+  CHECK(has(r, "signal (receive) peer=crun,"));
   CHECK(has(r, "ptrace (trace,read,tracedby,readby) peer=rigctl-tailored,"));
   CHECK(r.back() == "}");
   // Exactly one peer=unconfined signal rule when dockerd is unconfined.

@@ -113,6 +113,14 @@ TEST_CASE("chain: uid isolation reads both maps and rejects root or the rig user
   h.engine.exec_rules.insert(h.engine.exec_rules.begin(),
                              {"cat /proc/$pid/uid_map", {0, "inner\n 0 0 4294967295\nouter\n 0 0 4294967295\n", 0.01}});
   CHECK(h.run()["uid-isolation"].status == rig::CheckState::Fail);
+
+  // An error message where a map should be fails the check with the text; it must not throw.
+  Fixture e;
+  e.engine.exec_rules.insert(e.engine.exec_rules.begin(),
+                             {"cat /proc/$pid/uid_map", {0, "inner\ncat: /proc/0/uid_map: No such file or directory\nouter\n 0 0 1\n", 0.01}});
+  auto bad = e.run()["uid-isolation"];
+  CHECK(bad.status == rig::CheckState::Fail);
+  CHECK_THAT(bad.output, Catch::Contains("not a uid_map: 'cat:'"));
 }
 
 TEST_CASE("chain: an exited outer container fails outer-up with its state", "[smoke][checks]") {
