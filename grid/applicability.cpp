@@ -62,6 +62,8 @@ std::string stage_not_applicable(const Cell& c, const std::string& stage, const 
     for (auto& s : r.launch->inner_storage) ids.push_back(s.id);
     return "recipe " + r.name + " supports inner storage " + joined(ids) + ", not " + c["storage"];
   }
+  if (stage == "confine" && !e->apparmor)
+    return "the engine's host has no AppArmor enabled: there is no profile to confine the rig with";
   if (c["storage"] == "fuse-overlayfs" && c["host"] == "local" && !h.fuse_device)
     return "inner storage fuse-overlayfs needs /dev/fuse, which this host does not have";
   return "";

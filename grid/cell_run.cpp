@@ -57,7 +57,9 @@ Result<StageResult> image_stage(const Cell& c, const CellEnv& env, CommandRunner
   return s;
 }
 
-Result<StageResult> smoke_stage(const Cell& c, const CellEnv& env, CommandRunner& runner) {
+// `stage` is "smoke" (the recipe's flags as written) or "confine" (the same chain under the
+// tailored AppArmor profile, which adds the apparmor-confined check).
+Result<StageResult> smoke_stage(const std::string& stage, const Cell& c, const CellEnv& env, CommandRunner& runner) {
   SmokeRequest req;
   auto& so = req.session;
   so.recipe = env.recipe_path;
@@ -67,15 +69,16 @@ Result<StageResult> smoke_stage(const Cell& c, const CellEnv& env, CommandRunner
   so.inner_storage = c["storage"];
   so.web_recipe = env.web_recipe;
   so.base_recipe = env.base_recipe;
+  if (stage == "confine") so.apparmor = "tailored";
   req.inner_network = network_of(c);
   auto rep = run_smoke(req, runner, {});
   if (!rep) {
     if (rep.error().category() == Category::Interrupted) return std::move(rep).error();
-    return failed("smoke", rep.error());
+    return failed(stage, rep.error());
   }
-  RIG_CHECK(write_file_atomic(env.out_dir / "smoke.json", report_json(*rep).dump(2) + "\n"));
-  RIG_CHECK(write_file_atomic(env.out_dir / "smoke.junit.xml", report_junit(*rep)));
-  StageResult s{"smoke", rep->passed() ? "pass" : "fail", "", rep->seconds, json::object()};
+  RIG_CHECK(write_file_atomic(env.out_dir / (stage + ".json"), report_json(*rep).dump(2) + "\n"));
+  RIG_CHECK(write_file_atomic(env.out_dir / (stage + ".junit.xml"), report_junit(*rep)));
+  StageResult s{stage, rep->passed() ? "pass" : "fail", "", rep->seconds, json::object()};
   // "order" keeps the chain's order: the checks object is keyed (and so sorted) by id.
   json checks = json::object(), order = json::array();
   for (auto& ch : rep->checks) {
@@ -196,7 +199,7 @@ Result<CellResult> run_cell(const Cell& c, const CellEnv& env, CommandRunner& ru
     auto ts = Clock::now();
     Result<StageResult> r = internal_error("unknown stage " + stage);
     if (stage == "image") r = image_stage(c, env, runner);
-    else if (stage == "smoke") r = smoke_stage(c, env, runner);
+    else if (stage == "smoke" || stage == "confine") r = smoke_stage(stage, c, env, runner);
     else if (stage == "ablate") r = ablate_stage(c, env, runner);
     else if (stage == "bench") r = bench_stage(c, env, runner);
     if (!r) {

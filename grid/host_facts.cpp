@@ -103,7 +103,7 @@ json host_json(const HostInfo& h) {
   for (auto& [k, v] : h.remote) remote[k] = engine_json(v);
   return {{"label", h.label}, {"kernel", h.kernel}, {"arch", h.arch}, {"cpus", h.cpus}, {"apparmor", h.apparmor},
           {"fuse_device", h.fuse_device}, {"userns_restricted", h.userns_restricted}, {"binfmt", h.binfmt}, {"engines", engines},
-          {"docker_host", h.docker_host}, {"remote", remote}};
+          {"docker_host", h.docker_host}, {"remote", remote}, {"vm", h.vm}};
 }
 
 HostInfo host_from_json(const json& j) {
@@ -121,6 +121,7 @@ HostInfo host_from_json(const json& j) {
   h.docker_host = j.value("docker_host", "");
   if (j.contains("remote"))
     for (auto& [k, v] : j["remote"].items()) h.remote[k] = engine_from_json(v);
+  if (j.contains("vm") && j["vm"].is_object()) h.vm = j["vm"];
   return h;
 }
 

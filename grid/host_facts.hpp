@@ -31,6 +31,9 @@ struct HostInfo {
   std::map<std::string, std::string> binfmt;  // foreign arch -> "" when a qemu-user handler is enabled, else why not
   std::map<std::string, EngineFacts> engines;  // engine name -> facts (for the "local" host)
   std::string vm_error;                      // a VM host that could not be had: why (its cells are not applicable)
+  // A VM host's own costs, in seconds: {"accel", "build", "boot", "engine_ready"} (vmhost.hpp VmTimings);
+  // empty for real hosts.
+  json vm = json::object();
   std::string docker_host;                   // DOCKER_HOST, for the "remote" host
   std::map<std::string, EngineFacts> remote;   // "remote" -> facts, when DOCKER_HOST is set
 };

@@ -41,7 +41,7 @@ std::vector<std::string> stage_list(const JsonNode& n) {
   auto v = n.str_list();
   for (auto& s : v)
     if (std::find(kStages.begin(), kStages.end(), s) == kStages.end())
-      n.fail("expected stages image, smoke, ablate or bench, got '" + s + "'");
+      n.fail("expected stages image, smoke, confine, ablate or bench, got '" + s + "'");
   // Stages always run in pipeline order, whatever order the file lists them in.
   std::vector<std::string> ordered;
   for (auto& s : kStages)

@@ -15,7 +15,9 @@
 namespace rig {
 
 inline const std::vector<std::string> kAxes = {"host", "recipe", "arch", "engine", "network", "storage"};
-inline const std::vector<std::string> kStages = {"image", "smoke", "ablate", "bench"};
+// confine: the smoke chain again with the tailored AppArmor profile instead of apparmor=unconfined
+// (applicable only where the engine's host has AppArmor).
+inline const std::vector<std::string> kStages = {"image", "smoke", "confine", "ablate", "bench"};
 
 struct MatrixRule {
   std::map<std::string, std::vector<std::string>> match;  // axis -> accepted values (all must hold)

@@ -134,6 +134,8 @@ HostInfo probe_vm_host(const std::string& name, const VmHost& vm) {
     h.cpus = c->version.cpus;
     h.apparmor = c->version.apparmor;
   }
+  auto& t = vm.timings();
+  h.vm = {{"accel", vm.accel()}, {"build", t.build}, {"boot", t.boot}, {"engine_ready", t.engine_ready}};
   h.fuse_device = true;  // the host init creates /dev/fuse 0666
   h.userns_restricted = "unmeasured";
   return h;

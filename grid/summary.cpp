@@ -113,8 +113,31 @@ std::string summary_markdown(const json& sm) {
       << h.value("cpus", 0) << " | " << (h.value("apparmor", false) ? "yes" : "no") << " | "
       << h.value("userns_restricted", "") << " | " << md_cell(engines) << " |\n";
   }
+  // What an emulated host costs before and while its cells run: boot, engine, then each stage.
+  std::ostringstream vms;
+  for (auto& h : sm["hosts"]) {
+    if (!h.contains("vm") || !h["vm"].is_object() || h["vm"].empty()) continue;
+    auto& v = h["vm"];
+    for (auto& c : sm["cells"]) {
+      if (c.value("host", "") != h.value("label", "")) continue;
+      std::string st = c.value("status", "");
+      if (st == "excluded" || st == "not-selected") continue;
+      std::string stages;
+      for (auto& s : c["stages"])
+        if (s.value("status", "") != "not-applicable")
+          stages += (stages.empty() ? "" : ", ") + s.value("stage", "") + " " + fmt(s.value("seconds", 0.0), "%.1f s");
+      vms << "| " << h.value("label", "") << " | " << v.value("accel", "") << " | " << fmt(num(v, "build"), "%.1f s") << " | "
+          << fmt(num(v, "boot"), "%.1f s") << " | " << fmt(num(v, "engine_ready"), "%.1f s") << " | " << axes_label(c) << " | "
+          << md_cell(stages) << " | " << fmt(c.value("seconds", 0.0), "%.1f s") << " |\n";
+    }
+  }
+  if (!vms.str().empty())
+    o << "\n## VM hosts: time per cell\n\n| host | accel | host image | boot | engine ready | cell | stages | cell total |\n"
+         "|---|---|---|---|---|---|---|---|\n"
+      << vms.str();
+  o << "\n";
   auto& t = sm["totals"];
-  o << "\n**" << t.value("pass", 0) << " passed, " << t.value("fail", 0) << " failed, " << t.value("not-applicable", 0)
+  o << "**" << t.value("pass", 0) << " passed, " << t.value("fail", 0) << " failed, " << t.value("not-applicable", 0)
     << " not applicable, " << t.value("excluded", 0) << " excluded** (" << t.value("not-selected", 0)
     << " not selected by --cells)\n\n";
 
@@ -127,9 +150,9 @@ std::string summary_markdown(const json& sm) {
 
   o << "## Cells\n\n| host | cell | status | image | smoke |";
   for (size_t i = 0; i < ordered.size(); ++i) o << " " << i + 1 << " |";
-  o << " ablate | bench | time |\n|---|---|---|---|---|";
+  o << " confine | ablate | bench | time |\n|---|---|---|---|---|";
   for (size_t i = 0; i < ordered.size(); ++i) o << "---|";
-  o << "---|---|---|\n";
+  o << "---|---|---|---|\n";
   for (auto& c : sm["cells"]) {
     std::string st = c.value("status", "");
     if (st == "excluded" || st == "not-selected") continue;
@@ -137,7 +160,7 @@ std::string summary_markdown(const json& sm) {
       auto* s = stage_of(c, name);
       if (!s) return "";
       std::string v = short_state(s->value("status", ""));
-      if (std::string(name) == "smoke" && (*s)["detail"].contains("passed"))
+      if ((std::string(name) == "smoke" || std::string(name) == "confine") && (*s)["detail"].contains("passed"))
         v += " " + std::to_string((*s)["detail"].value("passed", 0)) + "/" + std::to_string((*s)["detail"].value("total", 0));
       return v;
     };
@@ -150,7 +173,7 @@ std::string summary_markdown(const json& sm) {
         v = short_state((*sm_stage)["detail"]["checks"][id].get<std::string>());
       o << " " << v << " |";
     }
-    o << " " << stage_text("ablate") << " | " << stage_text("bench") << " | " << fmt(c.value("seconds", 0.0), "%.1f s") << " |\n";
+    o << " " << stage_text("confine") << " | " << stage_text("ablate") << " | " << stage_text("bench") << " | " << fmt(c.value("seconds", 0.0), "%.1f s") << " |\n";
   }
   if (!ordered.empty()) {
     o << "\nChecks: ";
@@ -252,10 +275,10 @@ std::string summary_junit(const json& sm) {
       for (auto& stg : c["stages"]) {
         std::string name = stg.value("stage", "");
         add(name, stg.value("status", ""), stg.value("reason", ""), stg.value("seconds", 0.0));
-        if (name == "smoke" && stg["detail"].contains("checks"))
+        if ((name == "smoke" || name == "confine") && stg["detail"].contains("checks"))
           for (auto& id : check_order(stg["detail"])) {
             std::string sv = stg["detail"]["checks"].value(id, "not-run");
-            add("smoke." + id, sv == "not-run" ? "not-run" : sv, sv == "fail" ? "check failed (see smoke.json)" : "needs an earlier check", 0);
+            add(name + "." + id, sv == "not-run" ? "not-run" : sv, sv == "fail" ? "check failed (see smoke.json)" : "needs an earlier check", 0);
           }
       }
     }

@@ -92,3 +92,13 @@ TEST_CASE("applicability: inner network and storage come from the recipe and the
   CHECK(rig::stage_not_applicable(cell("debian-trixie", "amd64", "docker", "pasta", "fuse-overlayfs"), "smoke", h, r) ==
         "recipe debian-trixie supports inner storage overlay, not fuse-overlayfs");
 }
+
+TEST_CASE("applicability: the confine stage needs an engine whose host has AppArmor", "[grid][applicability]") {
+  auto r = recipe("debian-trixie");
+  auto c = cell("debian-trixie", "amd64");
+  auto h = amd64_host();
+  CHECK(rig::stage_not_applicable(c, "confine", h, r) ==
+        "the engine's host has no AppArmor enabled: there is no profile to confine the rig with");
+  h.engines["docker"].apparmor = true;
+  CHECK(rig::stage_not_applicable(c, "confine", h, r).empty());
+}

@@ -109,7 +109,7 @@ TEST_CASE("matrix: bad files are usage errors naming the field", "[grid][matrix]
   check_rejected(j, "axes.storage: missing required field");
   j = base();
   j["run"] = {"smoke", "fuzz"};
-  check_rejected(j, "run: expected stages image, smoke, ablate or bench, got 'fuzz'");
+  check_rejected(j, "run: expected stages image, smoke, confine, ablate or bench, got 'fuzz'");
   j = base();
   j["rules"] = json::parse(R"([{"match": {"recipe": "c"}, "exclude": "x"}])");
   check_rejected(j, "rules[0].match.recipe: 'c' is not a value of axes.recipe");

@@ -107,3 +107,29 @@ TEST_CASE("report merge: a directory without a valid summary is a usage error na
   REQUIRE_FALSE(bad.ok());
   CHECK_THAT(bad.error().what(), Catch::EndsWith("summary.json: schema: expected \"rigctl/matrix-report/v1\""));
 }
+
+TEST_CASE("summary: a VM host's boot, engine and per-stage times, and the confine stage", "[grid][summary]") {
+  rig::HostInfo vm;
+  vm.label = "vm:ubuntu-noble";
+  vm.kernel = "6.8.0-151-generic";
+  vm.apparmor = true;
+  vm.vm = {{"accel", "tcg"}, {"build", 0.4}, {"boot", 6.8}, {"engine_ready", 61.2}};
+  auto confine = smoke_detail();
+  confine["checks"]["apparmor-confined"] = "pass";
+  confine["order"].push_back("apparmor-confined");
+  confine["passed"] = 5;
+  confine["total"] = 5;
+  auto c = result("ubuntu-noble", "amd64", {{"smoke", "pass", "", 180.0, smoke_detail()}, {"confine", "pass", "", 150.0, confine}});
+  c.host_label = "vm:ubuntu-noble";
+  auto s = rig::summary_json("vm", {vm}, {c}, 400.0);
+  CHECK(rig::host_from_json(s["hosts"][0]).vm["engine_ready"] == 61.2);
+  auto md = rig::summary_markdown(s);
+  CHECK_THAT(md, Catch::Contains("## VM hosts: time per cell"));
+  CHECK_THAT(md, Catch::Contains("| vm:ubuntu-noble | tcg | 0.4 s | 6.8 s | 61.2 s | ubuntu-noble/amd64/docker/pasta/overlay | "
+                                 "smoke 180.0 s, confine 150.0 s | 12.5 s |"));
+  CHECK_THAT(md, Catch::Contains("| ok 4/4 | ok | ok | ok | ok | ok 5/5 |"));
+  auto junit = rig::summary_junit(s);
+  CHECK_THAT(junit, Catch::Contains("name=\"confine.apparmor-confined\""));
+  // Real hosts have no VM section.
+  CHECK_THAT(rig::summary_markdown(sample()), !Catch::Contains("VM hosts"));
+}

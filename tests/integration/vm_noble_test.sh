@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
 # The chain against an emulated Ubuntu noble *host* (qemu, AppArmor on, docker.io, the hardened
-# userns sysctl): `rigctl host run` boots it, runs smoke through its Docker API and takes it down.
+# userns sysctl), booted once by `rigctl matrix matrix/vm-ci.json`: 12/12 with the full flag set,
+# then 13/13 with the tailored AppArmor profile in place of apparmor=unconfined (its 13th check:
+# PID 1 under rigctl-tailored in enforce mode, container root's write to /proc/sysrq-trigger denied).
 source "$(dirname "$0")/lib.sh"
 qemu_pids() { pgrep -f "qemu-system-x86_64 -name rigctl-host" || true; }
 before=$(qemu_pids)
-"$RIGCTL" host run ubuntu-noble -- smoke ubuntu-noble --json "$SCRATCH/r.json" > "$SCRATCH/table.txt" 2> "$SCRATCH/err.txt" ||
-  { cat "$SCRATCH/table.txt" "$SCRATCH/err.txt"; fail "host run smoke failed"; }
-cat "$SCRATCH/table.txt"
-grep '^rigctl: host ' "$SCRATCH/err.txt" || true
-expect_eq "$(json_field '["passed"]' < "$SCRATCH/r.json")" "12" "12/12 checks pass on the noble VM host"
-expect_eq "$(json_field '["host"]["engine"]' < "$SCRATCH/r.json")" "docker" "the engine is Docker"
-expect_match "$(json_field '["host"]["kernel"]' < "$SCRATCH/r.json")" '^6\.8\.0-[0-9]+-generic$' "the VM's Ubuntu 6.8 kernel, not this machine's"
-expect_match "$(grep '^rigctl: host ubuntu-noble: ' "$SCRATCH/err.txt")" 'engine ready [0-9.]+ s' "timings reported"
+"$RIGCTL" matrix "$SRC/matrix/vm-ci.json" --out "$SCRATCH/out" > "$SCRATCH/summary.md" 2> "$SCRATCH/err.txt" ||
+  { cat "$SCRATCH/summary.md" "$SCRATCH/err.txt"; fail "matrix vm-ci failed"; }
+cat "$SCRATCH/summary.md"
+sm="$SCRATCH/out/summary.json"
+cell='vm:ubuntu-noble/ubuntu-noble/amd64/docker/slirp4netns/overlay'
+stage() { json_field "[\"cells\"][0][\"stages\"][$1]$2" < "$sm"; }
+expect_eq "$(json_field '["cells"][0]["id"]' < "$sm")" "$cell" "the one VM cell ran"
+expect_eq "$(stage 0 '["stage"]')" "smoke" "first stage: smoke"
+expect_eq "$(stage 0 '["detail"]["passed"]')/$(stage 0 '["detail"]["total"]')" "12/12" "12/12 with the full flag set"
+expect_eq "$(stage 1 '["stage"]')" "confine" "second stage: confine"
+expect_eq "$(stage 1 '["detail"]["passed"]')/$(stage 1 '["detail"]["total"]')" "13/13" "13/13 under rigctl-tailored"
+expect_eq "$(stage 1 '["detail"]["checks"]["apparmor-confined"]')" "pass" "the profile confines the rig and denies sysrq-trigger"
+c=$(dirname "$(find "$SCRATCH/out/cells" -name confine.json | head -1)")
+expect_match "$(json_field '["flags"]' < "$c/confine.json")" "tailored profile rigctl-tailored" "the apparmor flag applied the tailored profile"
+expect_match "$(json_field '["checks"][-1]["output"]' < "$c/confine.json")" 'label: rigctl-tailored \(enforce\)' "PID 1's AppArmor label"
+expect_match "$(json_field '["checks"][-1]["output"]' < "$c/confine.json")" 'sysrq-trigger: Permission denied' "root's sysrq-trigger write refused"
+expect_match "$(json_field '["hosts"][0]["kernel"]' < "$sm")" '^6\.8\.0-[0-9]+-generic$' "the VM's Ubuntu 6.8 kernel, not this machine's"
+expect_eq "$(json_field '["hosts"][0]["apparmor"]' < "$sm")" "True" "the VM host enforces AppArmor"
+expect_match "$(json_field '["hosts"][0]["userns_restricted"]' < "$sm")" '^1 ' "the hardened userns sysctl is still 1 after both chains"
+expect_match "$(json_field '["hosts"][0]["vm"]["engine_ready"]' < "$sm")" '^[0-9.]+$' "engine-ready time recorded"
+expect_match "$(cat "$SCRATCH/summary.md")" 'VM hosts: time per cell' "per-cell VM times in the summary"
 expect_eq "$(qemu_pids)" "$before" "no qemu left running"
 expect_eq "$(ls "${XDG_CACHE_HOME:-$HOME/.cache}/rigctl/hosts/run" 2>/dev/null | grep -c '^ubuntu-noble-' || true)" "0" "run dir and state removed"
