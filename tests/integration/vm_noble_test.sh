@@ -6,8 +6,20 @@
 source "$(dirname "$0")/lib.sh"
 qemu_pids() { pgrep -f "qemu-system-x86_64 -name rigctl-host" || true; }
 before=$(qemu_pids)
+# On failure, what each failed check saw (the scratch dir goes away with the test).
+failed_checks() {
+  for f in "$SCRATCH"/out/cells/*/smoke.json "$SCRATCH"/out/cells/*/confine.json; do
+    [ -f "$f" ] || continue
+    python3 - "$f" <<'PY'
+import json, sys
+for c in json.load(open(sys.argv[1]))["checks"]:
+    if c["status"] == "fail":
+        print(f'--- {sys.argv[1].rsplit("/", 1)[-1]}: {c["id"]} ({c["seconds"]:.1f} s)\n{c["output"]}')
+PY
+  done
+}
 "$RIGCTL" matrix "$SRC/matrix/vm-ci.json" --out "$SCRATCH/out" > "$SCRATCH/summary.md" 2> "$SCRATCH/err.txt" ||
-  { cat "$SCRATCH/summary.md" "$SCRATCH/err.txt"; fail "matrix vm-ci failed"; }
+  { cat "$SCRATCH/summary.md" "$SCRATCH/err.txt"; failed_checks; fail "matrix vm-ci failed"; }
 cat "$SCRATCH/summary.md"
 sm="$SCRATCH/out/summary.json"
 cell='vm:ubuntu-noble/ubuntu-noble/amd64/docker/slirp4netns/overlay'
