@@ -22,7 +22,7 @@ PY
   { cat "$SCRATCH/summary.md" "$SCRATCH/err.txt"; failed_checks; fail "matrix vm-ci failed"; }
 cat "$SCRATCH/summary.md"
 sm="$SCRATCH/out/summary.json"
-cell='vm:ubuntu-noble/ubuntu-noble/amd64/docker/slirp4netns/overlay'
+cell='vm-ubuntu-noble/ubuntu-noble/amd64/docker/slirp4netns/overlay'
 stage() { json_field "[\"cells\"][0][\"stages\"][$1]$2" < "$sm"; }
 expect_eq "$(json_field '["cells"][0]["id"]' < "$sm")" "$cell" "the one VM cell ran"
 expect_eq "$(stage 0 '["stage"]')" "smoke" "first stage: smoke"
