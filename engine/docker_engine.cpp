@@ -15,7 +15,6 @@ namespace rig {
 
 namespace {
 
-std::string api(const std::string& path) { return std::string("/v") + kApiVersion + path; }
 
 // Docker answers errors as {"message": "..."}.
 Error api_error(const std::string& what, const HttpResponse& r) {
@@ -28,13 +27,6 @@ Error api_error(const std::string& what, const HttpResponse& r) {
   return internal_error(what + ": engine answered " + std::to_string(r.status) + ": " + msg);
 }
 
-bool version_less(const std::string& a, const std::string& b) {
-  int a1 = 0, a2 = 0, b1 = 0, b2 = 0;
-  char dot;
-  std::istringstream(a) >> a1 >> dot >> a2;
-  std::istringstream(b) >> b1 >> dot >> b2;
-  return a1 < b1 || (a1 == b1 && a2 < b2);
-}
 
 class DockerEngine final : public Engine {
  public:
@@ -52,6 +44,10 @@ class DockerEngine final : public Engine {
       EngineVersion v;
       v.version = j.value("Version", "");
       v.api_version = j.value("ApiVersion", "");
+      v.api_min = j.value("MinAPIVersion", "");
+      v.api_used = negotiate_api_version(v.api_min, v.api_version);
+      // An engine older than rigctl's level keeps speaking 1.41 here; connect_engine refuses it.
+      if (!v.api_used.empty()) api_ = v.api_used;
       v.os = j.value("Os", "");
       v.arch = j.value("Arch", "");
       v.kernel = j.value("KernelVersion", "");
@@ -248,6 +244,8 @@ class DockerEngine final : public Engine {
   // Bound for calls that start or stop processes in the engine (beyond any stop timeout they carry).
   static constexpr long kSlowCallMs = 120000;
 
+  std::string api(const std::string& path) const { return "/v" + api_ + path; }
+
   Result<HttpResponse> call(const std::string& method, const std::string& path, const std::string& body = "",
                             bool cleanup = false, long timeout_ms = 30000) {
     HttpRequest req;
@@ -268,9 +266,24 @@ class DockerEngine final : public Engine {
   }
 
   Endpoint ep_;
+  std::string api_ = kApiVersion;  // until version() has negotiated
 };
 
 }  // namespace
+
+bool version_less(const std::string& a, const std::string& b) {
+  int a1 = 0, a2 = 0, b1 = 0, b2 = 0;
+  char dot;
+  std::istringstream(a) >> a1 >> dot >> a2;
+  std::istringstream(b) >> b1 >> dot >> b2;
+  return a1 < b1 || (a1 == b1 && a2 < b2);
+}
+
+std::string negotiate_api_version(const std::string& server_min, const std::string& server_max) {
+  if (!server_max.empty() && version_less(server_max, kApiVersion)) return "";
+  if (!server_min.empty() && version_less(kApiVersion, server_min)) return server_min;
+  return kApiVersion;
+}
 
 std::unique_ptr<Engine> make_docker_engine(Endpoint ep) { return std::make_unique<DockerEngine>(std::move(ep)); }
 
@@ -278,7 +291,7 @@ Result<EngineConnection> connect_engine(const std::string& flag_value) {
   RIG_TRY(auto ep, default_endpoint(flag_value));
   auto engine = make_docker_engine(ep);
   RIG_TRY(auto v, engine->version());
-  if (!v.api_version.empty() && version_less(v.api_version, kApiVersion))
+  if (!v.api_version.empty() && v.api_used.empty())
     return unavailable("engine at '" + ep.display + "' speaks API " + v.api_version + ", older than the " + kApiVersion +
                            " rigctl needs",
                        "upgrade the engine (Debian 12's docker.io 20.10 is enough)");

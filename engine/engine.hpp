@@ -1,6 +1,6 @@
-// The engine seam: the subset of the Docker Engine API (v1.41) that both Debian's docker.io and
-// podman's Docker-compatible service serve. DockerEngine talks HTTP; tests/support has a recording
-// fake for unit tests of the logic above it.
+// The engine seam: the subset of the Docker Engine API (v1.41, or the oldest newer level an engine
+// still serves) that both Debian's docker.io and podman's Docker-compatible service serve.
+// DockerEngine talks HTTP; tests/support has a recording fake for unit tests of the logic above it.
 #pragma once
 
 #include <functional>
@@ -17,15 +17,24 @@ namespace rig {
 
 inline constexpr const char* kApiVersion = "1.41";
 
+// The API version to speak to an engine that serves [server_min, server_max] (either may be empty
+// when the engine does not say): rigctl's own 1.41 where allowed, else the oldest level the engine
+// still serves -- Docker 29 refuses anything below 1.44 -- since rigctl's calls are unchanged through
+// the newer levels. "" when the engine is older than 1.41.
+std::string negotiate_api_version(const std::string& server_min, const std::string& server_max);
+bool version_less(const std::string& a, const std::string& b);
+
 struct EngineVersion {
   std::string version;
-  std::string api_version;
+  std::string api_version;  // the newest the engine serves
   std::string os;
   std::string arch;
   std::string kernel;
   bool podman = false;
   bool apparmor = false;  // from /info SecurityOptions: the engine's host enforces AppArmor
   int cpus = 0;
+  std::string api_min;   // the oldest API level it still serves ("" = it does not say)
+  std::string api_used;  // what rigctl speaks to it (negotiate_api_version)
 };
 
 struct ExecResult {

@@ -115,7 +115,9 @@ void PortMirror::loop() {
   json filters = {{"label", {kManagedLabel}}};
   while (!stop_) {
     HttpRequest req;
-    req.path = "/v1.41/containers/json?filters=" + url_escape(filters.dump());
+    // Unversioned: the engine's own level, whatever minimum it enforces; the listing's Ports
+    // fields are the same at every level.
+    req.path = "/containers/json?filters=" + url_escape(filters.dump());
     req.timeout_ms = 5000;
     if (auto r = http_request(*ep, req); r && r->status == 200) {
       std::set<uint16_t> want;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <thread>
 
+#include "engine/engine.hpp"
 #include "engine/http.hpp"
 #include "support/test_util.hpp"
 
@@ -213,4 +214,15 @@ TEST_CASE("http: GET and POST over a unix socket", "[engine][http]") {
     CHECK_THAT(sent, Catch::Contains("Content-Type: application/json\r\n"));
     CHECK_THAT(sent, Catch::EndsWith("\r\n\r\n{\"Image\":\"i\"}"));
   }
+}
+
+TEST_CASE("engine: API version negotiation speaks 1.41 where allowed, else the engine's oldest", "[engine][api]") {
+  CHECK(rig::negotiate_api_version("1.12", "1.41") == "1.41");  // Debian's docker.io 20.10
+  CHECK(rig::negotiate_api_version("", "1.41") == "1.41");      // podman's service says no minimum
+  CHECK(rig::negotiate_api_version("1.24", "1.47") == "1.41");  // Docker 27
+  CHECK(rig::negotiate_api_version("1.44", "1.52") == "1.44");  // Docker 29 refuses below 1.44
+  CHECK(rig::negotiate_api_version("1.41", "1.52") == "1.41");  // Docker 29 with DOCKER_MIN_API_VERSION=1.41
+  CHECK(rig::negotiate_api_version("1.12", "1.40").empty());   // older than rigctl: refused by connect_engine
+  CHECK(rig::version_less("1.9", "1.41"));
+  CHECK_FALSE(rig::version_less("1.44", "1.41"));
 }

@@ -14,7 +14,7 @@ failed_checks() {
 import json, sys
 for c in json.load(open(sys.argv[1]))["checks"]:
     if c["status"] == "fail":
-        print(f'--- {sys.argv[1].rsplit("/", 1)[-1]}: {c["id"]} ({c["seconds"]:.1f} s)\n{c["output"]}')
+        print(f'--- {sys.argv[1].rsplit("/", 1)[-1]}: {c["id"]} ({c["duration_seconds"]:.1f} s)\n{c["output"]}')
 PY
   done
 }
