@@ -1,14 +1,15 @@
 #!/bin/sh
-# PID 1 of a rigctl VM host (recipes/hosts/*.json): no systemd, just what a production Ubuntu host
-# does before its Docker engine serves -- mounts, device modes, sysctls, AppArmor profiles, then
-# containerd and dockerd. Every step prints a "rigctl-host:" marker on the serial console, which
-# rigctl keeps as the VM's log and quotes when the VM fails.
+# PID 1 of a rigctl VM host (recipes/hosts/*.json; shared by the amd64 Ubuntu and the arm64 Debian
+# host): no systemd, just what a production host does before its Docker engine serves -- mounts,
+# device modules, device modes, sysctls, AppArmor profiles, then containerd and dockerd. Every step
+# prints a "rigctl-host:" marker on the serial console (whichever the kernel's console= names:
+# ttyS0, ttyAMA0), which rigctl keeps as the VM's log and quotes when the VM fails.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin  # the kernel gives init none
 # Markers end with the guest's uptime, so a console log shows where boot time goes.
 say() { echo "rigctl-host: $* (t=$(cut -d' ' -f1 /proc/uptime 2>/dev/null)s)"; }
 # /dev may not exist yet as devtmpfs when the kernel started us: mount it before touching the console.
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-exec </dev/null >/dev/ttyS0 2>&1
+exec </dev/null >/dev/console 2>&1
 say "init started ($(uname -r))"
 
 mount -t proc proc /proc
@@ -23,6 +24,12 @@ mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -o remount,rw /
 echo rig-host > /proc/sys/kernel/hostname
+
+# Without udev nothing loads the drivers of the devices the kernel found: do what udev's coldplug
+# does, once (Debian's kernel has virtio_net as a module; Ubuntu's has it built in and this loads
+# nothing it needs). Later needs (overlay, bridge, veth, netfilter) the kernel requests from modprobe.
+cat /sys/bus/*/devices/*/modalias 2>/dev/null | sort -u | xargs -r modprobe -q -a 2>/dev/null
+say "modules $(wc -l < /proc/modules) loaded"
 
 # devtmpfs creates these 0600 when no udev runs; a standard host has them 0666, and rootless inner
 # networking needs tun that way.
@@ -40,7 +47,7 @@ for arg in $(cat /proc/cmdline); do
   esac
 done
 
-# Ubuntu's boot loads every profile in /etc/apparmor.d; the path-attached ones (podman, crun, runc,
+# Ubuntu's and Debian's boots load every profile in /etc/apparmor.d; the path-attached ones (podman, crun, runc,
 # unprivileged_userns, ...) are what let nested podman create user namespaces under
 # apparmor_restrict_unprivileged_userns=1. docker-default is loaded by dockerd itself.
 if [ -d /sys/kernel/security/apparmor ]; then
