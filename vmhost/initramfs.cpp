@@ -125,9 +125,9 @@ std::string initramfs_init_script(const std::vector<std::string>& module_files) 
       "mount -t \"$fstype\" -o rw \"$root\" /newroot || die \"cannot mount $root ($fstype)\"\n"
       "[ -x \"/newroot$init\" ] || die \"no executable $init on $root\"\n"
       // The console stays open on /dev: move the mount rather than unmount it.
+      "say \"switch_root to $init on $root\"\n"
       "mount --move /dev /newroot/dev 2>/dev/null || true\n"
       "umount /proc 2>/dev/null\n"
-      "say \"switch_root to $init on $root\"\n"
       "exec switch_root /newroot \"$init\"\n";
   return s;
 }

@@ -31,6 +31,9 @@ echo rig-host > /proc/sys/kernel/hostname
 cat /sys/bus/*/devices/*/modalias 2>/dev/null | sort -u | xargs -r modprobe -q -a 2>/dev/null
 say "modules $(wc -l < /proc/modules) loaded"
 
+# Debian's kernel has tun as a module, and without udev nothing creates its node up front (a normal
+# boot's `kmod static-nodes` does): load it so /dev/net/tun exists (measured: missing otherwise).
+modprobe -qa tun fuse 2>/dev/null
 # devtmpfs creates these 0600 when no udev runs; a standard host has them 0666, and rootless inner
 # networking needs tun that way.
 chmod 0666 /dev/net/tun /dev/fuse 2>/dev/null

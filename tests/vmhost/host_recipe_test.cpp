@@ -114,7 +114,7 @@ TEST_CASE("host section: the shipped arm64 host recipe loads with its initramfs 
   REQUIRE(r.ok());
   REQUIRE(r->host.has_value());
   CHECK(r->architectures == std::vector<std::string>{"arm64"});
-  CHECK(r->host->initramfs_modules == std::vector<std::string>{"virtio_pci", "virtio_blk", "ext4"});
+  CHECK(r->host->initramfs_modules == std::vector<std::string>{"virtio_pci", "virtio_blk", "crc32c_generic", "ext4"});
   for (auto* p : {"linux-image-arm64", "busybox-static", "docker.io", "kmod"})
     CHECK(std::find(r->packages.begin(), r->packages.end(), p) != r->packages.end());
 }
