@@ -334,6 +334,19 @@ HostSection parse_host(JsonNode n, const std::vector<FileEntry>& files) {
     h.disk_mb = d->u64(1 << 20);
     if (h.disk_mb < 1024) d->fail("expected at least 1024 (MB)");
   }
+  if (auto m = o.optional("initramfs_modules")) {
+    h.initramfs_modules = m->str_list();
+    auto items = m->array();
+    // Names as modules.dep spells them after normalisation (virtio_blk, not virtio-blk.ko.xz): the
+    // initramfs writer matches them there, and a path or suffix would never match.
+    static const std::regex name_re("^[a-z0-9_]+$");
+    std::set<std::string> seen;
+    for (size_t i = 0; i < h.initramfs_modules.size(); ++i) {
+      const auto& mod = h.initramfs_modules[i];
+      if (!std::regex_match(mod, name_re)) items[i].fail("expected a module name such as virtio_blk (no path, no .ko, '_' not '-'), got '" + mod + "'");
+      if (!seen.insert(mod).second) items[i].fail("'" + mod + "' is listed twice");
+    }
+  }
   o.finish();
   return h;
 }
@@ -492,7 +505,13 @@ Recipe parse_document(const json& doc, const std::filesystem::path& file) {
                              "'" + t + "' is not one of the recipe's declared \"volumes\""};
     }
   }
-  if (auto h = o.optional("host")) r.host = parse_host(*h, r.files);
+  if (auto h = o.optional("host")) {
+    r.host = parse_host(*h, r.files);
+    // A VM boots one architecture: its kernel, its initramfs and its qemu binary all follow it.
+    if (r.architectures.size() != 1)
+      throw JsonFieldError{"architectures", "a host recipe lists exactly one architecture (the VM's), got " +
+                                                std::to_string(r.architectures.size())};
+  }
   o.finish();
   return r;
 }
@@ -521,18 +540,19 @@ Result<Recipe> load_recipe(const std::filesystem::path& file) {
 
 bool is_known_arch(const std::string& arch) { return kArches.count(arch) > 0; }
 
+std::string debian_arch_of(const std::string& m) {
+  if (m == "x86_64" || m == "amd64") return "amd64";
+  if (m == "aarch64" || m == "arm64") return "arm64";
+  if (m == "armv7l" || m == "arm") return "armhf";
+  if (m == "i686" || m == "i386" || m == "386") return "i386";
+  if (m == "ppc64le") return "ppc64el";
+  return m;  // s390x, riscv64 and the rest are spelled alike
+}
+
 std::string host_arch() {
   struct utsname u {};
   ::uname(&u);
-  std::string m = u.machine;
-  if (m == "x86_64") return "amd64";
-  if (m == "aarch64") return "arm64";
-  if (m == "armv7l") return "armhf";
-  if (m == "i686" || m == "i386") return "i386";
-  if (m == "ppc64le") return "ppc64el";
-  if (m == "s390x") return "s390x";
-  if (m == "riscv64") return "riscv64";
-  return m;
+  return debian_arch_of(u.machine);
 }
 
 const InnerStorage* Launch::find_storage(const std::string& id) const {

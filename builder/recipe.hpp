@@ -153,6 +153,10 @@ struct HostSection {
   std::vector<std::string> cmdline;           // extra kernel arguments
   std::map<std::string, std::string> sysctls; // passed as sysctl.KEY=VALUE on the kernel command line
   uint64_t disk_mb = 8192;                    // ext4 image size; free space holds the engine's images
+  // Kernel modules the root disk needs before it can be mounted (a distro kernel that has virtio and
+  // ext4 as modules): rigctl builds an initramfs that loads them and their dependencies. Empty: the
+  // kernel has them built in and boots without one.
+  std::vector<std::string> initramfs_modules;
 };
 
 struct Recipe {
@@ -186,5 +190,8 @@ Result<Recipe> parse_recipe(const std::string& text, const std::filesystem::path
 
 bool is_known_arch(const std::string& arch);
 std::string host_arch();
+// The Debian name of an architecture as a kernel (uname: aarch64) or an engine's /version (Go's
+// GOARCH: arm64) spells it; unknown spellings come back unchanged.
+std::string debian_arch_of(const std::string& machine_or_goarch);
 
 }  // namespace rig

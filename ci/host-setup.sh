@@ -16,7 +16,7 @@ PACKAGES=(
   # the second outer engine: rootful podman's Docker-compatible service (runc; catatonit for --init)
   podman runc catatonit
   # emulated hosts (`rigctl host`): full-system qemu, qcow2 overlays, ext4 images from a directory
-  qemu-system-x86 qemu-utils e2fsprogs
+  qemu-system-x86 qemu-system-arm qemu-utils e2fsprogs
   # what the tests use to check rigctl's output independently
   skopeo umoci libxml2-utils curl ca-certificates libcap2-bin
 )

@@ -157,9 +157,8 @@ class DockerEngine final : public Engine {
     return ok();
   }
 
-  Status restart_container(const std::string& id, int timeout_s) override {
-    RIG_TRY(auto r, call("POST", "/containers/" + id + "/restart?t=" + std::to_string(timeout_s), "", false,
-                         timeout_s * 1000L + kSlowCallMs));
+  Status restart_container(const std::string& id, int timeout_s, long wait_ms) override {
+    RIG_TRY(auto r, call("POST", "/containers/" + id + "/restart?t=" + std::to_string(timeout_s), "", false, wait_ms));
     if (r.status != 204) return api_error("restart container", r);
     return ok();
   }

@@ -67,7 +67,9 @@ class Engine {
   // POST /containers/create?name=; returns the id.
   virtual Result<std::string> create_container(const std::string& name, const json& body) = 0;
   virtual Status start_container(const std::string& id) = 0;
-  virtual Status restart_container(const std::string& id, int timeout_s) = 0;
+  // timeout_s: the engine's grace before SIGKILL; wait_ms: how long the caller waits for the whole
+  // stop + start (an emulated host's start alone can outlast a fixed margin).
+  virtual Status restart_container(const std::string& id, int timeout_s, long wait_ms) = 0;
   virtual Status stop_container(const std::string& id, int timeout_s) = 0;
   virtual Status remove_container(const std::string& id) = 0;  // forced, with anonymous volumes
   // GET /containers/{id}/json; a null json when it does not exist.

@@ -22,12 +22,6 @@ std::string first_line(const std::string& path) {
   return v;
 }
 
-std::string debian_arch(const std::string& engine_arch) {
-  if (engine_arch == "x86_64") return "amd64";
-  if (engine_arch == "aarch64") return "arm64";
-  return engine_arch;
-}
-
 }  // namespace
 
 EngineFacts probe_engine_facts(const std::string& endpoint) {
@@ -42,7 +36,7 @@ EngineFacts probe_engine_facts(const std::string& endpoint) {
   f.kind = c->version.podman ? "podman" : "docker";
   f.version = c->version.version;
   f.api_version = c->version.api_version;
-  f.arch = debian_arch(c->version.arch);
+  f.arch = debian_arch_of(c->version.arch);
   f.apparmor = c->version.apparmor;
   f.endpoint = c->endpoint.display;
   return f;

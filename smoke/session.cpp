@@ -24,7 +24,9 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRu
   s->run_id = new_run_id();
   s->name = o.name.empty() ? "rigctl-" + s->recipe.name + "-" + s->run_id : o.name;
 
-  ProvisionRequest pr{o.web_recipe, o.base_recipe, o.arch, o.mirror};
+  // The images are for the engine's architecture unless asked otherwise: an emulated arm64 host
+  // (`rigctl host`) needs arm64 images, built here under qemu-user and loaded through its API.
+  ProvisionRequest pr{o.web_recipe, o.base_recipe, o.arch.empty() ? debian_arch_of(s->conn.version.arch) : o.arch, o.mirror};
   RIG_TRY(s->images, provision_images(*s->conn.engine, s->recipe, pr, runner, ev));
 
   LaunchSettings ls;

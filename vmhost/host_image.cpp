@@ -11,13 +11,15 @@
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
 #include "core/sha256.hpp"
+#include "vmhost/initramfs.hpp"
 
 namespace rig {
 
 namespace {
 
 // Bump when the disk layout changes: the key must not find an image made the old way.
-constexpr const char* kDiskFormat = "rigctl-vmhost-disk/1";
+// 2: the initramfs (host.initramfs_modules) is part of the image.
+constexpr const char* kDiskFormat = "rigctl-vmhost-disk/2";
 
 uint64_t tree_bytes(const std::filesystem::path& dir) {
   uint64_t n = 0;
@@ -68,17 +70,23 @@ Result<HostImage> build_host_image(const Recipe& r, CommandRunner& runner, const
   BuildEvents ev;
   ev.phase = [&](const std::string& p) { say("host image: " + p); };
   BuildRequest req;
-  req.arch = "amd64";
+  // The recipe lists exactly one (recipe.cpp): the VM's. A foreign one builds under qemu-user.
+  req.arch = r.architectures.front();
   RIG_TRY(auto built, build_image(r, req, runner, ev));
 
   HostImage out;
+  out.arch = req.arch;
   out.key = sha256_hex(std::string(kDiskFormat) + "\n" + built.image_key);
   out.dir = cache_root() / "hosts" / out.key;
   out.disk = out.dir / "disk.img";
   out.kernel = out.dir / "vmlinuz";
+  const bool want_initrd = !r.host->initramfs_modules.empty();
+  if (want_initrd) out.initrd = out.dir / "initrd.cpio";
   if (auto rec = read_file(out.dir / "host.json")) {
-    if (auto j = parse_json_document(*rec); j && std::filesystem::exists(out.disk) && std::filesystem::exists(out.kernel)) {
+    if (auto j = parse_json_document(*rec); j && std::filesystem::exists(out.disk) && std::filesystem::exists(out.kernel) &&
+                                            (!want_initrd || std::filesystem::exists(out.initrd))) {
       out.kernel_release = j->value("kernel_release", "");
+      out.initramfs_modules = j->value("initramfs_modules", std::vector<std::string>{});
       out.cached = true;
       out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       return out;
@@ -97,11 +105,17 @@ Result<HostImage> build_host_image(const Recipe& r, CommandRunner& runner, const
 
   out.kernel_release = find_kernel_release(rootfs);
   if (out.kernel_release.empty())
-    return usage_error("the image has no /boot/vmlinuz-*: add a kernel package (linux-image-virtual) to the recipe")
+    return usage_error("the image has no /boot/vmlinuz-*: add a kernel package (linux-image-virtual, linux-image-arm64) to the recipe")
         .add_context("load recipe '" + r.file.string() + "'");
   std::error_code ec;
   std::filesystem::copy_file(rootfs / "boot" / ("vmlinuz-" + out.kernel_release), staging.path() / "vmlinuz", ec);
   if (ec) return internal_error("cannot copy the kernel: " + ec.message());
+  if (want_initrd) {
+    say("host initramfs: " + std::to_string(r.host->initramfs_modules.size()) + " modules and their dependencies");
+    auto made = write_initramfs({rootfs, out.kernel_release, r.host->initramfs_modules, staging.path() / "initrd.cpio"});
+    if (!made) return std::move(made).error().add_context("load recipe '" + r.file.string() + "'");
+    out.initramfs_modules = made->load_order;
+  }
 
   // Size: the files plus the recipe's headroom, where the engine keeps its images.
   const uint64_t used_mb = tree_bytes(rootfs) / (1024 * 1024);
@@ -112,7 +126,9 @@ Result<HostImage> build_host_image(const Recipe& r, CommandRunner& runner, const
   std::filesystem::remove_all(rootfs, ec);
   json rec = {{"recipe", r.file.string()},       {"image_key", built.image_key},
               {"manifest_digest", built.image.manifest_digest}, {"kernel_release", out.kernel_release},
-              {"disk_mb", size_mb}};
+              {"disk_mb", size_mb},
+              {"arch", out.arch},
+              {"initramfs_modules", out.initramfs_modules}};
   RIG_CHECK(write_file_atomic(staging.path() / "host.json", rec.dump(2) + "\n"));
   RIG_CHECK(staging.commit());
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

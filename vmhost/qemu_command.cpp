@@ -1,9 +1,17 @@
 #include "vmhost/qemu_command.hpp"
 
+#include <algorithm>
+
 namespace rig {
 
+std::optional<QemuMachine> qemu_machine_for(const std::string& arch) {
+  if (arch == "amd64") return QemuMachine{"amd64", "qemu-system-x86_64", "q35", "ttyS0"};
+  if (arch == "arm64") return QemuMachine{"arm64", "qemu-system-aarch64", "virt", "ttyAMA0"};
+  return std::nullopt;
+}
+
 std::string kernel_cmdline(const QemuSpec& s) {
-  std::string c = "root=/dev/vda rw rootfstype=ext4 console=ttyS0 panic=-1 init=" + s.init;
+  std::string c = "root=/dev/vda rw rootfstype=ext4 console=" + s.machine.console + " panic=-1 init=" + s.init;
   for (auto& a : s.cmdline_extra) c += " " + a;
   for (auto& [k, v] : s.sysctls) c += " sysctl." + k + "=" + v;
   return c;
@@ -12,11 +20,14 @@ std::string kernel_cmdline(const QemuSpec& s) {
 Command qemu_command(const QemuSpec& s) {
   const std::string port = std::to_string(s.port);
   Command c;
-  c.argv = {"qemu-system-x86_64",
+  // TCG: the newest CPU qemu can emulate; KVM: the real one. arm64's max has pointer
+  // authentication, whose architected QARMA cipher is costly to emulate on every signed return;
+  // pauth-impdef keeps the feature with qemu's cheap implementation-defined algorithm.
+  std::string cpu = s.accel == "kvm" ? "host" : s.machine.arch == "arm64" ? "max,pauth-impdef=on" : "max";
+  c.argv = {s.machine.binary,
             "-name", "rigctl-host",
-            "-machine", "q35,accel=" + s.accel,
-            // TCG: the newest CPU qemu can emulate; KVM: the real one.
-            "-cpu", s.accel == "kvm" ? "host" : "max",
+            "-machine", s.machine.machine + ",accel=" + s.accel,
+            "-cpu", cpu,
             "-smp", std::to_string(s.cpus),
             "-m", std::to_string(s.memory_mb),
             "-nodefaults", "-display", "none",
@@ -31,10 +42,15 @@ Command qemu_command(const QemuSpec& s) {
             "-device", "virtio-net-pci,netdev=n0",
             "-serial", "file:" + s.console.string(),
             "-daemonize", "-pidfile", s.pidfile.string()};
+  if (!s.initrd.empty()) {
+    auto at = std::find(c.argv.begin(), c.argv.end(), "-append");
+    c.argv.insert(at, {"-initrd", s.initrd.string()});
+  }
   return c;
 }
 
-std::vector<std::string> accel_plan(bool kvm_device_usable, std::optional<bool> kvm_known_good, const std::string& override) {
+std::vector<std::string> accel_plan(bool native, bool kvm_device_usable, std::optional<bool> kvm_known_good, const std::string& override) {
+  if (!native) return {"tcg"};
   if (override == "tcg") return {"tcg"};
   if (override == "kvm") return {"kvm"};
   if (!kvm_device_usable || kvm_known_good == false) return {"tcg"};

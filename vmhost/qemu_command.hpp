@@ -17,10 +17,24 @@ namespace rig {
 
 inline constexpr uint16_t kGuestDockerPort = 2375;
 
+// What differs between the guest architectures rigctl boots: the emulator, the board and the
+// serial console's device name in the guest.
+struct QemuMachine {
+  std::string arch;     // Debian name: amd64 | arm64
+  std::string binary;   // qemu-system-x86_64 | qemu-system-aarch64
+  std::string machine;  // q35 | virt
+  std::string console;  // ttyS0 (16550 UART) | ttyAMA0 (PL011)
+};
+
+// The machine for a host recipe's architecture; nullopt for one rigctl cannot boot.
+std::optional<QemuMachine> qemu_machine_for(const std::string& arch);
+
 struct QemuSpec {
+  QemuMachine machine = *qemu_machine_for("amd64");
   std::filesystem::path kernel;
+  std::filesystem::path initrd;   // empty: the kernel mounts the root disk itself
   std::filesystem::path disk;     // the per-run qcow2 overlay
-  std::filesystem::path console;  // ttyS0 goes to this file
+  std::filesystem::path console;  // the serial console goes to this file
   std::filesystem::path pidfile;
   std::filesystem::path monitor;  // QMP unix socket (port_mirror.hpp)
   std::string accel = "tcg";      // kvm | tcg
@@ -35,12 +49,14 @@ struct QemuSpec {
 // root, init, console and panic are rigctl's: panic=-1 with -no-reboot makes a dying guest end qemu.
 std::string kernel_cmdline(const QemuSpec& s);
 
-// qemu-system-x86_64, daemonized (-daemonize -pidfile) so the VM can outlive `rigctl host up`.
+// The machine's qemu-system binary, daemonized (-daemonize -pidfile) so the VM can outlive
+// `rigctl host up`.
 Command qemu_command(const QemuSpec& s);
 
-// Which accelerators to try, in order. KVM only when the device is usable and it has not been seen
+// Which accelerators to try, in order. KVM only for a native guest, when the device is usable and it has not been seen
 // to hang on this boot of the machine (a hanging KVM guest costs a whole probe timeout);
 // RIGCTL_VM_ACCEL=kvm|tcg overrides.
-std::vector<std::string> accel_plan(bool kvm_device_usable, std::optional<bool> kvm_known_good, const std::string& override);
+// KVM only runs a guest of this machine's own architecture (`native`).
+std::vector<std::string> accel_plan(bool native, bool kvm_device_usable, std::optional<bool> kvm_known_good, const std::string& override);
 
 }  // namespace rig

@@ -105,18 +105,26 @@ Result<uint16_t> free_loopback_port() {
 }
 
 Result<std::unique_ptr<VmHost>> VmHost::up(const VmHostOptions& o, CommandRunner& runner) {
-  for (auto* tool : {"qemu-system-x86_64", "qemu-img", "mkfs.ext4", "tar"})
-    if (!on_path(tool))
-      return unavailable(std::string(tool) + " is not installed", "apt-get install -y qemu-system-x86 qemu-utils e2fsprogs");
   RIG_TRY(auto recipe, load_recipe(o.recipe));
   if (!recipe.host) return usage_error("recipe '" + o.recipe.string() + "' has no \"host\" section: it is not a host recipe");
+  const std::string arch = recipe.architectures.front();  // exactly one in a host recipe
+  auto machine = qemu_machine_for(arch);
+  if (!machine)
+    return usage_error("rigctl boots amd64 and arm64 hosts, not '" + arch + "'")
+        .add_context("architectures")
+        .add_context("load recipe '" + o.recipe.string() + "'");
+  const std::string qemu_package = arch == "arm64" ? "qemu-system-arm" : "qemu-system-x86";
+  for (const std::string& tool : {machine->binary, std::string("qemu-img"), std::string("mkfs.ext4"), std::string("tar")})
+    if (!on_path(tool)) return unavailable(tool + " is not installed", "apt-get install -y " + qemu_package + " qemu-utils e2fsprogs");
 
   std::unique_ptr<VmHost> vm(new VmHost());
   vm->opts_ = o;
   auto t0 = now_s();
   RIG_TRY(auto image, build_host_image(recipe, runner, o.progress));
   vm->timings_.build = now_s() - t0;
+  vm->machine_ = *machine;
   vm->kernel_ = image.kernel;
+  vm->initrd_ = image.initrd;
   vm->disk_ = image.disk;
   vm->kernel_release_ = image.kernel_release;
   vm->init_ = recipe.host->init;
@@ -142,7 +150,7 @@ Result<std::unique_ptr<VmHost>> VmHost::up(const VmHostOptions& o, CommandRunner
 
   const char* override_env = std::getenv("RIGCTL_VM_ACCEL");
   bool kvm_usable = ::access("/dev/kvm", R_OK | W_OK) == 0;
-  auto plan = accel_plan(kvm_usable, kvm_known_good(), override_env ? override_env : "");
+  auto plan = accel_plan(arch == host_arch(), kvm_usable, kvm_known_good(), override_env ? override_env : "");
   for (size_t i = 0; i < plan.size(); ++i) {
     bool last = i + 1 == plan.size();
     double timeout = last ? o.boot_timeout_s : kKvmProbeSeconds;
@@ -178,7 +186,9 @@ Result<std::string> VmHost::boot_with(const std::string& accel, double timeout_s
   if (made.status != 0) return internal_error("qemu-img create failed:\n" + made.tail(), shell_quote(img.argv));
 
   QemuSpec q;
+  q.machine = machine_;
   q.kernel = kernel_;
+  q.initrd = initrd_;
   q.disk = overlay;
   q.console = console;
   q.pidfile = pidfile;
@@ -190,7 +200,7 @@ Result<std::string> VmHost::boot_with(const std::string& accel, double timeout_s
   q.init = init_;
   q.cmdline_extra = cmdline_;
   q.sysctls = sysctls_;
-  say("host " + opts_.name + ": booting (" + accel + ", " + std::to_string(q.cpus) + " cpus, " + std::to_string(q.memory_mb) +
+  say("host " + opts_.name + ": booting (" + machine_.arch + ", " + accel + ", " + std::to_string(q.cpus) + " cpus, " + std::to_string(q.memory_mb) +
       " MB, Docker API on " + s.endpoint + ")");
   started_ = now_s();
   auto cmd = qemu_command(q);

@@ -12,6 +12,7 @@
 
 #include "core/subprocess.hpp"
 #include "vmhost/port_mirror.hpp"
+#include "vmhost/qemu_command.hpp"
 #include "vmhost/vm_state.hpp"
 
 namespace rig {
@@ -45,6 +46,7 @@ class VmHost {
   const VmTimings& timings() const { return timings_; }
   const std::string& accel() const { return state_.accel; }
   const std::string& kernel_release() const { return kernel_release_; }
+  const std::string& arch() const { return machine_.arch; }
   const VmState& state() const { return state_; }
   std::string console_tail(size_t lines = 40) const;
   void detach();  // leave it running (for `rigctl host up`)
@@ -61,7 +63,8 @@ class VmHost {
   VmHostOptions opts_;
   VmState state_;
   VmTimings timings_;
-  std::filesystem::path kernel_, disk_;
+  QemuMachine machine_;
+  std::filesystem::path kernel_, initrd_, disk_;
   std::string init_, kernel_release_;
   std::vector<std::string> cmdline_;
   std::map<std::string, std::string> sysctls_;

@@ -1,14 +1,15 @@
 #!/bin/sh
-# PID 1 of a rigctl VM host (recipes/hosts/*.json): no systemd, just what a production Ubuntu host
-# does before its Docker engine serves -- mounts, device modes, sysctls, AppArmor profiles, then
-# containerd and dockerd. Every step prints a "rigctl-host:" marker on the serial console, which
-# rigctl keeps as the VM's log and quotes when the VM fails.
+# PID 1 of a rigctl VM host (recipes/hosts/*.json; shared by the amd64 Ubuntu and the arm64 Debian
+# host): no systemd, just what a production host does before its Docker engine serves -- mounts,
+# device modules, device modes, sysctls, AppArmor profiles, then containerd and dockerd. Every step
+# prints a "rigctl-host:" marker on the serial console (whichever the kernel's console= names:
+# ttyS0, ttyAMA0), which rigctl keeps as the VM's log and quotes when the VM fails.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin  # the kernel gives init none
 # Markers end with the guest's uptime, so a console log shows where boot time goes.
 say() { echo "rigctl-host: $* (t=$(cut -d' ' -f1 /proc/uptime 2>/dev/null)s)"; }
 # /dev may not exist yet as devtmpfs when the kernel started us: mount it before touching the console.
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-exec </dev/null >/dev/ttyS0 2>&1
+exec </dev/null >/dev/console 2>&1
 say "init started ($(uname -r))"
 
 mount -t proc proc /proc
@@ -24,6 +25,15 @@ mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -o remount,rw /
 echo rig-host > /proc/sys/kernel/hostname
 
+# Without udev nothing loads the drivers of the devices the kernel found: do what udev's coldplug
+# does, once (Debian's kernel has virtio_net as a module; Ubuntu's has it built in and this loads
+# nothing it needs). Later needs (overlay, bridge, veth, netfilter) the kernel requests from modprobe.
+cat /sys/bus/*/devices/*/modalias 2>/dev/null | sort -u | xargs -r modprobe -q -a 2>/dev/null
+say "modules $(wc -l < /proc/modules) loaded"
+
+# Debian's kernel has tun as a module, and without udev nothing creates its node up front (a normal
+# boot's `kmod static-nodes` does): load it so /dev/net/tun exists (measured: missing otherwise).
+modprobe -qa tun fuse 2>/dev/null
 # devtmpfs creates these 0600 when no udev runs; a standard host has them 0666, and rootless inner
 # networking needs tun that way.
 chmod 0666 /dev/net/tun /dev/fuse 2>/dev/null
@@ -40,7 +50,7 @@ for arg in $(cat /proc/cmdline); do
   esac
 done
 
-# Ubuntu's boot loads every profile in /etc/apparmor.d; the path-attached ones (podman, crun, runc,
+# Ubuntu's and Debian's boots load every profile in /etc/apparmor.d; the path-attached ones (podman, crun, runc,
 # unprivileged_userns, ...) are what let nested podman create user namespaces under
 # apparmor_restrict_unprivileged_userns=1. docker-default is loaded by dockerd itself.
 if [ -d /sys/kernel/security/apparmor ]; then
@@ -69,9 +79,10 @@ containerd >/var/log/containerd.log 2>&1 &
 dockerd -H tcp://0.0.0.0:2375 -H unix:///var/run/docker.sock --containerd=/run/containerd/containerd.sock \
   >/var/log/dockerd.log 2>&1 &
 dpid=$!
-# Wait on the daemon's socket and process, not a count of tries.
+# Wait on the daemon's socket and process, not a count of tries. Debian trixie's docker.io ships no
+# client (docker-cli is only recommended): there the socket is the sign, rigctl's /_ping the proof.
 while kill -0 "$dpid" 2>/dev/null; do
-  if [ -S /var/run/docker.sock ] && docker version >/dev/null 2>&1; then
+  if [ -S /var/run/docker.sock ] && { ! command -v docker >/dev/null || docker version >/dev/null 2>&1; }; then
     say "dockerd ready"
     break
   fi

@@ -542,6 +542,19 @@ TEST_CASE("recipe: known architectures", "[builder][recipe]") {
   CHECK(rig::is_known_arch(rig::host_arch()));
 }
 
+TEST_CASE("recipe: kernel and engine spellings of an architecture map to Debian's", "[builder][recipe]") {
+  // uname -m (a kernel, /info) and Go's GOARCH (an engine's /version) both occur.
+  CHECK(rig::debian_arch_of("x86_64") == "amd64");
+  CHECK(rig::debian_arch_of("amd64") == "amd64");
+  CHECK(rig::debian_arch_of("aarch64") == "arm64");
+  CHECK(rig::debian_arch_of("arm64") == "arm64");
+  CHECK(rig::debian_arch_of("armv7l") == "armhf");
+  CHECK(rig::debian_arch_of("386") == "i386");
+  CHECK(rig::debian_arch_of("ppc64le") == "ppc64el");
+  CHECK(rig::debian_arch_of("s390x") == "s390x");
+  CHECK(rig::debian_arch_of("") == "");
+}
+
 TEST_CASE("recipe: launch.inner lists networks and storage setups; storage defaults to overlay", "[builder][recipe]") {
   auto plain = parse_ok(full_recipe());
   REQUIRE(plain.launch);

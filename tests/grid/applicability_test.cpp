@@ -50,6 +50,26 @@ TEST_CASE("applicability: a foreign arch gets image checks under qemu-user, neve
   CHECK(rig::stage_not_applicable(c, "image", h, r) == "no qemu-user binfmt handler for arm64");
 }
 
+TEST_CASE("applicability: an emulated arm64 VM host is native for arm64 cells: the whole chain runs there", "[grid][applicability]") {
+  auto r = recipe("debian-trixie");
+  // What probe_vm_host makes of the booted debian-trixie-arm64 host: its engine's own arch, no
+  // binfmt table (nothing runs under qemu-user there).
+  rig::HostInfo vm;
+  vm.label = "vm:debian-trixie-arm64";
+  vm.arch = "arm64";
+  vm.fuse_device = true;
+  vm.engines["docker"] = {"tcp://127.0.0.1:41234", true, "", "docker", "26.1.5", "1.41", "arm64", true};
+  auto c = cell("debian-trixie", "arm64", "docker", "slirp4netns", "overlay", "vm:debian-trixie-arm64");
+  CHECK(rig::cell_not_applicable(c, vm, r).empty());
+  for (auto* st : {"image", "smoke", "ablate"}) CHECK(rig::stage_not_applicable(c, st, vm, r).empty());
+  // The same cell on this amd64 machine's engine is image-only.
+  auto local = cell("debian-trixie", "arm64", "docker", "slirp4netns", "overlay");
+  CHECK_THAT(rig::stage_not_applicable(local, "smoke", amd64_host(), r), Catch::Contains("user-mode emulation of arm64"));
+  // And an amd64 cell on the arm64 VM host would be the foreign one.
+  auto amd = cell("debian-trixie", "amd64", "docker", "slirp4netns", "overlay", "vm:debian-trixie-arm64");
+  CHECK_FALSE(rig::stage_not_applicable(amd, "smoke", vm, r).empty());
+}
+
 TEST_CASE("applicability: engine, host and recipe preconditions name the reason", "[grid][applicability]") {
   auto h = amd64_host();
   auto trixie = recipe("debian-trixie");

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "grid/matrix_file.hpp"
 #include "support/test_util.hpp"
 
@@ -82,7 +84,7 @@ TEST_CASE("matrix: --cells globs select by id", "[grid][matrix]") {
 }
 
 TEST_CASE("matrix: the shipped matrix files parse, and ci covers 3 recipes x 2 engines x 2 networks on amd64", "[grid][matrix]") {
-  for (const char* name : {"ci", "nightly", "full"}) {
+  for (const char* name : {"ci", "nightly", "full", "vm"}) {
     auto m = rig::load_matrix(rigtest::test_data_dir() / ".." / "matrix" / (std::string(name) + ".json"));
     if (!m.ok()) FAIL(m.error().what());
   }
@@ -92,6 +94,24 @@ TEST_CASE("matrix: the shipped matrix files parse, and ci covers 3 recipes x 2 e
   for (auto& c : rig::expand(*ci))
     if (c["arch"] == "amd64" && c.excluded.empty() && std::find(c.run.begin(), c.run.end(), "smoke") != c.run.end()) ++smoke_amd64;
   CHECK(smoke_amd64 == 12);
+}
+
+TEST_CASE("matrix: vm.json runs each VM host's own recipe on its own arch, smoke, confine and ablation", "[grid][matrix]") {
+  auto vm = rig::load_matrix(rigtest::test_data_dir() / ".." / "matrix" / "vm.json");
+  REQUIRE(vm.ok());
+  std::vector<std::string> runnable;
+  size_t excluded = 0;
+  for (auto& c : rig::expand(*vm)) {
+    if (!c.excluded.empty()) {
+      ++excluded;
+      continue;
+    }
+    runnable.push_back(c["host"] + "/" + c["recipe"] + "/" + c["arch"]);
+    CHECK(c.run == std::vector<std::string>{"smoke", "confine", "ablate"});
+  }
+  std::sort(runnable.begin(), runnable.end());
+  CHECK(runnable == std::vector<std::string>{"vm:debian-trixie-arm64/debian-trixie/arm64", "vm:ubuntu-noble/ubuntu-noble/amd64"});
+  CHECK(excluded == 6);  // listed with their reasons, never dropped
 }
 
 TEST_CASE("matrix: bad files are usage errors naming the field", "[grid][matrix][validation]") {

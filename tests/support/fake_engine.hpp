@@ -55,7 +55,7 @@ class FakeEngine final : public rig::Engine {
     calls.push_back("start " + id);
     return rig::ok();
   }
-  rig::Status restart_container(const std::string& id, int) override {
+  rig::Status restart_container(const std::string& id, int, long) override {
     calls.push_back("restart " + id);
     return rig::ok();
   }

@@ -19,7 +19,8 @@ json host_recipe() {
   j["host"] = {{"init", "/usr/local/sbin/init"},
                {"cmdline", {"apparmor=1", "net.ifnames=0"}},
                {"sysctls", {{"kernel.apparmor_restrict_unprivileged_userns", "1"}}},
-               {"disk_mb", 4096}};
+               {"disk_mb", 4096},
+               {"initramfs_modules", {"virtio_pci", "virtio_blk", "ext4"}}};
   return j;
 }
 
@@ -40,6 +41,7 @@ TEST_CASE("host section: parsed into the recipe", "[vmhost][recipe]") {
   CHECK(r->host->cmdline == std::vector<std::string>{"apparmor=1", "net.ifnames=0"});
   CHECK(r->host->sysctls.at("kernel.apparmor_restrict_unprivileged_userns") == "1");
   CHECK(r->host->disk_mb == 4096);
+  CHECK(r->host->initramfs_modules == std::vector<std::string>{"virtio_pci", "virtio_blk", "ext4"});
 }
 
 TEST_CASE("host section: absent in outer-image recipes, defaults when sparse", "[vmhost][recipe]") {
@@ -53,12 +55,13 @@ TEST_CASE("host section: absent in outer-image recipes, defaults when sparse", "
   CHECK(r->host->cmdline.empty());
   CHECK(r->host->sysctls.empty());
   CHECK(r->host->disk_mb == 8192);
+  CHECK(r->host->initramfs_modules.empty());
 }
 
 TEST_CASE("host section: mistakes are usage errors with their JSON path", "[vmhost][recipe]") {
   json j = host_recipe();
   j["host"]["kernel"] = "/boot/vmlinuz";
-  check_rejected(j, "host.kernel", "unknown key (expected one of: cmdline, disk_mb, init, sysctls)");
+  check_rejected(j, "host.kernel", "unknown key (expected one of: cmdline, disk_mb, init, initramfs_modules, sysctls)");
 
   j = host_recipe();
   j["host"].erase("init");
@@ -91,6 +94,29 @@ TEST_CASE("host section: mistakes are usage errors with their JSON path", "[vmho
   j = host_recipe();
   j["host"]["disk_mb"] = 100;
   check_rejected(j, "host.disk_mb", "expected at least 1024 (MB)");
+
+  j = host_recipe();
+  j["host"]["initramfs_modules"] = {"virtio_blk", "ext4.ko.xz"};
+  check_rejected(j, "host.initramfs_modules[1]",
+                 "expected a module name such as virtio_blk (no path, no .ko, '_' not '-'), got 'ext4.ko.xz'");
+
+  j = host_recipe();
+  j["host"]["initramfs_modules"] = {"ext4", "ext4"};
+  check_rejected(j, "host.initramfs_modules[1]", "'ext4' is listed twice");
+
+  j = host_recipe();
+  j["architectures"] = {"amd64", "arm64"};
+  check_rejected(j, "architectures", "a host recipe lists exactly one architecture (the VM's), got 2");
+}
+
+TEST_CASE("host section: the shipped arm64 host recipe loads with its initramfs modules", "[vmhost][recipe]") {
+  auto r = rig::load_recipe(rigtest::test_data_dir().parent_path() / "recipes" / "hosts" / "debian-trixie-arm64.json");
+  REQUIRE(r.ok());
+  REQUIRE(r->host.has_value());
+  CHECK(r->architectures == std::vector<std::string>{"arm64"});
+  CHECK(r->host->initramfs_modules == std::vector<std::string>{"virtio_pci", "virtio_blk", "crc32c_generic", "ext4"});
+  for (auto* p : {"linux-image-arm64", "busybox-static", "docker.io", "kmod"})
+    CHECK(std::find(r->packages.begin(), r->packages.end(), p) != r->packages.end());
 }
 
 TEST_CASE("host section: the shipped host recipe loads", "[vmhost][recipe]") {

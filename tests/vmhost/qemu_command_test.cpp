@@ -79,10 +79,55 @@ TEST_CASE("qemu: accelerator and CPU model", "[vmhost]") {
 
 TEST_CASE("qemu: KVM is tried first only when usable and not seen hanging", "[vmhost]") {
   using V = std::vector<std::string>;
-  CHECK(rig::accel_plan(true, std::nullopt, "") == V{"kvm", "tcg"});
-  CHECK(rig::accel_plan(true, true, "") == V{"kvm", "tcg"});
-  CHECK(rig::accel_plan(true, false, "") == V{"tcg"});  // hung on this boot of the machine
-  CHECK(rig::accel_plan(false, std::nullopt, "") == V{"tcg"});
-  CHECK(rig::accel_plan(false, std::nullopt, "kvm") == V{"kvm"});
-  CHECK(rig::accel_plan(true, true, "tcg") == V{"tcg"});
+  CHECK(rig::accel_plan(true, true, std::nullopt, "") == V{"kvm", "tcg"});
+  CHECK(rig::accel_plan(true, true, true, "") == V{"kvm", "tcg"});
+  CHECK(rig::accel_plan(true, true, false, "") == V{"tcg"});  // hung on this boot of the machine
+  CHECK(rig::accel_plan(true, false, std::nullopt, "") == V{"tcg"});
+  CHECK(rig::accel_plan(true, false, std::nullopt, "kvm") == V{"kvm"});
+  CHECK(rig::accel_plan(true, true, true, "tcg") == V{"tcg"});
+}
+
+TEST_CASE("qemu: a foreign guest architecture is emulated whatever /dev/kvm says", "[vmhost]") {
+  using V = std::vector<std::string>;
+  CHECK(rig::accel_plan(false, true, true, "") == V{"tcg"});
+  CHECK(rig::accel_plan(false, true, std::nullopt, "kvm") == V{"tcg"});
+}
+
+TEST_CASE("qemu: machines per architecture, unknown ones refused", "[vmhost]") {
+  auto amd = rig::qemu_machine_for("amd64");
+  REQUIRE(amd);
+  CHECK(amd->binary == "qemu-system-x86_64");
+  CHECK(amd->machine == "q35");
+  CHECK(amd->console == "ttyS0");
+  auto arm = rig::qemu_machine_for("arm64");
+  REQUIRE(arm);
+  CHECK(arm->binary == "qemu-system-aarch64");
+  CHECK(arm->machine == "virt");
+  CHECK(arm->console == "ttyAMA0");
+  CHECK_FALSE(rig::qemu_machine_for("riscv64"));
+  CHECK_FALSE(rig::qemu_machine_for(""));
+}
+
+TEST_CASE("qemu: arm64 host -- virt board, its console, the initramfs", "[vmhost]") {
+  auto s = spec();
+  s.machine = *rig::qemu_machine_for("arm64");
+  s.initrd = "/c/hosts/k/initrd.cpio";
+  s.cmdline_extra = {"net.ifnames=0"};
+  s.sysctls.clear();
+  auto argv = rig::qemu_command(s).argv;
+  CHECK(argv.front() == "qemu-system-aarch64");
+  CHECK(after(argv, "-machine") == "virt,accel=tcg");
+  CHECK(after(argv, "-cpu") == "max,pauth-impdef=on");
+  CHECK(after(argv, "-initrd") == "/c/hosts/k/initrd.cpio");
+  CHECK(after(argv, "-kernel") == "/c/hosts/k/vmlinuz");
+  CHECK(rig::kernel_cmdline(s) ==
+        "root=/dev/vda rw rootfstype=ext4 console=ttyAMA0 panic=-1 init=/usr/local/sbin/rig-host-init net.ifnames=0");
+  CHECK(after(argv, "-append") == rig::kernel_cmdline(s));
+  // The same isolation as the amd64 host.
+  CHECK(after(argv, "-netdev") == "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:41234-:2375");
+  CHECK(count(argv, "-no-reboot") == 1);
+}
+
+TEST_CASE("qemu: no initramfs unless the host image has one", "[vmhost]") {
+  CHECK(count(rig::qemu_command(spec()).argv, "-initrd") == 0);
 }
