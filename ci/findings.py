@@ -127,6 +127,35 @@ if ablated:
         A("- **owned-mountpoints** is not needed under podman: its named volumes are created owned by the image "
           "path's owner whether or not the path exists in the image, unlike Docker's.")
 
+confined = [c for c in cells if stage(c, "confine") and stage(c, "confine")["status"] != "not-applicable"]
+if confined:
+    A("\n## The tailored AppArmor profile instead of `apparmor=unconfined`\n")
+    A("The `confine` stage runs the chain with `--apparmor tailored` (docker-default with `mount,`/`pivot_root,` "
+      "allowed, loaded on the host with `apparmor_parser`); its 13th check asserts PID 1 runs under the profile in "
+      "enforce mode and container root's write to `/proc/sysrq-trigger` is refused.\n")
+    A("| host | cell | result | chain time | apparmor-confined |")
+    A("|---|---|---|---|---|")
+    for c in confined:
+        s = stage(c, "confine")
+        d = s["detail"]
+        A(f'| {c["host"]} | {axes(c)} | {d.get("passed", 0)}/{d.get("total", 0)}'
+          f'{"" if s["status"] == "pass" else " — " + s["reason"]} | {s["seconds"]:.1f} s | '
+          f'{d.get("checks", {}).get("apparmor-confined", "not run")} |')
+
+vm_hosts = [h for h in sm["hosts"] if h.get("vm")]
+if vm_hosts:
+    A("\n## VM hosts: what each costs\n")
+    A("| host | accel | boot | engine ready | cell | stages |")
+    A("|---|---|---|---|---|---|")
+    for h in vm_hosts:
+        v = h["vm"]
+        for c in cells:
+            if c["host"] != h["label"] or c["status"] == "excluded":
+                continue
+            st = ", ".join(f'{x["stage"]} {x["seconds"]:.0f} s' for x in c["stages"] if x["status"] != "not-applicable")
+            A(f'| {h["label"]} | {v.get("accel", "")} | {v.get("boot", 0):.1f} s | {v.get("engine_ready", 0):.1f} s | '
+              f'{axes(c)} | {st} |')
+
 img_cells = [c for c in cells if stage(c, "image") and stage(c, "image")["status"] != "not-applicable"]
 if img_cells:
     A("\n## Image-level checks (every arch; foreign arches under qemu-user)\n")
