@@ -14,7 +14,7 @@ failed_checks() {
 import json, sys
 for c in json.load(open(sys.argv[1]))["checks"]:
     if c["status"] == "fail":
-        print(f'--- {sys.argv[1].rsplit("/", 1)[-1]}: {c["id"]} ({c["duration_seconds"]:.1f} s)\n{c["output"]}')
+        print(f'--- {sys.argv[1].rsplit("/", 1)[-1]}: {c["id"]} ({c["duration_seconds"]:.1f} s)\n{c["output_tail"]}')
 PY
   done
 }
@@ -32,8 +32,8 @@ expect_eq "$(stage 1 '["detail"]["passed"]')/$(stage 1 '["detail"]["total"]')" "
 expect_eq "$(stage 1 '["detail"]["checks"]["apparmor-confined"]')" "pass" "the profile confines the rig and denies sysrq-trigger"
 c=$(dirname "$(find "$SCRATCH/out/cells" -name confine.json | head -1)")
 expect_match "$(json_field '["flags"]' < "$c/confine.json")" "tailored profile rigctl-tailored" "the apparmor flag applied the tailored profile"
-expect_match "$(json_field '["checks"][-1]["output"]' < "$c/confine.json")" 'label: rigctl-tailored \(enforce\)' "PID 1's AppArmor label"
-expect_match "$(json_field '["checks"][-1]["output"]' < "$c/confine.json")" 'sysrq-trigger: Permission denied' "root's sysrq-trigger write refused"
+expect_match "$(json_field '["checks"][-1]["output_tail"]' < "$c/confine.json")" 'label: rigctl-tailored \(enforce\)' "PID 1's AppArmor label"
+expect_match "$(json_field '["checks"][-1]["output_tail"]' < "$c/confine.json")" 'sysrq-trigger: Permission denied' "root's sysrq-trigger write refused"
 expect_match "$(json_field '["hosts"][0]["kernel"]' < "$sm")" '^6\.8\.0-[0-9]+-generic$' "the VM's Ubuntu 6.8 kernel, not this machine's"
 expect_eq "$(json_field '["hosts"][0]["apparmor"]' < "$sm")" "True" "the VM host enforces AppArmor"
 expect_match "$(json_field '["hosts"][0]["userns_restricted"]' < "$sm")" '^1 ' "the hardened userns sysctl is still 1 after both chains"
