@@ -5,6 +5,7 @@
 
 #include "bench/bench_item.hpp"
 #include "bench/items.hpp"
+#include "core/arch.hpp"
 
 namespace rig {
 

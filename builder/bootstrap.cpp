@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "core/arch.hpp"
 #include "core/json_reader.hpp"
 
 namespace rig {
@@ -75,33 +76,21 @@ std::string bootstrap_identity(const BootstrapSpec& s) {
   return j.dump();
 }
 
-std::string qemu_cpu(const std::string& arch) {
-  if (arch == "amd64") return "x86_64";
-  if (arch == "arm64") return "aarch64";
-  if (arch == "armhf" || arch == "armel") return "arm";
-  if (arch == "i386") return "i386";
-  if (arch == "ppc64el") return "ppc64le";
-  if (arch == "s390x") return "s390x";
-  if (arch == "riscv64") return "riscv64";
-  if (arch == "mips64el") return "mips64el";
-  return arch;
-}
-
 Status check_binfmt(const std::string& arch, const std::filesystem::path& dir) {
   std::error_code ec;
   if (!std::filesystem::exists(dir / "register", ec))
     return unavailable("building for " + arch + " needs binfmt_misc, which is not mounted at " + dir.string(),
                        "mount -t binfmt_misc binfmt_misc " + dir.string() +
                            " && apt-get install qemu-user-static binfmt-support");
-  auto handler = dir / ("qemu-" + qemu_cpu(arch));
+  auto handler = dir / ("qemu-" + qemu_arch(arch));
   std::ifstream in(handler);
   std::string first;
   if (!in || !std::getline(in, first))
     return unavailable("no qemu-user binfmt handler for " + arch + " (" + handler.string() + " is missing)",
-                       "apt-get install qemu-user-static binfmt-support && update-binfmts --enable qemu-" + qemu_cpu(arch));
+                       "apt-get install qemu-user-static binfmt-support && update-binfmts --enable qemu-" + qemu_arch(arch));
   if (first != "enabled")
     return unavailable("the binfmt handler " + handler.string() + " is disabled",
-                       "update-binfmts --enable qemu-" + qemu_cpu(arch));
+                       "update-binfmts --enable qemu-" + qemu_arch(arch));
   return ok();
 }
 

@@ -39,6 +39,4 @@ std::string bootstrap_identity(const BootstrapSpec& spec);
 // Foreign architectures run through qemu-user binfmt handlers; say how to get one if missing.
 Status check_binfmt(const std::string& arch, const std::filesystem::path& binfmt_dir = "/proc/sys/fs/binfmt_misc");
 
-std::string qemu_cpu(const std::string& arch);
-
 }  // namespace rig

@@ -10,6 +10,7 @@
 #include "builder/docker_archive.hpp"
 #include "builder/layers.hpp"
 #include "builder/seccomp.hpp"
+#include "core/arch.hpp"
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
 #include "core/sha256.hpp"

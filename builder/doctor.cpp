@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/arch.hpp"
 #include "core/fs.hpp"
 
 namespace rig {
@@ -214,14 +215,6 @@ DoctorItem check_filesystem(const DoctorHost& h, const std::string& fs_name, con
   return item(name, CheckStatus::Warn, "not in /proc/filesystems (" + why + ")", "modprobe " + fs_name);
 }
 
-std::string qemu_name(const std::string& debian_arch) {
-  static const std::map<std::string, std::string> m = {
-      {"amd64", "x86_64"},    {"arm64", "aarch64"}, {"armhf", "arm"},      {"i386", "i386"},
-      {"ppc64el", "ppc64le"}, {"s390x", "s390x"},   {"riscv64", "riscv64"}};
-  auto it = m.find(debian_arch);
-  return it == m.end() ? debian_arch : it->second;
-}
-
 // The architectures rigctl's recipes build that the host cannot run natively.
 std::vector<std::string> foreign_arches(const DoctorHost& h) {
   std::vector<std::string> out;
@@ -231,7 +224,7 @@ std::vector<std::string> foreign_arches(const DoctorHost& h) {
 }
 
 DoctorItem check_binfmt(const DoctorHost& h, const std::string& arch) {
-  std::string q = "qemu-" + qemu_name(arch);
+  std::string q = "qemu-" + qemu_arch(arch);
   std::string name = "binfmt " + arch;
   std::string install = "apt-get install qemu-user-static binfmt-support && update-binfmts --enable " + q;
   if (!exists(h, "/proc/sys/fs/binfmt_misc/status"))
@@ -321,14 +314,6 @@ std::optional<fs::path> which_on_path(const std::string& tool) {
   return std::nullopt;
 }
 
-std::string debian_arch_of(const std::string& machine) {
-  static const std::map<std::string, std::string> m = {
-      {"x86_64", "amd64"},    {"aarch64", "arm64"}, {"armv7l", "armhf"},   {"i686", "i386"},
-      {"ppc64le", "ppc64el"}, {"s390x", "s390x"},   {"riscv64", "riscv64"}};
-  auto it = m.find(machine);
-  return it == m.end() ? machine : it->second;
-}
-
 }  // namespace
 
 DoctorHost real_doctor_host(std::function<Result<EngineVersion>()> engine, fs::path root) {
@@ -369,7 +354,7 @@ std::vector<DoctorItem> run_doctor(const DoctorHost& h) {
   out.push_back(check_tool(h, "mmdebstrap", CheckStatus::Fail, "mmdebstrap", "rigctl build bootstraps with it"));
   for (auto& a : foreign_arches(h))
     out.push_back(
-        check_tool(h, "qemu-" + qemu_name(a) + "-static", CheckStatus::Warn, "qemu-user-static", a + " builds"));
+        check_tool(h, "qemu-" + qemu_arch(a) + "-static", CheckStatus::Warn, "qemu-user-static", a + " builds"));
   // Unprivileged builds map their subordinate ids through these setuid helpers.
   if (h.uid != 0)
     for (const char* t : {"newuidmap", "newgidmap"})

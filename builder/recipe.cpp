@@ -1,19 +1,17 @@
 #include "builder/recipe.hpp"
 
-#include <sys/utsname.h>
-
 #include <algorithm>
 #include <regex>
 #include <set>
 
 #include "builder/capability.hpp"
+#include "core/arch.hpp"
 #include "core/fs.hpp"
 
 namespace rig {
 
 namespace {
 
-const std::set<std::string> kArches = {"amd64", "arm64", "armhf", "armel", "i386", "ppc64el", "s390x", "riscv64", "mips64el"};
 const std::set<std::string> kDistros = {"debian", "ubuntu"};
 const std::set<std::string> kVariants = {"extract", "custom", "essential", "apt", "required", "minbase", "buildd", "important", "standard"};
 const std::set<std::string> kEffects = {"device", "seccomp", "apparmor", "systempaths"};
@@ -365,7 +363,7 @@ Recipe parse_document(const json& doc, const std::filesystem::path& file) {
   r.architectures = arches.str_list();
   if (r.architectures.empty()) arches.fail("expected at least one architecture");
   for (size_t i = 0; i < r.architectures.size(); ++i)
-    if (!kArches.count(r.architectures[i]))
+    if (!is_known_arch(r.architectures[i]))
       arches.array()[i].fail("unknown architecture '" + r.architectures[i] + "' (expected a Debian arch name such as amd64 or arm64)");
 
   if (auto p = o.optional("packages")) {
@@ -536,23 +534,6 @@ Result<Recipe> load_recipe(const std::filesystem::path& file) {
   auto text = read_file(file);
   if (!text) return std::move(text).error().add_context("load recipe '" + file.string() + "'");
   return parse_recipe(*text, file);
-}
-
-bool is_known_arch(const std::string& arch) { return kArches.count(arch) > 0; }
-
-std::string debian_arch_of(const std::string& m) {
-  if (m == "x86_64" || m == "amd64") return "amd64";
-  if (m == "aarch64" || m == "arm64") return "arm64";
-  if (m == "armv7l" || m == "arm") return "armhf";
-  if (m == "i686" || m == "i386" || m == "386") return "i386";
-  if (m == "ppc64le") return "ppc64el";
-  return m;  // s390x, riscv64 and the rest are spelled alike
-}
-
-std::string host_arch() {
-  struct utsname u {};
-  ::uname(&u);
-  return debian_arch_of(u.machine);
 }
 
 const InnerStorage* Launch::find_storage(const std::string& id) const {

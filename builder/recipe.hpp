@@ -188,10 +188,4 @@ Result<Recipe> load_recipe(const std::filesystem::path& file);
 // The same from text (tests); `dir` resolves file sources.
 Result<Recipe> parse_recipe(const std::string& text, const std::filesystem::path& file);
 
-bool is_known_arch(const std::string& arch);
-std::string host_arch();
-// The Debian name of an architecture as a kernel (uname: aarch64) or an engine's /version (Go's
-// GOARCH: arm64) spells it; unknown spellings come back unchanged.
-std::string debian_arch_of(const std::string& machine_or_goarch);
-
 }  // namespace rig

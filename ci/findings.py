@@ -194,9 +194,10 @@ for h in sm["hosts"]:
     for name, e in h.get("engines", {}).items():
         if e.get("available") and e.get("api_version", "0") >= "1.44" and e.get("version", "").split(".")[0].isdigit() \
                 and int(e["version"].split(".")[0]) >= 25:
-            A(f'- {h["label"]}: its {name} {e["version"]} (API {e["api_version"]}) refuses clients below API 1.44 unless '
-              "started with `DOCKER_MIN_API_VERSION=1.41` (the VM host's init does): rigctl speaks 1.41, so a current "
-              "Ubuntu host needs that setting until rigctl negotiates the API version.")
+            A(f'- {h["label"]}: its {name} {e["version"]} (API {e["api_version"]}) refuses clients below API 1.44 by '
+              "default. rigctl negotiates: it speaks 1.41 where the engine's MinAPIVersion allows it, otherwise that "
+              "minimum. The VM host's init starts dockerd with `DOCKER_MIN_API_VERSION=1.41`, so the results above "
+              "were taken at 1.41, as on this machine.")
 A("- Inner networks: podman 4.3 (bookworm) predates pasta, so bookworm's pasta cells are not applicable; "
   "trixie and noble pass with both pasta and slirp4netns.")
 open(out + ".tmp", "w").write("\n".join(lines) + "\n")

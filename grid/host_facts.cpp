@@ -9,6 +9,7 @@
 
 #include "builder/bootstrap.hpp"
 #include "builder/recipe.hpp"
+#include "core/arch.hpp"
 #include "engine/engine.hpp"
 
 namespace rig {

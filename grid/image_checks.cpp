@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/arch.hpp"
 #include "core/interrupt.hpp"
 #include "smoke/launch_spec.hpp"
 
@@ -12,12 +13,6 @@ namespace {
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
   return s;
-}
-
-std::string uname_machine(const std::string& arch) {
-  if (arch == "amd64") return "x86_64";
-  if (arch == "arm64") return "aarch64";
-  return arch;
 }
 
 // Removes the probe container however the checks end.

@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "core/arch.hpp"
+
 namespace rig {
 
 std::string new_run_id() {

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "builder/recipe.hpp"
+#include "core/arch.hpp"
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
 #include "core/json_reader.hpp"

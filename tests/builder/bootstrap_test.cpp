@@ -133,18 +133,6 @@ TEST_CASE("bootstrap: bootstrap_identity changes with every input but not the mo
   CHECK(rig::bootstrap_identity(s) != id);
 }
 
-TEST_CASE("bootstrap: qemu_cpu names", "[builder][bootstrap]") {
-  CHECK(rig::qemu_cpu("amd64") == "x86_64");
-  CHECK(rig::qemu_cpu("arm64") == "aarch64");
-  CHECK(rig::qemu_cpu("armhf") == "arm");
-  CHECK(rig::qemu_cpu("armel") == "arm");
-  CHECK(rig::qemu_cpu("i386") == "i386");
-  CHECK(rig::qemu_cpu("ppc64el") == "ppc64le");
-  CHECK(rig::qemu_cpu("s390x") == "s390x");
-  CHECK(rig::qemu_cpu("riscv64") == "riscv64");
-  CHECK(rig::qemu_cpu("mips64el") == "mips64el");
-}
-
 TEST_CASE("bootstrap: check_binfmt without binfmt_misc mounted", "[builder][bootstrap]") {
   TempDir t;
   auto st = rig::check_binfmt("arm64", t / "binfmt_misc");

@@ -7,6 +7,7 @@
 #include "builder/build.hpp"
 #include "builder/oci.hpp"
 #include "builder/recipe.hpp"
+#include "core/arch.hpp"
 #include "support/fake_runner.hpp"
 #include "support/test_util.hpp"
 

@@ -2,6 +2,7 @@
 
 #include "builder/capability.hpp"
 #include "builder/recipe.hpp"
+#include "core/arch.hpp"
 #include "support/test_util.hpp"
 
 using rigtest::full_recipe;
@@ -532,27 +533,6 @@ TEST_CASE("recipe: the shipped debian-trixie recipe has the podman rig essential
   REQUIRE(r->launch.has_value());
   for (auto& p : r->launch->ports) CHECK((p.host_ip == "127.0.0.1" || p.host_ip == "::1"));
   for (auto& f : r->files) CHECK_FALSE(f.content.empty());
-}
-
-TEST_CASE("recipe: known architectures", "[builder][recipe]") {
-  for (auto a : {"amd64", "arm64", "armhf", "armel", "i386", "ppc64el", "s390x", "riscv64", "mips64el"})
-    CHECK(rig::is_known_arch(a));
-  CHECK_FALSE(rig::is_known_arch("x86_64"));
-  CHECK_FALSE(rig::is_known_arch(""));
-  CHECK(rig::is_known_arch(rig::host_arch()));
-}
-
-TEST_CASE("recipe: kernel and engine spellings of an architecture map to Debian's", "[builder][recipe]") {
-  // uname -m (a kernel, /info) and Go's GOARCH (an engine's /version) both occur.
-  CHECK(rig::debian_arch_of("x86_64") == "amd64");
-  CHECK(rig::debian_arch_of("amd64") == "amd64");
-  CHECK(rig::debian_arch_of("aarch64") == "arm64");
-  CHECK(rig::debian_arch_of("arm64") == "arm64");
-  CHECK(rig::debian_arch_of("armv7l") == "armhf");
-  CHECK(rig::debian_arch_of("386") == "i386");
-  CHECK(rig::debian_arch_of("ppc64le") == "ppc64el");
-  CHECK(rig::debian_arch_of("s390x") == "s390x");
-  CHECK(rig::debian_arch_of("") == "");
 }
 
 TEST_CASE("recipe: launch.inner lists networks and storage setups; storage defaults to overlay", "[builder][recipe]") {
