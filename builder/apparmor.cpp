@@ -19,10 +19,12 @@ std::string render_tailored_apparmor(const AppArmorOptions& o) {
   const std::string& n = o.name;
   std::string t;
   t += "# " + n + ": Docker's docker-default AppArmor profile for rootless podman inside an unprivileged\n";
-  t += "# container. The only change: docker-default's `deny mount,` is replaced by `mount,` and `pivot_root,`\n";
-  t += "# (the nested podman mounts its overlay storage and pivots into inner containers); the /proc and\n";
-  t += "# /sys write denials, /proc/sysrq-trigger and /proc/kcore stay denied. Written by `rigctl seccomp\n";
-  t += "# apparmor`. Load: apparmor_parser -r <file>; use: --security-opt apparmor=" + n + "\n";
+  t += "# container. Two changes: docker-default's `deny mount,` is replaced by `mount,` and `pivot_root,`\n";
+  t += "# (the nested podman mounts its overlay storage and pivots into inner containers), and `userns,`\n";
+  t += "# lets rootless podman create its user namespace where AppArmor mediates that. The /proc and /sys\n";
+  t += "# write denials, /proc/sysrq-trigger and /proc/kcore stay denied. Needs apparmor_parser 4.0 or later.\n";
+  t += "# Written by `rigctl seccomp apparmor`. Load: apparmor_parser -r <file>; use: --security-opt\n";
+  t += "# apparmor=" + n + "\n";
   t += "\n";
   t += "#include <tunables/global>\n";
   t += "\n";
@@ -33,6 +35,10 @@ std::string render_tailored_apparmor(const AppArmorOptions& o) {
   t += "  capability,\n";
   t += "  file,\n";
   t += "  umount,\n";
+  // AppArmor 4 mediates user namespace creation, and Debian trixie compiles profiles with that feature:
+  // without this rule podman's first clone(CLONE_NEWUSER) fails with "cannot clone: Permission denied"
+  // (measured on the arm64 VM host; Ubuntu noble's pinned feature set does not mediate it).
+  t += "  userns,\n";
   t += "  # Host (privileged) processes may send signals to container processes.\n";
   t += "  signal (receive) peer=unconfined,\n";
   // Ubuntu 23.10+ confines runc and crun with profiles of their own: without these, `docker stop` and

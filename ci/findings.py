@@ -118,11 +118,18 @@ if ablated:
     for c in ablated:
         h = next((h for h in sm["hosts"] if h["label"] == c["host"]), {})
         it = next((x for x in stage(c, "ablate")["detail"]["items"] if x["id"] == "apparmor"), None)
-        if h.get("apparmor") and it and it["verdict"].startswith("required"):
+        if h.get("apparmor") and it and it["verdict"] == "required":
             A(f'- **apparmor on {c["host"]}** (AppArmor enforcing, `apparmor_restrict_unprivileged_userns` = '
               f'{h.get("userns_restricted", "?")}): without `apparmor=unconfined` docker-default denies the overlay mount '
               f'rootless podman makes — *{it["verdict"]}*, failing at `{it["observed_check"]}` with '
               f'`{first_line(it["observed_error"], 140)}`. This is the spike\'s production host, reproduced in a VM.')
+        elif h.get("apparmor") and it and it["verdict"].startswith("required"):
+            A(f'- **apparmor on {c["host"]}** (AppArmor enforcing, userns sysctl {h.get("userns_restricted", "?")}): '
+              f'*{it["verdict"]}* — docker-default stops rootless podman earlier than the recipe predicts, at '
+              f'`{it["observed_check"]}` with `{first_line(it["observed_error"], 140)}`: this host\'s AppArmor 4 '
+              "mediates user namespace creation and docker-default has no `userns` rule, so podman cannot even create "
+              "its namespace. The tailored profile failed the same way until it gained `userns,`; for it the kernel "
+              "logged `apparmor=\"DENIED\" operation=\"userns_create\"`.")
     if verdicts.get(("podman", "owned-mountpoints"), "").startswith("not needed"):
         A("- **owned-mountpoints** is not needed under podman: its named volumes are created owned by the image "
           "path's owner whether or not the path exists in the image, unlike Docker's.")
