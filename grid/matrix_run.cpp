@@ -161,6 +161,22 @@ void finish_vm_host(HostInfo& h, VmHost& vm, const std::vector<Runnable>& todo, 
   }
 }
 
+// The VM's serial console (kernel messages, the init's steps, dockerd's exit) goes into the results as
+// vm-<name>-console.log: the run dir disappears with the VM, and a cell that failed because the guest
+// died or its engine crashed can only be explained from there. A failed cell also prints its tail.
+void keep_vm_console(HostInfo& h, const VmHost& vm, const std::vector<Runnable>& todo, const std::vector<CellResult>& results,
+                     const MatrixOptions& o, const std::filesystem::path& out_dir) {
+  const auto name = "vm-" + h.label.substr(3) + "-console.log";
+  std::error_code ec;
+  std::filesystem::copy_file(vm.console_log(), out_dir / name, std::filesystem::copy_options::overwrite_existing, ec);
+  if (!ec) h.vm["console_log"] = name;
+  h.vm["alive_after_cells"] = vm.alive();
+  bool failed = std::any_of(todo.begin(), todo.end(), [&](const Runnable& r) { return results[r.index].status == "fail"; });
+  if (failed && o.progress)
+    o.progress(h.label + ": a cell failed; the VM is " + (vm.alive() ? "still running" : "gone") + "; console tail:\n" +
+               vm.console_tail(25));
+}
+
 }  // namespace
 
 Result<json> run_matrix(const MatrixOptions& o, CommandRunner& runner) {
@@ -244,6 +260,7 @@ Result<json> run_matrix(const MatrixOptions& o, CommandRunner& runner) {
     RIG_CHECK(run_group(gr, todo, vm, 1));
     if (up) {
       finish_vm_host(vm, *up, todo, results);
+      keep_vm_console(vm, *up, todo, results, o, staging.path());
       RIG_CHECK(up->down());
     }
     hosts.push_back(vm);

@@ -248,6 +248,8 @@ Status VmHost::wait_engine(double timeout_s) {
                      "see " + (state_.run_dir / "console.log").string());
 }
 
+bool VmHost::alive() const { return vm_process_alive(state_.pid, state_.run_dir); }
+
 std::string VmHost::console_tail(size_t lines) const {
   auto text = read_file(state_.run_dir / "console.log");
   return text ? tail_lines(*text, lines) : "(no console output)";

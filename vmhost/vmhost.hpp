@@ -49,6 +49,8 @@ class VmHost {
   const std::string& arch() const { return machine_.arch; }
   const VmState& state() const { return state_; }
   std::string console_tail(size_t lines = 40) const;
+  std::filesystem::path console_log() const { return state_.run_dir / "console.log"; }
+  bool alive() const;  // the qemu process is still running
   void detach();  // leave it running (for `rigctl host up`)
   Status down();
 
