@@ -170,10 +170,11 @@ void keep_vm_console(HostInfo& h, const VmHost& vm, const std::vector<Runnable>&
   std::error_code ec;
   std::filesystem::copy_file(vm.console_log(), out_dir / name, std::filesystem::copy_options::overwrite_existing, ec);
   if (!ec) h.vm["console_log"] = name;
-  h.vm["alive_after_cells"] = vm.alive();
+  const bool alive = vm.alive();
+  h.vm["alive_after_cells"] = alive;
   bool failed = std::any_of(todo.begin(), todo.end(), [&](const Runnable& r) { return results[r.index].status == "fail"; });
   if (failed && o.progress)
-    o.progress(h.label + ": a cell failed; the VM is " + (vm.alive() ? "still running" : "gone") + "; console tail:\n" +
+    o.progress(h.label + ": a cell failed; the VM is " + (alive ? "still running" : "gone") + "; console tail:\n" +
                vm.console_tail(25));
 }
 

@@ -234,24 +234,24 @@ Status VmHost::wait_engine(double timeout_s) {
     auto r = http_request(ep, req);
     if (r && r->status == 200) return ok();
     last = r ? "HTTP " + std::to_string(r->status) : r.error().what();
-    auto text = read_file(state_.run_dir / "console.log");
+    auto text = read_file(console_log());
     bool died = text && text->find(kDockerdDied) != std::string::npos;
     if (died || !vm_process_alive(state_.pid, state_.run_dir))
       return unavailable(std::string(died ? "dockerd died in the VM" : "the VM stopped") + " before the engine answered; console:\n" +
                              console_tail(),
-                         "see " + (state_.run_dir / "console.log").string());
+                         "see " + console_log().string());
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   return unavailable("the VM's engine did not answer " + state_.endpoint + "/_ping within " +
                          std::to_string(static_cast<int>(opts_.boot_timeout_s)) + " s (last: " + last + "); console:\n" +
                          console_tail(),
-                     "see " + (state_.run_dir / "console.log").string());
+                     "see " + console_log().string());
 }
 
 bool VmHost::alive() const { return vm_process_alive(state_.pid, state_.run_dir); }
 
 std::string VmHost::console_tail(size_t lines) const {
-  auto text = read_file(state_.run_dir / "console.log");
+  auto text = read_file(console_log());
   return text ? tail_lines(*text, lines) : "(no console output)";
 }
 

@@ -39,5 +39,7 @@ expect_eq "$(json_field '["hosts"][0]["apparmor"]' < "$sm")" "True" "the VM host
 expect_match "$(json_field '["hosts"][0]["userns_restricted"]' < "$sm")" '^1 ' "the hardened userns sysctl is still 1 after both chains"
 expect_match "$(json_field '["hosts"][0]["vm"]["engine_ready"]' < "$sm")" '^[0-9.]+$' "engine-ready time recorded"
 expect_match "$(cat "$SCRATCH/summary.md")" 'VM hosts: time per cell' "per-cell VM times in the summary"
+expect_eq "$(json_field '["hosts"][0]["vm"]["alive_after_cells"]' < "$sm")" "True" "the guest outlived its cells"
+expect_match "$(cat "$SCRATCH/out/$(json_field '["hosts"][0]["vm"]["console_log"]' < "$sm")")" 'dockerd ready' "the VM's console kept in the results"
 expect_eq "$(qemu_pids)" "$before" "no qemu left running"
 expect_eq "$(ls "${XDG_CACHE_HOME:-$HOME/.cache}/rigctl/hosts/run" 2>/dev/null | grep -c '^ubuntu-noble-' || true)" "0" "run dir and state removed"
