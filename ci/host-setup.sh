@@ -7,7 +7,7 @@ log() { printf 'host-setup: %s\n' "$*" >&2; }
 
 PACKAGES=(
   # build toolchain and the libraries rigctl links
-  cmake g++ make pkg-config
+  cmake g++ make pkg-config ccache
   libarchive-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev catch2 libssl-dev libseccomp-dev
   # Docker's default seccomp profile and docker-default AppArmor template (`rigctl seccomp lint` baseline)
   golang-github-docker-docker-dev

@@ -37,7 +37,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // The tests' source directory (tests/), where fixtures/ and golden/ live.
-inline fs::path test_data_dir() { return fs::path(RIGCTL_TEST_DATA); }
+fs::path test_data_dir();
+// The rigctl binary under test.
+const char* rigctl_binary();
 // The repository root (recipes/, images/).
 inline fs::path source_root() { return test_data_dir().parent_path(); }
 
@@ -87,7 +89,7 @@ namespace rigtest {
 // The real rigctl binary with these arguments (tests of exit codes and messages end to end).
 inline rig::Completed run_rigctl(std::vector<std::string> args) {
   rig::Command c;
-  c.argv = {RIGCTL_BINARY};
+  c.argv = {rigctl_binary()};
   c.argv.insert(c.argv.end(), args.begin(), args.end());
   auto r = rig::make_process_runner()->run(c);
   if (!r.ok()) FAIL("cannot run rigctl: " << r.error().what());
