@@ -9,6 +9,7 @@ int exit_code(Category c) {
     case Category::Unavailable: return 3;
     case Category::Internal: return 1;
     case Category::Interrupted: return 130;
+    case Category::Defect: return 70;
   }
   return 1;
 }
@@ -20,6 +21,7 @@ const char* category_name(Category c) {
     case Category::Unavailable: return "unavailable";
     case Category::Internal: return "failed";
     case Category::Interrupted: return "interrupted";
+    case Category::Defect: return "internal-error";
   }
   return "failed";
 }

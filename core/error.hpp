@@ -15,6 +15,7 @@ enum class Category {
   Unavailable,  // engine, tool or host prerequisite missing: exit 3
   Internal,     // an operation failed for another reason (I/O, subprocess): exit 1
   Interrupted,  // SIGINT/SIGTERM: exit 130
+  Defect,       // a bug in rigctl caught at a boundary (an escaped exception): exit 70 (EX_SOFTWARE)
 };
 
 int exit_code(Category c);
@@ -48,6 +49,9 @@ inline Error usage_error(std::string m, std::string hint = {}) { return {Categor
 inline Error unavailable(std::string m, std::string hint = {}) { return {Category::Unavailable, std::move(m), std::move(hint)}; }
 inline Error internal_error(std::string m, std::string hint = {}) { return {Category::Internal, std::move(m), std::move(hint)}; }
 inline Error interrupted_error() { return {Category::Interrupted, "interrupted"}; }
+inline Error defect_error(std::string m) {
+  return {Category::Defect, std::move(m), "this is a bug in rigctl: please report it with the command line and its input"};
+}
 
 template <class T>
 class [[nodiscard]] Result {

@@ -1,0 +1,30 @@
+// Text helpers shared by every layer: one trim, one tail, one join, one shell quote. Output tails are
+// cut at UTF-8 character boundaries so that a cut never produces invalid UTF-8 (which nlohmann_json
+// refuses to serialise).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rig {
+
+// Strips ASCII white space (space, \t, \r, \n) from both ends.
+std::string trim(std::string_view s);
+
+// The last max_lines lines of s, at most max_bytes bytes, never starting inside a UTF-8 sequence.
+std::string tail(std::string_view s, size_t max_lines = 20, size_t max_bytes = 4000);
+
+// s cut to at most max_bytes bytes at a UTF-8 boundary (from the front: the start is kept).
+std::string truncate_utf8(std::string_view s, size_t max_bytes);
+
+// Replaces every invalid UTF-8 sequence by U+FFFD, so the text can always be written as JSON.
+std::string valid_utf8(std::string_view s);
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+
+// One POSIX shell word that stands for s exactly ('...' with embedded quotes escaped). Use it for
+// every value pasted into an `sh -c` script; prefer an argv where no shell is needed.
+std::string shell_quote(std::string_view s);
+
+}  // namespace rig
