@@ -54,7 +54,9 @@ int main(int argc, char** argv) {
   }
   setup_logging(g.verbose);
   install_interrupt_handlers();
-  Status st = action();
+  // The one catch-all: whatever escapes a command is reported here with exit 70, after unwinding
+  // has removed what the run made.
+  Status st = guarded("rigctl", action);
   if (!st.ok()) return report(st.error());
   return 0;
 }

@@ -1,5 +1,8 @@
 #include "core/error.hpp"
 
+#include <exception>
+#include <new>
+
 namespace rig {
 
 int exit_code(Category c) {
@@ -24,6 +27,18 @@ const char* category_name(Category c) {
     case Category::Defect: return "internal-error";
   }
   return "failed";
+}
+
+Status guarded(const char* where, const std::function<Status()>& f) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return defect_error(std::string(where) + ": out of memory");
+  } catch (const std::exception& e) {
+    return defect_error(std::string(where) + ": unexpected exception: " + e.what());
+  } catch (...) {
+    return defect_error(std::string(where) + ": unexpected exception of an unknown type");
+  }
 }
 
 std::string Error::what() const {

@@ -2,6 +2,7 @@
 // (which fixes the exit code) and a chain of context added as it rises; only cli/app.cpp prints it.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -84,6 +85,11 @@ class [[nodiscard]] Result {
 struct Ok {};
 using Status = Result<Ok>;
 inline Status ok() { return Ok{}; }
+
+// Runs f and turns an exception escaping it into a Defect error naming `where`. Used at the top of
+// main and of every worker thread: stack unwinding runs the RAII owners' cleanup (rigs, volumes,
+// staging dirs) on the way, and no input can reach std::terminate.
+Status guarded(const char* where, const std::function<Status()>& f);
 
 }  // namespace rig
 

@@ -1,6 +1,8 @@
 #include "core/json_reader.hpp"
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 namespace rig {
 
@@ -18,24 +20,117 @@ const char* json_type_name(const json& j) {
   }
 }
 
-Result<json> parse_json_document(const std::string& text) {
-  try {
-    return json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
-    size_t byte = e.byte > 0 ? e.byte - 1 : 0;
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i < byte && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
+namespace {
+
+// Where the strict parse stands: one frame per open object or array, for duplicate-key checks and
+// for naming the place of an error ("launch.flags[2]").
+struct ParseFrame {
+  bool object = false;
+  std::set<std::string> keys;
+  std::string key;
+  long index = -1;
+};
+
+struct StrictParseError {
+  std::string path;
+  std::string message;
+};
+
+std::string frames_path(const std::vector<ParseFrame>& frames) {
+  std::string out;
+  for (auto& f : frames) {
+    if (f.object) {
+      if (f.key.empty()) continue;
+      if (!out.empty()) out += ".";
+      out += f.key;
+    } else if (f.index >= 0) {
+      out += "[" + std::to_string(f.index) + "]";
     }
+  }
+  return out;
+}
+
+std::string line_col(const std::string& text, size_t byte) {
+  size_t line = 1, col = 1;
+  for (size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(col);
+}
+
+}  // namespace
+
+Result<json> parse_json_document(const std::string& text, const JsonLimits& limits) {
+  if (text.size() > limits.max_bytes)
+    return usage_error("the document is " + std::to_string(text.size()) + " bytes, more than the " +
+                       std::to_string(limits.max_bytes) + " allowed");
+  std::vector<ParseFrame> frames;
+  // An element of an array starts: count it, so errors inside it name its index.
+  auto element = [&] {
+    if (!frames.empty() && !frames.back().object) ++frames.back().index;
+  };
+  auto open = [&](bool object) {
+    element();
+    if (frames.size() >= limits.max_depth)
+      throw StrictParseError{frames_path(frames), "nested deeper than " + std::to_string(limits.max_depth) + " levels"};
+    frames.push_back(ParseFrame{object, {}, {}, -1});
+  };
+  json::parser_callback_t cb = [&](int, json::parse_event_t ev, json& parsed) -> bool {
+    switch (ev) {
+      case json::parse_event_t::object_start: open(true); break;
+      case json::parse_event_t::array_start: open(false); break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!frames.empty()) frames.pop_back();
+        break;
+      case json::parse_event_t::key: {
+        auto& f = frames.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second)
+          throw StrictParseError{frames_path(frames), "duplicate key (a key may appear once in an object)"};
+        break;
+      }
+      case json::parse_event_t::value: element(); break;
+    }
+    return true;
+  };
+  try {
+    return json::parse(text, cb, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+  } catch (const StrictParseError& e) {
+    return usage_error(e.path.empty() ? e.message : e.path + ": " + e.message);
+  } catch (const json::parse_error& e) {
     std::string what = e.what();
     if (auto p = what.find("syntax error"); p != std::string::npos) what = what.substr(p);
-    return usage_error("not valid JSON at line " + std::to_string(line) + ", column " + std::to_string(col) + ": " + what);
+    return usage_error("not valid JSON at " + line_col(text, e.byte > 0 ? e.byte - 1 : 0) + ": " + what);
+  } catch (const json::exception& e) {
+    // out_of_range.406 (1e400) and the like: the lexer accepted the text, the value cannot be held.
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    std::string where = frames_path(frames);
+    return usage_error((where.empty() ? "" : where + ": ") + "not a usable JSON value: " + what);
   }
+}
+
+Result<json> read_json_file(const std::string& path, const JsonLimits& limits) {
+  std::error_code ec;
+  auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) return usage_error("'" + path + "' does not exist");
+  if (!std::filesystem::is_regular_file(st)) return usage_error("'" + path + "' is not a regular file");
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) return usage_error("cannot read '" + path + "': " + ec.message());
+  if (size > limits.max_bytes)
+    return usage_error("'" + path + "' is " + std::to_string(size) + " bytes, more than the " + std::to_string(limits.max_bytes) + " allowed");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return usage_error("cannot read '" + path + "'");
+  std::string text(size, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(size));
+  text.resize(static_cast<size_t>(in.gcount()));
+  return parse_json_document(text, limits).context("'" + path + "'");
 }
 
 void JsonNode::fail(const std::string& message) const { throw JsonFieldError{path_, message}; }

@@ -23,8 +23,23 @@ struct JsonFieldError {
   std::string message;
 };
 
-// Parses text (comments allowed). The error names line and column.
-Result<json> parse_json_document(const std::string& text);
+// What one document may hold. Every file and reply rigctl reads is bounded: a deeper or larger one is
+// refused before any of it is used (the recursive parts of rigctl -- seccomp rule copies, std::regex,
+// JSON serialisation -- must never see unbounded input).
+struct JsonLimits {
+  size_t max_bytes = 64u << 20;
+  size_t max_depth = 64;
+};
+
+// Parses text strictly (comments allowed): a syntax error names line and column; a duplicate key in
+// one object (the last would win, so the document a reviewer reads is not the one used), a number out
+// of range (1e400), nesting deeper than the limit and a text longer than the limit are errors too,
+// each naming where. All Usage errors: callers reading an engine's reply re-categorise them.
+Result<json> parse_json_document(const std::string& text, const JsonLimits& limits = {});
+
+// Reads a JSON file the user named: it must be a regular file no larger than limits.max_bytes (a
+// FIFO or /dev/zero would never end), then parse_json_document. Errors name the file.
+Result<json> read_json_file(const std::string& path, const JsonLimits& limits = {});
 
 class JsonObject;
 

@@ -176,3 +176,43 @@ TEST_CASE("json_reader: type names", "[core][json]") {
   CHECK(std::string(rig::json_type_name(json(1u))) == "an integer");
   CHECK(std::string(rig::json_type_name(json(1.5))) == "a number");
 }
+
+TEST_CASE("json_reader: a duplicate key is an error naming where", "[core][json]") {
+  auto r = rig::parse_json_document(R"({"launch": {"flags": [{"id": "a"}, {"id": "b", "id": "c"}]}})");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().category() == rig::Category::Usage);
+  CHECK(r.error().what() == "launch.flags[1].id: duplicate key (a key may appear once in an object)");
+  // The same key in sibling objects is fine.
+  CHECK(rig::parse_json_document(R"([{"a": 1}, {"a": 2}, {"b": {"a": 3}}])").ok());
+}
+
+TEST_CASE("json_reader: a number out of range is a usage error, not an exception", "[core][json]") {
+  auto r = rig::parse_json_document(R"({"launch": {"cpus": 1e400}})");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().category() == rig::Category::Usage);
+  CHECK_THAT(r.error().what(), Catch::Contains("launch") && Catch::Contains("number overflow parsing '1e400'"));
+  CHECK_FALSE(rig::parse_json_document("[-1e400]").ok());
+  // Past uint64 but finite: held as a double, which the strict readers then refuse as "not an integer".
+  CHECK(rig::parse_json_document("[18446744073709551616]").ok());
+}
+
+TEST_CASE("json_reader: nesting and size are bounded", "[core][json]") {
+  std::string deep(100000, '[');
+  auto r = rig::parse_json_document(deep + std::string(100000, ']'));
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.error().what(), Catch::Contains("nested deeper than 64 levels"));
+  CHECK(rig::parse_json_document(std::string(64, '[') + std::string(64, ']')).ok());
+  CHECK_FALSE(rig::parse_json_document(std::string(65, '[') + std::string(65, ']')).ok());
+  auto big = rig::parse_json_document("\"" + std::string(100, 'x') + "\"", rig::JsonLimits{50, 64});
+  REQUIRE_FALSE(big.ok());
+  CHECK_THAT(big.error().what(), Catch::Contains("more than the 50 allowed"));
+}
+
+TEST_CASE("json_reader: read_json_file refuses what is not a bounded regular file", "[core][json]") {
+  auto dev = rig::read_json_file("/dev/zero");
+  REQUIRE_FALSE(dev.ok());
+  CHECK(dev.error().category() == rig::Category::Usage);
+  CHECK_THAT(dev.error().what(), Catch::Contains("'/dev/zero' is not a regular file"));
+  CHECK_FALSE(rig::read_json_file("/nonexistent/x.json").ok());
+  CHECK_THAT(rig::read_json_file("/etc").error().what(), Catch::Contains("not a regular file"));
+}
