@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/fs.hpp"
+#include "core/json_shape.hpp"
 #include "smoke/report.hpp"
 
 namespace rig {
@@ -296,19 +297,73 @@ std::string summary_junit(const json& sm) {
   return o.str();
 }
 
+// The shape of summary.json as the renderers above read it: a summary read back from another runner
+// is checked against it first, so a hand-edited or foreign file is a usage error naming the field,
+// never an exception in the middle of rendering. Fields the renderers do not read are free.
+const json& summary_shape() {
+  static const json shape = json::parse(R"({
+    "type": "object",
+    "required": ["schema", "matrices", "hosts", "cells"],
+    "properties": {
+      "schema": {"enum": ["rigctl/matrix-report/v1"]},
+      "matrices": {"type": "array", "items": {"type": "string"}},
+      "seconds": {"type": "number"},
+      "totals": {"type": "object", "additionalProperties": {"type": "integer"}},
+      "hosts": {"type": "array", "items": {"type": "object", "required": ["label", "engines", "remote"], "properties": {
+        "label": {"type": "string"}, "kernel": {"type": "string"}, "arch": {"type": "string"},
+        "cpus": {"type": "integer"}, "apparmor": {"type": "boolean"}, "fuse_device": {"type": "boolean"},
+        "userns_restricted": {"type": "string"}, "docker_host": {"type": "string"},
+        "binfmt": {"type": "object", "additionalProperties": {"type": "string"}},
+        "engines": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+          "available": {"type": "boolean"}, "version": {"type": "string"}, "kind": {"type": "string"}}}},
+        "remote": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+          "available": {"type": "boolean"}, "version": {"type": "string"}, "kind": {"type": "string"}}}},
+        "vm": {"type": ["object", "null"], "properties": {
+          "accel": {"type": "string"}, "build": {"type": ["number", "null"]}, "boot": {"type": ["number", "null"]},
+          "engine_ready": {"type": ["number", "null"]}}}}}},
+      "cells": {"type": "array", "items": {"type": "object", "required": ["host", "status", "axes", "stages"], "properties": {
+        "id": {"type": "string"}, "host": {"type": "string"}, "status": {"type": "string"}, "reason": {"type": "string"},
+        "seconds": {"type": "number"},
+        "axes": {"type": "object", "additionalProperties": {"type": "string"}},
+        "stages": {"type": "array", "items": {"type": "object", "required": ["stage", "status", "detail"], "properties": {
+          "stage": {"type": "string"}, "status": {"type": "string"}, "reason": {"type": "string"},
+          "seconds": {"type": "number"},
+          "detail": {"type": ["object", "null"], "properties": {
+            "passed": {"type": "integer"}, "total": {"type": "integer"},
+            "order": {"type": "array", "items": {"type": "string"}},
+            "checks": {"type": ["object", "array"], "additionalProperties": {"type": "string"}, "items": {"type": "object"}},
+            "items": {"type": "array", "items": {"type": "object", "properties": {
+              "id": {"type": "string"}, "verdict": {"type": "string"}, "status": {"type": "string"},
+              "unit": {"type": "string"}, "reason": {"type": "string"}, "baseline_label": {"type": "string"},
+              "value": {"type": ["number", "null"]}, "baseline": {"type": ["number", "null"]},
+              "ratio": {"type": ["number", "null"]}}}}}}}}}}}}
+    }
+  })");
+  return shape;
+}
+
 Result<json> read_summary(const std::filesystem::path& dir) {
   const std::string ctx = "read report '" + dir.string() + "'";
-  RIG_TRY(auto text, read_file(dir / "summary.json").context(ctx));
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const std::exception& e) {
-    return usage_error("summary.json is not JSON: " + std::string(e.what())).add_context(ctx);
-  }
-  if (!j.is_object() || j.value("schema", "") != kReportSchema)
+  RIG_TRY(auto j, read_json_file((dir / "summary.json").string()).context(ctx));
+  // The schema first: a file of another kind is named as such, not by its first missing field.
+  if (!j.is_object() || !j.contains("schema") || j["schema"] != kReportSchema)
     return usage_error("summary.json: schema: expected \"" + std::string(kReportSchema) + "\"").add_context(ctx);
-  for (const char* k : {"hosts", "cells", "matrices"})
-    if (!j.contains(k) || !j[k].is_array()) return usage_error(std::string("summary.json: ") + k + ": expected an array").add_context(ctx);
+  RIG_CHECK(check_shape(j, summary_shape()).context("summary.json").context(ctx));
+  // The chain's checks are keyed by id only in smoke and confine stages (the image stage lists them).
+  for (size_t c = 0; c < j["cells"].size(); ++c) {
+    auto& stages = j["cells"][c];
+    if (!stages.contains("stages")) continue;
+    for (size_t i = 0; i < stages["stages"].size(); ++i) {
+      auto& st = stages["stages"][i];
+      std::string name = st.value("stage", "");
+      if ((name == "smoke" || name == "confine") && st.contains("detail") && st["detail"].is_object() &&
+          st["detail"].contains("checks") && !st["detail"]["checks"].is_object())
+        return usage_error("cells[" + std::to_string(c) + "].stages[" + std::to_string(i) +
+                           "].detail.checks: expected an object of check states")
+            .add_context("summary.json")
+            .add_context(ctx);
+    }
+  }
   return j;
 }
 

@@ -9,6 +9,7 @@
 
 #include "builder/build.hpp"
 #include "core/fs.hpp"
+#include "core/json_shape.hpp"
 #include "core/interrupt.hpp"
 #include "core/sha256.hpp"
 #include "vmhost/initramfs.hpp"
@@ -83,7 +84,10 @@ Result<HostImage> build_host_image(const Recipe& r, CommandRunner& runner, const
   const bool want_initrd = !r.host->initramfs_modules.empty();
   if (want_initrd) out.initrd = out.dir / "initrd.cpio";
   if (auto rec = read_file(out.dir / "host.json")) {
-    if (auto j = parse_json_document(*rec); j && std::filesystem::exists(out.disk) && std::filesystem::exists(out.kernel) &&
+    static const json shape = json::parse(R"({"type": "object", "properties": {"kernel_release": {"type": "string"},
+      "initramfs_modules": {"type": "array", "items": {"type": "string"}}}})");
+    // A record of another shape is a cache miss: the host image is built again.
+    if (auto j = parse_json_document(*rec); j && check_shape(*j, shape).ok() && std::filesystem::exists(out.disk) && std::filesystem::exists(out.kernel) &&
                                             (!want_initrd || std::filesystem::exists(out.initrd))) {
       out.kernel_release = j->value("kernel_release", "");
       out.initramfs_modules = j->value("initramfs_modules", std::vector<std::string>{});

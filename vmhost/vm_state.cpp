@@ -1,5 +1,7 @@
 #include "vmhost/vm_state.hpp"
 
+#include "core/json_shape.hpp"
+
 #include <signal.h>
 
 #include <chrono>
@@ -27,7 +29,11 @@ std::vector<VmState> list_vm_states() {
     auto text = read_file(e.path());
     if (!text) continue;
     auto j = parse_json_document(*text);
-    if (!j || !j->is_object()) continue;
+    // A state file of another shape (hand-edited, another version) is not one rigctl can act on.
+    static const json shape = json::parse(R"({"type": "object", "required": ["id", "run_dir"], "properties": {
+      "id": {"type": "string"}, "name": {"type": "string"}, "pid": {"type": "integer"}, "owner": {"type": "integer"},
+      "port": {"type": "integer"}, "endpoint": {"type": "string"}, "run_dir": {"type": "string"}, "accel": {"type": "string"}}})");
+    if (!j || !check_shape(*j, shape).ok()) continue;
     VmState s;
     s.id = j->value("id", "");
     s.name = j->value("name", "");

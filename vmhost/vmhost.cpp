@@ -17,6 +17,7 @@
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
 #include "core/json_reader.hpp"
+#include "core/json_shape.hpp"
 #include "engine/http.hpp"
 #include "vmhost/host_image.hpp"
 #include "vmhost/qemu_command.hpp"
@@ -65,8 +66,10 @@ std::optional<bool> kvm_known_good() {
   auto text = read_file(kvm_verdict_file());
   if (!text) return std::nullopt;
   auto j = parse_json_document(*text);
-  if (!j || !j->is_object() || j->value("boot_id", "") != boot_id()) return std::nullopt;
-  return j->value("good", false);
+  static const json shape = json::parse(R"({"type": "object", "required": ["boot_id", "good"],
+    "properties": {"boot_id": {"type": "string"}, "good": {"type": "boolean"}}})");
+  if (!j || !check_shape(*j, shape).ok() || (*j)["boot_id"] != boot_id()) return std::nullopt;
+  return (*j)["good"].get<bool>();
 }
 void remember_kvm(bool good) {
   (void)write_file_atomic(kvm_verdict_file(), json{{"boot_id", boot_id()}, {"good", good}}.dump() + "\n");

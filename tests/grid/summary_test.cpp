@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include "grid/summary.hpp"
 #include "support/test_util.hpp"
 
@@ -101,7 +103,7 @@ TEST_CASE("report merge: a directory without a valid summary is a usage error na
   auto r = rig::read_summary(t.path());
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().category() == rig::Category::Usage);
-  CHECK_THAT(r.error().what(), Catch::StartsWith("read report '" + t.path().string() + "': cannot read"));
+  CHECK_THAT(r.error().what(), Catch::StartsWith("read report '" + t.path().string() + "': '" + (t.path() / "summary.json").string() + "' does not exist"));
   rigtest::write_text(t.path() / "summary.json", R"({"schema": "rigctl/smoke/v1"})");
   auto bad = rig::read_summary(t.path());
   REQUIRE_FALSE(bad.ok());
@@ -132,4 +134,36 @@ TEST_CASE("summary: a VM host's boot, engine and per-stage times, and the confin
   CHECK_THAT(junit, Catch::Contains("name=\"confine.apparmor-confined\""));
   // Real hosts have no VM section.
   CHECK_THAT(rig::summary_markdown(sample()), !Catch::Contains("VM hosts"));
+}
+
+TEST_CASE("report merge: a summary of the wrong shape is a usage error naming the field, never an exception",
+          "[grid][summary][merge]") {
+  auto dir = rigtest::test_data_dir() / "fixtures" / "reports" / "ubuntu-24.04";
+  auto good = rig::json::parse(rigtest::read_text(dir / "summary.json"));
+  struct Case {
+    std::function<void(rig::json&)> spoil;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {[](rig::json& j) { j["matrices"] = {1}; }, "summary.json: matrices[0]: expected string, got an integer"},
+      {[](rig::json& j) { j["hosts"][0]["label"] = 7; }, "summary.json: hosts[0].label: expected string, got an integer"},
+      {[](rig::json& j) { j["hosts"][0].erase("engines"); }, "summary.json: hosts[0].engines: missing required field"},
+      {[](rig::json& j) { j["cells"][0]["stages"] = "x"; }, "summary.json: cells[0].stages: expected array, got a string"},
+      {[](rig::json& j) { j["cells"][0]["seconds"] = "slow"; }, "summary.json: cells[0].seconds: expected number, got a string"},
+      {[](rig::json& j) { j["seconds"] = nullptr; }, "summary.json: seconds: expected number, got null"},
+  };
+  for (auto& c : cases) {
+    rigtest::TempDir t;
+    auto j = good;
+    c.spoil(j);
+    rigtest::write_text(t.path() / "summary.json", j.dump());
+    auto r = rig::read_summary(t.path());
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().category() == rig::Category::Usage);
+    CHECK_THAT(r.error().what(), Catch::EndsWith(c.message));
+  }
+  // Out-of-range numbers and duplicate keys are refused by the strict reader before the shape check.
+  rigtest::TempDir t;
+  rigtest::write_text(t.path() / "summary.json", R"({"schema": "rigctl/matrix-report/v1", "seconds": 1e400})");
+  CHECK(rig::read_summary(t.path()).error().category() == rig::Category::Usage);
 }
