@@ -5,6 +5,7 @@
 
 #include "cli/app.hpp"
 #include "cli/recipe_arg.hpp"
+#include "core/output_dir.hpp"
 #include "grid/matrix_run.hpp"
 #include "grid/summary.hpp"
 
@@ -31,6 +32,7 @@ Status matrix_command(const MatrixCliOptions& o) {
   mo.cells = o.cells;
   // Default: half the cores, so each cell's rigs keep a core for the engine and podman.
   mo.jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency() / 2);
+  RIG_CHECK(check_output_dir(o.out, {"summary.json"}, "matrix result directory").context("--out"));
   mo.out = o.out;
   if (o.port_base < 1024 || o.port_base > 64000) return usage_error("expected a port between 1024 and 64000").add_context("--port-base");
   mo.port_base = o.port_base;

@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cli/app.hpp"
+#include "core/output_dir.hpp"
 #include "grid/summary.hpp"
 
 namespace rig::cli {
@@ -14,6 +15,7 @@ struct ReportMergeOptions {
 
 // Results from several hosts (the nightly runners' artefacts) into one report.
 Status merge_command(const ReportMergeOptions& o) {
+  RIG_CHECK(check_output_dir(o.out, {"summary.json"}, "matrix report").context("--out"));
   std::vector<std::pair<std::string, json>> inputs;
   for (auto& d : o.dirs) {
     RIG_TRY(auto sm, read_summary(d));

@@ -18,8 +18,7 @@ struct SeccompGenOptions {
 };
 
 Result<std::string> from_file(const std::string& path) {
-  RIG_TRY(auto raw, read_file(path));
-  RIG_TRY(auto stock, parse_json_document(raw));
+  RIG_TRY(auto stock, read_json_file(path));
   RIG_TRY(auto tailored, tailor_seccomp(stock));
   return tailored.dump(2) + "\n";
 }

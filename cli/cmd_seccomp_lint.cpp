@@ -18,8 +18,7 @@ struct SeccompLintCliOptions {
 };
 
 Result<json> load_profile(const std::string& path) {
-  RIG_TRY(auto raw, read_file(path));
-  return parse_json_document(raw).context("'" + path + "'");
+  return read_json_file(path);
 }
 
 // Names wrapped into indented lines, so long lists stay readable in a terminal and in CI logs.

@@ -116,7 +116,7 @@ Result<json> parse_json_document(const std::string& text, const JsonLimits& limi
   }
 }
 
-Result<json> read_json_file(const std::string& path, const JsonLimits& limits) {
+Result<std::string> read_json_text(const std::string& path, const JsonLimits& limits) {
   std::error_code ec;
   auto st = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(st)) return usage_error("'" + path + "' does not exist");
@@ -130,6 +130,11 @@ Result<json> read_json_file(const std::string& path, const JsonLimits& limits) {
   std::string text(size, '\0');
   in.read(text.data(), static_cast<std::streamsize>(size));
   text.resize(static_cast<size_t>(in.gcount()));
+  return text;
+}
+
+Result<json> read_json_file(const std::string& path, const JsonLimits& limits) {
+  RIG_TRY(auto text, read_json_text(path, limits));
   return parse_json_document(text, limits).context("'" + path + "'");
 }
 

@@ -40,6 +40,8 @@ Result<json> parse_json_document(const std::string& text, const JsonLimits& limi
 // Reads a JSON file the user named: it must be a regular file no larger than limits.max_bytes (a
 // FIFO or /dev/zero would never end), then parse_json_document. Errors name the file.
 Result<json> read_json_file(const std::string& path, const JsonLimits& limits = {});
+// The same check and read, without parsing (for parsers that keep the text, such as recipes).
+Result<std::string> read_json_text(const std::string& path, const JsonLimits& limits = {});
 
 class JsonObject;
 

@@ -3,10 +3,13 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 
 #include "core/fs.hpp"
+#include "bench/bench.hpp"
 #include "core/json_reader.hpp"
+#include "engine/http.hpp"
 
 namespace rig {
 
@@ -20,14 +23,26 @@ const std::map<std::string, std::set<std::string>> kValues = {
     {"storage", {"overlay", "fuse-overlayfs"}},
 };
 
-bool valid_host(const std::string& h) { return h == "local" || h == "remote" || (h.rfind("vm:", 0) == 0 && h.size() > 3); }
+// Recipe and VM host names become parts of result paths (cells/<host>/<recipe>/...) and are looked up
+// as files under recipes/: plain names only, never a path.
+bool plain_name(const std::string& n) {
+  if (n.empty() || n.size() > 64 || n == "." || n == "..") return false;
+  if (!std::isalnum(static_cast<unsigned char>(n[0]))) return false;
+  return std::all_of(n.begin(), n.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  });
+}
+
+bool valid_host(const std::string& h) { return h == "local" || h == "remote" || (h.rfind("vm:", 0) == 0 && plain_name(h.substr(3))); }
 
 void check_axis_values(const JsonNode& n, const std::string& axis, const std::vector<std::string>& values) {
   if (values.empty()) n.fail("expected at least one value");
   std::set<std::string> seen;
   for (auto& v : values) {
     if (!seen.insert(v).second) n.fail("duplicate value '" + v + "'");
-    if (axis == "host" && !valid_host(v)) n.fail("expected local, remote or vm:<name>, got '" + v + "'");
+    if (axis == "host" && !valid_host(v)) n.fail("expected local, remote or vm:<name> (a name under recipes/hosts/), got '" + v + "'");
+    if (axis == "recipe" && !plain_name(v))
+      n.fail("expected a recipe name under recipes/ ([a-z0-9][a-z0-9._-]*, at most 64 characters), got '" + v + "'");
     auto known = kValues.find(axis);
     if (known != kValues.end() && !known->second.count(v)) {
       std::string list;
@@ -94,6 +109,7 @@ MatrixFile parse_doc(const json& doc, const std::filesystem::path& file) {
     m.engines = e->str_map();
     for (auto& [k, v] : m.engines)
       if (!kValues.at("engine").count(k)) e->fail("expected engine names docker or podman, got '" + k + "'");
+      else if (auto ep = parse_endpoint(v); !ep) e->fail("engines." + k + ": " + ep.error().message());
   }
   if (auto a = o.optional("ablate")) {
     auto ao = a->object();
@@ -102,7 +118,10 @@ MatrixFile parse_doc(const json& doc, const std::filesystem::path& file) {
   }
   if (auto b = o.optional("bench")) {
     auto bo = b->object();
-    if (auto items = bo.optional("items")) m.bench_items = items->str_list();
+    if (auto items = bo.optional("items")) {
+      m.bench_items = items->str_list();
+      if (auto st = check_bench_items({m.bench_items.begin(), m.bench_items.end()}); !st) items->fail(st.error().message());
+    }
     if (auto runs = bo.optional("runs")) {
       m.bench_runs = static_cast<unsigned>(runs->u64(100));
       if (m.bench_runs == 0) runs->fail("expected at least 1 run");
@@ -140,7 +159,7 @@ Result<MatrixFile> parse_matrix(const std::string& text, const std::filesystem::
 }
 
 Result<MatrixFile> load_matrix(const std::filesystem::path& file) {
-  auto text = read_file(file);
+  auto text = read_json_text(file.string());
   if (!text) return std::move(text).error().add_context("load matrix '" + file.string() + "'");
   return parse_matrix(*text, file);
 }

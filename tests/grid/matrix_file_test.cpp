@@ -142,3 +142,34 @@ TEST_CASE("matrix: bad files are usage errors naming the field", "[grid][matrix]
   REQUIRE_FALSE(m.ok());
   CHECK_THAT(m.error().what(), Catch::Contains("extra"));
 }
+
+TEST_CASE("matrix: names that become result paths are plain names; endpoints and bench items are checked at load",
+          "[grid][matrix]") {
+  auto j = base();
+  j["axes"]["recipe"] = {"../../etc"};
+  check_rejected(j, "axes.recipe: expected a recipe name under recipes/ ([a-z0-9][a-z0-9._-]*, at most 64 characters), got '../../etc'");
+  j = base();
+  j["axes"]["host"] = {"vm:../x"};
+  check_rejected(j, "axes.host: expected local, remote or vm:<name> (a name under recipes/hosts/), got 'vm:../x'");
+  j = base();
+  j["engines"] = {{"podman", "ftp://x"}};
+  auto m = rig::parse_matrix(j.dump(), "m.json");
+  REQUIRE_FALSE(m.ok());
+  CHECK_THAT(m.error().what(), Catch::StartsWith("load matrix 'm.json': engines: engines.podman: "));
+  j = base();
+  j["bench"] = {{"items", {"no-such-item"}}};
+  m = rig::parse_matrix(j.dump(), "m.json");
+  REQUIRE_FALSE(m.ok());
+  CHECK_THAT(m.error().what(), Catch::Contains("bench.items: ") && Catch::Contains("no-such-item"));
+}
+
+TEST_CASE("matrix: duplicate keys and out-of-range numbers are refused, never thrown", "[grid][matrix]") {
+  auto m = rig::parse_matrix(R"({"schema": "rigctl/matrix/v1", "name": "a", "name": "b"})", "m.json");
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().what() == "load matrix 'm.json': name: duplicate key (a key may appear once in an object)");
+  auto n = rig::parse_matrix(R"({"schema": "rigctl/matrix/v1", "bench": {"runs": 1e400}})", "m.json");
+  REQUIRE_FALSE(n.ok());
+  CHECK(n.error().category() == rig::Category::Usage);
+  auto big = rig::parse_matrix(R"({"schema": "rigctl/matrix/v1", "name": "a", "axes": {}, "run": [], "bench": {"runs": 18446744073709551616}})", "m.json");
+  CHECK_FALSE(big.ok());
+}

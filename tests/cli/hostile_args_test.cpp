@@ -1,0 +1,67 @@
+// Hostile command lines and input files on the real binary: every one is refused with exit 2 (usage),
+// before any work -- the engine endpoint points at nothing (any engine contact would exit 3) and the
+// cache is a fresh directory that must stay empty. None may abort (134), crash (139) or hit the
+// catch-all (70).
+#include <catch2/catch.hpp>
+
+#include "core/subprocess.hpp"
+#include "core/text.hpp"
+#include "support/test_util.hpp"
+
+namespace {
+
+struct Hostile {
+  std::vector<std::string> args;
+  std::string expect;  // a piece of the error message
+};
+
+rig::Completed run_isolated(const rigtest::TempDir& t, const std::vector<std::string>& args) {
+  rig::Command c;
+  c.argv = {rigtest::rigctl_binary()};
+  c.argv.insert(c.argv.end(), args.begin(), args.end());
+  c.env = {{"DOCKER_HOST", "unix://" + (t / "no-engine.sock").string()},
+           {"XDG_CACHE_HOME", (t / "cache").string()},
+           {"XDG_RUNTIME_DIR", (t / "run").string()}};
+  auto r = rig::make_process_runner()->run(c);
+  if (!r.ok()) FAIL("cannot run rigctl: " << r.error().what());
+  return std::move(r).value();
+}
+
+}  // namespace
+
+TEST_CASE("cli: hostile options and input files exit 2 before any work", "[cli][hostile]") {
+  rigtest::TempDir t;
+  auto recipe = (rigtest::source_root() / "recipes/debian-trixie.json").string();
+  rigtest::write_text(t / "home" / ".profile", "keep me");
+  rigtest::write_text(t / "dup.json", R"({"schema": "rigctl/recipe/v1", "name": "a", "name": "b"})");
+  rigtest::write_text(t / "big.json", R"({"schema": "rigctl/recipe/v1", "name": "a", "launch": {"cpus": 1e400}})");
+  rigtest::write_text(t / "deep.json", std::string(100000, '[') + std::string(100000, ']'));
+  rigtest::write_text(t / "seccomp-types.json", R"({"defaultAction": 5, "syscalls": "x"})");
+  std::vector<Hostile> cases = {
+      {{"validate", "/dev/zero"}, "not a regular file"},
+      {{"validate", (t / "dup.json").string()}, "duplicate key"},
+      {{"validate", (t / "big.json").string()}, "number overflow"},
+      {{"validate", (t / "deep.json").string()}, "nested deeper than"},
+      {{"seccomp", "lint", "/dev/zero"}, "not a regular file"},
+      {{"seccomp", "lint", (t / "deep.json").string()}, "nested deeper than"},
+      {{"seccomp", "lint", (t / "seccomp-types.json").string()}, "expected"},
+      {{"seccomp", "gen", "--from", (t / "deep.json").string()}, "nested deeper than"},
+      {{"render", recipe, "--out", (t / "home").string()}, "refuses this one"},
+      {{"report", "merge", (t / "nothing").string(), "--out", (t / "home").string()}, "refuses this one"},
+      {{"report", "merge", (t / "nothing").string(), "--out", (t / "merged").string()}, "does not exist"},
+      {{"matrix", "ci", "--out", (t / "home").string()}, "refuses this one"},
+      {{"matrix", "ci", "--port-base", "0"}, "--port-base"},
+      {{"matrix", "ci", "--engine-endpoint", "=x"}, "--engine-endpoint"},
+      {{"matrix", (t / "deep.json").string()}, "nested deeper than"},
+      {{"bench", "--items", "no-such-item"}, "no-such-item"},
+  };
+  for (auto& c : cases) {
+    auto r = run_isolated(t, c.args);
+    INFO(rig::join(c.args, " ") << "\nstdout: " << r.out << "\nstderr: " << r.err);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains(c.expect));
+  }
+  CHECK(rigtest::read_text(t / "home" / ".profile") == "keep me");
+  CHECK_FALSE(std::filesystem::exists(t / "cache"));
+  CHECK_FALSE(std::filesystem::exists(t / "merged"));
+}
