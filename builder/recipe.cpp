@@ -531,7 +531,8 @@ Result<Recipe> parse_recipe(const std::string& text, const std::filesystem::path
 }
 
 Result<Recipe> load_recipe(const std::filesystem::path& file) {
-  auto text = read_file(file);
+  // A regular file of bounded size: /dev/zero or a FIFO named as a recipe must not stall or exhaust rigctl.
+  auto text = read_json_text(file.string());
   if (!text) return std::move(text).error().add_context("load recipe '" + file.string() + "'");
   return parse_recipe(*text, file);
 }

@@ -123,7 +123,7 @@ TEST_CASE("matrix: bad files are usage errors naming the field", "[grid][matrix]
   check_rejected(j, "axes.arch: expected one of amd64, arm64, got 'sparc'");
   j = base();
   j["axes"]["host"] = {"mainframe"};
-  check_rejected(j, "axes.host: expected local, remote or vm:<name>, got 'mainframe'");
+  check_rejected(j, "axes.host: expected local, remote or vm:<name> (a name under recipes/hosts/), got 'mainframe'");
   j = base();
   j["axes"].erase("storage");
   check_rejected(j, "axes.storage: missing required field");
