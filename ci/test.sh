@@ -18,6 +18,6 @@ stop_services() {
   fi
 }
 trap stop_services EXIT
-bash ci/build-rigctl.sh
+bash ci/build-rigctl.sh -DRIGCTL_TESTS=ON
 cd build
 ctest --output-on-failure --timeout 1800 "$@"
