@@ -4,6 +4,8 @@
 #include <functional>
 #include <sstream>
 
+#include "builder/recipe_rules.hpp"
+
 namespace rig {
 
 namespace {
@@ -55,7 +57,15 @@ std::string rewrite(const std::string& text, const std::function<bool(const std:
 
 }  // namespace
 
-AccountEdit apply_user(const AccountFiles& in, const User& u, int64_t days) {
+Result<AccountEdit> apply_user(const AccountFiles& in, const User& u, int64_t days) {
+  // load_recipe already holds the user to these rules; checked again here because a ':' or a newline
+  // in a field written below would add fields or whole accounts (a uid-0 line with no password).
+  if (!is_account_name(u.name))
+    return usage_error("refusing to write an account for the user name " + show_value(u.name) + " (not a Debian user name)");
+  for (auto* field : {&u.home, &u.shell})
+    if (field->empty() || field->find(':') != std::string::npos || has_control_char(*field))
+      return usage_error("refusing to write an account line with the field " + show_value(*field) +
+                         " (empty, or with ':' or a control character)");
   AccountEdit r;
   const std::string uid = std::to_string(u.uid), gid = std::to_string(u.gid);
 

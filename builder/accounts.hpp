@@ -21,7 +21,8 @@ struct AccountEdit {
   std::vector<std::string> removed_groups;  // names displaced from group
 };
 
-// `days_since_epoch` fills shadow's last-change field so the output is reproducible.
-AccountEdit apply_user(const AccountFiles& in, const User& user, int64_t days_since_epoch);
+// `days_since_epoch` fills shadow's last-change field so the output is reproducible. A user whose
+// name, home or shell could not be written as one well-formed line is refused (a usage error).
+Result<AccountEdit> apply_user(const AccountFiles& in, const User& user, int64_t days_since_epoch);
 
 }  // namespace rig

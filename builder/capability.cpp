@@ -6,6 +6,8 @@
 #include <sstream>
 #include <string_view>
 
+#include "builder/recipe_rules.hpp"
+
 namespace rig {
 
 namespace {
@@ -51,18 +53,18 @@ Result<FileCaps> parse_capability_text(const std::string& text) {
     ++count;
     size_t op_pos = clause.find_first_of("=+-");
     if (op_pos == std::string::npos)
-      return usage_error("'" + clause + "' has no operator: expected caps=flags, caps+flags or caps-flags");
+      return usage_error(show_value(clause) + " has no operator: expected caps=flags, caps+flags or caps-flags");
     std::string names = clause.substr(0, op_pos);
     uint64_t set = 0;
     if (names.empty() || lower(names) == "all") {
-      if (names.empty() && clause[op_pos] != '=') return usage_error("'" + clause + "': an empty capability list is only valid with '='");
+      if (names.empty() && clause[op_pos] != '=') return usage_error(show_value(clause) + ": an empty capability list is only valid with '='");
       set = kAll;
     } else {
       std::istringstream list(names);
       std::string name;
       while (std::getline(list, name, ',')) {
         auto it = std::find(kCapNames.begin(), kCapNames.end(), lower(name));
-        if (it == kCapNames.end()) return usage_error("'" + name + "' is not a Linux capability name (e.g. cap_setuid)");
+        if (it == kCapNames.end()) return usage_error(show_value(name) + " is not a Linux capability name (e.g. cap_setuid)");
         set |= uint64_t{1} << (it - kCapNames.begin());
       }
     }
@@ -79,7 +81,7 @@ Result<FileCaps> parse_capability_text(const std::string& text) {
           case 'e': e = true; break;
           case 'i': i = true; break;
           case 'p': p = true; break;
-          default: return usage_error("'" + clause + "': flag '" + std::string(1, f) + "' is not one of e, i, p");
+          default: return usage_error(show_value(clause) + ": flag " + show_value(std::string(1, f)) + " is not one of e, i, p");
         }
       }
       if (op == '=') {
@@ -99,11 +101,11 @@ Result<FileCaps> parse_capability_text(const std::string& text) {
   }
   if (count == 0) return usage_error("empty capability text: expected e.g. cap_setuid=ep");
   if (caps.permitted == 0 && caps.inheritable == 0)
-    return usage_error("'" + text + "' grants no permitted or inheritable capability (e.g. cap_setuid=ep)");
+    return usage_error(show_value(text) + " grants no permitted or inheritable capability (e.g. cap_setuid=ep)");
   effective &= caps.permitted | caps.inheritable;
   // The file effective bit is one bit for all capabilities (as setcap insists): all or nothing.
   if (effective != 0 && effective != (caps.permitted | caps.inheritable))
-    return usage_error("'" + text + "' sets the effective flag on only some capabilities; a file has one effective bit for all");
+    return usage_error(show_value(text) + " sets the effective flag on only some capabilities; a file has one effective bit for all");
   caps.effective = effective != 0;
   return caps;
 }

@@ -149,7 +149,7 @@ Result<RecipeLayerReport> write_recipe_layer(const Recipe& r, const BaseScan& ba
     std::string* slots[] = {&in.passwd, &in.group, &in.shadow, &in.gshadow, &in.subuid, &in.subgid};
     for (size_t i = 0; i < 6; ++i)
       if (auto it = base.captured.find(kAccountFiles[i]); it != base.captured.end()) *slots[i] = it->second.content;
-    auto edit = apply_user(in, u, epoch / 86400);
+    RIG_TRY(auto edit, apply_user(in, u, epoch / 86400).context("user"));
     report.removed_users = edit.removed_users;
     const std::string* outs[] = {&edit.files.passwd, &edit.files.group, &edit.files.shadow,
                                  &edit.files.gshadow, &edit.files.subuid, &edit.files.subgid};

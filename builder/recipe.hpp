@@ -183,9 +183,11 @@ struct Recipe {
   std::optional<HostSection> host;
 };
 
-// Loads and validates; errors are Usage with context "load recipe '<file>'" and the JSON path.
+// Loads and validates every value (builder/recipe_rules.hpp, docs/recipe.md "Value rules") before
+// anything else happens; errors are Usage with context "load recipe '<file>'" and the JSON path. The
+// file must be a regular file of at most kMaxSourceBytes.
 Result<Recipe> load_recipe(const std::filesystem::path& file);
-// The same from text (tests); `dir` resolves file sources.
+// The same from text (tests); file sources are read relative to `file`'s directory and must stay in it.
 Result<Recipe> parse_recipe(const std::string& text, const std::filesystem::path& file);
 
 }  // namespace rig

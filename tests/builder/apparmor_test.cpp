@@ -14,7 +14,7 @@ namespace {
 
 // The rendered profile is also what the Ubuntu VM host loads at boot (recipes/hosts/ubuntu-noble.json
 // ships this file into /etc/apparmor.d), so the shipped file doubles as the golden.
-fs::path golden() { return rigtest::source_root() / "recipes/files/apparmor/rigctl-tailored"; }
+fs::path golden() { return rigtest::source_root() / "recipes/hosts/files/apparmor/rigctl-tailored"; }
 
 bool update_golden() {
   const char* v = std::getenv("RIGCTL_UPDATE_GOLDEN");

@@ -156,3 +156,13 @@ TEST_CASE("capability: effective without permitted or inheritable is rejected", 
   check_rejected("cap_setuid=ep cap_setuid-p",
                  "'cap_setuid=ep cap_setuid-p' grants no permitted or inheritable capability (e.g. cap_setuid=ep)");
 }
+
+// Messages quote the offending piece escaped: a stray control byte or half of a UTF-8 character
+// must neither break the message nor make it invalid UTF-8 (the JSON reports carry it).
+TEST_CASE("capability: hostile text is shown escaped", "[builder][capability][hostile]") {
+  check_rejected("cap_setuid=e\x01", "'cap_setuid=e\\x01': flag '\\x01' is not one of e, i, p");
+  check_rejected("cap_setuid=e\xC3\xA9", "'cap_setuid=e\xC3\xA9': flag '\xEF\xBF\xBD' is not one of e, i, p");
+  check_rejected("cap_it's=ep", "'cap_it\\'s' is not a Linux capability name (e.g. cap_setuid)");
+  check_rejected("cap_setuid" + std::string(100, 'x'),
+                 "'cap_setuid" + std::string(70, 'x') + "…' (110 bytes) has no operator: expected caps=flags, caps+flags or caps-flags");
+}

@@ -2,8 +2,12 @@
 
 #include "builder/capability.hpp"
 #include "builder/recipe.hpp"
+#include "builder/recipe_rules.hpp"
 #include "core/arch.hpp"
+#include "core/catalog.hpp"
 #include "support/test_util.hpp"
+
+#include <functional>
 
 using rigtest::full_recipe;
 using rigtest::json;
@@ -385,8 +389,8 @@ TEST_CASE("recipe: mirror given as a URL is rejected", "[builder][recipe][valida
   json j = minimal_recipe();
   j["base"]["mirror"] = "http://deb.debian.org/debian";
   check_rejected(j, "base.mirror",
-                 "expected a mirror name such as \"debian\" (resolved from --mirror, RIGCTL_MIRROR_<NAME> or the "
-                 "host's apt sources), not a URL");
+                 "expected a mirror name such as \"debian\" ([a-z0-9][a-z0-9_]*, resolved from --mirror, "
+                 "RIGCTL_MIRROR_<NAME> or the host's apt sources), never a URL, got 'http://deb.debian.org/debian'");
 }
 
 TEST_CASE("recipe: unknown distro and variant are rejected", "[builder][recipe][validation]") {
@@ -448,7 +452,9 @@ TEST_CASE("recipe: unknown effect kind is rejected", "[builder][recipe][validati
 TEST_CASE("recipe: invalid package name is rejected", "[builder][recipe][validation]") {
   json j = minimal_recipe();
   j["packages"] = {"bash", "podman", "ca-certificates", "Bad_Name"};
-  check_rejected(j, "packages[3]", "expected a Debian package name, got 'Bad_Name'");
+  check_rejected(j, "packages[3]",
+                 "expected a Debian package name ([a-z0-9][a-z0-9+.-]+, at most 128 characters, optionally :arch), got "
+                 "'Bad_Name'");
 }
 
 TEST_CASE("recipe: paths must be absolute and normalized", "[builder][recipe][validation]") {
@@ -479,13 +485,14 @@ TEST_CASE("recipe: unreadable file source is rejected", "[builder][recipe][valid
   json j = minimal_recipe();
   j["files"] = {{{"path", "/a"}, {"source", "files/missing.txt"}}};
   check_rejected(j, "files[0].source",
-                 "cannot read '/nonexistent/recipes/files/missing.txt' (sources are relative to the recipe)");
+                 "cannot read '/nonexistent/recipes/files/missing.txt': No such file or directory (sources are relative "
+                 "to the recipe's directory)");
 }
 
 TEST_CASE("recipe: invalid env name is rejected", "[builder][recipe][validation]") {
   json j = minimal_recipe();
   j["env"] = {{"BAD-NAME", "x"}};
-  check_rejected(j, "env", "'BAD-NAME' is not a valid environment variable name");
+  check_rejected(j, "env", "'BAD-NAME' is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
 }
 
 TEST_CASE("recipe: load_recipe of a missing file is a usage error naming it", "[builder][recipe][validation]") {
@@ -494,14 +501,14 @@ TEST_CASE("recipe: load_recipe of a missing file is a usage error naming it", "[
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().category() == rig::Category::Usage);
   auto f = (t / "none.json").string();
-  CHECK(r.error().what() == "load recipe '" + f + "': cannot read '" + f + "': No such file or directory");
+  CHECK(r.error().what() == "load recipe '" + f + "': '" + f + "' does not exist");
 }
 
 // ---- the shipped recipes ----
 
 TEST_CASE("recipe: every shipped recipe parses", "[builder][recipe]") {
   size_t count = 0;
-  for (auto sub : {"recipes", "images"}) {
+  for (auto sub : {"recipes", "recipes/hosts", "images"}) {
     auto dir = rigtest::source_root() / sub;
     if (!fs::is_directory(dir)) continue;
     std::vector<fs::path> files;
@@ -565,4 +572,537 @@ TEST_CASE("recipe: bad launch.inner and flag requires are rejected", "[builder][
   j = full_recipe();
   j["launch"]["flags"][0]["requires"] = "inner-storage:btrfs";
   check_rejected(j, "launch.flags[0].requires", "'btrfs' is not one of launch.inner.storage");
+}
+
+// ---- hostile values (issue 12): every value checked before any work ----
+
+namespace {
+
+const std::string kSuiteRule = "expected a Debian suite name ([a-z0-9][a-z0-9.+~-]*, at most 64 characters), got ";
+const std::string kPackageRule =
+    "expected a Debian package name ([a-z0-9][a-z0-9+.-]+, at most 128 characters, optionally :arch), got ";
+const std::string kNameRule =
+    "expected an image name: lower-case letters and digits, separated by '.', '_', '__' or '-' (at most 128 "
+    "characters), got ";
+const std::string kControlPath = "expected a path without control characters (NUL, newline, ...), got ";
+
+// A recipe with a host section whose init is one of its files.
+json host_recipe() {
+  json j = minimal_recipe();
+  j["files"] = {{{"path", "/sbin/rig-init"}, {"content", "#!/bin/sh\n"}, {"mode", "0755"}}};
+  j["host"] = {{"init", "/sbin/rig-init"}, {"cmdline", {"net.ifnames=0"}}};
+  return j;
+}
+
+}  // namespace
+
+// mmdebstrap reads a suite starting with '-' as an option: "--version" printed its version, and
+// --setup-hook=... runs a command on the build host.
+TEST_CASE("recipe: a suite that mmdebstrap would read as an option is rejected", "[builder][recipe][validation][hostile]") {
+  json j = minimal_recipe();
+  j["base"]["suite"] = "--setup-hook=touch /tmp/x";
+  check_rejected(j, "base.suite", kSuiteRule + "'--setup-hook=touch /tmp/x'");
+  j["base"]["suite"] = "--version";
+  check_rejected(j, "base.suite", kSuiteRule + "'--version'");
+  j["base"]["suite"] = "Trixie";
+  check_rejected(j, "base.suite", kSuiteRule + "'Trixie'");
+  j["base"]["suite"] = "";
+  check_rejected(j, "base.suite", kSuiteRule + "''");
+  j["base"]["suite"] = "bookworm-backports";
+  CHECK(parse_ok(j).base.suite == "bookworm-backports");
+}
+
+TEST_CASE("recipe: components, variant, mirror and keyring values cannot be options", "[builder][recipe][validation][hostile]") {
+  json j = minimal_recipe();
+  j["base"]["components"] = {"main", "--setup-hook=id"};
+  check_rejected(j, "base.components[1]",
+                 "expected an archive component ([a-z0-9][a-z0-9/._-]*, at most 64 characters), got '--setup-hook=id'");
+  j["base"]["components"] = {"main", "non-free-firmware"};
+  CHECK(parse_ok(j).base.components == std::vector<std::string>{"main", "non-free-firmware"});
+  j = minimal_recipe();
+  j["base"]["variant"] = "--hook-dir=/tmp";
+  check_rejected(j, "base.variant", "expected an mmdebstrap variant (extract, minbase, apt, ...), got '--hook-dir=/tmp'");
+  j = minimal_recipe();
+  j["base"]["mirror"] = "-debian";
+  check_rejected(j, "base.mirror",
+                 "expected a mirror name such as \"debian\" ([a-z0-9][a-z0-9_]*, resolved from --mirror, "
+                 "RIGCTL_MIRROR_<NAME> or the host's apt sources), never a URL, got '-debian'");
+  j = minimal_recipe();
+  j["base"]["keyring"] = {{"package", "--setup-hook=id"}, {"distro", "debian"}, {"suite", "trixie"}, {"path", "/k.gpg"}};
+  check_rejected(j, "base.keyring.package", kPackageRule + "'--setup-hook=id'");
+  j["base"]["keyring"]["package"] = "ubuntu-keyring";
+  j["base"]["keyring"]["suite"] = "--version";
+  check_rejected(j, "base.keyring.suite", kSuiteRule + "'--version'");
+  j["base"]["keyring"]["suite"] = "trixie";
+  j["base"]["keyring"]["path"] = "/usr/share/keyrings/x.gpg\n--setup-hook=id";
+  check_rejected(j, "base.keyring.path", kControlPath + "'/usr/share/keyrings/x.gpg\\n--setup-hook=id'");
+}
+
+TEST_CASE("recipe: package names follow Debian policy", "[builder][recipe][validation][hostile]") {
+  json j = minimal_recipe();
+  j["packages"] = {"--setup-hook=touch /tmp/x"};
+  check_rejected(j, "packages[0]", kPackageRule + "'--setup-hook=touch /tmp/x'");
+  j["packages"] = {"bash,evil"};
+  check_rejected(j, "packages[0]", kPackageRule + "'bash,evil'");
+  j["packages"] = {"a"};  // policy: at least two characters
+  check_rejected(j, "packages[0]", kPackageRule + "'a'");
+  j["packages"] = {"libc6:-x"};
+  check_rejected(j, "packages[0]", kPackageRule + "'libc6:-x'");
+  j["packages"] = {"libstdc++6", "g++", "libc6:amd64", "0ad", "python3.12"};
+  CHECK(parse_ok(j).packages.size() == 5);
+}
+
+// std::regex recursed once per character and overflowed the stack on this (a crash, not an error).
+TEST_CASE("recipe: a 200,000-character value is an error, not a crash", "[builder][recipe][validation][hostile]") {
+  std::string huge(200000, 'a');
+  json j = minimal_recipe();
+  j["packages"] = {huge};
+  check_rejected(j, "packages[0]", kPackageRule + "'" + std::string(80, 'a') + "…' (200000 bytes)");
+  j = minimal_recipe();
+  j["base"]["suite"] = huge;
+  check_rejected(j, "base.suite", kSuiteRule + "'" + std::string(80, 'a') + "…' (200000 bytes)");
+  j = minimal_recipe();
+  j["name"] = huge;
+  check_rejected(j, "name", kNameRule + "'" + std::string(80, 'a') + "…' (200000 bytes)");
+  j = minimal_recipe();
+  j["directories"] = {{{"path", "/" + huge}, {"owner", "root"}}};
+  check_rejected(j, "directories[0].path",
+                 "expected a path of at most 4096 bytes, got '/" + std::string(79, 'a') + "…' (200001 bytes)");
+  j = minimal_recipe();
+  j["env"] = {{huge, "x"}};
+  check_rejected(j, "env", "'" + std::string(80, 'a') + "…' (200000 bytes) is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+  j = minimal_recipe();
+  j["directories"] = {{{"path", "/srv"}, {"owner", huge + ":0"}}};
+  check_rejected(j, "directories[0].owner",
+                 "expected \"root\", \"user\" or \"UID:GID\", got '" + std::string(80, 'a') + "…' (200002 bytes)");
+  j = full_recipe();
+  j["launch"]["flags"][0]["expect"]["signature"] = std::string(200000, '(');
+  check_rejected(j, "launch.flags[0].expect.signature",
+                 "expected a regex of at most 1024 bytes, got '" + std::string(80, '(') + "…' (200000 bytes)");
+}
+
+// A newline and ':' in home added a line to the image's passwd: a uid-0 account with no password.
+TEST_CASE("recipe: user fields cannot break a passwd line", "[builder][recipe][validation][hostile]") {
+  json j = with_user();
+  j["user"]["home"] = "/home/x:/bin/sh\nevil::0:0::/root";
+  check_rejected(j, "user.home", kControlPath + "'/home/x:/bin/sh\\nevil::0:0::/root'");
+  j["user"]["home"] = "/home/a:b";
+  check_rejected(j, "user.home", "expected a path without ':' (it is a field of /etc/passwd), got '/home/a:b'");
+  j = with_user();
+  j["user"]["shell"] = "/bin/sh:0:0";
+  check_rejected(j, "user.shell", "expected a path without ':' (it is a field of /etc/passwd), got '/bin/sh:0:0'");
+  j = with_user();
+  j["user"]["shell"] = "/bin/bash\r";
+  check_rejected(j, "user.shell", kControlPath + "'/bin/bash\\r'");
+}
+
+TEST_CASE("recipe: user names follow Debian's rules", "[builder][recipe][validation][hostile]") {
+  const std::string rule =
+      "expected a Debian user name ([a-z_][a-z0-9_-]*, optionally ending in '$', at most 32 characters), got ";
+  json j = with_user();
+  j["user"]["name"] = "Builder";
+  check_rejected(j, "user.name", rule + "'Builder'");
+  j["user"]["name"] = "evil:x:0:0";
+  check_rejected(j, "user.name", rule + "'evil:x:0:0'");
+  j["user"]["name"] = "-rf";
+  check_rejected(j, "user.name", rule + "'-rf'");
+  j["user"]["name"] = std::string(33, 'a');
+  check_rejected(j, "user.name", rule + "'" + std::string(33, 'a') + "'");
+  j["user"]["name"] = "build$";
+  CHECK(parse_ok(j).user->name == "build$");
+  j["user"]["name"] = "_svc-1";
+  CHECK(parse_ok(j).user->name == "_svc-1");
+}
+
+// "/etc/passwd\u0000" slipped past the account-file check and replaced passwd in the layer.
+TEST_CASE("recipe: a NUL in a path is rejected, so account files cannot be overridden", "[builder][recipe][validation][hostile]") {
+  json j = with_user();
+  j["files"] = {{{"path", std::string("/etc/passwd\0", 12)}, {"content", "root::0:0::/root:/bin/sh\n"}}};
+  check_rejected(j, "files[0].path", kControlPath + "'/etc/passwd\\0'");
+  j["files"][0]["path"] = "/etc/passwd";
+  check_rejected(j, "files[0].path", "'/etc/passwd' is written from \"user\"; remove this entry or the user");
+}
+
+// Every field that holds a path obeys the same rule; the message shows the value escaped.
+TEST_CASE("recipe: every path field rejects control characters", "[builder][recipe][validation][hostile]") {
+  const std::string bad = "/srv/a\nRUN touch /pwned";
+  const std::string shown = kControlPath + "'/srv/a\\nRUN touch /pwned'";
+  struct Case {
+    const char* field;
+    std::function<void(json&)> set;
+  };
+  std::vector<Case> cases = {
+      {"directories[0].path", [&](json& j) { j["directories"] = {{{"path", bad}, {"owner", "root"}}}; }},
+      {"files[0].path", [&](json& j) { j["files"] = {{{"path", bad}, {"content", ""}}}; }},
+      {"links[0].path", [&](json& j) { j["links"] = {{{"path", bad}, {"target", "x"}}}; }},
+      {"file_capabilities[0].path", [&](json& j) { j["file_capabilities"] = {{{"path", bad}, {"caps", "cap_setuid=ep"}}}; }},
+      {"volumes[0]", [&](json& j) { j["volumes"] = {bad}; }},
+      {"workdir", [&](json& j) { j["workdir"] = bad; }},
+      {"user.home", [&](json& j) { j["user"]["home"] = bad; }},
+      {"user.shell", [&](json& j) { j["user"]["shell"] = bad; }},
+      {"launch.volumes[0].target", [&](json& j) { j["launch"]["volumes"][0]["target"] = bad; }},
+      {"base.keyring.path",
+       [&](json& j) {
+         j["base"]["keyring"] = {{"package", "ubuntu-keyring"}, {"distro", "debian"}, {"suite", "trixie"}, {"path", bad}};
+       }},
+      {"launch.hardening[0].ablate.path",
+       [&](json& j) {
+         j["launch"]["hardening"] = {{{"id", "d"}, {"what", "w"}, {"why", "y"}, {"ablate", {{"kind", "directory"}, {"path", bad}}},
+                                      {"expect", {{"check", "podman-info"}, {"signature", "denied"}}}}};
+       }},
+  };
+  for (auto& c : cases) {
+    INFO(c.field);
+    json j = full_recipe();
+    c.set(j);
+    check_rejected(j, c.field, shown);
+  }
+  json h = host_recipe();
+  h["host"]["init"] = bad;
+  check_rejected(h, "host.init", shown);
+}
+
+TEST_CASE("recipe: paths are length-bounded", "[builder][recipe][validation][hostile]") {
+  json j = minimal_recipe();
+  j["directories"] = {{{"path", "/srv/" + std::string(256, 'c')}, {"owner", "root"}}};
+  check_rejected(j, "directories[0].path",
+                 "expected path components of at most 255 bytes, got '/srv/" + std::string(75, 'c') + "…' (261 bytes)");
+  j["directories"][0]["path"] = "/srv/" + std::string(255, 'c');
+  CHECK(parse_ok(j).directories.size() == 1);
+  std::string long_path;
+  while (long_path.size() < 4097) long_path += "/" + std::string(99, 'd');
+  j["directories"][0]["path"] = long_path;
+  auto r = parse(j);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.error().what(), Catch::Contains("directories[0].path: expected a path of at most 4096 bytes, got '/ddd"));
+}
+
+TEST_CASE("recipe: link targets reject control characters", "[builder][recipe][validation][hostile]") {
+  json j = minimal_recipe();
+  j["links"] = {{{"path", "/usr/bin/x"}, {"target", std::string("busybox\0/etc/shadow", 19)}}};
+  check_rejected(j, "links[0].target",
+                 "expected a link target without control characters, at most 4096 bytes, got 'busybox\\0/etc/shadow'");
+  j["links"][0]["target"] = "../lib/x y";  // relative targets and spaces are fine
+  CHECK(parse_ok(j).links[0].target == "../lib/x y");
+}
+
+TEST_CASE("recipe: file sources stay inside the recipe's directory", "[builder][recipe][validation][hostile]") {
+  rigtest::TempDir t;
+  fs::create_directories(t / "r/files");
+  rigtest::write_text(t / "r/files/ok.txt", "ok\n");
+  rigtest::write_text(t / "secret.txt", "secret\n");
+  auto dir = fs::canonical(t / "r").string();
+  auto load = [&](const std::string& source) {
+    json j = minimal_recipe();
+    j["files"] = {{{"path", "/etc/x"}, {"source", source}}};
+    rigtest::write_text(t / "r/recipe.json", j.dump());
+    return rig::load_recipe(t / "r/recipe.json");
+  };
+  auto expect = [&](const std::string& source, const std::string& message) {
+    auto r = load(source);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().category() == rig::Category::Usage);
+    CHECK(r.error().what() == "load recipe '" + (t / "r/recipe.json").string() + "': files[0].source: " + message);
+  };
+  REQUIRE(load("files/ok.txt").ok());
+  CHECK(load("files/../files/ok.txt").ok());
+  expect("/etc/shadow", "expected a path relative to the recipe's directory, got '/etc/shadow'");
+  expect("/dev/zero", "expected a path relative to the recipe's directory, got '/dev/zero'");
+  expect("../../../../../../../../etc/passwd",
+         "'../../../../../../../../etc/passwd' resolves to '/etc/passwd', outside the recipe's directory '" + dir + "'");
+  expect("../secret.txt", "'../secret.txt' resolves to '" + fs::canonical(t / "secret.txt").string() +
+                              "', outside the recipe's directory '" + dir + "'");
+  // A symlink inside the directory is followed before the check.
+  fs::create_symlink("/etc/passwd", t / "r/files/link");
+  expect("files/link", "'files/link' resolves to '/etc/passwd', outside the recipe's directory '" + dir + "'");
+  fs::create_symlink("/dev/zero", t / "r/files/zero");
+  expect("files/zero", "'files/zero' resolves to '/dev/zero', outside the recipe's directory '" + dir + "'");
+  // Not regular files: refused before anything is read (a FIFO would block, a device never end).
+  REQUIRE(::mkfifo((t / "r/files/fifo").c_str(), 0600) == 0);
+  expect("files/fifo", "'" + dir + "/files/fifo' is not a regular file (sources are relative to the recipe's directory)");
+  expect("files", "'" + dir + "/files' is not a regular file (sources are relative to the recipe's directory)");
+  // Size-bounded: 16 MiB.
+  {
+    std::ofstream big(t / "r/files/big", std::ios::binary);
+  }
+  fs::resize_file(t / "r/files/big", (16u << 20) + 1);
+  expect("files/big", "'" + dir + "/files/big' is 16777217 bytes, more than the 16777216 allowed (sources are relative to the "
+                      "recipe's directory)");
+  fs::resize_file(t / "r/files/big", 16u << 20);
+  CHECK(load("files/big").ok());
+  expect("files/a\nb", "expected a relative path without control characters, at most 4096 bytes, got 'files/a\\nb'");
+}
+
+TEST_CASE("recipe: the recipe file itself must be a bounded regular file", "[builder][recipe][validation][hostile]") {
+  auto r = rig::load_recipe("/dev/zero");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().category() == rig::Category::Usage);
+  CHECK(r.error().what() == "load recipe '/dev/zero': '/dev/zero' is not a regular file");
+  rigtest::TempDir t;
+  REQUIRE(::mkfifo((t / "fifo.json").c_str(), 0600) == 0);
+  auto f = rig::load_recipe(t / "fifo.json");
+  REQUIRE_FALSE(f.ok());
+  CHECK_THAT(f.error().what(), Catch::EndsWith("fifo.json' is not a regular file"));
+}
+
+TEST_CASE("recipe: a launch device must be on the allowed list", "[builder][recipe][validation][hostile]") {
+  json j = full_recipe();
+  j["launch"]["flags"][0]["effect"]["value"] = "/dev/sda";
+  check_rejected(j, "launch.flags[0].effect.value",
+                 "expected a device a rig may be given (/dev/net/tun, /dev/fuse), got '/dev/sda'");
+  j["launch"]["flags"][0]["effect"]["value"] = "/dev/net/../sda";
+  check_rejected(j, "launch.flags[0].effect.value",
+                 "expected a device a rig may be given (/dev/net/tun, /dev/fuse), got '/dev/net/../sda'");
+  j["launch"]["flags"][0]["effect"]["value"] = "/dev/fuse";
+  CHECK(parse_ok(j).launch->flags[0].effect_value == "/dev/fuse");
+}
+
+// 2^44 MB overflowed int64 bytes and pids 2^64-1 wrapped to -1: both became Docker's "unlimited".
+TEST_CASE("recipe: launch limits stay within what the engine takes as a limit", "[builder][recipe][validation][hostile]") {
+  const std::string mem = "expected a memory limit from 6 MB (Docker's minimum) to 1048576 MB (1 TiB), got ";
+  json j = full_recipe();
+  j["launch"]["memory_mb"] = 17592186044416ULL;  // 2^44
+  check_rejected(j, "launch.memory_mb", mem + "17592186044416");
+  j["launch"]["memory_mb"] = 5;
+  check_rejected(j, "launch.memory_mb", mem + "5");
+  j["launch"]["memory_mb"] = 0;
+  check_rejected(j, "launch.memory_mb", mem + "0");
+  j["launch"]["memory_mb"] = 1048576;
+  CHECK(parse_ok(j).launch->memory_mb == 1048576);
+  const std::string pids = "expected a pids limit from 1 to 4194304 (the kernel's largest pid_max), got ";
+  j = full_recipe();
+  j["launch"]["pids_limit"] = 18446744073709551615ULL;
+  check_rejected(j, "launch.pids_limit", pids + "18446744073709551615");
+  j["launch"]["pids_limit"] = 0;  // Docker's "unlimited"
+  check_rejected(j, "launch.pids_limit", pids + "0");
+  j["launch"]["pids_limit"] = 4194305;
+  check_rejected(j, "launch.pids_limit", pids + "4194305");
+  j["launch"]["pids_limit"] = 4194304;
+  CHECK(parse_ok(j).launch->pids_limit == 4194304);
+  j = full_recipe();
+  j["launch"]["cpus"] = 0;
+  check_rejected(j, "launch.cpus", "expected a number of CPUs from 0.01 to 1024, got 0");
+  j["launch"]["cpus"] = 1e300;
+  check_rejected(j, "launch.cpus", "expected a number of CPUs from 0.01 to 1024, got 1e+300");
+  j["launch"]["cpus"] = -1;
+  check_rejected(j, "launch.cpus", "expected a number of CPUs from 0.01 to 1024, got -1");
+  j["launch"]["cpus"] = 0.01;
+  CHECK(parse_ok(j).launch->cpus == 0.01);
+  j["launch"]["cpus"] = 1024;
+  CHECK(parse_ok(j).launch->cpus == 1024);
+}
+
+TEST_CASE("recipe: ports are 1..65535", "[builder][recipe][validation][hostile]") {
+  json j = full_recipe();
+  j["launch"]["ports"][0]["host_port"] = 0;
+  check_rejected(j, "launch.ports[0].host_port", "expected a port from 1 to 65535, got 0");
+  j = full_recipe();
+  j["launch"]["ports"][0]["container_port"] = 0;
+  check_rejected(j, "launch.ports[0].container_port", "expected a port from 1 to 65535, got 0");
+  j = full_recipe();
+  j["launch"]["ports"][0]["container_port"] = 65536;
+  check_rejected(j, "launch.ports[0].container_port", "expected an integer no greater than 65535, got 65536");
+  j = full_recipe();
+  j["launch"]["ports"][0]["container_port"] = 65535;
+  j["launch"]["ports"][0]["count"] = 2;
+  check_rejected(j, "launch.ports[0]", "port range ends past 65535");
+  j["launch"]["ports"][0]["count"] = 1;
+  CHECK(parse_ok(j).launch->ports[0].container_port == 65535);
+}
+
+// The name ends up in tags, container names and (inner images) an `sh -c` inside the rig.
+TEST_CASE("recipe: the name is one image name component", "[builder][recipe][validation][hostile]") {
+  json j = minimal_recipe();
+  for (const std::string& bad : std::vector<std::string>{"Evil/Name", "web;id>/tmp/x", "a/b", "a..b", "-web", "web-", "a:tag", "web name", ""}) {
+    INFO(bad);
+    j["name"] = bad;
+    check_rejected(j, "name", kNameRule + rig::show_value(bad));
+  }
+  j["name"] = std::string(129, 'a');
+  check_rejected(j, "name", kNameRule + "'" + std::string(80, 'a') + "…' (129 bytes)");
+  for (const std::string& good : std::vector<std::string>{"inner-web", "debian-trixie", "a__b", "a---b", "a.b", "x", std::string(128, 'a')}) {
+    INFO(good);
+    j["name"] = good;
+    CHECK(parse_ok(j).name == good);
+  }
+}
+
+TEST_CASE("recipe: the shipped inner images load through the same rules", "[builder][recipe]") {
+  for (auto f : {"images/inner-web.json", "images/inner-base.json"}) {
+    auto r = rig::load_recipe(rigtest::source_root() / f);
+    INFO(f << ": " << (r.ok() ? std::string("ok") : r.error().what()));
+    REQUIRE(r.ok());
+    CHECK(rig::is_image_name_component(r->name));
+  }
+}
+
+TEST_CASE("recipe: host init and cmdline cannot add kernel arguments", "[builder][recipe][validation][hostile]") {
+  REQUIRE(parse(host_recipe()).ok());
+  auto rejected = [](const std::string& arg, const std::string& message) {
+    INFO(arg);
+    json j = host_recipe();
+    j["host"]["cmdline"] = {"net.ifnames=0", arg};
+    check_rejected(j, "host.cmdline[1]", message);
+  };
+  rejected("panic=0", "'panic=' is set by rigctl");
+  rejected("init=/bin/sh", "'init=' is set by rigctl");
+  rejected("rdinit=/bin/sh", "'rdinit=' is set by rigctl");
+  rejected("ro", "'ro' is set by rigctl");
+  const std::string allowed =
+      " is not a kernel argument a host recipe may set (lsm, apparmor, security, selinux, audit, net.ifnames, biosdevname, "
+      "cgroup_no_v1, cgroup_enable, swapaccount, ipv6.disable, mitigations, loglevel, quiet): the kernel hands arguments it "
+      "does not know to the init";
+  rejected("single", "'single'" + allowed);
+  rejected("emergency", "'emergency'" + allowed);
+  rejected("bash_env=/tmp/x", "'bash_env=/tmp/x'" + allowed);
+  rejected("sysctl.kernel.panic=0", "'sysctl.kernel.panic=0': put sysctls in host.sysctls");
+  rejected("apparmor", "'apparmor' needs a value (apparmor=...)");
+  rejected("quiet=1", "'quiet=1' takes no value");
+  const std::string one =
+      "expected one kernel argument, key or key=value ([a-z0-9_.-] keys; letters, digits and _ . / + - , : in values), got ";
+  rejected("panic=0 init=/bin/sh", one + "'panic=0 init=/bin/sh'");
+  rejected("apparmor=1\ninit=/bin/sh", one + "'apparmor=1\\ninit=/bin/sh'");
+  rejected("FOO=bar", one + "'FOO=bar'");
+  rejected("", one + "''");
+  json ok = host_recipe();
+  ok["host"]["cmdline"] = {"lsm=landlock,lockdown,yama,integrity,apparmor", "apparmor=1", "net.ifnames=0", "quiet"};
+  CHECK(parse_ok(ok).host->cmdline.size() == 4);
+
+  json j = host_recipe();
+  j["files"][0]["path"] = "/sbin/init panic=0";
+  j["host"]["init"] = "/sbin/init panic=0";
+  check_rejected(j, "host.init", "expected a plain path ([A-Za-z0-9_./+-]: it is the kernel's init= argument), got '/sbin/init panic=0'");
+  j["files"][0]["path"] = "/sbin/init=x";
+  j["host"]["init"] = "/sbin/init=x";
+  check_rejected(j, "host.init", "expected a plain path ([A-Za-z0-9_./+-]: it is the kernel's init= argument), got '/sbin/init=x'");
+}
+
+TEST_CASE("recipe: host sysctls and modules are plain words", "[builder][recipe][validation][hostile]") {
+  json j = host_recipe();
+  j["host"]["sysctls"] = {{"kernel.panic", "0 init=/bin/sh"}};
+  check_rejected(j, "host.sysctls.kernel.panic", "expected one word (letters, digits and _ . / + - , :), got '0 init=/bin/sh'");
+  j["host"]["sysctls"] = {{"kernel.x init=/bin/sh", "1"}};
+  check_rejected(j, "host.sysctls", "'kernel.x init=/bin/sh' is not a sysctl name such as kernel.foo_bar");
+  j["host"]["sysctls"] = {{"kernel", "1"}};
+  check_rejected(j, "host.sysctls", "'kernel' is not a sysctl name such as kernel.foo_bar");
+  j["host"]["sysctls"] = {{"net.ipv4.ip_forward", "1"}, {"kernel.apparmor_restrict_unprivileged_userns", "1"}};
+  CHECK(parse_ok(j).host->sysctls.size() == 2);
+  j = host_recipe();
+  j["host"]["initramfs_modules"] = {"virtio_blk", "../../x"};
+  check_rejected(j, "host.initramfs_modules[1]", "expected a module name such as virtio_blk (no path, no .ko, '_' not '-'), got '../../x'");
+}
+
+TEST_CASE("recipe: expect.check names a real smoke check", "[builder][recipe][validation][hostile]") {
+  const std::string ids =
+      "(outer-up, main-uid, not-privileged, podman-info, inner-run, host-reach, inner-build, built-runs, restart-workspace, "
+      "restart-image, restart-app, uid-isolation, apparmor-confined)";
+  json j = full_recipe();
+  j["launch"]["flags"][0]["expect"]["check"] = "inner-rn";
+  check_rejected(j, "launch.flags[0].expect.check", "expected a smoke check id " + ids + ", got 'inner-rn'");
+  j = full_recipe();
+  j["launch"]["hardening"] = {{{"id", "h"}, {"what", "w"}, {"why", "y"}, {"ablate", {{"kind", "init"}}},
+                               {"expect", {{"check", "restart"}, {"signature", "slow-restart"}}}}};
+  check_rejected(j, "launch.hardening[0].expect.check", "expected a smoke check id " + ids + ", got 'restart'");
+  for (auto id : rig::kSmokeCheckIds) {
+    j["launch"]["hardening"][0]["expect"]["check"] = std::string(id);
+    CHECK(parse(j).ok());
+  }
+}
+
+TEST_CASE("recipe: expect.signature is compiled at validation", "[builder][recipe][validation][hostile]") {
+  json j = full_recipe();
+  j["launch"]["flags"][0]["expect"]["signature"] = "mount (proc";
+  auto r = parse(j);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().category() == rig::Category::Usage);
+  CHECK_THAT(r.error().what(), Catch::StartsWith(kPrefix + "launch.flags[0].expect.signature: expected an ECMAScript regex "
+                                                           "(matched case-insensitively), got 'mount (proc': "));
+  j["launch"]["flags"][0]["expect"]["signature"] = "a{2,1}";
+  CHECK_FALSE(parse(j).ok());
+  j["launch"]["flags"][0]["expect"]["signature"] = std::string(1025, 'x');
+  check_rejected(j, "launch.flags[0].expect.signature", "expected a regex of at most 1024 bytes, got '" + std::string(80, 'x') + "…' (1025 bytes)");
+  j["launch"]["flags"][0]["expect"]["signature"] = std::string(1024, 'x');
+  CHECK(parse(j).ok());
+  j["launch"]["flags"][0]["expect"]["signature"] = "mount `proc` to `proc`.*Operation not permitted";
+  CHECK(parse(j).ok());
+  // "slow-restart" is the init hardening's measured signature, not a regex to match.
+  j = full_recipe();
+  j["launch"]["hardening"] = {{{"id", "init"}, {"what", "w"}, {"why", "y"}, {"ablate", {{"kind", "init"}}},
+                               {"expect", {{"check", "restart-workspace"}, {"signature", "slow-restart"}}}}};
+  CHECK(parse_ok(j).launch->hardening[0].expect_signature == "slow-restart");
+}
+
+TEST_CASE("recipe: env, labels, entrypoint and cmd reject NUL", "[builder][recipe][validation][hostile]") {
+  json j = minimal_recipe();
+  j["env"] = {{"A", std::string("x\0y", 3)}};
+  check_rejected(j, "env.A", "expected a value without NUL characters, got 'x\\0y'");
+  j["env"] = {{"A\nB", "x"}};
+  check_rejected(j, "env", "'A\\nB' is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+  j["env"] = {{"PATH", "/usr/bin:/bin"}, {"MULTI", "line one\nline two"}};  // only NUL is refused in values
+  CHECK(parse_ok(j).env.at("MULTI") == "line one\nline two");
+  j = minimal_recipe();
+  j["labels"] = {{std::string("k\0", 2), "v"}};
+  check_rejected(j, "labels", "'k\\0' is not a label key (1 to 255 bytes, no control characters)");
+  j["labels"] = {{"k", std::string("v\0", 2)}};
+  check_rejected(j, "labels.k", "expected a value without NUL characters, got 'v\\0'");
+  j = minimal_recipe();
+  j["entrypoint"] = {"/bin/sh", std::string("-c\0", 3)};
+  check_rejected(j, "entrypoint[1]", "expected a value without NUL characters, got '-c\\0'");
+  j = minimal_recipe();
+  j["cmd"] = {std::string("sleep\0", 6)};
+  check_rejected(j, "cmd[0]", "expected a value without NUL characters, got 'sleep\\0'");
+  j = full_recipe();
+  j["launch"]["inner"] = {{"storage", {{{"id", "x"}, {"env", {{"CONF", std::string("/a\0", 3)}}}}}}};
+  check_rejected(j, "launch.inner.storage[0].env.CONF", "expected a value without NUL characters, got '/a\\0'");
+  j["launch"]["inner"] = {{"storage", {{{"id", "x"}, {"env", {{"1X", "/a"}}}}}}};
+  check_rejected(j, "launch.inner.storage[0].env", "'1X' is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+}
+
+TEST_CASE("recipe: one-line text fields reject control characters", "[builder][recipe][validation][hostile]") {
+  json j = minimal_recipe();
+  j["description"] = "line\n\x1b[31mred";
+  check_rejected(j, "description", "expected one line of text without control characters, got 'line\\n\\x1b[31mred'");
+  j = full_recipe();
+  j["launch"]["flags"][0]["why"] = "because\rreasons";
+  check_rejected(j, "launch.flags[0].why", "expected one line of text without control characters, got 'because\\rreasons'");
+  j = full_recipe();
+  j["launch"]["flags"][0]["what"] = std::string(1025, 'w');
+  check_rejected(j, "launch.flags[0].what", "expected text of at most 1024 bytes, got '" + std::string(80, 'w') + "…' (1025 bytes)");
+}
+
+TEST_CASE("recipe: strip globs, config_user, ids and volume names are plain", "[builder][recipe][validation][hostile]") {
+  json j = minimal_recipe();
+  j["base"]["strip"] = {"/usr/share/doc/*", "*.mo"};
+  const std::string glob =
+      "expected an absolute glob such as \"/usr/share/doc/*\" (\"!\" first to keep a path), without control characters, got ";
+  check_rejected(j, "base.strip[1]", glob + "'*.mo'");
+  j["base"]["strip"] = {"/usr/share/doc/*\npath-include=/"};
+  check_rejected(j, "base.strip[0]", glob + "'/usr/share/doc/*\\npath-include=/'");
+  j["base"]["strip"] = {"!"};
+  check_rejected(j, "base.strip[0]", glob + "'!'");
+  j = with_user();
+  j["config_user"] = "0:0\nRUN id";
+  check_rejected(j, "config_user", "expected a user for the image config: NAME or UID, optionally :GROUP or :GID, got '0:0\\nRUN id'");
+  j["config_user"] = "builder:users";
+  CHECK(parse_ok(j).config_user == "builder:users");
+  j["config_user"] = "4294967295";
+  CHECK_FALSE(parse(j).ok());
+  j = full_recipe();
+  j["launch"]["flags"][0]["id"] = "--privileged";
+  check_rejected(j, "launch.flags[0].id", "expected a lower-case id ([a-z0-9][a-z0-9-]*, at most 64 characters), got '--privileged'");
+  j = full_recipe();
+  j["launch"]["volumes"][0]["name"] = "../x";
+  check_rejected(j, "launch.volumes[0].name", "expected a volume name ([a-z0-9][a-z0-9-]*, at most 64 characters), got '../x'");
+  j = full_recipe();
+  j["launch"]["hardening"] = {{{"id", "l"}, {"what", "w"}, {"why", "y"},
+                               {"ablate", {{"kind", "file_line"}, {"path", "/usr/local/bin/hello"}, {"line", "echo\nhello"}}},
+                               {"expect", {{"check", "inner-run"}, {"signature", "x"}}}}};
+  check_rejected(j, "launch.hardening[0].ablate.line",
+                 "expected one line of the file (no newline or other control characters, at most 4096 bytes), got 'echo\\nhello'");
+  j["launch"]["hardening"][0]["ablate"] = {{"kind", "env"}, {"name", "A=B"}, {"value", "1"}};
+  check_rejected(j, "launch.hardening[0].ablate.name", "expected an environment variable name ([A-Za-z_][A-Za-z0-9_]*), got 'A=B'");
+  j = minimal_recipe();
+  j["file_capabilities"] = {{{"path", "/usr/bin/x"}, {"caps", "cap_setuid=ep\ncap_sys_admin=ep"}}};
+  check_rejected(j, "file_capabilities[0].caps",
+                 "expected capability text such as \"cap_setuid=ep\" (one line), got 'cap_setuid=ep\\ncap_sys_admin=ep'");
 }

@@ -81,7 +81,9 @@ TEST_CASE("host section: mistakes are usage errors with their JSON path", "[vmho
 
   j = host_recipe();
   j["host"]["cmdline"] = {"a b"};
-  check_rejected(j, "host.cmdline[0]", "expected one kernel argument without spaces or quotes");
+  check_rejected(j, "host.cmdline[0]",
+                 "expected one kernel argument, key or key=value ([a-z0-9_.-] keys; letters, digits and _ . / + - , : in "
+                 "values), got 'a b'");
 
   j = host_recipe();
   j["host"]["sysctls"] = {{"Kernel Foo", "1"}};
@@ -89,7 +91,7 @@ TEST_CASE("host section: mistakes are usage errors with their JSON path", "[vmho
 
   j = host_recipe();
   j["host"]["sysctls"] = {{"kernel.foo", "1 2"}};
-  check_rejected(j, "host.sysctls", "value '1 2' of 'kernel.foo' must be one word (no spaces)");
+  check_rejected(j, "host.sysctls.kernel.foo", "expected one word (letters, digits and _ . / + - , :), got '1 2'");
 
   j = host_recipe();
   j["host"]["disk_mb"] = 100;

@@ -1,0 +1,34 @@
+// Names several layers must agree on, as data in one place: the smoke chain's check ids (a recipe's
+// `expect.check` must name one, or an ablation verdict could never match) and the host devices a
+// launch flag may pass into the outer container. Header-only so any layer can use it without a
+// dependency on the smoke layer (whose checks.cpp must list exactly these ids).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+namespace rig {
+
+// Every check `rigctl smoke` can run, in chain order (smoke/checks.cpp; apparmor-confined only runs
+// with --apparmor tailored).
+inline constexpr std::array<std::string_view, 13> kSmokeCheckIds = {
+    "outer-up",    "main-uid",    "not-privileged",    "podman-info",   "inner-run",   "host-reach",       "inner-build",
+    "built-runs",  "restart-workspace", "restart-image", "restart-app", "uid-isolation", "apparmor-confined"};
+
+// The only host devices a launch flag may pass through (`effect: {kind: device}`). A device is a
+// door into the host kernel: /dev/net/tun lets rootless podman's pasta/slirp4netns create their tap
+// device inside the container's own network namespace, /dev/fuse serves fuse-overlayfs. Neither
+// reaches host hardware or host storage; anything else (a disk such as /dev/sda, /dev/mem, /dev/kvm)
+// would hand the untrusted build the host, so it cannot be written in a recipe at all.
+inline constexpr std::array<std::string_view, 2> kLaunchDevices = {"/dev/net/tun", "/dev/fuse"};
+
+inline bool is_smoke_check_id(std::string_view id) {
+  return std::find(kSmokeCheckIds.begin(), kSmokeCheckIds.end(), id) != kSmokeCheckIds.end();
+}
+
+inline bool is_launch_device(std::string_view path) {
+  return std::find(kLaunchDevices.begin(), kLaunchDevices.end(), path) != kLaunchDevices.end();
+}
+
+}  // namespace rig
