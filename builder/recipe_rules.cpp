@@ -24,43 +24,9 @@ bool word(std::string_view s, size_t max, First first, Rest rest) {
 
 bool in(char c, std::string_view set) { return set.find(c) != std::string_view::npos; }
 
-void hex_escape(std::string& out, const char* fmt, unsigned v) {
-  char buf[12];
-  std::snprintf(buf, sizeof buf, fmt, v);
-  out += buf;
-}
 
 }  // namespace
 
-std::string show_value(std::string_view v, size_t max_bytes) {
-  std::string cut = truncate_utf8(v, max_bytes);
-  std::string out = "'";
-  for (size_t i = 0; i < cut.size(); ++i) {
-    auto c = static_cast<unsigned char>(cut[i]);
-    auto next = i + 1 < cut.size() ? static_cast<unsigned char>(cut[i + 1]) : 0;
-    auto third = i + 2 < cut.size() ? static_cast<unsigned char>(cut[i + 2]) : 0;
-    if (c == '\\') out += "\\\\";
-    else if (c == '\'') out += "\\'";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (c == '\r') out += "\\r";
-    else if (c == 0) out += "\\0";
-    else if (c < 0x20 || c == 0x7f) hex_escape(out, "\\x%02x", c);
-    else if (c == 0xC2 && next >= 0x80 && next <= 0x9F) {  // C1 controls U+0080..U+009F
-      hex_escape(out, "\\u%04x", next);
-      ++i;
-    } else if (c == 0xE2 && ((next == 0x80 && third >= 0xA8 && third <= 0xAE) || (next == 0x81 && third >= 0xA6 && third <= 0xA9))) {
-      // Line/paragraph separators and bidirectional overrides would reorder or break the message.
-      hex_escape(out, "\\u%04x", 0x2000u | ((next & 0x3Fu) << 6) | (third & 0x3Fu));
-      i += 2;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += cut.size() < v.size() ? "…'" : "'";
-  if (cut.size() < v.size()) out += " (" + std::to_string(v.size()) + " bytes)";
-  return valid_utf8(out);
-}
 
 bool has_control_char(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/text.hpp"
+
 namespace rig {
 
 inline constexpr size_t kMaxPathBytes = 4096;       // PATH_MAX
@@ -26,10 +28,7 @@ inline constexpr size_t kMaxValueBytes = 65536;     // env and label values, ent
 inline constexpr size_t kMaxSignatureBytes = 1024;  // an expect.signature regex
 inline constexpr uint64_t kMaxSourceBytes = 16ull << 20;  // files[].source, and the recipe file itself
 
-// A value as a message shows it: in single quotes, with control characters, quotes and backslashes
-// escaped (\n, \0, \x1b, \u0085, ...) so it cannot break the message or the terminal, and cut to
-// max_bytes with "…" and its full length when longer.
-std::string show_value(std::string_view v, size_t max_bytes = 80);
+// show_value() (quoting a value for a message) lives in core/text.hpp.
 
 // C0 controls (NUL, newline, ...), DEL and the C1 controls U+0080..U+009F.
 bool has_control_char(std::string_view s);

@@ -1,5 +1,8 @@
 #include "core/json_reader.hpp"
 
+#include "core/text.hpp"
+
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -215,7 +218,10 @@ void JsonObject::finish() const {
     if (!seen_.count(k)) {
       std::string known;
       for (auto& s : seen_) known += (known.empty() ? "" : ", ") + s;
-      throw JsonFieldError{child(k), "unknown key (expected one of: " + known + ")"};
+      // The key is the document's text: a plain one names the path as usual, any other is shown quoted
+      // and escaped so that a newline or an escape sequence cannot break the message.
+      bool plain = !k.empty() && k.size() <= 80 && std::all_of(k.begin(), k.end(), [](char c) { return c > 0x20 && c < 0x7f && c != '\''; });
+      throw JsonFieldError{child(plain ? k : show_value(k)), "unknown key (expected one of: " + known + ")"};
     }
   }
 }

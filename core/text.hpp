@@ -23,6 +23,11 @@ std::string valid_utf8(std::string_view s);
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 
+// A value as a message shows it: in single quotes, with control characters, quotes and backslashes
+// escaped (\n, \0, \x1b, \u0085, ...) so it cannot break the message or the terminal, and cut to
+// max_bytes with "…" and its full length when longer.
+std::string show_value(std::string_view v, size_t max_bytes = 80);
+
 // One POSIX shell word that stands for s exactly ('...' with embedded quotes escaped). Use it for
 // every value pasted into an `sh -c` script; prefer an argv where no shell is needed.
 std::string shell_quote(std::string_view s);

@@ -216,3 +216,13 @@ TEST_CASE("json_reader: read_json_file refuses what is not a bounded regular fil
   CHECK_FALSE(rig::read_json_file("/nonexistent/x.json").ok());
   CHECK_THAT(rig::read_json_file("/etc").error().what(), Catch::Contains("not a regular file"));
 }
+
+TEST_CASE("json_reader: an unknown key with control characters is shown escaped", "[core][json]") {
+  auto doc = json::parse("{\"a\": 1, \"evil\\nkey\\u001b[31m\": 2}");
+  auto e = field_error([&] {
+    JsonObject o(doc, "user");
+    (void)o.required("a");
+    o.finish();
+  });
+  CHECK(e.path == "user.'evil\\nkey\\x1b[31m'");
+}
