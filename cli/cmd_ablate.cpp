@@ -1,10 +1,13 @@
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/app.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/recipe_arg.hpp"
 #include "core/fs.hpp"
+#include "core/text.hpp"
 #include "smoke/ablate_run.hpp"
 
 namespace rig::cli {
@@ -19,9 +22,30 @@ struct AblateOptions {
   std::string json_file, markdown_file, junit_file;
 };
 
+// --only names items of the recipe: its flags and hardenings, whatever the engine (an item the
+// engine does not use is still an item, reported not applicable).
+Status check_only(const Recipe& r, const std::vector<std::string>& only) {
+  if (!r.launch) return usage_error("recipe '" + r.file.string() + "' has no \"launch\" profile");
+  std::vector<std::string> ids;
+  for (auto& item : ablation_items(r, "docker", false)) ids.push_back(item.id);
+  for (auto& id : only)
+    if (std::find(ids.begin(), ids.end(), id) == ids.end())
+      return usage_error("'" + valid_utf8(id) + "' is neither a flag nor a hardening of recipe '" + r.name + "' (expected one of " +
+                         join(ids, ", ") + ")")
+          .add_context("--only");
+  return ok();
+}
+
 Status run_ablate(const AblateOptions& o) {
   AblationOptions ao;
+  // Every option is checked before the engine is contacted or anything is built.
+  RIG_CHECK(check_engine_option(o.engine));
+  RIG_CHECK(check_output_file("--json", o.json_file));
+  RIG_CHECK(check_output_file("--markdown", o.markdown_file));
+  RIG_CHECK(check_output_file("--junit", o.junit_file));
   RIG_TRY(ao.recipe, resolve_recipe_or_image(o.recipe, o.engine));
+  RIG_TRY(auto recipe, load_recipe(ao.recipe));
+  RIG_CHECK(check_only(recipe, o.only));
   ao.only = o.only;
   ao.jobs = o.jobs;
   ao.engine = o.engine;

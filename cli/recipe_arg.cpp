@@ -44,11 +44,11 @@ Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, co
   if (std::filesystem::exists(path) || arg.find(':') == std::string::npos) return path;
   RIG_TRY(auto conn, connect_engine(engine));
   RIG_TRY(auto info, conn.engine->inspect_image(arg));
-  if (info.is_null()) return usage_error("'" + arg + "' is neither a recipe file nor an image in the engine");
-  auto labels = info["Config"].value("Labels", json::object());
-  if (!labels.is_object() || !labels.contains("io.rigctl.recipe.name"))
+  if (!info) return usage_error("'" + arg + "' is neither a recipe file nor an image in the engine");
+  auto label = info->labels.find("io.rigctl.recipe.name");
+  if (label == info->labels.end())
     return usage_error("image '" + arg + "' was not built by rigctl (no io.rigctl.recipe.name label)");
-  return resolve_recipe_arg(labels["io.rigctl.recipe.name"].get<std::string>());
+  return resolve_recipe_arg(label->second);
 }
 
 }  // namespace rig::cli

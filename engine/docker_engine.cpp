@@ -2,31 +2,59 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstring>
 #include <sstream>
 #include <thread>
 
 #include "core/json_reader.hpp"
+#include "core/text.hpp"
 #include "engine/engine.hpp"
 #include "engine/exec_stream.hpp"
-
-#include <chrono>
+#include "engine/reply.hpp"
 
 namespace rig {
 
 namespace {
 
+// A reply and the request it answers ("GET /v1.41/containers/x/json"), for messages.
+struct Reply {
+  HttpResponse http;
+  std::string request;
+};
 
-// Docker answers errors as {"message": "..."}.
-Error api_error(const std::string& what, const HttpResponse& r) {
-  std::string msg = r.body;
-  try {
-    msg = json::parse(r.body).value("message", r.body);
-  } catch (...) {
-  }
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r')) msg.pop_back();
-  return internal_error(what + ": engine answered " + std::to_string(r.status) + ": " + msg);
+// Docker answers errors as {"message": "..."}; anything else is shown as it came, cut and printable.
+std::string engine_message(const std::string& body) {
+  std::string msg = body;
+  if (auto j = parse_json_document(body); j && j->is_object() && j->contains("message") && (*j)["message"].is_string())
+    msg = (*j)["message"].get<std::string>();
+  return valid_utf8(truncate_utf8(trim(msg), 2000));
 }
 
+// An answer with a status the call does not expect: the engine refused or failed the request.
+Error api_error(const std::string& what, const Reply& r) {
+  return unavailable(what + ": engine answered " + r.request + " with " + std::to_string(r.http.status) + ": " +
+                     engine_message(r.http.body));
+}
+
+// Request bodies carry recipe and command-line values; JSON text must be valid UTF-8.
+Result<std::string> body_text(const json& j, const std::string& what) {
+  try {
+    return j.dump();
+  } catch (const json::exception&) {
+    return usage_error(what + ": a value is not valid UTF-8 text");
+  }
+}
+
+// The non-empty "Id" of a create answer.
+Result<std::string> read_id(const Reply& r) {
+  RIG_TRY(auto j, parse_reply(r.request, r.http.body, json::value_t::object));
+  return read_reply(r.request, [&] {
+    JsonObject o(j, "");
+    return o.required("Id").nonempty_str();
+  });
+}
 
 class DockerEngine final : public Engine {
  public:
@@ -36,35 +64,44 @@ class DockerEngine final : public Engine {
     HttpRequest req;
     req.path = "/version";
     req.timeout_ms = 10000;
-    RIG_TRY(auto r, http_request(ep_, req));
-    if (r.status == 404 || r.status == 400) return unavailable("'" + ep_.display + "' does not answer the Docker Engine API (GET /version: " + std::to_string(r.status) + ")");
-    if (r.status != 200) return api_error("GET /version", r);
-    try {
-      auto j = json::parse(r.body);
+    RIG_TRY(auto http, http_request(ep_, req));
+    Reply r{std::move(http), "GET /version"};
+    if (r.http.status == 404 || r.http.status == 400)
+      return unavailable("'" + ep_.display + "' does not answer the Docker Engine API (GET /version: " +
+                         std::to_string(r.http.status) + ")");
+    if (r.http.status != 200) return api_error("engine version", r);
+    RIG_TRY(auto j, parse_reply(r.request, r.http.body, json::value_t::object));
+    RIG_TRY(auto v, read_reply(r.request, [&] {
+      JsonObject o(j, "");
       EngineVersion v;
-      v.version = j.value("Version", "");
-      v.api_version = j.value("ApiVersion", "");
-      v.api_min = j.value("MinAPIVersion", "");
-      v.api_used = negotiate_api_version(v.api_min, v.api_version);
-      // An engine older than rigctl's level keeps speaking 1.41 here; connect_engine refuses it.
-      if (!v.api_used.empty()) api_ = v.api_used;
-      v.os = j.value("Os", "");
-      v.arch = j.value("Arch", "");
-      v.kernel = j.value("KernelVersion", "");
-      for (auto& c : j.value("Components", json::array()))
-        if (c.value("Name", "").find("Podman") != std::string::npos) v.podman = true;
-      // Host features come from the engine's host, which is not this machine for tcp:// engines.
-      RIG_TRY(auto ir, call("GET", "/info", "", false, 10000));
-      if (ir.status == 200) {
-        auto info = json::parse(ir.body);
-        for (auto& o : info.value("SecurityOptions", json::array()))
-          if (o.is_string() && o.get<std::string>().find("name=apparmor") != std::string::npos) v.apparmor = true;
-        v.cpus = info.value("NCPU", 0);
+      v.version = opt_str(o, "Version");
+      v.api_version = opt_str(o, "ApiVersion");
+      v.api_min = opt_str(o, "MinAPIVersion");
+      v.os = opt_str(o, "Os");
+      v.arch = opt_str(o, "Arch");
+      v.kernel = opt_str(o, "KernelVersion");
+      for (auto& c : opt_array(o, "Components")) {
+        auto co = c.object();
+        if (opt_str(co, "Name").find("Podman") != std::string::npos) v.podman = true;
       }
       return v;
-    } catch (const json::exception& e) {
-      return unavailable("engine at '" + ep_.display + "' did not answer /version with JSON: " + e.what());
+    }));
+    v.api_used = negotiate_api_version(v.api_min, v.api_version);
+    // An engine older than rigctl's level keeps speaking 1.41 here; connect_engine refuses it.
+    if (!v.api_used.empty()) api_ = v.api_used;
+    // Host features come from the engine's host, which is not this machine for tcp:// engines.
+    RIG_TRY(auto ir, call("GET", "/info", "", false, 10000));
+    if (ir.http.status == 200) {
+      RIG_TRY(auto info, parse_reply(ir.request, ir.http.body, json::value_t::object));
+      RIG_CHECK(read_reply(ir.request, [&] {
+        JsonObject o(info, "");
+        for (auto& n : opt_array(o, "SecurityOptions"))
+          if (n.str().find("name=apparmor") != std::string::npos) v.apparmor = true;
+        if (auto n = o.optional("NCPU")) v.cpus = static_cast<int>(int_in(*n, 0, INT_MAX));
+        return Ok{};
+      }));
     }
+    return v;
   }
 
   Result<std::string> load_image(const std::function<Status(int fd)>& produce) override {
@@ -79,6 +116,9 @@ class DockerEngine final : public Engine {
     req.method = "POST";
     req.path = api("/images/load?quiet=1");
     req.content_type = "application/x-tar";
+    // A load takes as long as the image is big, so it has no total deadline; an engine that moves no
+    // byte for this long (upload or answer; the answer follows the unpacking) is stuck.
+    req.stall_ms = 600000;
     req.upload = [&](char* buf, size_t len) -> long {
       for (;;) {
         ssize_t n = ::read(fds[0], buf, len);
@@ -86,122 +126,167 @@ class DockerEngine final : public Engine {
         return n < 0 ? -1 : static_cast<long>(n);
       }
     };
-    auto r = http_request(ep_, req);
+    auto http = http_request(ep_, req);
     ::close(fds[0]);  // a writer still blocked on the pipe now fails with EPIPE and ends
     writer.join();
-    if (!r) return std::move(r).error().add_context("load image");
+    if (!http) return std::move(http).error().add_context("load image");
     if (!produced.ok()) return std::move(produced).error().add_context("load image");
-    if (r->status != 200) return api_error("POST /images/load", *r);
+    Reply r{std::move(http).value(), "POST " + req.path};
+    if (r.http.status != 200) return api_error("load image", r);
     // The body is a stream of JSON messages; an errorDetail among them means the load failed.
-    std::istringstream lines(r->body);
+    std::istringstream lines(r.http.body);
     std::string line, loaded;
     while (std::getline(lines, line)) {
-      if (line.empty()) continue;
-      try {
-        auto j = json::parse(line);
-        if (j.contains("errorDetail") || j.contains("error"))
-          return internal_error("load image: " + j.value("error", j["errorDetail"].dump()));
-        if (j.contains("stream")) loaded = j["stream"].get<std::string>();
-      } catch (const json::exception&) {
+      if (trim(line).empty()) continue;
+      auto j = parse_json_document(line);
+      if (!j || !j->is_object()) {
         loaded = line;  // podman may answer plain text
+        continue;
       }
+      if (j->contains("errorDetail") || j->contains("error")) {
+        const json& e = j->contains("error") ? (*j)["error"] : (*j)["errorDetail"];
+        return unavailable("load image: the engine failed it: " +
+                           valid_utf8(truncate_utf8(e.is_string() ? e.get<std::string>() : e.dump(), 2000)));
+      }
+      if (j->contains("stream") && (*j)["stream"].is_string()) loaded = (*j)["stream"].get<std::string>();
     }
-    while (!loaded.empty() && (loaded.back() == '\n')) loaded.pop_back();
-    return loaded;
+    return valid_utf8(truncate_utf8(trim(loaded), 2000));
   }
 
-
-  Result<json> inspect_image(const std::string& ref) override {
+  Result<std::optional<ImageInfo>> inspect_image(const std::string& ref) override {
     RIG_TRY(auto r, call("GET", "/images/" + url_escape(ref) + "/json"));
-    if (r.status == 404) return json();
-    if (r.status != 200) return api_error("inspect image " + ref, r);
-    return parse(r, "inspect image");
+    if (r.http.status == 404) return std::optional<ImageInfo>();
+    if (r.http.status != 200) return api_error("inspect image " + ref, r);
+    RIG_TRY(auto j, parse_reply(r.request, r.http.body, json::value_t::object));
+    return read_reply(r.request, [&] {
+      JsonObject o(j, "");
+      ImageInfo info;
+      info.id = opt_str(o, "Id");
+      if (auto config = o.optional("Config")) {
+        auto co = config->object();
+        if (auto labels = co.optional("Labels")) info.labels = labels->str_map();
+      }
+      return std::optional<ImageInfo>(std::move(info));
+    });
   }
 
   Status create_volume(const std::string& name, const std::map<std::string, std::string>& labels) override {
-    json body = {{"Name", name}, {"Labels", labels}};
-    RIG_TRY(auto r, call("POST", "/volumes/create", body.dump()));
-    if (r.status != 201 && r.status != 200) return api_error("create volume " + name, r);
+    RIG_TRY(auto body, body_text(json{{"Name", name}, {"Labels", labels}}, "create volume"));
+    RIG_TRY(auto r, call("POST", "/volumes/create", body));
+    if (r.http.status != 201 && r.http.status != 200) return api_error("create volume " + name, r);
     return ok();
   }
 
   Status remove_volume(const std::string& name) override {
     RIG_TRY(auto r, call("DELETE", "/volumes/" + url_escape(name) + "?force=1", "", true));
-    if (r.status != 204 && r.status != 404 && r.status != 200) return api_error("remove volume " + name, r);
+    if (r.http.status != 204 && r.http.status != 404 && r.http.status != 200) return api_error("remove volume " + name, r);
     return ok();
   }
 
   Result<std::vector<std::string>> list_volumes(const std::string& label_filter) override {
     json filters = {{"label", {label_filter}}};
     RIG_TRY(auto r, call("GET", "/volumes?filters=" + url_escape(filters.dump()), "", true));
-    if (r.status != 200) return api_error("list volumes", r);
-    RIG_TRY(auto j, parse(r, "list volumes"));
-    std::vector<std::string> out;
-    for (auto& v : j.value("Volumes", json::array()))
-      if (v.is_object()) out.push_back(v.value("Name", ""));
-    return out;
+    if (r.http.status != 200) return api_error("list volumes", r);
+    RIG_TRY(auto j, parse_reply(r.request, r.http.body, json::value_t::object));
+    return read_reply(r.request, [&] {
+      JsonObject o(j, "");
+      std::vector<std::string> out;
+      for (auto& v : opt_array(o, "Volumes")) {
+        auto vo = v.object();
+        out.push_back(vo.required("Name").nonempty_str());
+      }
+      return out;
+    });
   }
 
-  Result<std::string> create_container(const std::string& name, const json& body) override {
-    RIG_TRY(auto r, call("POST", "/containers/create?name=" + url_escape(name), body.dump()));
-    if (r.status != 201) return api_error("create container " + name, r);
-    RIG_TRY(auto j, parse(r, "create container"));
-    return j.value("Id", "");
+  Result<std::string> create_container(const std::string& name, const json& spec) override {
+    RIG_TRY(auto body, body_text(spec, "create container " + name));
+    RIG_TRY(auto r, call("POST", "/containers/create?name=" + url_escape(name), body));
+    if (r.http.status != 201) return api_error("create container " + name, r);
+    return read_id(r);
   }
 
   Status start_container(const std::string& id) override {
     // Starting runs the runtime, the init and the network setup: seconds locally, but an emulated
     // (TCG) host took over 30 s under load. A generous bound costs nothing when the engine is fast.
-    RIG_TRY(auto r, call("POST", "/containers/" + id + "/start", "", false, kSlowCallMs));
-    if (r.status != 204 && r.status != 304) return api_error("start container", r);
+    RIG_TRY(auto r, call("POST", "/containers/" + url_escape(id) + "/start", "", false, kSlowCallMs));
+    if (r.http.status != 204 && r.http.status != 304) return api_error("start container", r);
     return ok();
   }
 
   Status restart_container(const std::string& id, int timeout_s, long wait_ms) override {
-    RIG_TRY(auto r, call("POST", "/containers/" + id + "/restart?t=" + std::to_string(timeout_s), "", false, wait_ms));
-    if (r.status != 204) return api_error("restart container", r);
+    RIG_TRY(auto r, call("POST", "/containers/" + url_escape(id) + "/restart?t=" + std::to_string(timeout_s), "", false, wait_ms));
+    if (r.http.status != 204) return api_error("restart container", r);
     return ok();
   }
 
   Status stop_container(const std::string& id, int timeout_s) override {
-    RIG_TRY(auto r, call("POST", "/containers/" + id + "/stop?t=" + std::to_string(timeout_s), "", true,
+    RIG_TRY(auto r, call("POST", "/containers/" + url_escape(id) + "/stop?t=" + std::to_string(timeout_s), "", true,
                          timeout_s * 1000L + kSlowCallMs));
-    if (r.status != 204 && r.status != 304 && r.status != 404) return api_error("stop container", r);
+    if (r.http.status != 204 && r.http.status != 304 && r.http.status != 404) return api_error("stop container", r);
     return ok();
   }
 
   Status remove_container(const std::string& id) override {
-    RIG_TRY(auto r, call("DELETE", "/containers/" + id + "?force=1&v=1", "", true, 60000));
-    if (r.status != 204 && r.status != 404 && r.status != 200) return api_error("remove container", r);
+    RIG_TRY(auto r, call("DELETE", "/containers/" + url_escape(id) + "?force=1&v=1", "", true, 60000));
+    if (r.http.status != 204 && r.http.status != 404 && r.http.status != 200) return api_error("remove container", r);
     return ok();
   }
 
-  Result<json> inspect_container(const std::string& id) override {
-    RIG_TRY(auto r, call("GET", "/containers/" + id + "/json"));
-    if (r.status == 404) return json();
-    if (r.status != 200) return api_error("inspect container", r);
-    return parse(r, "inspect container");
+  Result<std::optional<ContainerInfo>> inspect_container(const std::string& id) override {
+    RIG_TRY(auto r, call("GET", "/containers/" + url_escape(id) + "/json"));
+    if (r.http.status == 404) return std::optional<ContainerInfo>();
+    if (r.http.status != 200) return api_error("inspect container", r);
+    RIG_TRY(auto j, parse_reply(r.request, r.http.body, json::value_t::object));
+    return read_reply(r.request, [&] {
+      JsonObject o(j, "");
+      ContainerInfo c;
+      if (auto state = o.optional("State")) {
+        auto so = state->object();
+        c.running = opt_bool(so, "Running");
+        c.status = opt_str(so, "Status");
+        c.exit_code = opt_int(so, "ExitCode", 0);
+        c.error = opt_str(so, "Error");
+      }
+      if (auto host = o.optional("HostConfig")) {
+        auto ho = host->object();
+        c.privileged = opt_bool(ho, "Privileged");
+        c.cap_add = opt_str_list(ho, "CapAdd");
+        c.security_opt = opt_str_list(ho, "SecurityOpt");
+        for (auto& d : opt_array(ho, "Devices")) {
+          auto dob = d.object();
+          c.devices.push_back(opt_str(dob, "PathOnHost"));
+        }
+      }
+      return std::optional<ContainerInfo>(std::move(c));
+    });
   }
 
   Result<std::vector<std::string>> list_containers(const std::string& label_filter) override {
     json filters = {{"label", {label_filter}}};
     RIG_TRY(auto r, call("GET", "/containers/json?all=1&filters=" + url_escape(filters.dump()), "", true));
-    if (r.status != 200) return api_error("list containers", r);
-    RIG_TRY(auto j, parse(r, "list containers"));
-    std::vector<std::string> out;
-    for (auto& c : j) out.push_back(c.value("Id", ""));
-    return out;
+    if (r.http.status != 200) return api_error("list containers", r);
+    RIG_TRY(auto j, parse_reply(r.request, r.http.body, json::value_t::array));
+    return read_reply(r.request, [&] {
+      std::vector<std::string> out;
+      for (auto& c : JsonNode(j, "").array()) {
+        auto co = c.object();
+        out.push_back(co.required("Id").nonempty_str());
+      }
+      return out;
+    });
   }
 
   Status put_archive(const std::string& id, const std::string& dir, const std::string& tar) override {
     HttpRequest req;
     req.method = "PUT";
-    req.path = api("/containers/" + id + "/archive?path=" + url_escape(dir));
+    req.path = api("/containers/" + url_escape(id) + "/archive?path=" + url_escape(dir));
     req.body = tar;
     req.content_type = "application/x-tar";
     req.timeout_ms = 120000;
-    RIG_TRY(auto r, http_request(ep_, req));
-    if (r.status != 200) return api_error("put archive into " + dir, r);
+    RIG_TRY(auto http, http_request(ep_, req));
+    Reply r{std::move(http), "PUT " + req.path};
+    if (r.http.status != 200) return api_error("put archive into " + dir, r);
     return ok();
   }
 
@@ -210,32 +295,60 @@ class DockerEngine final : public Engine {
     json create = {{"AttachStdout", true}, {"AttachStderr", true}, {"AttachStdin", false}, {"Tty", false}, {"Cmd", er.cmd}};
     if (!er.user.empty()) create["User"] = er.user;
     if (!er.env.empty()) create["Env"] = er.env;
-    RIG_TRY(auto r, call("POST", "/containers/" + id + "/exec", create.dump()));
-    if (r.status != 201) return api_error("exec create", r);
-    RIG_TRY(auto cj, parse(r, "exec create"));
-    std::string exec_id = cj.value("Id", "");
+    RIG_TRY(auto body, body_text(create, "exec"));
+    RIG_TRY(auto r, call("POST", "/containers/" + url_escape(id) + "/exec", body));
+    if (r.http.status != 201) return api_error("exec create", r);
+    RIG_TRY(auto exec_id, read_id(r));
     ExecStreamDecoder decoder;
     HttpRequest start;
     start.method = "POST";
-    start.path = api("/exec/" + exec_id + "/start");
+    start.path = api("/exec/" + url_escape(exec_id) + "/start");
     start.body = json{{"Detach", false}, {"Tty", false}}.dump();
     start.timeout_ms = er.timeout_ms;
-    start.on_data = [&](const char* d, size_t n) { decoder.feed(d, n); };
+    start.on_data = [&](const char* d, size_t n) { return decoder.feed(d, n); };
     start.timeout_is_result = true;
-    RIG_TRY(auto sr, http_request(ep_, start));
+    auto sr = http_request(ep_, start);
+    if (!sr) {
+      if (!decoder.error().empty())
+        return unavailable("engine at '" + ep_.display + "': POST " + start.path + ": " + decoder.error());
+      return std::move(sr).error().add_context("exec (" + std::to_string(decoder.combined().size()) + " bytes of output received)");
+    }
     ExecResult out;
     out.out = decoder.combined();
-    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (sr.timed_out) {
+    auto truncated = [&](const std::string& why) {
+      out.truncated = true;
+      out.truncated_why += (out.truncated_why.empty() ? "" : "; ") + why;
+    };
+    if (decoder.dropped() > 0)
+      truncated("the first " + std::to_string(decoder.dropped()) + " bytes were dropped (output beyond " +
+                std::to_string(kMaxExecOutput >> 20) + " MiB)");
+    if (sr->timed_out) {
+      out.seconds = since(t0);
       out.exit_code = 124;  // like timeout(1)
       out.out += "\n[rigctl: timed out after " + std::to_string(er.timeout_ms / 1000) + " s]";
       return out;
     }
-    if (sr.status != 200) return api_error("exec start", sr);
-    RIG_TRY(auto ir, call("GET", "/exec/" + exec_id + "/json"));
-    if (ir.status != 200) return api_error("exec inspect", ir);
-    RIG_TRY(auto ij, parse(ir, "exec inspect"));
-    out.exit_code = ij.value("ExitCode", -1);
+    if (sr->status != 200) return api_error("exec start", Reply{std::move(sr).value(), "POST " + start.path});
+    if (decoder.incomplete()) truncated("the exec stream ended in the middle of a frame");
+    // The stream ends when the command does; the engine may record the exit code a moment later.
+    const std::string inspect_path = "/exec/" + url_escape(exec_id) + "/json";
+    std::optional<int> code;
+    for (int attempt = 0; attempt < 20 && !code; ++attempt) {
+      if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      RIG_TRY(auto ir, call("GET", inspect_path));
+      if (ir.http.status != 200) return api_error("exec inspect", ir);
+      RIG_TRY(auto ij, parse_reply(ir.request, ir.http.body, json::value_t::object));
+      // ExitCode is null (and Running true) while the command runs.
+      RIG_TRY(code, read_reply(ir.request, [&] {
+        JsonObject o(ij, "");
+        bool running = opt_bool(o, "Running");
+        auto c = o.optional("ExitCode");
+        return running || !c ? std::optional<int>() : std::optional<int>(static_cast<int>(int_in(*c, INT_MIN, INT_MAX)));
+      }));
+    }
+    out.seconds = since(t0);
+    if (code) out.exit_code = *code;
+    else truncated("the exec stream ended while the command was still running (no exit code)");
     return out;
   }
 
@@ -243,25 +356,22 @@ class DockerEngine final : public Engine {
   // Bound for calls that start or stop processes in the engine (beyond any stop timeout they carry).
   static constexpr long kSlowCallMs = 120000;
 
+  static double since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  }
+
   std::string api(const std::string& path) const { return "/v" + api_ + path; }
 
-  Result<HttpResponse> call(const std::string& method, const std::string& path, const std::string& body = "",
-                            bool cleanup = false, long timeout_ms = 30000) {
+  Result<Reply> call(const std::string& method, const std::string& path, const std::string& body = "", bool cleanup = false,
+                     long timeout_ms = 30000) {
     HttpRequest req;
     req.method = method;
     req.path = api(path);
     req.body = body;
     req.timeout_ms = timeout_ms;
     req.ignore_interrupt = cleanup;
-    return http_request(ep_, req);
-  }
-
-  static Result<json> parse(const HttpResponse& r, const std::string& what) {
-    try {
-      return json::parse(r.body);
-    } catch (const json::exception& e) {
-      return internal_error(what + ": engine answered with invalid JSON: " + e.what());
-    }
+    RIG_TRY(auto http, http_request(ep_, req));
+    return Reply{std::move(http), method + " " + req.path};
   }
 
   Endpoint ep_;

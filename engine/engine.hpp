@@ -1,11 +1,15 @@
 // The engine seam: the subset of the Docker Engine API (v1.41, or the oldest newer level an engine
 // still serves) that both Debian's docker.io and podman's Docker-compatible service serve.
 // DockerEngine talks HTTP; tests/support has a recording fake for unit tests of the logic above it.
+// Replies are read into the typed structs below by engine/reply.hpp: an engine that answers with
+// an unexpected status, shape or type, or not at all, gives Unavailable (exit 3) saying what
+// happened -- never a crash, never a silently cut result.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,9 +42,31 @@ struct EngineVersion {
 };
 
 struct ExecResult {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr, interleaved as they arrived
+  int exit_code = -1;  // -1: unknown (the command's end was not seen)
+  std::string out;     // stdout and stderr, interleaved as they arrived
   double seconds = 0;
+  // The output is incomplete (the stream ended mid-frame or before the command did, or passed
+  // kMaxExecOutput); truncated_why says how. Callers must show it, never treat `out` as whole.
+  bool truncated = false;
+  std::string truncated_why = {};
+};
+
+// What rigctl reads of GET /images/{ref}/json.
+struct ImageInfo {
+  std::string id;
+  std::map<std::string, std::string> labels;
+};
+
+// What rigctl reads of GET /containers/{id}/json.
+struct ContainerInfo {
+  bool running = false;
+  std::string status;  // created | running | exited | dead | ...
+  int64_t exit_code = 0;
+  std::string error;
+  bool privileged = false;
+  std::vector<std::string> cap_add;
+  std::vector<std::string> security_opt;
+  std::vector<std::string> devices;  // HostConfig.Devices[].PathOnHost
 };
 
 struct ExecRequest {
@@ -57,8 +83,8 @@ class Engine {
   // Streams a docker-archive written by `produce` (run on its own thread, writing to the fd it is
   // given) into POST /images/load. Returns the engine's "Loaded image" line.
   virtual Result<std::string> load_image(const std::function<Status(int fd)>& produce) = 0;
-  // GET /images/{ref}/json; a null json when the image does not exist.
-  virtual Result<json> inspect_image(const std::string& ref) = 0;
+  // GET /images/{ref}/json; nullopt when the image does not exist.
+  virtual Result<std::optional<ImageInfo>> inspect_image(const std::string& ref) = 0;
 
   virtual Status create_volume(const std::string& name, const std::map<std::string, std::string>& labels) = 0;
   virtual Status remove_volume(const std::string& name) = 0;
@@ -72,11 +98,13 @@ class Engine {
   virtual Status restart_container(const std::string& id, int timeout_s, long wait_ms) = 0;
   virtual Status stop_container(const std::string& id, int timeout_s) = 0;
   virtual Status remove_container(const std::string& id) = 0;  // forced, with anonymous volumes
-  // GET /containers/{id}/json; a null json when it does not exist.
-  virtual Result<json> inspect_container(const std::string& id) = 0;
+  // GET /containers/{id}/json; nullopt when it does not exist.
+  virtual Result<std::optional<ContainerInfo>> inspect_container(const std::string& id) = 0;
   virtual Result<std::vector<std::string>> list_containers(const std::string& label_filter) = 0;  // ids, all states
   // PUT /containers/{id}/archive: unpacks a tar (built by the caller) into dir.
   virtual Status put_archive(const std::string& id, const std::string& dir, const std::string& tar) = 0;
+  // Runs req.cmd (an argv, no shell unless the caller asks for one). A command that runs out of
+  // req.timeout_ms gives exit code 124 and a note in the output, not an error.
   virtual Result<ExecResult> exec(const std::string& id, const ExecRequest& req) = 0;
 };
 

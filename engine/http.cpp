@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 
@@ -22,13 +24,27 @@ void global_init() {
 struct Transfer {
   const HttpRequest* req;
   HttpResponse* resp;
+  bool over_limit = false;  // the body passed req->max_body
+  bool refused = false;     // on_data stopped the transfer
 };
 
+// Returning less than n makes libcurl stop with CURLE_WRITE_ERROR; the flags say why.
 size_t on_write(char* ptr, size_t size, size_t nmemb, void* userdata) {
   auto* t = static_cast<Transfer*>(userdata);
   size_t n = size * nmemb;
-  if (t->req->on_data) t->req->on_data(ptr, n);
-  else t->resp->body.append(ptr, n);
+  if (t->req->on_data) {
+    t->resp->streamed += n;
+    if (!t->req->on_data(ptr, n)) {
+      t->refused = true;
+      return 0;
+    }
+    return n;
+  }
+  if (t->resp->body.size() + n > t->req->max_body) {
+    t->over_limit = true;
+    return 0;
+  }
+  t->resp->body.append(ptr, n);
   return n;
 }
 
@@ -58,6 +74,12 @@ Error connection_error(const Endpoint& ep, CURLcode rc, const char* detail) {
                        "the socket exists but nothing listens: restart the engine");
   }
   return unavailable("engine at '" + ep.display + "' is unreachable (" + d + ")", "check that the engine listens there");
+}
+
+std::string seconds(long ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g s", static_cast<double>(ms) / 1000.0);
+  return buf;
 }
 
 }  // namespace
@@ -111,6 +133,11 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
   if (req.timeout_ms > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req.timeout_ms);
+  if (req.stall_ms > 0) {
+    // Below 1 byte/s for the whole window: nothing moved in either direction.
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, std::max(1L, req.stall_ms / 1000));
+  }
   struct curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, ("Content-Type: " + req.content_type).c_str());
   headers = curl_slist_append(headers, "Expect:");
@@ -132,18 +159,38 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   curl_slist_free_all(headers);
   curl_easy_cleanup(c);
-  if (rc == CURLE_ABORTED_BY_CALLBACK && interrupted()) return interrupted_error();
+  if (rc == CURLE_OK) return resp;
+  if (rc == CURLE_ABORTED_BY_CALLBACK && interrupted() && !req.ignore_interrupt) return interrupted_error();
   if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) return connection_error(ep, rc, errbuf);
+  const std::string where = "engine at '" + ep.display + "': " + req.method + " " + req.path;
+  const std::string detail = errbuf[0] ? std::string(errbuf) : curl_easy_strerror(rc);
+  if (t.over_limit)
+    return unavailable(where + ": the reply is larger than " +
+                       (req.max_body % (1u << 20) ? std::to_string(req.max_body) + " bytes"
+                                                  : std::to_string(req.max_body >> 20) + " MiB") +
+                       ", far more than any engine answer rigctl reads");
+  if (t.refused) return unavailable(where + ": rigctl stopped reading a malformed reply");
   if (rc == CURLE_OPERATION_TIMEDOUT && req.timeout_is_result) {
     resp.timed_out = true;
     return resp;
   }
-  if (rc == CURLE_OPERATION_TIMEDOUT)
-    return unavailable("engine at '" + ep.display + "' timed out on " + req.method + " " + req.path);
-  if (rc != CURLE_OK)
-    return internal_error("engine request " + req.method + " " + req.path + " failed: " +
-                          (errbuf[0] ? std::string(errbuf) : curl_easy_strerror(rc)));
-  return resp;
+  if (rc == CURLE_OPERATION_TIMEDOUT) {
+    bool stalled = req.stall_ms > 0 && detail.find("slower than") != std::string::npos;
+    return unavailable(where + (stalled ? ": timed out: no data moved for " + seconds(req.stall_ms)
+                                        : ": timed out: no complete reply within " + seconds(req.timeout_ms)),
+                       "the engine is stalled or overloaded: check it (e.g. `docker info`) and retry");
+  }
+  std::string what;
+  switch (rc) {
+    case CURLE_GOT_NOTHING: what = "the engine closed the connection without answering"; break;
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR: what = "the connection broke before the reply was complete"; break;
+    case CURLE_SEND_ERROR: what = "the connection broke while the request was sent"; break;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL: what = "the answer is not HTTP"; break;
+    default: what = "the request failed"; break;
+  }
+  return unavailable(where + ": " + what + " (" + detail + ")", "check that the engine is still running (e.g. `docker info`)");
 }
 
 std::string url_escape(const std::string& s) {

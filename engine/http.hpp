@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -25,7 +26,12 @@ struct HttpResponse {
   long status = 0;
   std::string body;
   bool timed_out = false;  // only with HttpRequest::timeout_is_result
+  uint64_t streamed = 0;   // body bytes handed to HttpRequest::on_data
 };
+
+// The largest reply body rigctl keeps from an engine (JSON answers: inspect, lists, load messages).
+// Real answers are kilobytes; the bound stops a broken or hostile endpoint from exhausting memory.
+inline constexpr size_t kMaxReplyBody = 64u << 20;
 
 struct HttpRequest {
   std::string method = "GET";
@@ -36,14 +42,22 @@ struct HttpRequest {
   // buf (0 at the end, -1 on error).
   std::function<long(char* buf, size_t len)> upload;
   // When set, response body chunks go here as they arrive instead of into HttpResponse::body.
-  std::function<void(const char*, size_t)> on_data;
+  // Returning false stops the transfer: http_request then fails (the receiver knows why).
+  std::function<bool(const char*, size_t)> on_data;
+  size_t max_body = kMaxReplyBody;  // for HttpResponse::body; more is an engine error
   long timeout_ms = 0;  // 0: none
+  // For requests whose total time grows with their size (image loads): fail when no byte moves
+  // either way for this long. 0: none.
+  long stall_ms = 0;
   bool ignore_interrupt = false;  // cleanup requests must still run after SIGINT
   // A streaming request whose deadline is part of its meaning (an exec with a timeout): running out
   // of time gives a response with timed_out set, not an engine error.
   bool timeout_is_result = false;
 };
 
+// Every failure to get a complete reply -- no connection, a connection dropped or a reply cut off,
+// no answer in time, a reply over max_body -- is Unavailable (exit 3) naming the endpoint, the method
+// and path, and what happened. A status code is not a failure here: callers judge it.
 Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req);
 
 std::string url_escape(const std::string& s);

@@ -4,16 +4,12 @@
 
 #include "core/arch.hpp"
 #include "core/interrupt.hpp"
+#include "core/text.hpp"
 #include "smoke/launch_spec.hpp"
 
 namespace rig {
 
 namespace {
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
 
 // Removes the probe container however the checks end.
 struct ProbeContainer {
@@ -30,18 +26,23 @@ std::vector<ImageCheck> image_checks_for(const Recipe& r, const std::string& arc
   std::vector<ImageCheck> out;
   // The architecture the binaries really run as (x86_64 natively, aarch64 under qemu-user).
   out.push_back({"arch", "binaries run as " + arch, "uname -m", uname_machine(arch)});
-  for (auto& fc : r.file_capabilities)
+  // Recipe values go into the scripts quoted: a path or name is one shell word whatever it holds.
+  for (auto& fc : r.file_capabilities) {
+    std::string path = shell_quote(fc.path);
     out.push_back({"fcaps:" + fc.path, fc.path + " carries " + fc.text + " (not setuid)",
-                   "getcap " + fc.path + "; test -u " + fc.path + " && echo setuid", fc.path + " " + fc.text});
+                   "getcap " + path + "; test -u " + path + " && echo setuid", fc.path + " " + fc.text});
+  }
   if (r.user) {
     const auto& u = *r.user;
+    std::string name = shell_quote(u.name);
     out.push_back({"user", "user " + u.name + " is uid " + std::to_string(u.uid) + ", gid " + std::to_string(u.gid),
-                   "echo $(id -u " + u.name + "):$(id -g " + u.name + ")", std::to_string(u.uid) + ":" + std::to_string(u.gid)});
+                   "echo $(id -u " + name + "):$(id -g " + name + ")", std::to_string(u.uid) + ":" + std::to_string(u.gid)});
     for (auto [file, range] : {std::pair{"subuid", u.subuid}, std::pair{"subgid", u.subgid}}) {
       if (!range.count) continue;
       std::string spec = std::to_string(range.start) + ":" + std::to_string(range.count);
       out.push_back({file, std::string("/etc/") + file + " gives " + u.name + " " + spec,
-                     "grep '^" + u.name + ":' /etc/" + file, u.name + ":" + spec});
+                     // The recipe allows only POSIX user names, so the name has no regex syntax.
+                     "grep -e " + shell_quote("^" + u.name + ":") + " /etc/" + file, u.name + ":" + spec});
     }
   }
   if (std::find(r.packages.begin(), r.packages.end(), "podman") != r.packages.end())
@@ -65,8 +66,11 @@ Result<std::vector<ImageCheckResult>> run_image_checks(Engine& engine, const std
   for (auto& c : checks) {
     if (interrupted()) return interrupted_error();
     RIG_TRY(auto r, engine.exec(id, ExecRequest{{"sh", "-c", c.script}, "", {}, 60000}));
-    std::string got = trim(r.out);
-    out.push_back({c.id, c.title, got == c.expect, got});
+    // Stored and reported: cut at a character boundary, invalid bytes replaced.
+    std::string got = valid_utf8(tail(trim(r.out)));
+    bool passed = got == c.expect && !r.truncated;
+    if (r.truncated) got += "\n[output truncated: " + r.truncated_why + "]";
+    out.push_back({c.id, c.title, passed, got});
   }
   return out;
 }

@@ -9,6 +9,8 @@
 
 #include "builder/tar_pack.hpp"
 #include "core/interrupt.hpp"
+#include "core/text.hpp"
+#include "engine/reply.hpp"
 
 namespace rig {
 
@@ -32,19 +34,26 @@ struct Check {
   std::function<Result<Outcome>(long timeout_ms)> run;
 };
 
-std::string tail(const std::string& s, size_t max_lines = 20, size_t max_bytes = 4000) {
-  std::string t = s.size() > max_bytes ? s.substr(s.size() - max_bytes) : s;
-  size_t pos = t.size(), lines = 0;
-  while (pos > 0) {
-    if (t[pos - 1] == '\n' && pos != t.size() && ++lines == max_lines) break;
-    --pos;
-  }
-  return t.substr(pos);
+// Devices a rig may be given: the tap device for rootless networking and /dev/fuse for the
+// fuse-overlayfs storage. Anything else (a disk, /dev/mem, /dev/kmsg) would hand the rig host power.
+const std::set<std::string> kAllowedDevices = {"/dev/net/tun", "/dev/fuse"};
+
+// The capability bounding set from /proc/<pid>/status text ("CapBnd:\t000001ffffffffff").
+Result<uint64_t> cap_bounding_set(const std::string& status) {
+  auto pos = status.find("CapBnd:");
+  if (pos == std::string::npos) return Error(Category::Checks, "no CapBnd line in the output");
+  auto end = status.find('\n', pos);
+  std::string v = trim(status.substr(pos + 7, end == std::string::npos ? std::string::npos : end - pos - 7));
+  uint64_t mask = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), mask, 16);
+  if (v.empty() || ec != std::errc() || p != v.data() + v.size())
+    return Error(Category::Checks, "CapBnd '" + v + "' is not a hexadecimal capability mask");
+  return mask;
 }
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
+// A security option as shown in a check's output: seccomp=<profile> carries a whole JSON profile.
+std::string short_opt(const std::string& opt) {
+  return opt.size() > 48 ? truncate_utf8(opt, 48) + "..." : opt;
 }
 
 // Everything the checks do inside the rig, with the engine as the only channel.
@@ -64,12 +73,11 @@ class Chain {
     while (since(t0) * 1000 < timeout_ms) {
       if (interrupted()) return interrupted_error();
       RIG_TRY(auto info, in_.engine.inspect_container(in_.container_id));
-      if (info.is_null()) return Outcome{false, "the outer container is gone"};
-      auto state = info["State"];
-      if (!state.value("Running", false)) {
-        last = "outer container is " + state.value("Status", "?") + " (exit code " +
-               std::to_string(state.value("ExitCode", -1)) + ") " + state.value("Error", "");
-        if (state.value("Status", "") == "exited" || state.value("Status", "") == "dead") return Outcome{false, last};
+      if (!info) return Outcome{false, "the outer container is gone"};
+      if (!info->running) {
+        last = "outer container is " + (info->status.empty() ? std::string("?") : info->status) + " (exit code " +
+               std::to_string(info->exit_code) + ") " + info->error;
+        if (info->status == "exited" || info->status == "dead") return Outcome{false, last};
       } else {
         RIG_TRY(auto r, sh("test \"$(cat \"$XDG_RUNTIME_DIR/rig-ready\" 2>/dev/null)\" = \"$(cut -d' ' -f22 /proc/1/stat)\"", 5000));
         if (r.exit_code == 0) {
@@ -103,9 +111,76 @@ class Chain {
 
   static Outcome from_exec(const ExecResult& r, const std::string& expect = "") {
     bool ok = r.exit_code == 0 && (expect.empty() || trim(r.out).find(expect) != std::string::npos);
+    return Outcome{ok, exec_output(r)};
+  }
+
+  // The output with what the reader must know: an incomplete stream, a failing exit code.
+  static std::string exec_output(const ExecResult& r) {
     std::string out = r.out;
+    if (r.truncated) out += "\n[output truncated: " + r.truncated_why + "]";
     if (r.exit_code != 0) out += "\n[exit code " + std::to_string(r.exit_code) + "]";
-    return Outcome{ok, out};
+    return out;
+  }
+
+  // Not privileged: no Privileged, no added capability, no no-new-privileges (it would also break
+  // the file capabilities newuidmap needs), no device beyond the allowed ones, and CAP_SYS_ADMIN
+  // (bit 21) absent from PID 1's bounding set.
+  static Outcome not_privileged(const ContainerInfo& c, const ExecResult& r) {
+    std::vector<std::string> problems;
+    if (c.privileged) problems.push_back("HostConfig.Privileged is true");
+    if (!c.cap_add.empty()) problems.push_back("HostConfig.CapAdd adds " + join(c.cap_add, ", "));
+    std::vector<std::string> opts;
+    for (auto& o : c.security_opt) {
+      opts.push_back(short_opt(o));
+      if (o.find("no-new-privileges") != std::string::npos) problems.push_back("HostConfig.SecurityOpt has " + short_opt(o));
+    }
+    for (auto& d : c.devices)
+      if (!kAllowedDevices.count(d))
+        problems.push_back("HostConfig.Devices has '" + d + "' (a rig may only have /dev/net/tun and /dev/fuse)");
+    std::string out = "Privileged=" + std::string(c.privileged ? "true" : "false") + " CapAdd=[" + join(c.cap_add, ",") +
+                      "] SecurityOpt=[" + join(opts, ",") + "] Devices=[" + join(c.devices, ",") + "]\n" + exec_output(r);
+    if (r.exit_code != 0 || r.truncated) {
+      problems.push_back("cannot read PID 1's capability bounding set");
+    } else if (auto bnd = cap_bounding_set(r.out); !bnd) {
+      problems.push_back(bnd.error().message());
+    } else if (*bnd & (1ULL << 21)) {
+      problems.push_back("CAP_SYS_ADMIN is in PID 1's bounding set");
+    } else {
+      out += "\nCAP_SYS_ADMIN not in the bounding set";
+    }
+    for (auto& p : problems) out += "\n(" + p + ")";
+    return Outcome{problems.empty(), out};
+  }
+
+  // podman info --format json: rootless, the overlay driver, and the storage the rig was launched
+  // with (fuse-overlayfs shows as overlay's mount_program; native overlay has none).
+  static Outcome podman_info(const std::string& text, const std::string& inner_storage, std::string& podman_version) {
+    auto doc = parse_json_document(text);
+    if (!doc) return Outcome{false, "podman info output is not JSON: " + doc.error().message() + "\n" + text};
+    try {
+      auto o = JsonNode(*doc, "").object();
+      auto host = o.required("host").object();
+      auto security = host.required("security").object();
+      bool rootless = opt_bool(security, "rootless");
+      std::string network = opt_str(host, "networkBackend");
+      auto store = o.required("store").object();
+      std::string driver = opt_str(store, "graphDriverName");
+      auto graph_options = store.optional("graphOptions");
+      std::string opts = graph_options ? graph_options->raw().dump() : "{}";
+      if (auto version = o.optional("version")) {
+        auto vo = version->object();
+        podman_version = opt_str(vo, "Version");
+      }
+      std::string summary = "podman " + podman_version + ", rootless=" + (rootless ? "true" : "false") + ", driver=" + driver +
+                            ", network=" + network + ", graphOptions=" + opts;
+      bool fuse = opts.find("fuse-overlayfs") != std::string::npos;
+      bool storage_ok = fuse == (inner_storage == "fuse-overlayfs");
+      if (!storage_ok)
+        summary += fuse ? " (expected native overlay, podman uses fuse-overlayfs)" : " (expected fuse-overlayfs as mount_program)";
+      return Outcome{rootless && driver == "overlay" && storage_ok, summary};
+    } catch (const JsonFieldError& e) {
+      return Outcome{false, "podman info output: " + (e.path.empty() ? "" : e.path + ": ") + e.message + "\n" + text};
+    }
   }
 
   // The rig's PID 1 runs under the profile in enforce mode, and container root still cannot write
@@ -125,13 +200,16 @@ class Chain {
     bool denied = out.find("write refused") != std::string::npos && out.find("Permission denied") != std::string::npos;
     if (!label) out += "\n(expected PID 1 under " + p + " (enforce))";
     if (!denied) out += "\n(expected the write to be refused with Permission denied)";
-    return Outcome{r.exit_code == 0 && label && denied, out};
+    if (r.truncated) out += "\n[output truncated: " + r.truncated_why + "]";
+    return Outcome{r.exit_code == 0 && !r.truncated && label && denied, out};
   }
 
   std::vector<Check> checks() {
-    const std::string web = in_.web_ref, base = in_.base_ref, run = in_.run_id;
-    const std::string net = in_.inner_network.empty() ? "" : " --network=" + in_.inner_network;
-    const std::string built = "localhost/rig-smoke-built:" + run;
+    // Every value pasted into a script is quoted: refs, names and the network come from recipes and
+    // the command line.
+    const std::string web = shell_quote(in_.web_ref), base = shell_quote(in_.base_ref), run = in_.run_id;
+    const std::string net = in_.inner_network.empty() ? "" : " --network=" + shell_quote(in_.inner_network);
+    const std::string built = shell_quote("localhost/rig-smoke-built:" + run);
     const std::string port = std::to_string(in_.inner_port);
     std::vector<Check> list{
         // Generous first-start and restart budgets: an emulated (TCG) host under load took ~60 s to bring
@@ -145,46 +223,15 @@ class Chain {
         {{"not-privileged", "outer container is not privileged"}, {"outer-up"}, 15000,
          [this](long t) -> Result<Outcome> {
            RIG_TRY(auto info, in_.engine.inspect_container(in_.container_id));
-           auto hc = info["HostConfig"];
-           std::ostringstream out;
-           bool priv = hc.value("Privileged", false);
-           bool capadd = hc.contains("CapAdd") && hc["CapAdd"].is_array() && !hc["CapAdd"].empty();
-           bool nnp = false;
-           for (auto& o : hc.value("SecurityOpt", json::array()))
-             if (o.get<std::string>().find("no-new-privileges") != std::string::npos) nnp = true;  // must never be set
+           if (!info) return Outcome{false, "the outer container is gone"};
            RIG_TRY(auto r, sh("grep CapBnd /proc/1/status", t));
-           // CAP_SYS_ADMIN is bit 21 of the bounding set.
-           unsigned long long bnd = 0;
-           auto pos = r.out.find(':');
-           if (pos != std::string::npos) bnd = std::stoull(trim(r.out.substr(pos + 1)), nullptr, 16);
-           bool sys_admin = bnd & (1ULL << 21);
-           out << "Privileged=" << priv << " CapAdd=" << (hc.contains("CapAdd") ? hc["CapAdd"].dump() : "null")
-               << " no-new-privileges(never)=" << nnp << " " << trim(r.out) << " CAP_SYS_ADMIN=" << sys_admin;
-           return Outcome{!priv && !capadd && !nnp && !sys_admin && r.exit_code == 0, out.str()};
+           return not_privileged(*info, r);
          }},
         {{"podman-info", "podman info works (rootless, overlay driver)"}, {"outer-up"}, 60000,
          [this](long t) -> Result<Outcome> {
            RIG_TRY(auto r, sh("podman info --format json", t));
-           if (r.exit_code != 0) return from_exec(r);
-           try {
-             auto j = json::parse(r.out);
-             bool rootless = j["host"]["security"].value("rootless", false);
-             std::string driver = j["store"].value("graphDriverName", "");
-             facts_.podman_version = j["version"].value("Version", "");
-             std::string opts = j["store"].value("graphOptions", json::object()).dump();
-             std::string summary = "podman " + facts_.podman_version + ", rootless=" + (rootless ? "true" : "false") +
-                                   ", driver=" + driver + ", network=" + j["host"].value("networkBackend", "") +
-                                   ", graphOptions=" + opts;
-             // The storage the rig was launched with must be the one podman uses: fuse-overlayfs shows as
-             // overlay's mount_program, native overlay has none.
-             bool fuse = opts.find("fuse-overlayfs") != std::string::npos;
-             bool storage_ok = fuse == (in_.inner_storage == "fuse-overlayfs");
-             if (!storage_ok)
-               summary += fuse ? " (expected native overlay, podman uses fuse-overlayfs)" : " (expected fuse-overlayfs as mount_program)";
-             return Outcome{rootless && driver == "overlay" && storage_ok, summary};
-           } catch (const std::exception& e) {
-             return Outcome{false, std::string("podman info output is not JSON: ") + e.what() + "\n" + r.out};
-           }
+           if (r.exit_code != 0 || r.truncated) return Outcome{false, exec_output(r)};
+           return podman_info(r.out, in_.inner_storage, facts_.podman_version);
          }},
         {{"inner-run", "inner web app runs (podman run -d -p " + port + ":80)"}, {"podman-info"}, 120000,
          [this, web, port, net](long t) -> Result<Outcome> {
@@ -205,7 +252,7 @@ class Chain {
          [this, base, built](long t) -> Result<Outcome> {
            RIG_TRY(auto r, sh("set -e; test -f /tmp/rig-images/base.tar || exit 3; podman load -q -i /tmp/rig-images/base.tar; "
                               "mkdir -p /workspace/.rig-smoke && cd /workspace/.rig-smoke && "
-                              "printf 'FROM " + base + "\\nRUN echo built-ok > /built\\n' > Containerfile && "
+                              "printf 'FROM %s\\nRUN echo built-ok > /built\\n' " + base + " > Containerfile && "
                               "podman build -q --pull=never -t " + built + " .",
                               t));
            return from_exec(r);
@@ -219,7 +266,7 @@ class Chain {
          }},
         {{"restart-workspace", "workspace marker survives restart"}, {"outer-up"}, 180000,
          [this, run](long t) -> Result<Outcome> {
-           RIG_TRY(auto w, sh("echo " + run + " > /workspace/.rig-marker", 10000));
+           RIG_TRY(auto w, sh("echo " + shell_quote(run) + " > /workspace/.rig-marker", 10000));
            if (w.exit_code != 0) return from_exec(w);
            auto t0 = Clock::now();
            // The restart may use the check's whole budget: on an emulated arm64 host stop + start
@@ -244,7 +291,7 @@ class Chain {
         {{"restart-app", "inner app is back after restart and the host reaches it"}, {"restart-workspace", "inner-run"}, 60000,
          [this](long t) -> Result<Outcome> {
            RIG_TRY(auto r, sh("podman inspect -f '{{.State.Running}}' rig-web", 15000));
-           if (r.exit_code != 0 || trim(r.out) != "true") return from_exec(r, "true");
+           if (r.exit_code != 0 || r.truncated || trim(r.out) != "true") return from_exec(r, "true");
            return host_get(t);
          }},
         {{"uid-isolation", "inner root maps to a non-root, non-1000 host uid"}, {"inner-run"}, 15000,
@@ -252,7 +299,7 @@ class Chain {
            RIG_TRY(auto r, sh("set -e; pid=$(podman inspect -f '{{.State.Pid}}' rig-web); test \"$pid\" -gt 0; "
                               "echo inner; cat /proc/$pid/uid_map; echo outer; cat /proc/self/uid_map",
                               t));
-           if (r.exit_code != 0) return from_exec(r);
+           if (r.exit_code != 0 || r.truncated) return Outcome{false, exec_output(r)};
            return uid_isolation(r.out);
          }},
     };
@@ -347,12 +394,20 @@ Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts) {
       res.seconds = since(t0);
       if (!out) {
         if (out.error().category() == Category::Interrupted) return std::move(out).error();
+        // An engine error fails this check, unless the engine itself is gone: then no later check
+        // can say anything and the run ends as the engine being unavailable (exit 3).
+        if (out.error().category() == Category::Unavailable) {
+          auto probe = in.engine.inspect_container(in.container_id);
+          if (!probe)
+            return std::move(out).error().add_context("check " + res.id + " (the engine no longer answers)");
+        }
         res.status = CheckState::Fail;
-        res.output = out.error().what();
+        res.output = valid_utf8(tail(out.error().what()));
       } else {
         res.status = out->ok ? CheckState::Pass : CheckState::Fail;
-        res.output = tail(out->output);
-        res.note = out->note;
+        // Stored and reported (JSON, JUnit): cut at a character boundary, invalid bytes replaced.
+        res.output = valid_utf8(tail(out->output));
+        res.note = valid_utf8(out->note);
         res.metric = out->metric;
       }
       if (res.status == CheckState::Fail) {

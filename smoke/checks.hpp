@@ -50,6 +50,7 @@ struct SmokeReport {
   std::string inner_network;  // "" = podman's default
   std::string inner_storage;  // "" = the recipe's default
   double seconds = 0;
+  std::string leftover;  // the rig could not be removed afterwards: what remains and how to remove it
   int count(CheckState s) const;
   bool passed() const { return count(CheckState::Pass) == static_cast<int>(checks.size()); }
   const CheckResult* first_failure() const;

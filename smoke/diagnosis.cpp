@@ -45,8 +45,13 @@ const std::vector<Signature>& known_signatures() {
 std::vector<Signature> diagnose(const std::string& output, const std::vector<Signature>& table) {
   std::vector<Signature> out;
   for (auto& s : table) {
-    std::regex re(s.pattern, std::regex::ECMAScript | std::regex::icase);
-    if (std::regex_search(output, re)) out.push_back(s);
+    // std::regex throws on a pattern it cannot compile and on input that exhausts its matcher
+    // (error_complexity, error_stack): a diagnosis that cannot be made is no match, not a crash.
+    try {
+      std::regex re(s.pattern, std::regex::ECMAScript | std::regex::icase);
+      if (std::regex_search(output, re)) out.push_back(s);
+    } catch (const std::regex_error&) {
+    }
   }
   return out;
 }

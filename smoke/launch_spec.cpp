@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "builder/apparmor.hpp"
+#include "core/text.hpp"
 
 namespace rig {
 
@@ -17,25 +19,82 @@ std::string flag_not_applicable(const LaunchFlag& f, bool apparmor_host, const s
   return "";
 }
 
+namespace {
+
+// Volume names are <rig name>-<volume>; an engine keeps each volume in a directory named after it,
+// and a path component holds at most 255 bytes.
+constexpr size_t kMaxRigName = 128;
+
+// A value as shown in a message: quoted, printable, not endless.
+std::string shown(const std::string& v) {
+  std::string s = valid_utf8(truncate_utf8(v, 80));
+  for (auto& c : s)
+    if (static_cast<unsigned char>(c) < 0x20) c = '?';
+  return "'" + s + (v.size() > 80 ? "...'" : "'");
+}
+
+}  // namespace
+
+Status check_rig_name(const std::string& name) {
+  static const std::regex name_re("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
+  if (name.size() > kMaxRigName || !std::regex_match(name, name_re))
+    return usage_error(shown(name) + " is not a name an engine accepts (expected 2 to " + std::to_string(kMaxRigName) +
+                       " characters: a letter or digit, then letters, digits, '_', '.' or '-')");
+  return ok();
+}
+
+Status check_launch_options(const Recipe& r, const LaunchOptionValues& o) {
+  if (!r.launch) return usage_error("recipe '" + r.file.string() + "' has no \"launch\" profile");
+  const Launch& l = *r.launch;
+  if (!o.name.empty()) RIG_CHECK(check_rig_name(o.name).context("--name"));
+  std::vector<std::string> flag_ids;
+  for (auto& f : l.flags) flag_ids.push_back(f.id);
+  for (auto& id : o.without)
+    if (std::find(flag_ids.begin(), flag_ids.end(), id) == flag_ids.end())
+      return usage_error(shown(id) + " is not a flag of the launch profile of recipe '" + r.name + "' (expected one of " +
+                         join(flag_ids, ", ") + ")")
+          .add_context("--without");
+  if (!l.find_storage(o.inner_storage)) {
+    std::vector<std::string> ids;
+    for (auto& st : l.inner_storage) ids.push_back(st.id);
+    return usage_error(shown(o.inner_storage) + " is not an inner storage of recipe '" + r.name + "' (expected one of " +
+                       join(ids, ", ") + ")")
+        .add_context("--inner-storage");
+  }
+  if (!o.inner_network.empty()) {
+    // The recipe names the backends its image carries; without a list, the ones rigctl knows.
+    std::vector<std::string> nets = l.inner_networks.empty() ? std::vector<std::string>{"pasta", "slirp4netns"} : l.inner_networks;
+    if (std::find(nets.begin(), nets.end(), o.inner_network) == nets.end())
+      return usage_error(shown(o.inner_network) + " is not an inner network of recipe '" + r.name + "' (expected one of " +
+                         join(nets, ", ") + ")")
+          .add_context("--inner-network");
+  }
+  if (!o.apparmor.empty() && o.apparmor != "unconfined" && o.apparmor != "tailored")
+    return usage_error("expected unconfined or tailored, got " + shown(o.apparmor)).add_context("--apparmor");
+  // Asking for confinement and silently not getting it would be worse than not running.
+  if (o.apparmor == "tailored" && o.without.count("apparmor"))
+    return usage_error("--apparmor tailored and --without apparmor contradict each other");
+  if (o.port_base) {
+    // Every port range of the profile is published from the base upwards.
+    uint64_t span = 1;
+    for (auto& p : l.ports) span = std::max<uint64_t>(span, p.count);
+    uint64_t last = 65536 - span;
+    if (*o.port_base < 1 || *o.port_base > last)
+      return usage_error(std::to_string(*o.port_base) + " is not a usable first port: recipe '" + r.name + "' publishes " +
+                         std::to_string(span) + " port(s) from it, so it must be 1 to " + std::to_string(last))
+          .add_context("--port-base");
+  }
+  return ok();
+}
+
 Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
   if (!r.launch) return usage_error("recipe '" + r.file.string() + "' has no \"launch\" profile").add_context("launch");
   const Launch& l = *r.launch;
+  LaunchOptionValues given{s.name, s.without, s.inner_storage, "", s.apparmor, std::nullopt};
+  if (s.port_base) given.port_base = s.port_base;
+  RIG_CHECK(check_launch_options(r, given));
   const InnerStorage* storage = l.find_storage(s.inner_storage);
-  if (!storage) {
-    std::string ids;
-    for (auto& st : l.inner_storage) ids += (ids.empty() ? "" : ", ") + st.id;
-    return usage_error("'" + s.inner_storage + "' is not an inner storage of recipe '" + r.name + "' (expected one of " + ids + ")")
-        .add_context("--inner-storage");
-  }
-  for (auto& id : s.without) {
-    bool known = std::any_of(l.flags.begin(), l.flags.end(), [&](const LaunchFlag& f) { return f.id == id; });
-    if (!known) return usage_error("'" + id + "' is not a flag of the launch profile").add_context("--without");
-  }
-  if (!s.apparmor.empty() && s.apparmor != "unconfined" && s.apparmor != "tailored")
-    return usage_error("expected \"unconfined\" or \"tailored\", got '" + s.apparmor + "'").add_context("--apparmor");
   if (s.apparmor == "tailored") {
-    // Asking for confinement and silently not getting it would be worse than not running.
-    if (s.without.count("apparmor")) return usage_error("--apparmor tailored and --without apparmor contradict each other");
     if (!s.host.apparmor)
       return unavailable("--apparmor tailored: the engine's host has no AppArmor enabled, so no profile can confine the rig",
                          "use a host with AppArmor (e.g. `rigctl host run ubuntu-noble -- smoke ubuntu-noble --apparmor tailored`)");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -60,6 +61,24 @@ struct LaunchSpec {
 // Why a flag does not apply here ("" when it does): a host feature it needs is missing, or it is
 // only for another inner storage. Shared by launch and ablation so both judge alike.
 std::string flag_not_applicable(const LaunchFlag& f, bool apparmor_host, const std::string& inner_storage);
+
+// The launch options a user gives, as given.
+struct LaunchOptionValues {
+  std::string name;                   // "" = rigctl derives one (checked when it does)
+  std::set<std::string> without;      // --without
+  std::string inner_storage;          // "" = the recipe's first
+  std::string inner_network;          // "" = podman's default
+  std::string apparmor;               // "" | unconfined | tailored
+  std::optional<uint64_t> port_base;  // --port-base when given
+};
+
+// Checks launch options against the recipe before anything is built or any engine is asked:
+// Usage (exit 2) with the option as context, naming the value and what is valid. Pure.
+Status check_launch_options(const Recipe& r, const LaunchOptionValues& o);
+
+// A name the engines accept for a container and, suffixed, for its volumes (Docker's and podman's
+// rule: a letter or digit, then letters, digits, '_', '.' or '-').
+Status check_rig_name(const std::string& name);
 
 Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s);
 

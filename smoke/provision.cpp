@@ -24,7 +24,7 @@ Status write_archive_file(const OciImage& img, const std::string& ref, const std
 
 Result<bool> ensure_loaded(Engine& engine, const OciImage& img, const std::string& tag) {
   RIG_TRY(auto info, engine.inspect_image(tag));
-  if (!info.is_null() && info.value("Id", "") == img.config_digest) return false;
+  if (info && info->id == img.config_digest) return false;
   RIG_CHECK(load_image(engine, img, tag));
   return true;
 }

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "core/text.hpp"
+
 namespace rig {
 
 namespace {
@@ -12,6 +14,10 @@ std::string fmt_seconds(double s) {
   std::snprintf(buf, sizeof buf, "%.3f", s);
   return buf;
 }
+
+// Every string that goes into a JSON report: outputs carry arbitrary bytes from the rig and the
+// engine, and json::dump() throws on invalid UTF-8.
+std::string text(const std::string& s) { return valid_utf8(s); }
 
 std::string indent(const std::string& text, const std::string& pad) {
   std::istringstream in(text);
@@ -43,6 +49,7 @@ std::string render_table(const SmokeReport& r) {
                 r.rig.c_str(), r.host.engine.c_str(), r.host.engine_version.c_str(),
                 r.host.podman_version.empty() ? "?" : r.host.podman_version.c_str());
   o << line;
+  if (!r.leftover.empty()) o << "warning: " << r.leftover << "\n";
   return o.str();
 }
 
@@ -50,42 +57,47 @@ json report_json(const SmokeReport& r) {
   json checks = json::array();
   for (auto& c : r.checks) {
     json diag = json::array();
-    for (auto& d : c.diagnosis) diag.push_back({{"id", d.id}, {"cause", d.cause}, {"fix", d.fix}});
+    for (auto& d : c.diagnosis) diag.push_back({{"id", text(d.id)}, {"cause", text(d.cause)}, {"fix", text(d.fix)}});
     checks.push_back({{"number", c.number},
-                      {"id", c.id},
-                      {"title", c.title},
+                      {"id", text(c.id)},
+                      {"title", text(c.title)},
                       {"status", check_state_name(c.status)},
                       {"duration_seconds", c.seconds},
-                      {"output_tail", c.output},
-                      {"note", c.note},
+                      {"output_tail", text(c.output)},
+                      {"note", text(c.note)},
                       {"diagnosis", diag}});
   }
   json flags = json::array();
-  for (auto& f : r.flags) flags.push_back({{"id", f.id}, {"state", f.state}, {"reason", f.reason}});
-  return {{"recipe", r.recipe},
-          {"rig", r.rig},
-          {"run_id", r.run_id},
-          {"result", r.passed() ? "pass" : "fail"},
-          {"passed", r.count(CheckState::Pass)},
-          {"failed", r.count(CheckState::Fail)},
-          {"not_run", r.count(CheckState::NotRun)},
-          {"total", r.checks.size()},
-          {"duration_seconds", r.seconds},
-          {"inner_network", r.inner_network.empty() ? "default" : r.inner_network},
-          {"inner_storage", r.inner_storage},
-          {"flags", flags},
-          {"checks", checks},
-          {"host", host_facts_json(r.host)}};
+  for (auto& f : r.flags) flags.push_back({{"id", text(f.id)}, {"state", text(f.state)}, {"reason", text(f.reason)}});
+  json out = {{"recipe", text(r.recipe)},
+              {"rig", text(r.rig)},
+              {"run_id", text(r.run_id)},
+              {"result", r.passed() ? "pass" : "fail"},
+              {"passed", r.count(CheckState::Pass)},
+              {"failed", r.count(CheckState::Fail)},
+              {"not_run", r.count(CheckState::NotRun)},
+              {"total", r.checks.size()},
+              {"duration_seconds", r.seconds},
+              {"inner_network", r.inner_network.empty() ? "default" : text(r.inner_network)},
+              {"inner_storage", text(r.inner_storage)},
+              {"flags", flags},
+              {"checks", checks},
+              {"host", host_facts_json(r.host)}};
+  if (!r.leftover.empty()) out["leftover"] = text(r.leftover);
+  return out;
 }
 
 json host_facts_json(const HostFacts& h) {
-  return {{"kernel", h.kernel},       {"engine", h.engine},     {"engine_version", h.engine_version}, {"api_version", h.api_version},
-          {"endpoint", h.endpoint},   {"podman_version", h.podman_version}, {"arch", h.arch}};
+  return {{"kernel", text(h.kernel)},     {"engine", text(h.engine)},
+          {"engine_version", text(h.engine_version)}, {"api_version", text(h.api_version)},
+          {"endpoint", text(h.endpoint)}, {"podman_version", text(h.podman_version)},
+          {"arch", text(h.arch)}};
 }
 
 std::string xml_escape(const std::string& s) {
   std::string out;
-  for (unsigned char c : s) {
+  // XML text must be well-formed UTF-8 whatever bytes a check printed.
+  for (unsigned char c : valid_utf8(s)) {
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;

@@ -4,32 +4,63 @@ namespace rig {
 
 Result<std::unique_ptr<Rig>> Rig::launch(Engine& engine, const LaunchSpec& spec, const std::string& name) {
   std::unique_ptr<Rig> rig(new Rig(engine, name));
-  // Volumes first, labelled, so gc finds them even if the container never comes to exist.
+  if (auto run = spec.labels.find(kLabelRun); run != spec.labels.end()) rig->run_id_ = run->second;
+  // Volumes first, labelled, so gc finds them even if the container never comes to exist. Each is
+  // owned before it is asked for: an answer lost on the way may still have created it.
   for (auto& [vol, target] : spec.volumes) {
-    RIG_CHECK(engine.create_volume(vol, spec.labels).context("launch rig '" + name + "'"));
     rig->volumes_.push_back(vol);
+    if (auto st = engine.create_volume(vol, spec.labels); !st)
+      return rig->unwind(std::move(st).error().add_context("launch rig '" + name + "'"));
   }
+  rig->create_sent_ = true;
   auto id = engine.create_container(name, spec.body);
   if (!id) {
     auto e = std::move(id).error();
-    if (e.message().find("409") != std::string::npos || e.message().find("already in use") != std::string::npos)
+    if (e.message().find("with 409:") != std::string::npos || e.message().find("already in use") != std::string::npos) {
+      rig->create_sent_ = false;  // the name belongs to another container: nothing of ours exists
       return usage_error("a container named '" + name + "' already exists",
                          "choose another --name, or remove leftovers with `rigctl gc`")
           .add_context("launch rig '" + name + "'");
-    return e.add_context("launch rig '" + name + "'");
+    }
+    return rig->unwind(e.add_context("launch rig '" + name + "'"));
   }
   rig->id_ = *id;
-  RIG_CHECK(engine.start_container(rig->id_).context("launch rig '" + name + "'"));
+  if (auto st = engine.start_container(rig->id_); !st) return rig->unwind(std::move(st).error().add_context("launch rig '" + name + "'"));
   return rig;
+}
+
+std::string Rig::leftover_hint(const Error& removal) const {
+  std::string how = run_id_.empty() ? "`rigctl gc`" : "`rigctl gc --run " + run_id_ + "`";
+  return "rig '" + name_ + "' could not be removed (" + removal.what() + "): remove it with " + how + " once the engine answers";
+}
+
+Error Rig::unwind(Error e) {
+  if (keep_) return e;
+  auto st = remove();
+  if (st) return e;
+  std::string hint = leftover_hint(st.error());
+  Error out(e.category(), e.message(), e.hint().empty() ? hint : e.hint() + "; " + hint);
+  for (auto& c : e.context()) out.add_context(c);
+  return out;
 }
 
 Status Rig::remove() {
   if (removed_) return ok();
   removed_ = true;
   Status first = ok();
+  std::vector<std::string> ids;
   if (!id_.empty()) {
-    auto st = engine_.remove_container(id_);
-    if (!st.ok()) first = st;
+    ids.push_back(id_);
+  } else if (create_sent_ && !run_id_.empty()) {
+    // The create request went out but no id came back (a dropped or garbled answer): the engine may
+    // have made the container anyway. It carries this run's label, which no other rig has.
+    auto found = engine_.list_containers(std::string(kLabelRun) + "=" + run_id_);
+    if (found) ids = *found;
+    else first = Status(std::move(found).error());
+  }
+  for (auto& id : ids) {
+    auto st = engine_.remove_container(id);
+    if (!st.ok() && first.ok()) first = st;
   }
   for (auto& v : volumes_) {
     auto st = engine_.remove_volume(v);

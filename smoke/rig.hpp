@@ -19,7 +19,14 @@ class Rig {
   Rig& operator=(const Rig&) = delete;
 
   void keep() { keep_ = true; }
+  // Removes the container (found by this run's label when its id never came back) and the volumes.
+  // Once only: a failed removal is not retried by the destructor.
   Status remove();
+  // For an error that ends the rig's life: removes the rig now and, when that fails too (an engine
+  // gone away), says in the error's hint what remains and how to remove it later.
+  Error unwind(Error e);
+  // "" or how to remove what a failed remove() left: `rigctl gc --run ID`.
+  std::string leftover_hint(const Error& removal) const;
   const std::string& id() const { return id_; }
   const std::string& name() const { return name_; }
   Engine& engine() { return engine_; }
@@ -29,6 +36,8 @@ class Rig {
   Engine& engine_;
   std::string name_;
   std::string id_;
+  std::string run_id_;        // the io.rigctl.run label of what this rig creates
+  bool create_sent_ = false;  // the container may exist even without an id_
   std::vector<std::string> volumes_;
   bool keep_ = false;
   bool removed_ = false;

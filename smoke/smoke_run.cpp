@@ -41,7 +41,13 @@ Result<SmokeReport> run_smoke(const SmokeRequest& req, CommandRunner& runner, co
   auto in = chain_inputs(*s, req.inner_network, req.session.inner_storage);
   report.inner_storage = in.inner_storage;
   in.on_result = req.on_result;
-  RIG_TRY(report.checks, run_chain(in, report.host));
+  auto checks = run_chain(in, report.host);
+  // Removed here rather than by the Session's destructor, so a removal that fails (the engine went
+  // away) is reported with what remains instead of being lost.
+  if (!checks) return s->rig->unwind(std::move(checks).error());
+  report.checks = std::move(checks).value();
+  if (!req.keep)
+    if (auto st = s->rig->remove(); !st) report.leftover = s->rig->leftover_hint(st.error());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }

@@ -40,18 +40,68 @@ TEST_CASE("exec stream: frames split at every byte boundary decode the same", "[
   }
 }
 
-TEST_CASE("exec stream: a payload larger than 16 MiB uses all four length bytes", "[engine][exec_stream]") {
-  std::string big((1u << 24) + 3, 'y');
+TEST_CASE("exec stream: a frame of exactly 16 MiB is accepted and uses all four length bytes", "[engine][exec_stream]") {
+  std::string big(rig::kMaxExecFrame, 'y');
   std::string data = frame(1, big);
-  rig::ExecStreamDecoder d;
-  d.feed(data.data(), data.size());
+  CHECK(data[4] == 1);  // 0x01000000
+  rig::ExecStreamDecoder d(32u << 20);
+  CHECK(d.feed(data.data(), data.size()));
+  CHECK(d.error().empty());
   CHECK(d.stdout_data().size() == big.size());
 }
 
-TEST_CASE("exec stream: truncated input is reported incomplete", "[engine][exec_stream]") {
+// The header alone must be refused: waiting for (or allocating) 4 GiB is what it must not cause.
+TEST_CASE("exec stream: a header announcing more than 16 MiB is a protocol error", "[engine][exec_stream]") {
+  std::string header("\x01\0\0\0\x01\0\0\x01", 8);
+  rig::ExecStreamDecoder d;
+  CHECK_FALSE(d.feed(header.data(), header.size()));
+  CHECK(d.error() == "the exec stream announces a frame of 16777217 bytes (at most 16777216 expected)");
+  std::string more = frame(1, "late");
+  CHECK_FALSE(d.feed(more.data(), more.size()));  // ignored after the error
+  CHECK(d.combined().empty());
+}
+
+TEST_CASE("exec stream: input that is not a multiplexed stream is refused", "[engine][exec_stream]") {
+  for (std::string data : {std::string("HTTP/1.1 200 OK\r\n"), std::string("\x05\0\0\0\0\0\0\x01x", 9),
+                           std::string("\x01\x01\0\0\0\0\0\x01x", 9)}) {
+    rig::ExecStreamDecoder d;
+    CHECK_FALSE(d.feed(data.data(), data.size()));
+    CHECK_THAT(d.error(), Catch::StartsWith("the exec stream is not a multiplexed stream (frame header"));
+  }
+}
+
+TEST_CASE("exec stream: an engine error frame (stream 3) ends the stream with its message", "[engine][exec_stream]") {
+  std::string data = frame(1, "ok\n") + frame(3, "exec failed: no such file");
+  rig::ExecStreamDecoder d;
+  CHECK_FALSE(d.feed(data.data(), data.size()));
+  CHECK(d.error() == "the engine reported an error in the exec stream: exec failed: no such file");
+  CHECK(d.combined() == "ok\n");
+}
+
+TEST_CASE("exec stream: output beyond the cap keeps its end and counts what was dropped", "[engine][exec_stream]") {
+  rig::ExecStreamDecoder d(10);
+  for (int i = 0; i < 10; ++i) {
+    std::string data = frame(1, std::to_string(i) + "bcdefghij");
+    REQUIRE(d.feed(data.data(), data.size()));
+  }
+  CHECK(d.combined() == "9bcdefghij");
+  CHECK(d.dropped() == 90);
+  rig::ExecStreamDecoder small(10);
+  std::string data = frame(1, "12345");
+  small.feed(data.data(), data.size());
+  CHECK(small.dropped() == 0);
+}
+
+TEST_CASE("exec stream: truncated input is reported incomplete and keeps what came", "[engine][exec_stream]") {
   std::string data = frame(1, "abcdef");
   rig::ExecStreamDecoder d;
   d.feed(data.data(), data.size() - 2);
   CHECK(d.incomplete());
-  CHECK(d.stdout_data().empty());
+  CHECK(d.stdout_data() == "abcd");
+  rig::ExecStreamDecoder header_only;
+  header_only.feed(data.data(), 5);
+  CHECK(header_only.incomplete());
+  rig::ExecStreamDecoder whole;
+  whole.feed(data.data(), data.size());
+  CHECK_FALSE(whole.incomplete());
 }

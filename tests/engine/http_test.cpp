@@ -203,7 +203,10 @@ TEST_CASE("http: GET and POST over a unix socket", "[engine][http]") {
     req.path = "/v1.41/containers/create?name=x";
     req.body = "{\"Image\":\"i\"}";
     std::string streamed;
-    req.on_data = [&](const char* d, size_t n) { streamed.append(d, n); };
+    req.on_data = [&](const char* d, size_t n) {
+      streamed.append(d, n);
+      return true;
+    };
     auto r = rig::http_request(*ep, req);
     REQUIRE(r.ok());
     CHECK(r->status == 201);

@@ -51,7 +51,10 @@ rig::HttpRequest stalled_request(std::string& seen) {
   req.method = "POST";
   req.path = "/v1.41/exec/x/start";
   req.timeout_ms = 300;
-  req.on_data = [&seen](const char* d, size_t n) { seen.append(d, n); };
+  req.on_data = [&seen](const char* d, size_t n) {
+    seen.append(d, n);
+    return true;
+  };
   return req;
 }
 

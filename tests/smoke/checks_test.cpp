@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <functional>
+
+#include "core/text.hpp"
 #include "smoke/checks.hpp"
 #include "support/fake_engine.hpp"
 
@@ -172,4 +175,158 @@ TEST_CASE("chain: apparmor-confined fails when the rig is unconfined or the writ
   auto readonly = outcome("label: rigctl-tailored (enforce)\nsh: 1: cannot create /proc/sysrq-trigger: Read-only file system\n"
                           "sysrq-trigger: write refused\n");
   CHECK(readonly.status == rig::CheckState::Fail);
+}
+
+TEST_CASE("chain: not-privileged passes for the launch profile's rig", "[smoke][checks]") {
+  Fixture f;
+  f.engine.host_config.devices = {"/dev/net/tun", "/dev/fuse"};
+  auto c = f.run()["not-privileged"];
+  CHECK(c.status == rig::CheckState::Pass);
+  CHECK_THAT(c.output, Catch::Contains("Devices=[/dev/net/tun,/dev/fuse]"));
+  CHECK_THAT(c.output, Catch::Contains("CAP_SYS_ADMIN not in the bounding set"));
+}
+
+TEST_CASE("chain: not-privileged fails on privilege, added capabilities, no-new-privileges or a foreign device", "[smoke][checks]") {
+  struct Case {
+    std::function<void(rig::ContainerInfo&)> change;
+    std::string expect;
+  };
+  for (auto& k : std::vector<Case>{
+           {[](rig::ContainerInfo& c) { c.privileged = true; }, "(HostConfig.Privileged is true)"},
+           {[](rig::ContainerInfo& c) { c.cap_add = {"NET_ADMIN"}; }, "(HostConfig.CapAdd adds NET_ADMIN)"},
+           {[](rig::ContainerInfo& c) { c.security_opt.push_back("no-new-privileges:true"); },
+            "(HostConfig.SecurityOpt has no-new-privileges:true)"},
+           {[](rig::ContainerInfo& c) { c.devices.push_back("/dev/sda"); },
+            "(HostConfig.Devices has '/dev/sda' (a rig may only have /dev/net/tun and /dev/fuse))"},
+           {[](rig::ContainerInfo& c) { c.devices = {"/dev/kmsg"}; }, "HostConfig.Devices has '/dev/kmsg'"},
+       }) {
+    Fixture f;
+    k.change(f.engine.host_config);
+    auto c = f.run()["not-privileged"];
+    INFO(c.output);
+    CHECK(c.status == rig::CheckState::Fail);
+    CHECK_THAT(c.output, Catch::Contains(k.expect));
+  }
+  Fixture admin;
+  admin.engine.exec_rules.insert(admin.engine.exec_rules.begin(), {"CapBnd", {0, "CapBnd:\t000001ffffffffff\n", 0.01}});
+  auto c = admin.run()["not-privileged"];
+  CHECK(c.status == rig::CheckState::Fail);
+  CHECK_THAT(c.output, Catch::Contains("(CAP_SYS_ADMIN is in PID 1's bounding set)"));
+}
+
+// A grep that timed out (or printed anything but a mask) must fail the check with its output, not
+// reach a number parser that throws.
+TEST_CASE("chain: an unreadable CapBnd fails not-privileged with the output shown", "[smoke][checks]") {
+  for (auto& [answer, expect] : std::vector<std::pair<rig::ExecResult, std::string>>{
+           {{124, "\n[rigctl: timed out after 0 s]", 15.0}, "[exit code 124]"},
+           {{0, "CapBnd:\tzzzz\n", 0.01}, "(CapBnd 'zzzz' is not a hexadecimal capability mask)"},
+           {{0, "CapBnd:\t\n", 0.01}, "(CapBnd '' is not a hexadecimal capability mask)"},
+           {{0, "CapBnd:\t1ffffffffffffffffffff\n", 0.01}, "is not a hexadecimal capability mask"},
+           {{0, "grep: /proc/1/status: No such file\n", 0.01}, "(no CapBnd line in the output)"},
+       }) {
+    Fixture f;
+    f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"CapBnd", answer});
+    auto c = f.run()["not-privileged"];
+    INFO(c.output);
+    CHECK(c.status == rig::CheckState::Fail);
+    CHECK_THAT(c.output, Catch::Contains(expect));
+  }
+}
+
+TEST_CASE("chain: podman info output of the wrong shape fails podman-info with the field named", "[smoke][checks]") {
+  for (auto& [out, expect] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"host":"x"})", "podman info output: host: expected an object, got a string"},
+           {R"({"host":{"security":{"rootless":"yes"}},"store":{}})", "host.security.rootless: expected true or false, got a string"},
+           {R"({"host":{"security":{}},"store":{"graphDriverName":["overlay"]}})", "store.graphDriverName: expected a string, got an array"},
+           {R"({"host":{"security":{}}})", "store: missing required field"},
+           {R"([1])", "podman info output: expected an object, got an array"},
+           {"Error: cannot re-exec", "podman info output is not JSON"},
+       }) {
+    Fixture f;
+    f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"podman info --format json", {0, out, 0.1}});
+    auto c = f.run()["podman-info"];
+    INFO(c.output);
+    CHECK(c.status == rig::CheckState::Fail);
+    CHECK_THAT(c.output, Catch::Contains(expect));
+  }
+}
+
+// Values pasted into the rig's shell scripts are quoted: a hostile image name stays one word.
+TEST_CASE("chain: image refs and the inner network are shell-quoted in every script", "[smoke][checks]") {
+  Fixture f;
+  f.in.web_ref = "web;id>/tmp/x";
+  f.in.base_ref = "base$(touch /tmp/y)";
+  f.in.inner_network = "pasta`id`";
+  f.run();
+  std::string run, build;
+  for (auto& c : f.engine.calls) {
+    if (c.find("podman run -d --name rig-web") != std::string::npos) run = c;
+    if (c.find("podman build") != std::string::npos) build = c;
+  }
+  REQUIRE_FALSE(run.empty());
+  CHECK_THAT(run, Catch::Contains(" --pull=never 'web;id>/tmp/x' && "));
+  CHECK_THAT(run, Catch::Contains("--network='pasta`id`' "));
+  REQUIRE_FALSE(build.empty());
+  CHECK_THAT(build, Catch::Contains("printf 'FROM %s\\nRUN echo built-ok > /built\\n' 'base$(touch /tmp/y)' > Containerfile"));
+  for (auto& c : f.engine.calls) {
+    CHECK(c.find(" web;id") == std::string::npos);
+    CHECK(c.find(" base$(") == std::string::npos);
+  }
+}
+
+TEST_CASE("chain: outputs are stored as valid UTF-8, cut at a character boundary", "[smoke][checks]") {
+  // Two-byte characters beyond the 4000 bytes kept, so the cut lands inside one (for one of the two
+  // parities), and a stray byte and a cut character at the end.
+  for (std::string prefix : {"", "a"}) {
+    Fixture f;
+    std::string noisy = prefix;
+    for (int i = 0; i < 2500; ++i) noisy += "\xC3\xA9";
+    noisy += "\xE2\x82\xFF\n";
+    f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"/proc/1/status; id -un", {1, noisy, 0.01}});
+    auto c = f.run()["main-uid"];
+    CHECK(c.status == rig::CheckState::Fail);
+    CHECK(rig::valid_utf8(c.output) == c.output);
+    CHECK(c.output.size() < 4100);  // 4000 kept, a few replaced bytes grow to three each
+    CHECK_THAT(c.output, Catch::StartsWith("\xC3\xA9"));
+    CHECK_THAT(c.output, Catch::Contains("\xEF\xBF\xBD"));
+  }
+}
+
+TEST_CASE("chain: a truncated exec output fails its check and says so", "[smoke][checks]") {
+  Fixture f;
+  rig::ExecResult cut{-1, "Loaded image\n", 0.1, true, "the exec stream ended in the middle of a frame"};
+  f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"podman run -d --name rig-web", cut});
+  auto c = f.run()["inner-run"];
+  CHECK(c.status == rig::CheckState::Fail);
+  CHECK_THAT(c.output, Catch::Contains("[output truncated: the exec stream ended in the middle of a frame]"));
+  CHECK_THAT(c.output, Catch::Contains("[exit code -1]"));
+  // Output that only lost its start still counts by its exit code, and still says so.
+  Fixture g;
+  rig::ExecResult long_out{0, "...true\n", 0.1, true, "the first 10 bytes were dropped"};
+  g.engine.exec_rules.insert(g.engine.exec_rules.begin(), {"podman run -d --name rig-web", long_out});
+  auto d = g.run()["inner-run"];
+  CHECK(d.status == rig::CheckState::Pass);
+  CHECK_THAT(d.output, Catch::Contains("[output truncated: the first 10 bytes were dropped]"));
+}
+
+TEST_CASE("chain: an engine error fails the check while the engine answers, ends the run when it is gone", "[smoke][checks]") {
+  Fixture f;
+  f.engine.exec_errors = {{"podman info", rig::unavailable("engine at 'x': POST /exec/e/start: injected")}};
+  auto c = f.run();
+  CHECK(c["podman-info"].status == rig::CheckState::Fail);
+  CHECK_THAT(c["podman-info"].output, Catch::Contains("injected"));
+  CHECK(c["restart-workspace"].status != rig::CheckState::NotRun);  // the chain went on
+
+  Fixture gone;
+  gone.engine.exec_errors = {{"podman info", rig::unavailable("engine at 'x': the engine closed the connection without answering")}};
+  // outer-up and not-privileged inspect the container; the probe after podman-info is the third.
+  gone.engine.errors.emplace("inspect-container", rig::unavailable("engine socket 'x' does not exist"));
+  gone.engine.errors_after["inspect-container"] = 2;
+  std::vector<std::string> reported;
+  gone.in.on_result = [&](const rig::CheckResult& r) { reported.push_back(r.id); };
+  auto r = rig::run_chain(gone.in, gone.facts);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().category() == rig::Category::Unavailable);
+  CHECK_THAT(r.error().what(), Catch::StartsWith("check podman-info (the engine no longer answers): engine at 'x'"));
+  CHECK(reported == std::vector<std::string>{"outer-up", "main-uid", "not-privileged"});
 }

@@ -51,3 +51,12 @@ TEST_CASE("diagnosis: a malformed table is a usage error naming the entry", "[sm
   REQUIRE_FALSE(missing.ok());
   CHECK_THAT(missing.error().what(), Catch::Contains("signatures[0].fix"));
 }
+
+// diagnose() also takes tables that did not come through parse_signatures (tests, callers); a
+// pattern std::regex refuses is no match, never an exception out of a failed check's report.
+TEST_CASE("diagnosis: a pattern std::regex cannot use matches nothing instead of throwing", "[smoke][diagnosis]") {
+  std::vector<rig::Signature> table = {{"broken", "(unclosed", "c", "f"}, {"ok", "denied", "c", "f"}};
+  std::vector<rig::Signature> out;
+  REQUIRE_NOTHROW(out = rig::diagnose("permission denied", table));
+  CHECK(ids(out) == std::vector<std::string>{"ok"});
+}

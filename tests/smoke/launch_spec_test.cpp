@@ -206,3 +206,54 @@ TEST_CASE("launch spec: --apparmor tailored confines the rig with rigctl-tailore
   CHECK(rigtest::error_of(bad).category() == rig::Category::Usage);
   CHECK_THAT(rigtest::error_of(bad).what(), Catch::Contains("--apparmor"));
 }
+
+namespace {
+
+std::string option_error(const rig::LaunchOptionValues& o) {
+  auto st = rig::check_launch_options(trixie(), o);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().category() == rig::Category::Usage);
+  return st.error().what();
+}
+
+}  // namespace
+
+TEST_CASE("launch options: the recipe's own values and the defaults pass", "[smoke][launch_spec]") {
+  CHECK(rig::check_launch_options(trixie(), {}).ok());
+  rig::LaunchOptionValues all{"rig-1.a_b", {"tun", "apparmor"}, "fuse-overlayfs", "slirp4netns", "unconfined", 10100};
+  CHECK(rig::check_launch_options(trixie(), all).ok());
+  CHECK(rig::check_launch_options(trixie(), {"", {}, "", "", "", 65526}).ok());  // ten ports up to 65535
+  CHECK(rig::check_launch_options(trixie(), {"", {}, "", "", "", 1}).ok());
+}
+
+// Each hostile value is named with its option and what would have been valid.
+TEST_CASE("launch options: every bad value is a usage error naming the option, the value and the choices", "[smoke][launch_spec]") {
+  using O = rig::LaunchOptionValues;
+  CHECK(option_error(O{"", {"bogus"}, "", "", "", {}}) ==
+        "--without: 'bogus' is not a flag of the launch profile of recipe 'debian-trixie' (expected one of tun, seccomp, apparmor, "
+        "systempaths, fuse)");
+  CHECK(option_error(O{"", {}, "bogus", "", "", {}}) ==
+        "--inner-storage: 'bogus' is not an inner storage of recipe 'debian-trixie' (expected one of overlay, fuse-overlayfs)");
+  CHECK(option_error(O{"", {}, "", "bogus", "", {}}) ==
+        "--inner-network: 'bogus' is not an inner network of recipe 'debian-trixie' (expected one of pasta, slirp4netns)");
+  CHECK(option_error(O{"", {}, "", "", "bogus", {}}) == "--apparmor: expected unconfined or tailored, got 'bogus'");
+  CHECK(option_error(O{"", {"apparmor"}, "", "", "tailored", {}}) == "--apparmor tailored and --without apparmor contradict each other");
+  CHECK(option_error(O{"", {}, "", "", "", 0}) ==
+        "--port-base: 0 is not a usable first port: recipe 'debian-trixie' publishes 10 port(s) from it, so it must be 1 to 65526");
+  CHECK_THAT(option_error(O{"", {}, "", "", "", 70000}), Catch::StartsWith("--port-base: 70000 is not a usable first port"));
+  CHECK_THAT(option_error(O{"", {}, "", "", "", 65527}), Catch::StartsWith("--port-base: 65527 is not"));
+  for (const std::string& name : std::vector<std::string>{"web;id>/tmp/x", "a", "-lead", "has space", "slash/name", std::string(129, 'n'), "t\xC3\xA9st", "new\nline"}) {
+    INFO(name);
+    CHECK_THAT(option_error(O{name, {}, "", "", "", {}}),
+               Catch::StartsWith("--name: '") && Catch::Contains("' is not a name an engine accepts (expected 2 to 128 characters"));
+  }
+  CHECK_THAT(option_error(O{"new\nline", {}, "", "", "", {}}), Catch::StartsWith("--name: 'new?line' is not"));
+  CHECK_THAT(option_error(O{"", {"x\xFF"}, "", "", "", {}}), Catch::StartsWith("--without: 'x\xEF\xBF\xBD' is not"));
+}
+
+TEST_CASE("launch options: make_launch_spec applies the same checks", "[smoke][launch_spec]") {
+  auto s = settings();
+  s.name = "bad name";
+  auto spec = rig::make_launch_spec(trixie(), s);
+  CHECK_THAT(rigtest::error_of(spec).what(), Catch::StartsWith("--name: 'bad name' is not a name an engine accepts"));
+}

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "core/text.hpp"
 #include "smoke/report.hpp"
 #include "support/test_util.hpp"
 
@@ -72,4 +73,32 @@ TEST_CASE("report: JSON carries every check, the flags and the host facts", "[sm
   CHECK(j["flags"][0]["state"] == "removed");
   CHECK(j["host"]["podman_version"] == "5.4.2");
   CHECK(j["host"]["kernel"] == "6.18.0");
+}
+
+// Outputs carry whatever bytes a check printed or an engine sent: the writers never throw on them
+// and always produce UTF-8.
+TEST_CASE("report: JSON and JUnit take arbitrary bytes without throwing", "[smoke][report]") {
+  auto r = sample();
+  const std::string bad = "cut \xE2\x82 stray \xFF\xFE nul";
+  r.checks[1].output = bad;
+  r.checks[1].note = bad;
+  r.checks[1].diagnosis[0].cause = bad;
+  r.host.engine_version = bad;
+  r.rig = bad;
+  r.flags[0].reason = bad;
+  std::string dumped;
+  REQUIRE_NOTHROW(dumped = rig::report_json(r).dump(2));
+  CHECK_THAT(dumped, Catch::Contains("cut \xEF\xBF\xBD\xEF\xBF\xBD stray \xEF\xBF\xBD\xEF\xBF\xBD nul"));
+  auto x = rig::report_junit(r);
+  CHECK(rig::valid_utf8(x) == x);
+  CHECK_THAT(x, Catch::Contains("cut \xEF\xBF\xBD\xEF\xBF\xBD stray"));
+  CHECK(rig::valid_utf8(rig::xml_escape(bad)) == rig::xml_escape(bad));
+}
+
+TEST_CASE("report: a rig that could not be removed is in the table and the JSON", "[smoke][report]") {
+  auto r = sample();
+  CHECK_FALSE(rig::report_json(r).contains("leftover"));
+  r.leftover = "rig 'rig-x' could not be removed (gone): remove it with `rigctl gc --run r1` once the engine answers";
+  CHECK_THAT(rig::render_table(r), Catch::EndsWith("warning: " + r.leftover + "\n"));
+  CHECK(rig::report_json(r)["leftover"] == r.leftover);
 }

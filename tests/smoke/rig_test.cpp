@@ -50,3 +50,78 @@ TEST_CASE("gc: removes what the label filter finds, by run or all", "[smoke][rig
   REQUIRE(rig::collect_garbage(e2, "abc").ok());
   CHECK(e2.calls.front() == "list-containers io.rigctl.run=abc");
 }
+
+namespace {
+
+rig::LaunchSpec spec_of_run(const std::string& run) {
+  auto s = spec();
+  s.labels["io.rigctl.run"] = run;
+  return s;
+}
+
+}  // namespace
+
+// The create request went out, the answer was lost: the container may exist without an id. Its
+// run label finds it; nothing else is touched.
+TEST_CASE("rig: a create whose answer was lost is cleaned up by the run's label", "[smoke][rig]") {
+  rigtest::FakeEngine e;
+  e.errors.emplace("create-container", rig::unavailable("engine at 'x': POST /v1.41/containers/create?name=r: the connection broke"));
+  e.containers = {"made-anyway"};
+  auto rig = rig::Rig::launch(e, spec_of_run("run1"), "r");
+  REQUIRE_FALSE(rig.ok());
+  CHECK(rig.error().category() == rig::Category::Unavailable);
+  CHECK(e.calls == std::vector<std::string>{"create-volume r-store", "create-volume r-workspace", "create-container r",
+                                            "list-containers io.rigctl.run=run1", "remove-container made-anyway",
+                                            "remove-volume r-store", "remove-volume r-workspace"});
+}
+
+TEST_CASE("rig: a name taken by another container is a usage error and nothing of it is removed", "[smoke][rig]") {
+  rigtest::FakeEngine e;
+  e.errors.emplace("create-container",
+                   rig::unavailable("create container r: engine answered POST /v1.41/containers/create?name=r with 409: Conflict"));
+  auto rig = rig::Rig::launch(e, spec_of_run("run1"), "r");
+  REQUIRE_FALSE(rig.ok());
+  CHECK(rig.error().category() == rig::Category::Usage);
+  CHECK_THAT(rig.error().what(), Catch::Contains("a container named 'r' already exists"));
+  for (auto& c : e.calls) {
+    CHECK(c.rfind("list-containers", 0) != 0);
+    CHECK(c.rfind("remove-container", 0) != 0);
+  }
+}
+
+TEST_CASE("rig: a volume whose create failed is still removed", "[smoke][rig]") {
+  rigtest::FakeEngine e;
+  e.errors.emplace("create-volume", rig::unavailable("engine at 'x': POST /v1.41/volumes/create: timed out"));
+  e.errors_after["create-volume"] = 1;
+  auto rig = rig::Rig::launch(e, spec_of_run("run1"), "r");
+  REQUIRE_FALSE(rig.ok());
+  CHECK(e.calls == std::vector<std::string>{"create-volume r-store", "create-volume r-workspace", "remove-volume r-store",
+                                            "remove-volume r-workspace"});
+}
+
+// When the engine is gone, the error says what remains and how to remove it.
+TEST_CASE("rig: a launch error whose cleanup fails too names the leftovers and `rigctl gc --run`", "[smoke][rig]") {
+  rigtest::FakeEngine e;
+  e.errors.emplace("start", rig::unavailable("engine at 'x': POST /v1.41/containers/id-r/start: the engine closed the connection"));
+  e.errors.emplace("remove-container", rig::unavailable("engine socket 'x' does not exist"));
+  auto rig = rig::Rig::launch(e, spec_of_run("run1"), "r");
+  REQUIRE_FALSE(rig.ok());
+  CHECK(rig.error().category() == rig::Category::Unavailable);
+  CHECK_THAT(rig.error().what(), Catch::StartsWith("launch rig 'r': engine at 'x': POST /v1.41/containers/id-r/start"));
+  CHECK_THAT(rig.error().hint(), Catch::Contains("rig 'r' could not be removed (engine socket 'x' does not exist)"));
+  CHECK_THAT(rig.error().hint(), Catch::Contains("`rigctl gc --run run1`"));
+}
+
+TEST_CASE("rig: remove() reports the first failure and runs once", "[smoke][rig]") {
+  rigtest::FakeEngine e;
+  auto rig = rig::Rig::launch(e, spec_of_run("run1"), "r");
+  REQUIRE(rig.ok());
+  e.errors.emplace("remove-volume", rig::unavailable("gone"));
+  auto st = rig.value()->remove();
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().what() == "gone");
+  auto calls = e.calls.size();
+  CHECK(rig.value()->remove().ok());
+  rig.value().reset();
+  CHECK(e.calls.size() == calls);  // neither the second remove() nor the destructor tries again
+}
