@@ -47,6 +47,9 @@ Result<std::string> body_text(const json& j, const std::string& what) {
   }
 }
 
+// Output bytes an exec stream delivered, kept or dropped.
+size_t bytes_received(const ExecStreamDecoder& d) { return d.combined().size() + d.dropped(); }
+
 // The non-empty "Id" of a create answer.
 Result<std::string> read_id(const Reply& r) {
   RIG_TRY(auto j, parse_reply(r.request, r.http.body, json::value_t::object));
@@ -311,7 +314,9 @@ class DockerEngine final : public Engine {
     if (!sr) {
       if (!decoder.error().empty())
         return unavailable("engine at '" + ep_.display + "': POST " + start.path + ": " + decoder.error());
-      return std::move(sr).error().add_context("exec (" + std::to_string(decoder.combined().size()) + " bytes of output received)");
+      auto e = std::move(sr).error();
+      if (bytes_received(decoder) > 0) e.add_context("exec (" + std::to_string(bytes_received(decoder)) + " bytes of output received)");
+      return e;
     }
     ExecResult out;
     out.out = decoder.combined();

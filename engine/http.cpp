@@ -33,7 +33,6 @@ size_t on_write(char* ptr, size_t size, size_t nmemb, void* userdata) {
   auto* t = static_cast<Transfer*>(userdata);
   size_t n = size * nmemb;
   if (t->req->on_data) {
-    t->resp->streamed += n;
     if (!t->req->on_data(ptr, n)) {
       t->refused = true;
       return 0;

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <functional>
-#include <cstdint>
+#include <cstddef>
 #include <map>
 #include <string>
 
@@ -26,7 +26,6 @@ struct HttpResponse {
   long status = 0;
   std::string body;
   bool timed_out = false;  // only with HttpRequest::timeout_is_result
-  uint64_t streamed = 0;   // body bytes handed to HttpRequest::on_data
 };
 
 // The largest reply body rigctl keeps from an engine (JSON answers: inspect, lists, load messages).

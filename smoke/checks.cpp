@@ -51,9 +51,16 @@ Result<uint64_t> cap_bounding_set(const std::string& status) {
   return mask;
 }
 
-// A security option as shown in a check's output: seccomp=<profile> carries a whole JSON profile.
+// A security option as shown in a check's output, on one line: seccomp=<profile> carries a whole
+// JSON profile inline.
 std::string short_opt(const std::string& opt) {
-  return opt.size() > 48 ? truncate_utf8(opt, 48) + "..." : opt;
+  auto eq = opt.find('=');
+  if (eq != std::string::npos && opt.compare(eq + 1, 1, "{") == 0)
+    return opt.substr(0, eq) + "=<inline profile, " + std::to_string(opt.size() - eq - 1) + " bytes>";
+  std::string s = opt.size() > 64 ? truncate_utf8(opt, 64) + "..." : opt;
+  for (auto& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
 }
 
 // Everything the checks do inside the rig, with the engine as the only channel.
@@ -138,7 +145,7 @@ class Chain {
       if (!kAllowedDevices.count(d))
         problems.push_back("HostConfig.Devices has '" + d + "' (a rig may only have /dev/net/tun and /dev/fuse)");
     std::string out = "Privileged=" + std::string(c.privileged ? "true" : "false") + " CapAdd=[" + join(c.cap_add, ",") +
-                      "] SecurityOpt=[" + join(opts, ",") + "] Devices=[" + join(c.devices, ",") + "]\n" + exec_output(r);
+                      "] SecurityOpt=[" + join(opts, ",") + "] Devices=[" + join(c.devices, ",") + "]\n" + trim(exec_output(r));
     if (r.exit_code != 0 || r.truncated) {
       problems.push_back("cannot read PID 1's capability bounding set");
     } else if (auto bnd = cap_bounding_set(r.out); !bnd) {

@@ -183,6 +183,8 @@ TEST_CASE("chain: not-privileged passes for the launch profile's rig", "[smoke][
   auto c = f.run()["not-privileged"];
   CHECK(c.status == rig::CheckState::Pass);
   CHECK_THAT(c.output, Catch::Contains("Devices=[/dev/net/tun,/dev/fuse]"));
+  // The inline seccomp profile is summarised, not pasted into the output.
+  CHECK_THAT(c.output, Catch::Contains("SecurityOpt=[seccomp=<inline profile, 5 bytes>,apparmor=unconfined]"));
   CHECK_THAT(c.output, Catch::Contains("CAP_SYS_ADMIN not in the bounding set"));
 }
 
