@@ -25,20 +25,13 @@ namespace {
 // and a path component holds at most 255 bytes.
 constexpr size_t kMaxRigName = 128;
 
-// A value as shown in a message: quoted, printable, not endless.
-std::string shown(const std::string& v) {
-  std::string s = valid_utf8(truncate_utf8(v, 80));
-  for (auto& c : s)
-    if (static_cast<unsigned char>(c) < 0x20) c = '?';
-  return "'" + s + (v.size() > 80 ? "...'" : "'");
-}
 
 }  // namespace
 
 Status check_rig_name(const std::string& name) {
   static const std::regex name_re("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
   if (name.size() > kMaxRigName || !std::regex_match(name, name_re))
-    return usage_error(shown(name) + " is not a name an engine accepts (expected 2 to " + std::to_string(kMaxRigName) +
+    return usage_error(show_value(name) + " is not a name an engine accepts (expected 2 to " + std::to_string(kMaxRigName) +
                        " characters: a letter or digit, then letters, digits, '_', '.' or '-')");
   return ok();
 }
@@ -51,13 +44,13 @@ Status check_launch_options(const Recipe& r, const LaunchOptionValues& o) {
   for (auto& f : l.flags) flag_ids.push_back(f.id);
   for (auto& id : o.without)
     if (std::find(flag_ids.begin(), flag_ids.end(), id) == flag_ids.end())
-      return usage_error(shown(id) + " is not a flag of the launch profile of recipe '" + r.name + "' (expected one of " +
+      return usage_error(show_value(id) + " is not a flag of the launch profile of recipe '" + r.name + "' (expected one of " +
                          join(flag_ids, ", ") + ")")
           .add_context("--without");
   if (!l.find_storage(o.inner_storage)) {
     std::vector<std::string> ids;
     for (auto& st : l.inner_storage) ids.push_back(st.id);
-    return usage_error(shown(o.inner_storage) + " is not an inner storage of recipe '" + r.name + "' (expected one of " +
+    return usage_error(show_value(o.inner_storage) + " is not an inner storage of recipe '" + r.name + "' (expected one of " +
                        join(ids, ", ") + ")")
         .add_context("--inner-storage");
   }
@@ -65,12 +58,12 @@ Status check_launch_options(const Recipe& r, const LaunchOptionValues& o) {
     // The recipe names the backends its image carries; without a list, the ones rigctl knows.
     std::vector<std::string> nets = l.inner_networks.empty() ? std::vector<std::string>{"pasta", "slirp4netns"} : l.inner_networks;
     if (std::find(nets.begin(), nets.end(), o.inner_network) == nets.end())
-      return usage_error(shown(o.inner_network) + " is not an inner network of recipe '" + r.name + "' (expected one of " +
+      return usage_error(show_value(o.inner_network) + " is not an inner network of recipe '" + r.name + "' (expected one of " +
                          join(nets, ", ") + ")")
           .add_context("--inner-network");
   }
   if (!o.apparmor.empty() && o.apparmor != "unconfined" && o.apparmor != "tailored")
-    return usage_error("expected unconfined or tailored, got " + shown(o.apparmor)).add_context("--apparmor");
+    return usage_error("expected unconfined or tailored, got " + show_value(o.apparmor)).add_context("--apparmor");
   // Asking for confinement and silently not getting it would be worse than not running.
   if (o.apparmor == "tailored" && o.without.count("apparmor"))
     return usage_error("--apparmor tailored and --without apparmor contradict each other");
