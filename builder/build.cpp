@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <optional>
@@ -33,6 +34,18 @@ Result<LayerInfo> bootstrap_into(const BootstrapSpec& spec, const std::filesyste
   cmd.on_stderr_line = ev.tool_line;
   RIG_TRY(auto child, runner.start(cmd));
   auto layer = normalize_base_layer(child->stdout_fd(), layer_label(spec), dir / "layer.tar", spec.epoch, capture, scan, ev.bytes);
+  // libarchive stops reading at the end-of-archive marker, but mmdebstrap still writes the rest of
+  // its last tar record after it. Closing our end first made that final write fail ("cannot copy to
+  // standard output: Broken pipe", exit 25: the reproducible-build flake). Read the stream to its end.
+  if (layer) {
+    char sink[65536];
+    for (;;) {
+      ssize_t n = ::read(child->stdout_fd(), sink, sizeof sink);
+      if (n > 0) continue;
+      if (n < 0 && errno == EINTR && !interrupted()) continue;
+      break;
+    }
+  }
   RIG_TRY(auto done, child->wait());
   if (interrupted()) return interrupted_error();
   // If the layer writer gave up first, mmdebstrap only saw a broken pipe: then the writer's error is
