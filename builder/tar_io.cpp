@@ -174,8 +174,12 @@ TarWriter::~TarWriter() {
 
 Error TarWriter::io_fail(const std::string& message) const {
   // A full disk is the user's to fix, and says where.
-  if (io_errno_ == ENOSPC || io_errno_ == EDQUOT)
-    return internal_error(message, "free space there (df -h " + path_.parent_path().string() + ") and run again");
+  if (io_errno_ == ENOSPC || io_errno_ == EDQUOT) {
+    auto dir = path_.parent_path();  // the staging dir goes with the error: name where it lives
+    while (dir.has_parent_path() && dir != dir.parent_path() && dir.filename().string().find(".tmp-") != std::string::npos)
+      dir = dir.parent_path();
+    return internal_error(message, "free space there (df -h " + dir.string() + ") and run again");
+  }
   return internal_error(message);
 }
 
