@@ -204,6 +204,7 @@ Status StagingDir::commit() {
   // rename cannot replace a non-empty directory, and two renames would leave a moment without one).
   if (::renameat2(AT_FDCWD, tmp_.c_str(), AT_FDCWD, dest_.c_str(), RENAME_NOREPLACE) != 0) {
     int e = errno;
+    if (e == EINVAL || e == ENOSYS) return commit_without_exchange();  // a filesystem without renameat2 flags (NFS)
     if (e != EEXIST && e != ENOTEMPTY) return io_error("cannot move '" + tmp_.string() + "' to '" + dest_.string() + "'", e);
     if (::renameat2(AT_FDCWD, tmp_.c_str(), AT_FDCWD, dest_.c_str(), RENAME_EXCHANGE) != 0)
       return io_error("cannot replace '" + dest_.string() + "' with '" + tmp_.string() + "'", errno);
@@ -212,6 +213,22 @@ Status StagingDir::commit() {
     std::error_code ec;
     fs::remove_all(tmp_, ec);
   }
+  done_ = true;
+  return fsync_path(dest_.parent_path());
+}
+
+// Two renames: the old entry aside, the new one in. A reader can find neither for a moment, which
+// the cache's lock keeps away from its own readers.
+Status StagingDir::commit_without_exchange() {
+  std::error_code ec;
+  fs::path old = dest_;
+  old += staging_suffix(".old-");
+  bool had_old = fs::exists(dest_, ec);
+  if (had_old) fs::rename(dest_, old, ec);
+  if (ec) return internal_error("cannot move '" + dest_.string() + "' aside: " + ec.message());
+  fs::rename(tmp_, dest_, ec);
+  if (ec) return internal_error("cannot move '" + tmp_.string() + "' to '" + dest_.string() + "': " + ec.message());
+  if (had_old) fs::remove_all(old, ec);
   done_ = true;
   return fsync_path(dest_.parent_path());
 }

@@ -50,6 +50,7 @@ class StagingDir {
 
  private:
   StagingDir(fs::path dest, fs::path tmp) : dest_(std::move(dest)), tmp_(std::move(tmp)) {}
+  Status commit_without_exchange();
   fs::path dest_;
   fs::path tmp_;
   bool done_ = false;
