@@ -8,7 +8,6 @@
 
 #include "builder/tar_pack.hpp"
 #include "core/interrupt.hpp"
-#include "smoke/ablate_run.hpp"
 #include "smoke/smoke_run.hpp"
 
 namespace rig {
@@ -18,13 +17,6 @@ namespace {
 std::string tail_of(const std::string& s, size_t max = 800) { return s.size() > max ? "..." + s.substr(s.size() - max) : s; }
 
 }  // namespace
-
-Result<uint32_t> BenchContext::claim_ports() {
-  uint32_t p = free_port_range(next_port, 10);
-  if (p == 0) return unavailable("no 10 free loopback ports at or above " + std::to_string(next_port));
-  next_port = p + 10;
-  return p;
-}
 
 Status BenchContext::check_interrupt() {
   if (interrupted()) return interrupted_error();
@@ -40,7 +32,8 @@ Result<SessionOptions> bench_session(BenchContext& c, const std::string& tag) {
   so.web_recipe = c.opts.web_recipe;
   so.base_recipe = c.opts.base_recipe;
   so.name = "rigctl-bench-" + tag + "-" + new_run_id();
-  RIG_TRY(so.port_base, c.claim_ports());
+  // The rig reserves its window when it launches, for as long as it lives (core/ports.hpp).
+  so.port_search_from = c.next_port;
   return so;
 }
 

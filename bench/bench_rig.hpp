@@ -17,13 +17,11 @@ struct BenchContext {
   Recipe recipe;
   EngineConnection conn;
   HostFacts host;
-  uint32_t next_port = 0;
+  uint32_t next_port = 0;  // rigs reserve their ports at or above this when they launch
 
   void say(const std::string& m) const {
     if (opts.progress) opts.progress(m);
   }
-  // Ten free loopback ports for the next rig, at or above first_port, never handed out twice.
-  Result<uint32_t> claim_ports();
   // Interrupted when SIGINT/SIGTERM arrived: items check between samples.
   static Status check_interrupt();
 };

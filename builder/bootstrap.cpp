@@ -62,6 +62,8 @@ Command mmdebstrap_command(const BootstrapSpec& s) {
   // resolv.conf and hostname are copied from the host and would make the output host-dependent;
   // engines provide both at run time.
   c.argv.push_back("--customize-hook=rm -f \"$1/etc/resolv.conf\" \"$1/etc/hostname\"");
+  // Options end here: a suite or mirror value can never be read as an option.
+  c.argv.push_back("--");
   c.argv.push_back(s.suite);
   c.argv.push_back("-");
   if (!s.mirror_uri.empty()) c.argv.push_back(s.mirror_uri);

@@ -8,12 +8,14 @@
 #include <optional>
 
 #include "builder/bootstrap.hpp"
+#include "builder/cache.hpp"
 #include "builder/docker_archive.hpp"
 #include "builder/layers.hpp"
 #include "builder/seccomp.hpp"
 #include "core/arch.hpp"
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
+#include "core/lock.hpp"
 #include "core/sha256.hpp"
 #include "engine/engine.hpp"
 
@@ -34,17 +36,17 @@ Result<LayerInfo> bootstrap_into(const BootstrapSpec& spec, const std::filesyste
   cmd.on_stderr_line = ev.tool_line;
   RIG_TRY(auto child, runner.start(cmd));
   auto layer = normalize_base_layer(child->stdout_fd(), layer_label(spec), dir / "layer.tar", spec.epoch, capture, scan, ev.bytes);
-  // libarchive stops reading at the end-of-archive marker, but mmdebstrap still writes the rest of
-  // its last tar record after it. Closing our end first made that final write fail ("cannot copy to
-  // standard output: Broken pipe", exit 25: the reproducible-build flake). Read the stream to its end.
+  // The reader stops at the end-of-archive marker, but mmdebstrap copies tar's output to stdout in
+  // 1 KiB writes and may still be writing the record padding after it: closing the pipe now fails
+  // that write ("cannot copy to standard output: Broken pipe") and the bootstrap with it. So the
+  // rest is read to the end first; anything there but zeros means the archive was cut short.
+  std::optional<Error> trailing;
   if (layer) {
-    char sink[65536];
-    for (;;) {
-      ssize_t n = ::read(child->stdout_fd(), sink, sizeof sink);
-      if (n > 0) continue;
-      if (n < 0 && errno == EINTR && !interrupted()) continue;
-      break;
-    }
+    auto rest = child->drain_stdout();
+    if (!rest) trailing = std::move(rest).error();
+    else if (!rest->all_zero)
+      trailing = internal_error("mmdebstrap's tar goes on for " + std::to_string(rest->bytes) +
+                                " bytes after its end-of-archive marker: the layer would be cut short");
   }
   RIG_TRY(auto done, child->wait());
   if (interrupted()) return interrupted_error();
@@ -59,6 +61,7 @@ Result<LayerInfo> bootstrap_into(const BootstrapSpec& spec, const std::filesyste
   if (done.status != 0)
     return internal_error("mmdebstrap exited with status " + std::to_string(done.status) + ":\n" + done.tail(15),
                           "run the command by hand to see all of it: " + shell_quote(cmd.argv));
+  if (trailing) return std::move(*trailing);
   return layer;
 }
 
@@ -90,6 +93,25 @@ Result<std::string> fetch_keyring(const KeyringSource& k, const std::string& arc
     return usage_error("package " + k.package + " has no '" + k.path + "'").add_context("base.keyring.path");
   RIG_CHECK(write_file_atomic(dest, it->second.content));
   return dest.string();
+}
+
+std::string holder_text(const std::string& what) {
+  return "pid " + std::to_string(::getpid()) + ": " + what + "\n";
+}
+
+// The cached image at `dir` if it is there and matches its entry record, else nullopt (a damaged
+// one is said so, and replaced by the build that follows).
+Result<std::optional<OciImage>> intact_image(const std::filesystem::path& dir, const BuildEvents& ev) {
+  if (!std::filesystem::exists(dir)) return std::optional<OciImage>();
+  RIG_TRY(auto why, verify_entry(dir));
+  std::optional<OciImage> img;
+  if (why.empty()) {
+    auto read = read_oci_layout(dir);
+    if (read) img = std::move(*read);
+    else why = read.error().what();
+  }
+  if (!why.empty()) phase(ev, "cached image " + dir.filename().string().substr(0, 12) + " is damaged (" + why + "): building it again");
+  return img;
 }
 
 std::string recipe_fingerprint(const Recipe& r) {
@@ -143,50 +165,114 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
   const auto image_dir = cache / "images" / out.image_key;
   const auto base_dir = cache / "base" / base_key;
 
-  // 2. A complete image in the cache is returned as is: no bootstrap, no scan.
-  if (!req.no_cache && std::filesystem::exists(image_dir / "index.json")) {
-    if (auto img = read_oci_layout(image_dir)) {
-      out.image = std::move(*img);
-      out.cached = out.base_cached = true;
-      out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      return out;
+  // 2. A complete, intact image in the cache is returned as is: no bootstrap, no scan. It is read
+  //    under the entry's lock (shared), which the outcome keeps while the caller uses the image.
+  const auto image_lock = cache_lock_path(cache, "image", out.image_key);
+  const auto base_lock = cache_lock_path(cache, "base", base_key);
+  auto waiting = [&ev](const std::string& what, const std::filesystem::path& lock) {
+    return [&ev, what, lock] {
+      auto who = lock_holder(lock);
+      phase(ev, "wait for another rigctl building " + what + (who.empty() ? "" : " (" + who + ")"));
+    };
+  };
+  const std::string image_what = "image " + out.image_key.substr(0, 12);
+  auto finish_cached = [&](FileLock lock, OciImage img) -> Result<BuildOutcome> {
+    out.image = std::move(img);
+    out.cached = out.base_cached = true;
+    out.hold = std::make_shared<FileLock>(std::move(lock));
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return out;
+  };
+  if (!req.no_cache) {
+    RIG_TRY(auto shared, FileLock::acquire(image_lock, FileLock::Mode::Shared, waiting(image_what, image_lock)));
+    RIG_TRY(auto hit, intact_image(image_dir, ev));
+    if (hit) return finish_cached(std::move(shared), std::move(*hit));
+  }
+  // One builder per key: a second rigctl building the same image waits here, then finds it built.
+  RIG_TRY(auto image_excl, FileLock::acquire(image_lock, FileLock::Mode::Exclusive, waiting(image_what, image_lock)));
+  image_excl.describe(holder_text("build " + r.name));
+  if (!req.no_cache) {
+    RIG_TRY(auto hit, intact_image(image_dir, ev));
+    if (hit) {
+      RIG_CHECK(image_excl.downgrade());
+      RIG_TRY(auto again, intact_image(image_dir, ev));
+      if (again) return finish_cached(std::move(image_excl), std::move(*again));
+      return internal_error("the cached image '" + image_dir.string() + "' changed while this build held its lock");
     }
   }
   if (arch != host_arch()) RIG_CHECK(check_binfmt(arch));
 
-  // 3. The base layer: from the cache, or bootstrapped now and cached for the next recipe change.
+  // 3. The base layer: from the cache (re-hashed as it is scanned), or bootstrapped now and cached
+  //    for the next recipe change. Its lock is held (shared or exclusive) until the image is
+  //    committed: the image's blob is a hard link to the base entry's layer.tar.
   const auto capture = paths_to_capture(r);
+  const std::string base_what = "base " + base_key.substr(0, 12);
   BaseScan scan;
   LayerInfo base_layer;
-  if (!req.no_cache && std::filesystem::exists(base_dir / "layer.tar")) {
+  std::optional<FileLock> base_hold;
+  auto cached_base = [&]() -> Result<bool> {
+    if (!std::filesystem::exists(base_dir / "layer.tar")) return false;
     phase(ev, "scan cached base " + base_key.substr(0, 12));
-    RIG_TRY(scan, scan_layer(base_dir / "layer.tar", capture));
-    RIG_TRY(auto digest, read_file(base_dir / "digest"));
-    base_layer = {base_dir / "layer.tar", digest, std::filesystem::file_size(base_dir / "layer.tar")};
-    out.base_cached = true;
-  } else {
-    // apt reads the keyring as its sandbox user (_apt), which cannot enter a 0700 home: hand
-    // mmdebstrap a world-readable copy.
-    std::optional<ScratchDir> keyring_dir;
-    if (r.base.keyring) {
-      RIG_TRY(auto cached, fetch_keyring(*r.base.keyring, host_arch(), req, runner, cache, ev));
-      RIG_TRY(auto dir, ScratchDir::create("rigctl-keyring"));
-      keyring_dir.emplace(std::move(dir));
-      std::filesystem::permissions(keyring_dir->path(), std::filesystem::perms(0755));
-      RIG_TRY(auto bytes, read_file(cached));
-      spec.keyring = (keyring_dir->path() / std::filesystem::path(cached).filename()).string();
-      RIG_CHECK(write_file_atomic(spec.keyring, bytes, std::filesystem::perms(0644)));
+    auto recorded = read_file(base_dir / "digest");
+    auto got = scan_layer(base_dir / "layer.tar", capture);
+    if (!got && got.error().category() == Category::Interrupted) return std::move(got).error();
+    std::string why;
+    if (!recorded) why = "its digest file is missing";
+    else if (!got) why = got.error().what();
+    else if ("sha256:" + got->sha256 != *recorded) why = "layer.tar does not match its digest " + *recorded;
+    if (!why.empty()) {
+      phase(ev, "cached base " + base_key.substr(0, 12) + " is damaged (" + why + "): bootstrapping again");
+      return false;
     }
-    phase(ev, "bootstrap " + r.base.distro + " " + r.base.suite + " " + arch + " (mmdebstrap " +
-                  (as_root ? "root" : "unshare") + " mode, mirror: " + (out.mirror.uri.empty() ? "default" : out.mirror.uri) + ")");
-    RIG_TRY(auto staging, StagingDir::create(base_dir));
-    RIG_TRY(base_layer, bootstrap_into(spec, staging.path(), capture, scan, runner, ev));
-    RIG_CHECK(write_file_atomic(staging.path() / "digest", base_layer.digest));
-    RIG_CHECK(staging.commit());
-    base_layer.path = base_dir / "layer.tar";
+    scan = std::move(*got);
+    base_layer = {base_dir / "layer.tar", *recorded, scan.size};
+    out.base_cached = true;
+    return true;
+  };
+  bool have_base = false;
+  if (!req.no_cache) {
+    RIG_TRY(auto shared, FileLock::acquire(base_lock, FileLock::Mode::Shared, waiting(base_what, base_lock)));
+    RIG_TRY(have_base, cached_base());
+    if (have_base) base_hold.emplace(std::move(shared));
+  }
+  if (!have_base) {
+    bool waited = false;
+    auto on_wait = [&] {
+      waited = true;
+      waiting(base_what, base_lock)();
+    };
+    RIG_TRY(auto excl, FileLock::acquire(base_lock, FileLock::Mode::Exclusive, on_wait));
+    excl.describe(holder_text("bootstrap " + r.base.distro + " " + r.base.suite + " " + arch));
+    // Another rigctl may have bootstrapped it while this one waited.
+    if (!req.no_cache && waited) {
+      RIG_TRY(have_base, cached_base());
+    }
+    if (!have_base) {
+      // apt reads the keyring as its sandbox user (_apt), which cannot enter a 0700 home: hand
+      // mmdebstrap a world-readable copy.
+      std::optional<ScratchDir> keyring_dir;
+      if (r.base.keyring) {
+        RIG_TRY(auto cached, fetch_keyring(*r.base.keyring, host_arch(), req, runner, cache, ev));
+        RIG_TRY(auto dir, ScratchDir::create("rigctl-keyring"));
+        keyring_dir.emplace(std::move(dir));
+        std::filesystem::permissions(keyring_dir->path(), std::filesystem::perms(0755));
+        RIG_TRY(auto bytes, read_file(cached));
+        spec.keyring = (keyring_dir->path() / std::filesystem::path(cached).filename()).string();
+        RIG_CHECK(write_file_atomic(spec.keyring, bytes, std::filesystem::perms(0644)));
+      }
+      phase(ev, "bootstrap " + r.base.distro + " " + r.base.suite + " " + arch + " (mmdebstrap " +
+                    (as_root ? "root" : "unshare") + " mode, mirror: " + (out.mirror.uri.empty() ? "default" : out.mirror.uri) + ")");
+      RIG_TRY(auto staging, StagingDir::create(base_dir));
+      RIG_TRY(base_layer, bootstrap_into(spec, staging.path(), capture, scan, runner, ev));
+      RIG_CHECK(write_file_atomic(staging.path() / "digest", base_layer.digest));
+      RIG_CHECK(seal_entry(staging.path(), {{"layer.tar", digest_hex(base_layer.digest)}}));
+      RIG_CHECK(staging.commit());
+      base_layer.path = base_dir / "layer.tar";
+    }
+    base_hold.emplace(std::move(excl));
   }
 
-  // 4. The recipe layer and the OCI layout, staged and renamed into the cache in one step.
+  // 4. The recipe layer and the OCI layout, staged and exchanged into the cache in one step.
   phase(ev, "apply recipe " + r.name);
   RIG_TRY(auto staging, StagingDir::create(image_dir));
   RIG_TRY(auto recipe_layer, write_recipe_layer(r, scan, epoch, staging.path() / "recipe-layer.tar"));
@@ -220,8 +306,17 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
                  {"base_key", base_key},                   {"recipe", r.file.string()},
                  {"removed_users", recipe_layer.removed_users}};
   RIG_CHECK(write_file_atomic(staging.path() / "build.json", record.dump(2) + "\n"));
+  std::map<std::string, std::string> known;
+  for (auto& l : layers) known["blobs/sha256/" + digest_hex(l.digest)] = digest_hex(l.digest);
+  RIG_CHECK(seal_entry(staging.path(), known));
   RIG_CHECK(staging.commit());
-  RIG_TRY(out.image, read_oci_layout(image_dir));
+  base_hold.reset();
+  // Shared from here on, like any reader: the lock goes with the outcome.
+  RIG_CHECK(image_excl.downgrade());
+  RIG_TRY(auto built, intact_image(image_dir, ev));
+  if (!built) return internal_error("the image just committed to '" + image_dir.string() + "' does not read back intact");
+  out.image = std::move(*built);
+  out.hold = std::make_shared<FileLock>(std::move(image_excl));
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
@@ -238,12 +333,8 @@ Status export_layout(const OciImage& img, const std::filesystem::path& out) {
       fs::create_directories(dest, ec);
       continue;
     }
-    fs::create_hard_link(entry.path(), dest, ec);
-    if (ec) {
-      ec.clear();
-      fs::copy_file(entry.path(), dest, ec);
-    }
-    if (ec) return internal_error("cannot copy '" + entry.path().string() + "' to '" + dest.string() + "': " + ec.message());
+    if (rel == kEntryRecord) continue;  // the cache's own record, about the cache's files
+    RIG_CHECK(clone_or_copy_file(entry.path(), dest));
   }
   return staging.commit();
 }

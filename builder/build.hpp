@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -45,6 +46,9 @@ struct BuildOutcome {
   MirrorChoice mirror;
   std::string image_key;
   double seconds = 0;
+  // A shared lock on the image's cache entry: while the outcome lives, no other rigctl can replace
+  // the files `image` points at (a --no-cache rebuild waits for it).
+  std::shared_ptr<void> hold;
 };
 
 std::string default_tag(const Recipe& r, const std::string& arch);
@@ -52,7 +56,8 @@ int64_t build_epoch(const BuildRequest& req);
 
 Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, CommandRunner& runner, const BuildEvents& ev);
 
-// Copies (hard-links where possible) the layout to `out`, atomically.
+// Copies the layout to `out`, atomically: reflinks where the filesystem has them, else copies,
+// never hard links (a writable name outside the cache must not share the cache's bytes).
 Status export_layout(const OciImage& img, const std::filesystem::path& out);
 
 // Streams the image into an engine as a docker-archive tagged `tag`.

@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "core/fs.hpp"
+#include "core/sha256.hpp"
 
 namespace rig {
 
@@ -56,7 +58,9 @@ Status write_docker_archive(const OciImage& img, const std::string& repo_tag, in
       return internal_error("docker-archive: write '" + name + "': " + archive_error_string(a.get()));
     return ok();
   };
-  auto add_file = [&](const std::string& name, const std::filesystem::path& src, uint64_t size) -> Status {
+  // Each layer is hashed as it streams: bytes that no longer match their digest (a cache file
+  // changed after it was verified) fail the load instead of reaching the engine as that digest.
+  auto add_file = [&](const std::string& name, const std::filesystem::path& src, uint64_t size, const std::string& digest) -> Status {
     int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return internal_error("docker-archive: open '" + src.string() + "': " + std::strerror(errno));
     EntryPtr e(archive_entry_new());
@@ -65,6 +69,8 @@ Status write_docker_archive(const OciImage& img, const std::string& repo_tag, in
     archive_entry_set_perm(e.get(), 0644);
     archive_entry_set_size(e.get(), static_cast<la_int64_t>(size));
     Status st = ok();
+    Sha256 sha;
+    uint64_t sent = 0;
     if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK) {
       st = internal_error("docker-archive: write '" + name + "': " + archive_error_string(a.get()));
     } else {
@@ -72,14 +78,25 @@ Status write_docker_archive(const OciImage& img, const std::string& repo_tag, in
       for (;;) {
         ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        if (archive_write_data(a.get(), buf, static_cast<size_t>(n)) < 0) {
+        if (n < 0) {
+          st = internal_error("docker-archive: read '" + src.string() + "': " + std::strerror(errno));
+          break;
+        }
+        if (n == 0) break;
+        size_t len = static_cast<size_t>(std::min<uint64_t>(static_cast<uint64_t>(n), size - std::min(size, sent)));
+        sha.update(buf, static_cast<size_t>(n));
+        sent += static_cast<uint64_t>(n);
+        if (len > 0 && archive_write_data(a.get(), buf, len) < 0) {
           st = internal_error("docker-archive: write '" + name + "': " + archive_error_string(a.get()));
           break;
         }
       }
     }
     ::close(fd);
+    if (st.ok() && (sent != size || "sha256:" + sha.hex() != digest))
+      st = internal_error("docker-archive: '" + src.string() + "' no longer matches " + digest + " (" + std::to_string(sent) +
+                              " bytes, expected " + std::to_string(size) + ")",
+                          "the cache entry was changed after it was built: run the build again with --no-cache");
     return st;
   };
 
@@ -90,7 +107,7 @@ Status write_docker_archive(const OciImage& img, const std::string& repo_tag, in
   json layers = json::array();
   for (auto& l : img.layers) {
     std::string name = digest_hex(l.digest) + "/layer.tar";
-    RIG_CHECK(add_file(name, l.path, l.size));
+    RIG_CHECK(add_file(name, l.path, l.size, l.digest));
     layers.push_back(name);
   }
   json manifest = json::array({{{"Config", config_name}, {"RepoTags", json::array({repo_tag})}, {"Layers", layers}}});

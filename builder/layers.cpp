@@ -71,6 +71,19 @@ Error recipe_mismatch(const std::string& origin, const std::string& msg) {
   return usage_error(msg).add_context(origin);
 }
 
+// A sparse member (GNU tar's, or pax's GNU.sparse) is written out as the regular file it reads as:
+// its holes become zeros (TarReader::copy_data fills them) and the sparse map is dropped, so the
+// writer does not describe blocks that are no longer there. Engines unpack layers without sparse
+// support anyway. A hole so large the expanded file would dwarf any root filesystem is refused.
+Status expand_sparse(archive_entry* e, const std::string& path, const std::string& label) {
+  if (archive_entry_sparse_count(e) == 0) return ok();
+  if (archive_entry_size(e) > static_cast<la_int64_t>(kMaxSparseExpansion))
+    return internal_error("tar '" + label + "': sparse file '" + path + "' would expand to " + std::to_string(archive_entry_size(e)) +
+                          " bytes (more than " + std::to_string(kMaxSparseExpansion) + ")");
+  archive_entry_sparse_clear(e);
+  return ok();
+}
+
 }  // namespace
 
 std::set<std::string> paths_to_capture(const Recipe& r) {
@@ -98,6 +111,7 @@ Result<LayerInfo> normalize_base_layer(int in_fd, const std::string& label, cons
     }
     classify(e, path, scan);
     normalize_times(e, epoch);
+    RIG_CHECK(expand_sparse(e, path, label));
     if (capture.count(path)) {
       auto c = capture_meta(e);
       RIG_TRY(c.content, reader->read_data());
@@ -122,7 +136,9 @@ Result<BaseScan> scan_layer(const std::filesystem::path& layer, const std::set<s
     int fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
-  RIG_TRY(auto reader, TarReader::open_fd(fd, layer.string()));
+  // The scan reads the layer whole anyway: hashing the same bytes on the way re-checks the cached
+  // layer against its digest at no extra I/O.
+  RIG_TRY(auto reader, TarReader::open_fd(fd, layer.string(), true));
   BaseScan scan;
   for (;;) {
     RIG_TRY(archive_entry * e, reader->next());
@@ -135,6 +151,9 @@ Result<BaseScan> scan_layer(const std::filesystem::path& layer, const std::set<s
       scan.captured[path] = std::move(c);
     }
   }
+  RIG_CHECK(reader->read_to_end());
+  scan.sha256 = reader->input_sha256();
+  scan.size = reader->bytes_read();
   return scan;
 }
 

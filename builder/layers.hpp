@@ -31,20 +31,27 @@ struct BaseScan {
   std::set<std::string> symlinks;
   std::set<std::string> others;
   std::map<std::string, CapturedEntry> captured;
+  // scan_layer only: the sha256 (hex) and size of the whole layer file as it was read.
+  std::string sha256;
+  uint64_t size = 0;
   bool exists(const std::string& p) const { return dirs.count(p) || symlinks.count(p) || others.count(p); }
 };
 
 using ProgressFn = std::function<void(uint64_t bytes)>;
 
+// The largest file a sparse tar member may expand to in a layer.
+inline constexpr uint64_t kMaxSparseExpansion = 4ull << 30;
+
 // The paths whose base entries the recipe layer rewrites.
 std::set<std::string> paths_to_capture(const Recipe& r);
 
-// Copies a tar stream into a normalised layer, scanning it on the way.
+// Copies a tar stream into a normalised layer, scanning it on the way. It reads up to the
+// end-of-archive marker; what follows (record padding) is the caller's to drain.
 Result<LayerInfo> normalize_base_layer(int in_fd, const std::string& label, const std::filesystem::path& out,
                                        int64_t epoch, const std::set<std::string>& capture, BaseScan& scan,
                                        const ProgressFn& progress = {});
 
-// Scans an existing (cached) base layer without writing.
+// Scans an existing (cached) base layer without writing, hashing the whole file as it goes.
 Result<BaseScan> scan_layer(const std::filesystem::path& layer, const std::set<std::string>& capture);
 
 struct RecipeLayerReport {

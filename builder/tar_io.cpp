@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -36,14 +37,16 @@ la_ssize_t TarReader::read_cb(struct archive* a, void* self, const void** buf) {
       return -1;
     }
     r->bytes_ += static_cast<uint64_t>(n);
+    if (r->hashing_) r->in_sha_.update(r->buf_, static_cast<size_t>(n));
     *buf = r->buf_;
     return n;
   }
 }
 
-Result<std::unique_ptr<TarReader>> TarReader::open_fd(int fd, std::string label) {
+Result<std::unique_ptr<TarReader>> TarReader::open_fd(int fd, std::string label, bool hash_input) {
   std::unique_ptr<TarReader> r(new TarReader());
   r->fd_ = fd;
+  r->hashing_ = hash_input;
   r->label_ = std::move(label);
   r->a_ = archive_read_new();
   archive_read_support_format_tar(r->a_);
@@ -66,21 +69,52 @@ Error TarReader::fail(const std::string& what) const {
 Result<archive_entry*> TarReader::next() {
   archive_entry* e = nullptr;
   int rc = archive_read_next_header(a_, &e);
+  current_ = nullptr;
   if (rc == ARCHIVE_EOF) return static_cast<archive_entry*>(nullptr);
-  if (rc == ARCHIVE_WARN) return e;
-  if (rc != ARCHIVE_OK) return fail("bad header");
+  if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return fail("bad header");
+  current_ = e;
   return e;
 }
 
 Status TarReader::copy_data(const std::function<Status(const void*, size_t)>& sink) {
+  static const char zeros[1 << 16] = {};
+  // A sparse member's blocks come with offsets and skip its holes; fill them in.
+  auto fill_to = [&](uint64_t& at, uint64_t to) -> Status {
+    while (at < to) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof zeros, to - at));
+      RIG_CHECK(sink(zeros, n));
+      at += n;
+    }
+    return ok();
+  };
   const void* block;
   size_t size;
   la_int64_t offset;
+  uint64_t at = 0;
   for (;;) {
     int rc = archive_read_data_block(a_, &block, &size, &offset);
-    if (rc == ARCHIVE_EOF) return ok();
+    if (rc == ARCHIVE_EOF) break;
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return fail("bad data");
+    if (offset < 0 || static_cast<uint64_t>(offset) < at) return fail("data blocks out of order");
+    RIG_CHECK(fill_to(at, static_cast<uint64_t>(offset)));
     RIG_CHECK(sink(block, size));
+    at += size;
+  }
+  // A hole at the end has no block at all: the size header says how long the file is.
+  la_int64_t total = archive_entry_size_is_set(current_) ? archive_entry_size(current_) : 0;
+  if (total > 0 && static_cast<uint64_t>(total) > at) RIG_CHECK(fill_to(at, static_cast<uint64_t>(total)));
+  return ok();
+}
+
+Status TarReader::read_to_end() {
+  for (;;) {
+    if (interrupted()) return interrupted_error();
+    ssize_t n = ::read(fd_, buf_, sizeof buf_);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return internal_error("read tar '" + label_ + "': " + std::strerror(errno));
+    if (n == 0) return ok();
+    bytes_ += static_cast<uint64_t>(n);
+    if (hashing_) in_sha_.update(buf_, static_cast<size_t>(n));
   }
 }
 
@@ -110,7 +144,7 @@ la_ssize_t TarWriter::write_cb(struct archive* a, void* self, const void* buf, s
     ssize_t n = ::write(w->fd_, static_cast<const char*>(buf) + off, len - off);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      w->io_error_ = std::strerror(errno);
+      w->io_errno_ = errno;
       archive_set_error(a, errno, "write: %s", std::strerror(errno));
       return -1;
     }
@@ -138,10 +172,21 @@ TarWriter::~TarWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+Error TarWriter::io_fail(const std::string& message) const {
+  // A full disk is the user's to fix, and says where.
+  if (io_errno_ == ENOSPC || io_errno_ == EDQUOT) {
+    auto dir = path_.parent_path();  // the staging dir goes with the error: name where it lives
+    while (dir.has_parent_path() && dir != dir.parent_path() && dir.filename().string().find(".tmp-") != std::string::npos)
+      dir = dir.parent_path();
+    return internal_error(message, "free space there (df -h " + dir.string() + ") and run again");
+  }
+  return internal_error(message);
+}
+
 Status TarWriter::write_header(archive_entry* e) {
   if (archive_write_header(a_, e) < ARCHIVE_WARN) {
     failed_ = true;
-    return internal_error("write tar '" + path_.string() + "' entry '" + entry_abs_path(e) + "': " + archive_error_string(a_));
+    return io_fail("write tar '" + path_.string() + "' entry '" + entry_abs_path(e) + "': " + archive_error_string(a_));
   }
   return ok();
 }
@@ -150,7 +195,7 @@ Status TarWriter::write_data(const void* data, size_t len) {
   if (len == 0) return ok();
   if (archive_write_data(a_, data, len) < 0) {
     failed_ = true;
-    return internal_error("write tar '" + path_.string() + "': " + archive_error_string(a_));
+    return io_fail("write tar '" + path_.string() + "': " + archive_error_string(a_));
   }
   return ok();
 }
@@ -161,13 +206,18 @@ Status TarWriter::add(archive_entry* e, const std::string& data) {
 }
 
 Result<LayerInfo> TarWriter::finish() {
-  if (archive_write_close(a_) != ARCHIVE_OK)
-    return internal_error("finish tar '" + path_.string() + "': " + archive_error_string(a_));
+  if (archive_write_close(a_) != ARCHIVE_OK) return io_fail("finish tar '" + path_.string() + "': " + archive_error_string(a_));
   archive_write_free(a_);
   a_ = nullptr;
+  // On disk before anyone can commit it: a cache entry must not point at a layer a crash loses.
+  if (::fsync(fd_) != 0) {
+    io_errno_ = errno;
+    return io_fail("sync '" + path_.string() + "': " + std::strerror(errno));
+  }
   if (::close(fd_) != 0) {
+    io_errno_ = errno;
     fd_ = -1;
-    return internal_error("flush '" + path_.string() + "': " + std::strerror(errno));
+    return io_fail("flush '" + path_.string() + "': " + std::strerror(io_errno_));
   }
   fd_ = -1;
   return LayerInfo{path_, "sha256:" + sha_.hex(), size_};

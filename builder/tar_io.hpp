@@ -26,17 +26,22 @@ std::string entry_abs_path(archive_entry* e);
 
 class TarReader {
  public:
-  // Reads from fd (not owned). `label` names the stream in errors.
-  static Result<std::unique_ptr<TarReader>> open_fd(int fd, std::string label);
+  // Reads from fd (not owned). `label` names the stream in errors. With `hash_input`, every byte
+  // read from the fd is hashed (input_sha256()), from the very first: opening already reads.
+  static Result<std::unique_ptr<TarReader>> open_fd(int fd, std::string label, bool hash_input = false);
   ~TarReader();
 
   // Next header, nullptr at the end. The entry stays valid until the next call.
   Result<archive_entry*> next();
   Result<std::string> read_data();
-  // Streams the current entry's data to `sink` in chunks.
+  // Streams the current entry's data to `sink` in chunks, the whole file: the holes of a sparse
+  // member come out as the zeros they read as, so its bytes and its size header agree.
   Status copy_data(const std::function<Status(const void*, size_t)>& sink);
   Status skip_data();
   uint64_t bytes_read() const;
+  // Reads the fd to its end (after the end-of-archive marker: the record padding), through the hash.
+  Status read_to_end();
+  std::string input_sha256() { return in_sha_.hex(); }
 
  private:
   TarReader() = default;
@@ -46,6 +51,9 @@ class TarReader {
   std::string label_;
   char buf_[1 << 16];
   uint64_t bytes_ = 0;
+  bool hashing_ = false;
+  archive_entry* current_ = nullptr;
+  Sha256 in_sha_;
   static la_ssize_t read_cb(struct archive*, void* self, const void** buf);
 };
 
@@ -73,7 +81,8 @@ class TarWriter {
   Sha256 sha_;
   uint64_t size_ = 0;
   bool failed_ = false;
-  std::string io_error_;
+  int io_errno_ = 0;
+  Error io_fail(const std::string& message) const;
   static la_ssize_t write_cb(struct archive*, void* self, const void* buf, size_t len);
 };
 

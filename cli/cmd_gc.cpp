@@ -2,6 +2,7 @@
 
 #include "cli/app.hpp"
 #include "core/fs.hpp"
+#include "core/lock.hpp"
 #include "smoke/rig.hpp"
 #include "vmhost/vm_state.hpp"
 
@@ -14,15 +15,22 @@ struct GcOptions {
   std::string run;
 };
 
+// What gc removes and when: docs/gc.md.
 Status run_gc(const GcOptions& o) {
+  if (!o.run.empty() && snapshot_runs().live_runs.count(o.run))
+    return usage_error("run " + o.run + " is still going (its rigctl holds its lease): not removing what it uses",
+                       "interrupt that rigctl (Ctrl-C or SIGTERM): it removes what it made itself")
+        .add_context("--run");
   RIG_TRY(auto conn, connect_engine(o.engine));
-  RIG_TRY(auto r, collect_garbage(*conn.engine, o.run));
+  RIG_TRY(auto r, collect_garbage(*conn.engine, o.run, [] { return snapshot_runs().live_runs; }));
   for (auto& c : r.containers) std::printf("removed container %s\n", c.substr(0, 12).c_str());
   for (auto& v : r.volumes) std::printf("removed volume %s\n", v.c_str());
-  // Builds clean up after themselves, except when killed outright; an hour-old staging dir is no
-  // build still running.
+  for (auto& run : r.live_runs) std::printf("kept run %s: its rigctl is still running\n", run.c_str());
+  // Build staging a killed rigctl left: its lease is gone (a live build's is held, however long it
+  // has been writing).
   auto stale = remove_stale_staging(cache_root(), std::chrono::hours(1));
   for (auto& p : stale) std::printf("removed stale build staging %s\n", p.c_str());
+  remove_dead_leases();
   // VM hosts whose rigctl died (or whose qemu did): the VM stopped, its run dir and state removed.
   auto vms = collect_vm_garbage();
   for (auto& id : vms) std::printf("removed VM host %s\n", id.c_str());
@@ -35,9 +43,10 @@ Status run_gc(const GcOptions& o) {
 
 void register_gc(CLI::App& app, Action& action, const Globals&) {
   auto o = std::make_shared<GcOptions>();
-  auto* sub = app.add_subcommand("gc", "Remove every container and volume a rigctl run left behind (by label), nothing else");
+  auto* sub = app.add_subcommand("gc", "Remove the containers and volumes rigctl runs left behind (by label) and killed builds' staging; "
+                                       "never what a running rigctl still uses");
   sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
-  sub->add_option("--run", o->run, "Only what one run (io.rigctl.run) made");
+  sub->add_option("--run", o->run, "Only what one run (io.rigctl.run) made, once that run has ended");
   sub->callback([o, &action] { action = [o] { return run_gc(*o); }; });
 }
 

@@ -1,28 +1,66 @@
 #include "core/fs.hpp"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <sstream>
+
+#include "core/lock.hpp"
 
 namespace rig {
 
 namespace {
 
-std::string random_suffix() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  static const char* chars = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string s;
-  for (int i = 0; i < 8; ++i) s.push_back(chars[rng() % 36]);
-  return s;
+Error io_error(const std::string& what, int err) {
+  Error e = internal_error(what + ": " + std::strerror(err));
+  if (err == ENOSPC || err == EDQUOT) e = internal_error(what + ": " + std::strerror(err), "free space there (df -h) and run again");
+  return e;
 }
 
 }  // namespace
+
+std::string random_token(size_t n) {
+  static const char* chars = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string bytes(n, '\0');
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::getrandom(bytes.data() + got, n - got, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += static_cast<size_t>(r);
+  }
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s.push_back(chars[static_cast<unsigned char>(bytes[i]) % 36]);
+  return s;
+}
+
+std::string staging_suffix(const char* kind) {
+  const std::string& lease = process_lease();
+  return std::string(kind) + (lease.empty() ? "" : lease + "-") + random_token(8);
+}
+
+std::string staging_lease(const std::string& filename) {
+  for (const char* kind : {".tmp-", ".old-"}) {
+    auto pos = filename.rfind(kind);
+    if (pos == std::string::npos) continue;
+    auto rest = filename.substr(pos + 5);
+    auto dash = rest.find('-');
+    if (dash != 16) return "";
+    auto id = rest.substr(0, 16);
+    if (id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") != std::string::npos) return "";
+    return id;
+  }
+  return "";
+}
 
 Result<std::string> read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -32,31 +70,110 @@ Result<std::string> read_file(const fs::path& path) {
   return ss.str();
 }
 
+Status fsync_path(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open '" + path.string() + "' to sync it", errno);
+  int rc = ::fsync(fd);
+  int e = errno;
+  ::close(fd);
+  if (rc != 0) return io_error("cannot sync '" + path.string() + "'", e);
+  return ok();
+}
+
+Status fsync_tree(const fs::path& root) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    auto st = it->symlink_status(ec);
+    if (ec) break;
+    if (fs::is_regular_file(st) || fs::is_directory(st)) RIG_CHECK(fsync_path(it->path()));
+  }
+  if (ec) return internal_error("cannot walk '" + root.string() + "': " + ec.message());
+  return fsync_path(root);
+}
+
 Status write_file_atomic(const fs::path& path, std::string_view content, fs::perms mode) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   fs::path tmp = path;
-  tmp += ".tmp-" + random_suffix();
+  tmp += staging_suffix();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return internal_error("cannot create '" + tmp.string() + "': " + std::strerror(errno));
+  if (fd < 0) return io_error("cannot create '" + tmp.string() + "'", errno);
+  auto fail = [&](const std::string& what, int e) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return io_error(what, e);
+  };
   size_t off = 0;
   while (off < content.size()) {
     ssize_t n = ::write(fd, content.data() + off, content.size() - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return internal_error("cannot write '" + tmp.string() + "': " + std::strerror(e));
-    }
+    if (n < 0) return fail("cannot write '" + tmp.string() + "'", errno);
     off += static_cast<size_t>(n);
   }
-  ::close(fd);
-  fs::permissions(tmp, mode, ec);
+  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) return fail("cannot chmod '" + tmp.string() + "'", errno);
+  if (::fsync(fd) != 0) return fail("cannot sync '" + tmp.string() + "'", errno);
+  if (::close(fd) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return io_error("cannot write '" + tmp.string() + "'", e);
+  }
   fs::rename(tmp, path, ec);
   if (ec) {
     fs::remove(tmp);
     return internal_error("cannot rename into '" + path.string() + "': " + ec.message());
+  }
+  return fsync_path(path.has_parent_path() ? path.parent_path() : fs::path("."));
+}
+
+Status clone_or_copy_file(const fs::path& from, const fs::path& to, fs::perms mode) {
+  int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return io_error("cannot open '" + from.string() + "'", errno);
+  int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (out < 0) {
+    int e = errno;
+    ::close(in);
+    return io_error("cannot create '" + to.string() + "'", e);
+  }
+  auto fail = [&](const std::string& what, int e) {
+    ::close(in);
+    ::close(out);
+    ::unlink(to.c_str());
+    return io_error(what, e);
+  };
+  if (::ioctl(out, FICLONE, in) != 0) {
+    // No reflinks here (ext4, tmpfs, across filesystems): copy, in the kernel where it can.
+    struct stat st {};
+    if (::fstat(in, &st) != 0) return fail("cannot stat '" + from.string() + "'", errno);
+    off_t left = st.st_size;
+    while (left > 0) {
+      ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, static_cast<size_t>(left), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+        char buf[1 << 16];
+        ssize_t r = ::read(in, buf, sizeof buf);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return fail("cannot read '" + from.string() + "'", errno);
+        if (r == 0) break;
+        for (ssize_t off = 0; off < r;) {
+          ssize_t w = ::write(out, buf + off, static_cast<size_t>(r - off));
+          if (w < 0 && errno == EINTR) continue;
+          if (w < 0) return fail("cannot write '" + to.string() + "'", errno);
+          off += w;
+        }
+        left -= r;
+        continue;
+      }
+      if (n < 0) return fail("cannot copy '" + from.string() + "' to '" + to.string() + "'", errno);
+      if (n == 0) break;
+      left -= n;
+    }
+  }
+  if (::fchmod(out, static_cast<mode_t>(mode)) != 0) return fail("cannot chmod '" + to.string() + "'", errno);
+  ::close(in);
+  if (::close(out) != 0) {
+    int e = errno;
+    ::unlink(to.c_str());
+    return io_error("cannot write '" + to.string() + "'", e);
   }
   return ok();
 }
@@ -65,7 +182,7 @@ Result<StagingDir> StagingDir::create(const fs::path& dest) {
   std::error_code ec;
   fs::create_directories(dest.parent_path(), ec);
   fs::path tmp = dest;
-  tmp += ".tmp-" + random_suffix();
+  tmp += staging_suffix();
   if (!fs::create_directory(tmp, ec) || ec)
     return internal_error("cannot create '" + tmp.string() + "': " + ec.message());
   return StagingDir(dest, tmp);
@@ -82,16 +199,38 @@ StagingDir::~StagingDir() {
 }
 
 Status StagingDir::commit() {
+  RIG_CHECK(fsync_tree(tmp_));
+  // Into place in one step: a plain rename when `dest` is new, an exchange when it is replaced (a
+  // rename cannot replace a non-empty directory, and two renames would leave a moment without one).
+  if (::renameat2(AT_FDCWD, tmp_.c_str(), AT_FDCWD, dest_.c_str(), RENAME_NOREPLACE) != 0) {
+    int e = errno;
+    if (e == EINVAL || e == ENOSYS) return commit_without_exchange();  // a filesystem without renameat2 flags (NFS)
+    if (e != EEXIST && e != ENOTEMPTY) return io_error("cannot move '" + tmp_.string() + "' to '" + dest_.string() + "'", e);
+    if (::renameat2(AT_FDCWD, tmp_.c_str(), AT_FDCWD, dest_.c_str(), RENAME_EXCHANGE) != 0)
+      return io_error("cannot replace '" + dest_.string() + "' with '" + tmp_.string() + "'", errno);
+    // tmp_ now holds the old entry, under this process's staging name: a kill before it is gone
+    // leaves it to the next sweep.
+    std::error_code ec;
+    fs::remove_all(tmp_, ec);
+  }
+  done_ = true;
+  return fsync_path(dest_.parent_path());
+}
+
+// Two renames: the old entry aside, the new one in. A reader can find neither for a moment, which
+// the cache's lock keeps away from its own readers.
+Status StagingDir::commit_without_exchange() {
   std::error_code ec;
   fs::path old = dest_;
-  old += ".old-" + random_suffix();
+  old += staging_suffix(".old-");
   bool had_old = fs::exists(dest_, ec);
   if (had_old) fs::rename(dest_, old, ec);
+  if (ec) return internal_error("cannot move '" + dest_.string() + "' aside: " + ec.message());
   fs::rename(tmp_, dest_, ec);
   if (ec) return internal_error("cannot move '" + tmp_.string() + "' to '" + dest_.string() + "': " + ec.message());
   if (had_old) fs::remove_all(old, ec);
   done_ = true;
-  return ok();
+  return fsync_path(dest_.parent_path());
 }
 
 Result<ScratchDir> ScratchDir::create(const std::string& prefix) {
@@ -115,11 +254,18 @@ std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::se
   for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     auto name = it->path().filename().string();
     if (name.find(".tmp-") == std::string::npos && name.find(".old-") == std::string::npos) continue;
-    auto mtime = fs::last_write_time(it->path(), ec);
-    if (ec || now - mtime < min_age) continue;
     it.disable_recursion_pending();
-    fs::remove_all(it->path(), ec);
-    if (!ec) removed.push_back(it->path());
+    std::error_code ec2;
+    if (auto lease = staging_lease(name); !lease.empty()) {
+      // A live build's staging can grow for minutes without its directory's time changing: only
+      // its lease tells.
+      if (lease_live(lease)) continue;
+    } else {
+      auto mtime = fs::last_write_time(it->path(), ec2);
+      if (ec2 || now - mtime < min_age) continue;
+    }
+    fs::remove_all(it->path(), ec2);
+    if (!ec2) removed.push_back(it->path());
   }
   return removed;
 }

@@ -14,10 +14,30 @@ namespace rig {
 namespace fs = std::filesystem;
 
 Result<std::string> read_file(const fs::path& path);
+// Written under a temporary sibling name, fsynced, renamed into place, and the directory fsynced:
+// after a crash the path holds either the old content or the new, never a torn mix.
 Status write_file_atomic(const fs::path& path, std::string_view content, fs::perms mode = fs::perms(0644));
 
-// A directory built in place of `dest` under a temporary sibling name; commit() renames it over
-// `dest` (replacing an older one). Destroyed uncommitted, it removes everything it held.
+// `n` random characters [a-z0-9] from getrandom(2): no shared generator state between threads.
+std::string random_token(size_t n = 8);
+
+// The suffix of a staging name: ".tmp-<lease>-<random>" with this process's lease (core/lock.hpp),
+// so a sweep can tell a live build's staging from a dead one's without looking at times.
+std::string staging_suffix(const char* kind = ".tmp-");
+
+// fsync of a file or directory (a directory's fsync makes its entries - renames - durable).
+Status fsync_path(const fs::path& path);
+// fsync of every file and directory under `root`, and `root` itself.
+Status fsync_tree(const fs::path& root);
+
+// A copy of `from` at `to` that shares no writable name with it: a reflink (FICLONE) where the
+// filesystem has them, else a byte copy. `to` must not exist.
+Status clone_or_copy_file(const fs::path& from, const fs::path& to, fs::perms mode = fs::perms(0644));
+
+// A directory built in place of `dest` under a temporary sibling name; commit() fsyncs it and
+// renames it over `dest` (an older one is exchanged atomically - renameat2 RENAME_EXCHANGE - so a
+// reader sees the old or the new, never neither, then removed). Destroyed uncommitted, it removes
+// everything it held. Two committers of one `dest` must hold a lock (builder/cache.hpp does).
 class StagingDir {
  public:
   static Result<StagingDir> create(const fs::path& dest);
@@ -30,6 +50,7 @@ class StagingDir {
 
  private:
   StagingDir(fs::path dest, fs::path tmp) : dest_(std::move(dest)), tmp_(std::move(tmp)) {}
+  Status commit_without_exchange();
   fs::path dest_;
   fs::path tmp_;
   bool done_ = false;
@@ -49,9 +70,13 @@ class ScratchDir {
   fs::path path_;
 };
 
-// Staging leftovers ("*.tmp-*", "*.old-*") under `root` untouched for `min_age`: what a killed
-// (SIGKILL, power loss) build could not clean up itself. Returns what was removed.
+// Staging leftovers ("*.tmp-*", "*.old-*") under `root` whose process is gone: what a killed
+// (SIGKILL, power loss) build could not clean up itself. A name carrying a lease is removed once
+// that lease is dead, at once; a name without one (an older rigctl's, or written when no lease could
+// be taken) only when untouched for `min_age`. Returns what was removed.
 std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::seconds min_age);
+// The lease id in a staging name, or "" (see staging_suffix).
+std::string staging_lease(const std::string& filename);
 
 // $XDG_CACHE_HOME/rigctl, or ~/.cache/rigctl.
 fs::path cache_root();

@@ -1,6 +1,8 @@
 #include "core/interrupt.hpp"
 
 #include <csignal>
+#include <cerrno>
+#include <cstring>
 #include <unistd.h>
 
 #include <atomic>
@@ -10,19 +12,29 @@ namespace rig {
 
 namespace {
 
-std::atomic<int> g_signal{0};
+volatile sig_atomic_t g_signal = 0;
 constexpr size_t kMaxChildren = 64;
 std::array<std::atomic<pid_t>, kMaxChildren> g_children{};
+static_assert(std::atomic<pid_t>::is_always_lock_free, "the signal handler needs lock-free atomics");
+
+void forward_to_children() {
+  for (auto& c : g_children) {
+    pid_t p = c.load(std::memory_order_relaxed);
+    // Children spawned by core/subprocess lead their own process group; one that does not (a
+    // forked rigctl) gets the signal itself.
+    if (p > 0 && ::kill(-p, SIGTERM) != 0) ::kill(p, SIGTERM);
+  }
+}
 
 void on_signal(int sig) {
-  if (g_signal.exchange(sig) != 0) {
+  const int saved_errno = errno;  // the interrupted code may be about to read errno
+  if (g_signal != 0) {
     // A second signal means the user wants out now.
     ::_exit(130);
   }
-  for (auto& c : g_children) {
-    pid_t p = c.load();
-    if (p > 0) ::kill(-p, SIGTERM);  // children lead their own process group
-  }
+  g_signal = sig;
+  forward_to_children();
+  errno = saved_errno;
 }
 
 }  // namespace
@@ -31,20 +43,33 @@ void install_interrupt_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
+  // Both signals are blocked while either handler runs: one handler at a time.
+  sigaddset(&sa.sa_mask, SIGINT);
+  sigaddset(&sa.sa_mask, SIGTERM);
   sa.sa_flags = 0;  // no SA_RESTART: blocking reads return EINTR and see the flag
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
 }
 
-bool interrupted() { return g_signal.load() != 0; }
-void reset_interrupted_for_tests() { g_signal.store(0); }
+static std::atomic<long> g_kill_after_ms{10000};
+std::chrono::milliseconds kill_after() { return std::chrono::milliseconds(g_kill_after_ms.load()); }
+void set_kill_after_for_tests(std::chrono::milliseconds d) { g_kill_after_ms = static_cast<long>(d.count()); }
+
+bool interrupted() { return g_signal != 0; }
+void reset_interrupted_for_tests() { g_signal = 0; }
+void simulate_interrupt_for_tests() {
+  g_signal = SIGINT;
+  forward_to_children();
+}
 
 void track_child(pid_t pid) {
   for (auto& c : g_children) {
     pid_t expected = 0;
-    if (c.compare_exchange_strong(expected, pid)) return;
+    if (c.compare_exchange_strong(expected, pid)) break;
   }
+  // The signal came before the child could be recorded: it must not outlive the interrupt.
+  if (g_signal != 0 && ::kill(-pid, SIGTERM) != 0) ::kill(pid, SIGTERM);
 }
 
 void untrack_child(pid_t pid) {
@@ -52,6 +77,29 @@ void untrack_child(pid_t pid) {
     pid_t expected = pid;
     if (c.compare_exchange_strong(expected, 0)) return;
   }
+}
+
+SignalBlock::SignalBlock() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, &old_);
+}
+
+SignalBlock::~SignalBlock() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+
+void SignalBlock::reset_in_child() const {
+  struct sigaction sa {};
+  sa.sa_handler = SIG_DFL;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGPIPE, &sa, nullptr);
+  // The child starts with nothing blocked, whatever the thread that forked it had blocked.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
 }  // namespace rig

@@ -1,18 +1,46 @@
-// SIGINT/SIGTERM handling. The handler only records the signal; long operations poll
-// interrupted() and return an Interrupted error, so RAII owners (staging dirs, rigs) clean up
-// on the normal return path. Running children are signalled so blocking reads end promptly.
+// SIGINT/SIGTERM handling. The handler only records the signal and forwards SIGTERM to the process
+// groups of running children (async-signal-safe: a sig_atomic_t flag, errno saved and restored,
+// kill(2) of pids recorded in lock-free atomics). Long operations poll interrupted() and return an
+// Interrupted error, so RAII owners (staging dirs, rigs, port windows) clean up on the normal
+// return path and rigctl exits 130. A second signal exits at once (130) for a user who does not
+// want to wait for that cleanup.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
+
+#include <chrono>
 
 namespace rig {
 
 void install_interrupt_handlers();
 bool interrupted();
 void reset_interrupted_for_tests();
+// Behaves as if SIGINT had arrived (tests, and code that must unwind the same way).
+void simulate_interrupt_for_tests();
 
-// Children registered here receive SIGTERM when rigctl is interrupted.
+// Children registered here (as process group leaders) receive SIGTERM when rigctl is interrupted.
 void track_child(pid_t pid);
 void untrack_child(pid_t pid);
+
+// A child that ignores SIGTERM gets SIGKILL this long after the interrupt (10 s; tests shorten it).
+std::chrono::milliseconds kill_after();
+void set_kill_after_for_tests(std::chrono::milliseconds d);
+
+// Blocks SIGINT/SIGTERM in the calling thread for its lifetime, so a fork() cannot run the handler
+// in the child before the child has reset it, and the parent records the child before the
+// handler can look for it. The handler runs once the block is lifted.
+class SignalBlock {
+ public:
+  SignalBlock();
+  ~SignalBlock();
+  SignalBlock(const SignalBlock&) = delete;
+  SignalBlock& operator=(const SignalBlock&) = delete;
+  // In a forked child: default dispositions for SIGINT/SIGTERM/SIGPIPE, then the old mask.
+  void reset_in_child() const;
+
+ private:
+  sigset_t old_;
+};
 
 }  // namespace rig

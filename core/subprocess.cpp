@@ -3,11 +3,16 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "core/interrupt.hpp"
@@ -18,7 +23,13 @@ namespace rig {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 constexpr size_t kMaxCapture = 1 << 20;
+// After the child itself has exited, how long its pipes may stay open: only a leftover grandchild
+// can hold them then, and nothing waits for it forever. It gets SIGTERM, then SIGKILL a second later.
+constexpr auto kPipeGraceAfterExit = std::chrono::seconds(2);
+constexpr auto kPoll = std::chrono::milliseconds(100);
 
 void append_capped(std::string& buf, const char* data, size_t n) {
   buf.append(data, n);
@@ -46,18 +57,94 @@ int decode_status(int st) {
   return 1;
 }
 
+// True once `pid` has exited. It is not reaped: while it is a zombie its process group id stays
+// reserved, so signalling the group afterwards can reach only its own leftovers.
+bool has_exited(pid_t pid) {
+  siginfo_t si{};
+  if (::waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG | WNOWAIT) != 0) return errno == ECHILD;
+  return si.si_pid == pid;
+}
+
+// The escalation every wait follows: once a SIGTERM reached the child's group (rigctl's interrupt
+// handler, or a destructor), a child still there kill_after() later is SIGKILLed.
+class Escalation {
+ public:
+  explicit Escalation(pid_t pid) : pid_(pid) {}
+  void termed_now() {
+    if (!termed_) {
+      termed_ = true;
+      termed_at_ = Clock::now();
+    }
+  }
+  void tick() {
+    if (interrupted()) termed_now();
+    if (termed_ && !killed_ && Clock::now() - termed_at_ > kill_after()) {
+      ::kill(-pid_, SIGKILL);
+      killed_ = true;
+    }
+  }
+
+ private:
+  pid_t pid_;
+  bool termed_ = false;
+  Clock::time_point termed_at_{};
+  bool killed_ = false;
+};
+
+void await_exit(pid_t pid, Escalation& esc) {
+  while (!has_exited(pid)) {
+    esc.tick();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 Result<int> reap(pid_t pid) {
   int st = 0;
   while (::waitpid(pid, &st, 0) < 0) {
-    if (errno != EINTR) return internal_error(std::string("waitpid: ") + std::strerror(errno));
+    if (errno != EINTR) {
+      untrack_child(pid);
+      return internal_error(std::string("waitpid: ") + std::strerror(errno));
+    }
   }
   untrack_child(pid);
   return decode_status(st);
 }
 
+// Leftovers of an exited child still holding its pipes: SIGTERM, then SIGKILL. Returns true when
+// the caller should stop waiting for the pipes.
+class PipeGrace {
+ public:
+  explicit PipeGrace(pid_t pid) : pid_(pid) {}
+  bool expired(bool exited) {
+    if (!exited) return false;
+    auto now = Clock::now();
+    if (!exit_seen_) {
+      exit_seen_ = true;
+      exit_at_ = now;
+    }
+    auto after = now - exit_at_;
+    if (after > kPipeGraceAfterExit && !termed_) {
+      ::kill(-pid_, SIGTERM);
+      termed_ = true;
+    }
+    if (after > kPipeGraceAfterExit + std::chrono::seconds(1) && !killed_) {
+      ::kill(-pid_, SIGKILL);
+      killed_ = true;
+    }
+    return after > kPipeGraceAfterExit + std::chrono::seconds(2);
+  }
+
+ private:
+  pid_t pid_;
+  bool exit_seen_ = false;
+  Clock::time_point exit_at_{};
+  bool termed_ = false, killed_ = false;
+};
+
 // Forks and execs; stdin/stdout/stderr of the child come from the given fds (-1: /dev/null).
 Result<pid_t> spawn(const Command& cmd, int in_fd, int out_fd, int err_fd) {
   if (cmd.argv.empty()) return internal_error("empty command");
+  if (interrupted()) return interrupted_error();
   Pipe exec_err;
   if (!exec_err.open()) return internal_error(std::string("pipe: ") + std::strerror(errno));
 
@@ -77,28 +164,36 @@ Result<pid_t> spawn(const Command& cmd, int in_fd, int out_fd, int err_fd) {
   for (auto& s : argv_store) argv.push_back(s.data());
   argv.push_back(nullptr);
 
-  pid_t pid = ::fork();
-  if (pid < 0) return internal_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    // Own process group: tools like mmdebstrap signal their whole group when they clean up, which
-    // must not reach rigctl; rigctl forwards SIGINT/SIGTERM to the group instead.
-    ::setpgid(0, 0);
-    int devnull = ::open("/dev/null", O_RDWR);
-    ::dup2(in_fd >= 0 ? in_fd : devnull, 0);
-    ::dup2(out_fd >= 0 ? out_fd : devnull, 1);
-    ::dup2(err_fd >= 0 ? err_fd : devnull, 2);
-    struct sigaction sa {};
-    sa.sa_handler = SIG_DFL;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-    sigaction(SIGPIPE, &sa, nullptr);
-    ::execvpe(argv[0], argv.data(), envp.data());
-    int e = errno;
-    (void)!::write(exec_err.w, &e, sizeof e);
-    ::_exit(127);
+  const pid_t parent = ::getpid();
+  pid_t pid;
+  {
+    // No handler may run between fork and track_child (it would miss this child), nor in the
+    // child before it has reset the dispositions it inherited.
+    SignalBlock block;
+    pid = ::fork();
+    if (pid < 0) return internal_error(std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+      // Own process group: tools like mmdebstrap signal their whole group when they clean up, which
+      // must not reach rigctl; rigctl forwards SIGINT/SIGTERM to the group instead.
+      ::setpgid(0, 0);
+      // A rigctl killed outright (SIGKILL) cannot forward anything: the kernel sends the child
+      // SIGTERM instead, so a bootstrap does not run on for minutes with no reader. (A qemu that
+      // daemonizes forks again, which clears this: a detached VM host outlives its rigctl.)
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent) ::_exit(127);
+      int devnull = ::open("/dev/null", O_RDWR);
+      ::dup2(in_fd >= 0 ? in_fd : devnull, 0);
+      ::dup2(out_fd >= 0 ? out_fd : devnull, 1);
+      ::dup2(err_fd >= 0 ? err_fd : devnull, 2);
+      block.reset_in_child();
+      ::execvpe(argv[0], argv.data(), envp.data());
+      int e = errno;
+      (void)!::write(exec_err.w, &e, sizeof e);
+      ::_exit(127);
+    }
+    ::setpgid(pid, pid);
+    track_child(pid);
   }
-  ::setpgid(pid, pid);
-  track_child(pid);
   Pipe::close_fd(exec_err.w);
   int child_errno = 0;
   ssize_t n;
@@ -115,52 +210,105 @@ Result<pid_t> spawn(const Command& cmd, int in_fd, int out_fd, int err_fd) {
   return pid;
 }
 
-void drain_lines(int fd, std::string& sink, const std::function<void(std::string_view)>& on_line) {
+// Splits a byte stream into lines for the progress hook.
+class LineSplitter {
+ public:
+  explicit LineSplitter(const std::function<void(std::string_view)>& fn) : fn_(fn) {}
+  void feed(const char* data, size_t n) {
+    if (!fn_) return;
+    partial_.append(data, n);
+    size_t pos;
+    while ((pos = partial_.find('\n')) != std::string::npos) {
+      fn_(std::string_view(partial_).substr(0, pos));
+      partial_.erase(0, pos + 1);
+    }
+  }
+
+ private:
+  const std::function<void(std::string_view)>& fn_;
+  std::string partial_;
+};
+
+// Reads what is available on `fd`; false once it is at its end (or broken).
+bool read_some(int fd, const std::function<void(const char*, size_t)>& sink) {
   char buf[16384];
-  std::string partial;
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    append_capped(sink, buf, static_cast<size_t>(n));
-    if (on_line) {
-      partial.append(buf, static_cast<size_t>(n));
-      size_t pos;
-      while ((pos = partial.find('\n')) != std::string::npos) {
-        on_line(std::string_view(partial).substr(0, pos));
-        partial.erase(0, pos + 1);
-      }
-    }
+    if (n < 0 && errno == EAGAIN) return true;
+    if (n <= 0) return false;
+    sink(buf, static_cast<size_t>(n));
+    return true;
   }
 }
 
 class ProcessChild final : public Child {
  public:
   ProcessChild(pid_t pid, int out_r, int err_r, std::function<void(std::string_view)> on_line)
-      : pid_(pid), out_r_(out_r) {
-    err_thread_ = std::thread([this, err_r, on_line] {
-      drain_lines(err_r, err_, on_line);
+      : pid_(pid), out_r_(out_r), on_line_(std::move(on_line)) {
+    err_thread_ = std::thread([this, err_r] {
+      LineSplitter lines(on_line_);
+      for (;;) {
+        pollfd p{err_r, POLLIN, 0};
+        int rc = ::poll(&p, 1, static_cast<int>(kPoll.count()));
+        if (rc < 0 && errno != EINTR) break;
+        if (rc > 0 && !read_some(err_r, [&](const char* d, size_t n) {
+              append_capped(err_, d, n);
+              lines.feed(d, n);
+            }))
+          break;
+        if (stop_err_.load()) break;
+      }
       ::close(err_r);
+      err_done_ = true;
     });
   }
   ~ProcessChild() override {
     if (pid_ > 0) {
       ::kill(-pid_, SIGTERM);
+      terminated_by_us_ = true;
       (void)wait();
     }
     Pipe::close_fd(out_r_);
   }
   int stdout_fd() override { return out_r_; }
+
+  Result<Drained> drain_stdout() override {
+    Drained d;
+    if (out_r_ < 0) return d;
+    PipeGrace grace(pid_);
+    for (;;) {
+      if (interrupted()) return interrupted_error();
+      pollfd p{out_r_, POLLIN, 0};
+      int rc = ::poll(&p, 1, static_cast<int>(kPoll.count()));
+      if (rc < 0 && errno != EINTR) return internal_error(std::string("poll: ") + std::strerror(errno));
+      if (rc > 0 && !read_some(out_r_, [&](const char* data, size_t n) {
+            d.bytes += n;
+            d.all_zero = d.all_zero && std::all_of(data, data + n, [](char c) { return c == 0; });
+          }))
+        return d;
+      if (grace.expired(has_exited(pid_))) return d;
+    }
+  }
+
   Result<Completed> wait() override {
     Pipe::close_fd(out_r_);
-    if (err_thread_.joinable()) err_thread_.join();
     Completed c;
     if (pid_ > 0) {
+      Escalation esc(pid_);
+      if (terminated_by_us_) esc.termed_now();
+      await_exit(pid_, esc);
+      // The child is gone; its stderr ends with it, unless a leftover of its group still holds it.
+      PipeGrace grace(pid_);
+      while (!err_done_.load() && !grace.expired(true)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      stop_err_ = true;
+      if (err_thread_.joinable()) err_thread_.join();
       auto st = reap(pid_);
       pid_ = -1;
       if (!st) return std::move(st).error();
       status_ = *st;
     }
+    if (err_thread_.joinable()) err_thread_.join();
     c.status = status_;
     c.err = err_;
     return c;
@@ -170,7 +318,11 @@ class ProcessChild final : public Child {
   pid_t pid_;
   int out_r_;
   int status_ = 0;
+  bool terminated_by_us_ = false;
+  std::function<void(std::string_view)> on_line_;
   std::string err_;
+  std::atomic<bool> stop_err_{false};
+  std::atomic<bool> err_done_{false};
   std::thread err_thread_;
 };
 
@@ -189,23 +341,47 @@ class ProcessRunner final : public CommandRunner {
       Pipe::close_fd(err.r);
       return std::move(pid).error();
     }
-    std::thread feeder([&] {
-      size_t off = 0;
-      while (off < cmd.input.size()) {
-        ssize_t n = ::write(in.w, cmd.input.data() + off, cmd.input.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        off += static_cast<size_t>(n);
-      }
-      Pipe::close_fd(in.w);
-    });
+    // One loop feeds stdin and drains stdout and stderr, so none of the three can block the others,
+    // and it notices when the child is gone while a leftover still holds a pipe.
+    ::fcntl(in.w, F_SETFL, ::fcntl(in.w, F_GETFL) | O_NONBLOCK);
+    if (cmd.input.empty()) Pipe::close_fd(in.w);
     Completed c;
-    std::thread err_reader([&] { drain_lines(err.r, c.err, cmd.on_stderr_line); });
-    drain_lines(out.r, c.out, nullptr);
-    err_reader.join();
-    feeder.join();
+    LineSplitter lines(cmd.on_stderr_line);
+    size_t fed = 0;
+    Escalation esc(*pid);
+    PipeGrace grace(*pid);
+    while (out.r >= 0 || err.r >= 0) {
+      pollfd p[3];
+      nfds_t n = 0;
+      int idx_in = -1, idx_out = -1, idx_err = -1;
+      if (in.w >= 0) idx_in = static_cast<int>(n), p[n++] = {in.w, POLLOUT, 0};
+      if (out.r >= 0) idx_out = static_cast<int>(n), p[n++] = {out.r, POLLIN, 0};
+      if (err.r >= 0) idx_err = static_cast<int>(n), p[n++] = {err.r, POLLIN, 0};
+      int rc = ::poll(p, n, static_cast<int>(kPoll.count()));
+      if (rc < 0 && errno != EINTR) break;
+      if (rc > 0) {
+        if (idx_in >= 0 && p[idx_in].revents) {
+          ssize_t w = ::write(in.w, cmd.input.data() + fed, cmd.input.size() - fed);
+          if (w > 0) fed += static_cast<size_t>(w);
+          // EPIPE (SIGPIPE is ignored): the child stopped reading, which is its business.
+          if ((w < 0 && errno != EINTR && errno != EAGAIN) || fed == cmd.input.size()) Pipe::close_fd(in.w);
+        }
+        if (idx_out >= 0 && p[idx_out].revents &&
+            !read_some(out.r, [&](const char* d, size_t k) { append_capped(c.out, d, k); }))
+          Pipe::close_fd(out.r);
+        if (idx_err >= 0 && p[idx_err].revents && !read_some(err.r, [&](const char* d, size_t k) {
+              append_capped(c.err, d, k);
+              lines.feed(d, k);
+            }))
+          Pipe::close_fd(err.r);
+      }
+      esc.tick();
+      if (grace.expired(has_exited(*pid))) break;
+    }
+    Pipe::close_fd(in.w);
     Pipe::close_fd(out.r);
     Pipe::close_fd(err.r);
+    await_exit(*pid, esc);
     auto st = reap(*pid);
     if (!st) return std::move(st).error();
     c.status = *st;
@@ -229,6 +405,23 @@ class ProcessRunner final : public CommandRunner {
 };
 
 }  // namespace
+
+Result<Drained> Child::drain_stdout() {
+  Drained d;
+  int fd = stdout_fd();
+  if (fd < 0) return d;
+  for (;;) {
+    if (interrupted()) return interrupted_error();
+    pollfd p{fd, POLLIN, 0};
+    int rc = ::poll(&p, 1, static_cast<int>(kPoll.count()));
+    if (rc < 0 && errno != EINTR) return internal_error(std::string("poll: ") + std::strerror(errno));
+    if (rc > 0 && !read_some(fd, [&](const char* data, size_t n) {
+          d.bytes += n;
+          d.all_zero = d.all_zero && std::all_of(data, data + n, [](char c) { return c == 0; });
+        }))
+      return d;
+  }
+}
 
 std::string Completed::tail(size_t lines) const {
   const std::string& src = err.empty() ? out : err;

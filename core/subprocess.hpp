@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,12 +30,24 @@ struct Completed {
   std::string tail(size_t lines = 12) const;
 };
 
+// What was left on a child's stdout after its consumer had read all it wanted.
+struct Drained {
+  uint64_t bytes = 0;
+  bool all_zero = true;  // tar padding after the end-of-archive marker is zeros
+};
+
 // A started process whose stdout the caller consumes from a pipe (for streaming builds).
 class Child {
  public:
   virtual ~Child() = default;
   virtual int stdout_fd() = 0;
-  virtual Result<Completed> wait() = 0;  // Completed::err holds the captured stderr
+  // Reads stdout to its end, discarding it. A consumer that got everything it needs (a tar reader at
+  // the end-of-archive marker) calls this before wait(): closing the pipe early would make a child
+  // still writing its trailing padding fail with EPIPE. A consumer that gives up calls wait()
+  // directly, and the child's next write fails, which is what stops it.
+  virtual Result<Drained> drain_stdout();
+  // Closes stdout and waits for the child. Completed::err holds the captured stderr.
+  virtual Result<Completed> wait() = 0;
 };
 
 class CommandRunner {

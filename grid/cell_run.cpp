@@ -64,7 +64,7 @@ Result<StageResult> smoke_stage(const std::string& stage, const Cell& c, const C
   auto& so = req.session;
   so.recipe = env.recipe_path;
   so.engine = endpoint_of(c, *env.host);
-  so.port_base = free_port_range(env.port_base, 10);
+  so.port_search_from = env.port_base;
   so.arch = c["arch"];
   so.inner_storage = c["storage"];
   so.web_recipe = env.web_recipe;

@@ -1,9 +1,5 @@
 #include "smoke/ablate_run.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -19,18 +15,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-bool port_free(uint32_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
 struct ChainRun {
   std::vector<CheckResult> checks;
   HostFacts facts;
@@ -42,6 +26,7 @@ Result<ChainRun> run_one(const SessionOptions& so, const std::string& inner_netw
   ChainRun out;
   auto s = open_session(so, runner, {});
   if (!s) {
+    // No verdict can come from a rig that could not be tried: an interrupt, no engine, no ports.
     if (s.error().category() == Category::Interrupted || s.error().category() == Category::Unavailable)
       return std::move(s).error();
     CheckResult launch;
@@ -63,15 +48,6 @@ Result<ChainRun> run_one(const SessionOptions& so, const std::string& inner_netw
 }
 
 }  // namespace
-
-uint32_t free_port_range(uint32_t from, uint32_t count) {
-  for (uint32_t base = from; base + count < 65535; base += count) {
-    bool all = true;
-    for (uint32_t p = base; p < base + count && all; ++p) all = port_free(p);
-    if (all) return base;
-  }
-  return 0;
-}
 
 Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& runner) {
   auto t0 = Clock::now();
@@ -103,21 +79,15 @@ Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& run
   base.inner_storage = o.inner_storage;
   base.arch = o.arch;
 
-  std::mutex port_mu;
-  uint32_t next_port = o.first_port;
-  auto claim_ports = [&] {
-    std::lock_guard lock(port_mu);
-    uint32_t p = free_port_range(next_port, 10);
-    next_port = p + 10;
-    return p;
-  };
+  // Each rig reserves its own window at or above first_port when it launches (core/ports.hpp): the
+  // reservation, not a probe, keeps items running side by side (and other rigctl runs) apart.
+  base.port_search_from = o.first_port;
 
   // The baseline proves the full profile works here; without it no verdict means anything.
   say("baseline: full profile");
   auto bt = Clock::now();
   SessionOptions bo = base;
   bo.name = "rigctl-ablate-baseline-" + new_run_id();
-  bo.port_base = claim_ports();
   RIG_TRY(auto baseline, run_one(bo, o.inner_network, runner));
   report.baseline = baseline.checks;
   report.host = baseline.facts;
@@ -146,7 +116,6 @@ Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& run
         say("item " + item.id + ": running");
         SessionOptions so = base;
         so.name = "rigctl-ablate-" + item.id + "-" + new_run_id();
-        so.port_base = claim_ports();
         if (item.flag) so.without = {item.flag->id};
         if (item.hardening) {
           auto& h = *item.hardening;

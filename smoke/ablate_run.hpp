@@ -19,14 +19,11 @@ struct AblationOptions {
   unsigned jobs = 0;              // 0: number of cores
   std::string engine;
   std::filesystem::path web_recipe, base_recipe;
-  uint32_t first_port = 10100;
+  uint32_t first_port = 10100;  // each rig reserves the first free window at or above it
   std::string inner_network, inner_storage, arch;
   std::function<void(const std::string&)> progress;
 };
 
 Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& runner);
-
-// A range of `count` free loopback TCP ports at or above `from`.
-uint32_t free_port_range(uint32_t from, uint32_t count);
 
 }  // namespace rig

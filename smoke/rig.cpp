@@ -73,16 +73,31 @@ Rig::~Rig() {
   if (!keep_) (void)remove();
 }
 
-Result<GcReport> collect_garbage(Engine& engine, const std::string& run_id) {
+Result<GcReport> collect_garbage(Engine& engine, const std::string& run_id, const std::function<std::set<std::string>()>& live_runs) {
   std::string filter = run_id.empty() ? std::string(kLabelManaged) + "=true" : std::string(kLabelRun) + "=" + run_id;
   GcReport report;
   RIG_TRY(auto containers, engine.list_containers(filter));
+  RIG_TRY(auto volumes, engine.list_volumes(filter));
+  // Live runs are read after the listing: a run registers before it labels anything, so whatever
+  // was listed and belongs to a run still going shows up here.
+  std::set<std::string> keep_containers, keep_volumes;
+  if (live_runs) {
+    for (auto& run : live_runs()) {
+      std::string f = std::string(kLabelRun) + "=" + run;
+      RIG_TRY(auto cs, engine.list_containers(f));
+      RIG_TRY(auto vs, engine.list_volumes(f));
+      if (!cs.empty() || !vs.empty()) report.live_runs.push_back(run);
+      keep_containers.insert(cs.begin(), cs.end());
+      keep_volumes.insert(vs.begin(), vs.end());
+    }
+  }
   for (auto& c : containers) {
+    if (keep_containers.count(c)) continue;
     RIG_CHECK(engine.remove_container(c));
     report.containers.push_back(c);
   }
-  RIG_TRY(auto volumes, engine.list_volumes(filter));
   for (auto& v : volumes) {
+    if (keep_volumes.count(v)) continue;
     RIG_CHECK(engine.remove_volume(v));
     report.volumes.push_back(v);
   }

@@ -2,7 +2,9 @@
 // them: destroyed without keep(), it removes them (also on error and SIGINT unwinding).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,11 +45,14 @@ class Rig {
   bool removed_ = false;
 };
 
-// Removes every container and volume carrying io.rigctl.managed=true (optionally only one run's).
+// Removes every container and volume carrying io.rigctl.managed=true (optionally only one run's),
+// except those of the runs `live_runs` names (read after the listing; see core/lock.hpp).
 struct GcReport {
   std::vector<std::string> containers;
   std::vector<std::string> volumes;
+  std::vector<std::string> live_runs;  // kept: their rigctl still runs
 };
-Result<GcReport> collect_garbage(Engine& engine, const std::string& run_id = "");
+Result<GcReport> collect_garbage(Engine& engine, const std::string& run_id = "",
+                                 const std::function<std::set<std::string>()>& live_runs = {});
 
 }  // namespace rig

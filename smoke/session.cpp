@@ -1,17 +1,45 @@
 #include "smoke/session.hpp"
 
-#include <random>
+#include <algorithm>
 
 #include "core/arch.hpp"
+#include "core/fs.hpp"
+#include "core/lock.hpp"
 
 namespace rig {
 
 std::string new_run_id() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%08llx", static_cast<unsigned long long>(rng() & 0xffffffffULL));
-  return buf;
+  std::string id = random_token(8);
+  // Best effort here (callers that label containers check it: open_session registers again).
+  (void)register_run(id);
+  return id;
 }
+
+namespace {
+
+// The rig's host ports, reserved for its life: exactly where asked (--port-base, or the recipe's own
+// ports), or the first free window at or above port_search_from.
+Result<std::vector<std::shared_ptr<PortWindow>>> reserve_rig_ports(const Recipe& r, const SessionOptions& o) {
+  std::vector<std::shared_ptr<PortWindow>> out;
+  if (!r.launch || r.launch->ports.empty()) return out;
+  uint32_t span = 0;
+  for (auto& p : r.launch->ports) span = std::max(span, p.count);
+  if (o.port_search_from) {
+    RIG_TRY(auto w, reserve_port_window(o.port_search_from, span));
+    out.push_back(std::move(w));
+  } else if (o.port_base) {
+    RIG_TRY(auto w, reserve_ports_at(o.port_base, span));
+    out.push_back(std::move(w));
+  } else {
+    for (auto& p : r.launch->ports) {
+      RIG_TRY(auto w, reserve_ports_at(p.host_port, p.count));
+      out.push_back(std::move(w));
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRunner& runner, const BuildEvents& ev) {
   auto s = std::make_unique<Session>();
@@ -24,6 +52,7 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRu
   // Engine first: without one nothing else is worth doing.
   RIG_TRY(s->conn, connect_engine(o.engine));
   s->run_id = new_run_id();
+  RIG_CHECK(register_run(s->run_id).context("register run " + s->run_id));
   s->name = o.name.empty() ? "rigctl-" + s->recipe.name + "-" + s->run_id : o.name;
 
   // The images are for the engine's architecture unless asked otherwise: an emulated arm64 host
@@ -39,7 +68,8 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRu
   ls.without = o.without;
   ls.seccomp_profile = s->images.seccomp_profile;
   ls.seccomp_profile_path = s->images.seccomp_profile_path;
-  ls.port_base = o.port_base;
+  RIG_TRY(s->ports, reserve_rig_ports(s->recipe, o).context("launch rig '" + s->name + "'"));
+  ls.port_base = s->ports.size() == 1 && (o.port_search_from || o.port_base) ? s->ports.front()->base() : 0;
   ls.host.apparmor = s->conn.version.apparmor;
   ls.host.cpus = s->conn.version.cpus > 0 ? s->conn.version.cpus : probe_host().cpus;
   ls.extra_env = o.extra_env;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "builder/build.hpp"
+#include "core/ports.hpp"
 #include "engine/engine.hpp"
 #include "smoke/launch_spec.hpp"
 #include "smoke/provision.hpp"
@@ -24,7 +25,8 @@ struct SessionOptions {
   std::string name;  // empty: rigctl-<recipe name>-<run id>
   std::set<std::string> without;
   std::string engine;  // --engine; empty: DOCKER_HOST or the local socket
-  uint32_t port_base = 0;
+  uint32_t port_base = 0;         // the rig's ports start exactly here (--port-base); 0: the recipe's
+  uint32_t port_search_from = 0;  // instead: the first free window at or above this (ablation, matrix, bench)
   std::filesystem::path web_recipe, base_recipe;  // empty: no inner images
   std::string arch;
   std::string mirror;
@@ -42,9 +44,13 @@ struct Session {
   LaunchSpec spec;
   std::string run_id;
   std::string name;
+  // Declared before `rig`: the ports stay reserved until the rig is gone.
+  std::vector<std::shared_ptr<PortWindow>> ports;
   std::unique_ptr<Rig> rig;
 };
 
+// A fresh run id, registered with this process's lease (core/lock.hpp) before anything is labelled
+// with it, so `rigctl gc` leaves what it labels alone while this rigctl lives. Thread-safe.
 std::string new_run_id();
 
 Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRunner& runner, const BuildEvents& ev);

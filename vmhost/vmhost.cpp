@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <random>
 #include <thread>
 
 #include "builder/recipe.hpp"
@@ -33,11 +32,33 @@ constexpr double kKvmProbeSeconds = 30;
 
 double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-std::string random_suffix() {
-  std::random_device rd;
-  char buf[9];
-  std::snprintf(buf, sizeof buf, "%08x", rd());
-  return buf;
+// The pid of the qemu whose command line names `run_dir`, found in /proc: the pidfile of a qemu
+// interrupted while daemonizing may never have been read (or written yet).
+pid_t find_vm_process(const std::filesystem::path& run_dir) {
+  std::error_code ec;
+  for (auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    auto name = e.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    pid_t pid = static_cast<pid_t>(std::atol(name.c_str()));
+    if (vm_process_alive(pid, run_dir)) return pid;
+  }
+  return 0;
+}
+
+// qemu -daemonize forks; the daemon writes the pidfile and detaches (its own session, out of the
+// reach of the interrupt forwarded to the parent's group). Whatever happened to the parent, the
+// daemon is found - pidfile first, then /proc - so the state file names it and down() stops it.
+pid_t daemon_pid(const std::filesystem::path& pidfile, const std::filesystem::path& run_dir, bool wait_for_it) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_for_it ? 3 : 0);
+  for (;;) {
+    if (auto text = read_file(pidfile)) {
+      pid_t pid = static_cast<pid_t>(std::atoi(text->c_str()));
+      if (pid > 0) return pid;
+    }
+    if (pid_t pid = find_vm_process(run_dir); pid > 0) return pid;
+    if (std::chrono::steady_clock::now() >= deadline) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 bool on_path(const std::string& tool) {
@@ -136,7 +157,7 @@ Result<std::unique_ptr<VmHost>> VmHost::up(const VmHostOptions& o, CommandRunner
   vm->sysctls_ = recipe.host->sysctls;
 
   auto& s = vm->state_;
-  s.id = o.name + "-" + random_suffix();
+  s.id = o.name + "-" + random_token(8);
   s.name = o.name;
   s.owner = ::getpid();
   if (o.port) {
@@ -208,12 +229,21 @@ Result<std::string> VmHost::boot_with(const std::string& accel, double timeout_s
       " MB, Docker API on " + s.endpoint + ")");
   started_ = now_s();
   auto cmd = qemu_command(q);
-  RIG_TRY(auto done, runner.run(cmd));
-  if (done.status != 0) return "qemu exited with status " + std::to_string(done.status) + " at start: " + done.tail(3);
-  auto pid_text = read_file(pidfile);
-  s.pid = pid_text ? static_cast<pid_t>(std::atoi(pid_text->c_str())) : 0;
+  auto done = runner.run(cmd);
   s.accel = accel;
+  if (!done) {
+    // Interrupted while qemu daemonized: the daemon may be up already. Record it before unwinding,
+    // so this VmHost's destructor (or a later gc) stops it.
+    if (done.error().category() == Category::Interrupted) {
+      s.pid = daemon_pid(pidfile, s.run_dir, true);
+      (void)write_vm_state(s);
+    }
+    return std::move(done).error();
+  }
+  if (done->status != 0) return "qemu exited with status " + std::to_string(done->status) + " at start: " + done->tail(3);
+  s.pid = daemon_pid(pidfile, s.run_dir, false);
   RIG_CHECK(write_vm_state(s));
+  if (interrupted()) return interrupted_error();
   while (now_s() - started_ < timeout_s) {
     if (interrupted()) return interrupted_error();
     auto text = read_file(console);

@@ -49,6 +49,7 @@ TEST_CASE("bootstrap: mmdebstrap argv in unshare mode with a mirror", "[builder]
                           "--dpkgopt=path-exclude=/usr/share/man/*",
                           "--keyring=/tmp/ubuntu-keyring.gpg",
                           kHook,
+                          "--",
                           "trixie",
                           "-",
                           "http://deb.debian.org/debian"});
@@ -68,8 +69,8 @@ TEST_CASE("bootstrap: mmdebstrap argv in root mode without mirror, packages or k
   auto c = rig::mmdebstrap_command(s);
   CHECK(c.argv == Strings{"mmdebstrap", "--mode=root", "--variant=extract", "--architectures=amd64", "--components=main",
                           "--format=tar", "--aptopt=Acquire::Languages \"none\"",
-                          "--aptopt=APT::Install-Recommends \"false\"", "--dpkgopt=force-unsafe-io", kHook, "trixie",
-                          "-"});
+                          "--aptopt=APT::Install-Recommends \"false\"", "--dpkgopt=force-unsafe-io", kHook, "--",
+                          "trixie", "-"});
   CHECK(c.argv.back() == "-");  // no mirror: mmdebstrap picks its default
   CHECK(c.env == std::vector<std::pair<std::string, std::string>>{{"SOURCE_DATE_EPOCH", "0"}});
 }
@@ -174,4 +175,15 @@ TEST_CASE("bootstrap: check_binfmt with an enabled handler", "[builder][bootstra
   auto empty = rig::check_binfmt("riscv64", t.path());
   REQUIRE_FALSE(empty.ok());
   CHECK_THAT(empty.error().hint(), Catch::Contains("update-binfmts --enable qemu-riscv64"));
+}
+
+TEST_CASE("bootstrap: a suite or mirror that looks like an option stays a positional argument", "[builder][bootstrap]") {
+  // Values are validated elsewhere; the argv must still never let one be parsed as an option.
+  auto s = spec(false, "--include=evil");
+  s.suite = "--hook-dir=/tmp/x";
+  auto c = rig::mmdebstrap_command(s);
+  auto dashdash = std::find(c.argv.begin(), c.argv.end(), "--");
+  REQUIRE(dashdash != c.argv.end());
+  CHECK(std::vector<std::string>(dashdash + 1, c.argv.end()) == Strings{"--hook-dir=/tmp/x", "-", "--include=evil"});
+  CHECK(std::count(c.argv.begin(), c.argv.end(), "--") == 1);
 }

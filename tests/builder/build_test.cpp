@@ -193,7 +193,9 @@ TEST_CASE("build: a second build comes from the cache without running mmdebstrap
   CHECK(third->image.layers[1].digest != first->image.layers[1].digest);
   CHECK(third->image.manifest_digest != first->image.manifest_digest);
 
-  // --no-cache bootstraps again.
+  // --no-cache bootstraps again, once nothing uses the entry any more (a rebuild waits for readers).
+  first->hold.reset();
+  second->hold.reset();
   fake.script_start(base_tar(t / "scratch.tar"));
   auto req = request(t);
   req.no_cache = true;

@@ -74,3 +74,23 @@ TEST_CASE("docker_archive: a missing layer blob is an Internal error", "[builder
   CHECK(st.error().category() == rig::Category::Internal);
   CHECK_THAT(st.error().what(), Catch::StartsWith("docker-archive: open '" + img->layers[0].path.string() + "'"));
 }
+
+TEST_CASE("docker_archive: a layer that no longer matches its digest fails the stream", "[builder][docker_archive]") {
+  TempDir t;
+  std::vector<rig::LayerInfo> layers = {make_layer(t / "l.tar", "layer bytes")};
+  fs::create_directories(t / "layout");
+  auto img = rig::write_oci_layout(t / "layout", json{{"architecture", "amd64"}}, layers, "r", 0);
+  REQUIRE(img.ok());
+  // Same size, other bytes: only a hash can tell.
+  fs::remove(img->layers[0].path);
+  rigtest::write_text(img->layers[0].path, "LAYER BYTES");
+  int fd = ::open((t / "image.tar").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  REQUIRE(fd >= 0);
+  auto st = rig::write_docker_archive(*img, "r:t", fd);
+  ::close(fd);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().category() == rig::Category::Internal);
+  CHECK(st.error().what() == "docker-archive: '" + img->layers[0].path.string() + "' no longer matches " + layers[0].digest +
+                                 " (11 bytes, expected 11)");
+  CHECK_THAT(st.error().hint(), Catch::Contains("--no-cache"));
+}

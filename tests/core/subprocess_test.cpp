@@ -1,11 +1,17 @@
 #include <catch2/catch.hpp>
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
+#include <thread>
 
+#include "core/interrupt.hpp"
 #include "core/subprocess.hpp"
 
 using rig::Command;
@@ -177,4 +183,147 @@ TEST_CASE("subprocess: shell_quote quotes only what needs quoting", "[core][subp
   CHECK(rig::shell_quote({"--aptopt=Acquire::Languages \"none\""}) == "'--aptopt=Acquire::Languages \"none\"'");
   CHECK(rig::shell_quote({"$HOME", "a;b", "*"}) == "'$HOME' 'a;b' '*'");
   CHECK(rig::shell_quote({}) == "");
+}
+
+// ---- bounded waits: nothing rigctl runs can make it wait forever ----
+
+namespace {
+
+struct KillAfter {
+  explicit KillAfter(std::chrono::milliseconds d) { rig::set_kill_after_for_tests(d); }
+  ~KillAfter() {
+    rig::set_kill_after_for_tests(std::chrono::seconds(10));
+    rig::reset_interrupted_for_tests();
+  }
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Running (a zombie waiting for its reaper, init here, counts as gone).
+bool pid_alive(long pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return false;
+  auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+}  // namespace
+
+TEST_CASE("subprocess: run does not wait for a grandchild that keeps stdout and stderr open", "[core][subprocess]") {
+  auto runner = rig::make_process_runner();
+  auto t0 = std::chrono::steady_clock::now();
+  // The background sleep inherits both pipes and outlives its parent.
+  auto r = runner->run(sh("sleep 60 & echo $!; echo done >&2"));
+  REQUIRE(r.ok());
+  CHECK(seconds_since(t0) < 15);
+  CHECK(r->status == 0);
+  CHECK(r->err == "done\n");
+  long grandchild = std::atol(r->out.c_str());
+  REQUIRE(grandchild > 0);
+  // The leftover of the child's process group was stopped, not left running.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK_FALSE(pid_alive(grandchild));
+}
+
+TEST_CASE("subprocess: wait does not hang on a grandchild holding stderr", "[core][subprocess]") {
+  auto runner = rig::make_process_runner();
+  auto child = runner->start(sh("sleep 60 >/dev/null & echo started >&2; echo out"));
+  REQUIRE(child.ok());
+  CHECK(read_all((*child)->stdout_fd()) == "out\n");
+  auto t0 = std::chrono::steady_clock::now();
+  auto done = (*child)->wait();
+  REQUIRE(done.ok());
+  CHECK(seconds_since(t0) < 15);
+  CHECK(done->err == "started\n");
+}
+
+TEST_CASE("subprocess: on interrupt a child that ignores SIGTERM is killed after the bound", "[core][subprocess]") {
+  KillAfter bound(std::chrono::milliseconds(500));
+  auto runner = rig::make_process_runner();
+  std::atomic<bool> finished{false};
+  rig::Result<rig::Completed> result = rig::Completed{};
+  std::thread t([&] {
+    result = runner->run(sh("trap '' TERM; echo ready; while :; do sleep 0.1; done"));
+    finished = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto t0 = std::chrono::steady_clock::now();
+  rig::simulate_interrupt_for_tests();  // SIGTERM to the child's group, which it ignores
+  t.join();
+  CHECK(seconds_since(t0) < 5);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.error().category() == rig::Category::Interrupted);
+}
+
+TEST_CASE("subprocess: destroying a started child that ignores SIGTERM still ends it", "[core][subprocess]") {
+  KillAfter bound(std::chrono::milliseconds(300));
+  auto runner = rig::make_process_runner();
+  auto t0 = std::chrono::steady_clock::now();
+  long pid = 0;
+  {
+    auto child = runner->start(sh("trap '' TERM; echo $$; while :; do sleep 0.1; done"));
+    REQUIRE(child.ok());
+    char buf[32] = {};
+    REQUIRE(::read((*child)->stdout_fd(), buf, sizeof buf - 1) > 0);
+    pid = std::atol(buf);
+  }
+  CHECK(seconds_since(t0) < 5);
+  REQUIRE(pid > 0);
+  CHECK_FALSE(pid_alive(pid));
+}
+
+TEST_CASE("subprocess: nothing is started once interrupted", "[core][subprocess]") {
+  KillAfter bound(std::chrono::milliseconds(300));
+  rig::simulate_interrupt_for_tests();
+  auto runner = rig::make_process_runner();
+  auto r = runner->run(sh("echo never"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().category() == rig::Category::Interrupted);
+  auto s = runner->start(sh("echo never"));
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().category() == rig::Category::Interrupted);
+}
+
+TEST_CASE("subprocess: drain_stdout reads what a child writes after its consumer stopped", "[core][subprocess]") {
+  auto runner = rig::make_process_runner();
+  // "head" of the stream, a pause (the consumer is done by then), then padding and a last byte.
+  auto child = runner->start(sh("printf 'abc'; sleep 0.5; head -c 9000 /dev/zero; exit 0"));
+  REQUIRE(child.ok());
+  char buf[3];
+  REQUIRE(::read((*child)->stdout_fd(), buf, 3) == 3);
+  auto rest = (*child)->drain_stdout();
+  REQUIRE(rest.ok());
+  CHECK(rest->bytes == 9000);
+  CHECK(rest->all_zero);
+  auto done = (*child)->wait();
+  REQUIRE(done.ok());
+  CHECK(done->status == 0);  // no EPIPE: it could write everything
+
+  auto child2 = runner->start(sh("printf 'abc'; sleep 0.2; printf 'more'"));
+  REQUIRE(child2.ok());
+  REQUIRE(::read((*child2)->stdout_fd(), buf, 3) == 3);
+  auto rest2 = (*child2)->drain_stdout();
+  REQUIRE(rest2.ok());
+  CHECK(rest2->bytes == 4);
+  CHECK_FALSE(rest2->all_zero);
+  REQUIRE((*child2)->wait().ok());
+}
+
+TEST_CASE("interrupt: the handler keeps errno and only records the signal", "[core][interrupt]") {
+  struct sigaction old_int {}, old_term {};
+  sigaction(SIGINT, nullptr, &old_int);
+  sigaction(SIGTERM, nullptr, &old_term);
+  rig::install_interrupt_handlers();
+  rig::reset_interrupted_for_tests();
+  errno = EAGAIN;
+  ::raise(SIGINT);
+  int after = errno;
+  CHECK(rig::interrupted());
+  CHECK(after == EAGAIN);
+  rig::reset_interrupted_for_tests();
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
 }

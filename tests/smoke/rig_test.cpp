@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "smoke/rig.hpp"
 #include "support/fake_engine.hpp"
 
@@ -124,4 +126,48 @@ TEST_CASE("rig: remove() reports the first failure and runs once", "[smoke][rig]
   CHECK(rig.value()->remove().ok());
   rig.value().reset();
   CHECK(e.calls.size() == calls);  // neither the second remove() nor the destructor tries again
+}
+
+namespace {
+
+// list_* honour the label filter over labelled objects, as the engine does.
+class LabelEngine : public rigtest::FakeEngine {
+ public:
+  std::map<std::string, std::string> container_run, volume_run;  // name -> io.rigctl.run
+  static std::vector<std::string> pick(const std::map<std::string, std::string>& m, const std::string& filter) {
+    std::vector<std::string> out;
+    for (auto& [n, run] : m)
+      if (filter == "io.rigctl.managed=true" || filter == "io.rigctl.run=" + run) out.push_back(n);
+    return out;
+  }
+  rig::Result<std::vector<std::string>> list_containers(const std::string& f) override {
+    calls.push_back("list-containers " + f);
+    return pick(container_run, f);
+  }
+  rig::Result<std::vector<std::string>> list_volumes(const std::string& f) override {
+    calls.push_back("list-volumes " + f);
+    return pick(volume_run, f);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("gc: what a live run labelled is kept, the rest removed", "[smoke][rig]") {
+  LabelEngine e;
+  e.container_run = {{"c-live", "live1"}, {"c-dead", "dead1"}, {"c-old", "noregistration"}};
+  e.volume_run = {{"v-live", "live1"}, {"v-dead", "dead1"}};
+  int snapshots = 0;
+  auto r = rig::collect_garbage(e, "", [&] {
+    ++snapshots;
+    // Read after the listing: a run registers before it labels anything.
+    CHECK(e.calls.size() == 2);
+    return std::set<std::string>{"live1", "idle-live"};
+  });
+  REQUIRE(r.ok());
+  CHECK(snapshots == 1);
+  CHECK(r->containers == std::vector<std::string>{"c-dead", "c-old"});
+  CHECK(r->volumes == std::vector<std::string>{"v-dead"});
+  CHECK(r->live_runs == std::vector<std::string>{"live1"});
+  for (auto& c : e.calls) CHECK(c.find("remove-container c-live") == std::string::npos);
+  for (auto& c : e.calls) CHECK(c.find("remove-volume v-live") == std::string::npos);
 }

@@ -14,7 +14,7 @@
 
 namespace rigtest {
 
-class FakeEngine final : public rig::Engine {
+class FakeEngine : public rig::Engine {
  public:
   std::vector<std::string> calls;
   std::vector<std::pair<std::string, rig::ExecResult>> exec_rules;  // substring -> result

@@ -1,0 +1,126 @@
+// Staging names carry the process lease, so a sweep tells a live build's staging (however long it
+// has been growing) from a killed one's at once; commits exchange into place and are synced.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/fs.hpp"
+#include "core/lock.hpp"
+#include "support/test_util.hpp"
+
+using rigtest::TempDir;
+namespace fs = std::filesystem;
+
+TEST_CASE("fs: staging names carry this process's lease", "[core][fs]") {
+  TempDir t;
+  auto s = rig::StagingDir::create(t / "entry");
+  REQUIRE(s.ok());
+  auto name = s->path().filename().string();
+  const auto& lease = rig::process_lease();
+  if (lease.empty()) {
+    CHECK(rig::staging_lease(name).empty());
+  } else {
+    CHECK(rig::staging_lease(name) == lease);
+    CHECK_THAT(name, Catch::StartsWith("entry.tmp-" + lease + "-"));
+  }
+  CHECK(rig::staging_lease("x.tmp-abcdefgh") == "");                    // an older rigctl's name
+  CHECK(rig::staging_lease("x.tmp-0123456789abcdef-abcdefgh") == "0123456789abcdef");
+  CHECK(rig::staging_lease("x.old-0123456789abcdef-abcdefgh") == "0123456789abcdef");
+  CHECK(rig::staging_lease("x.tmp-0123456789ABCDEF-abcdefgh") == "");
+  CHECK(rig::staging_lease("plain") == "");
+}
+
+TEST_CASE("fs: remove_stale_staging keeps a live lease's staging and removes a dead one's at once", "[core][fs]") {
+  TempDir t;
+  const auto& lease = rig::process_lease();
+  if (lease.empty()) {
+    WARN("no usable runtime dir: " << rig::runtime_dir());
+    return;
+  }
+  // A live build's staging, its directory's mtime long past (a layer.tar growing inside does not
+  // touch it): kept.
+  auto live = t / ("base/k1.tmp-" + lease + "-aaaaaaaa");
+  rigtest::write_text(live / "layer.tar", "growing");
+  fs::last_write_time(live, fs::file_time_type::clock::now() - std::chrono::hours(5));
+  // A killed build's staging, seconds old: its lease was never held by anyone alive.
+  auto dead = t / "base/k2.tmp-ffffffffffffffff-bbbbbbbb";
+  rigtest::write_text(dead / "layer.tar", "half");
+  auto dead_old = t / "images/k3.old-ffffffffffffffff-cccccccc";
+  fs::create_directories(dead_old);
+  // An older rigctl's name, young: kept until it is an hour old.
+  auto legacy = t / "base/k4.tmp-dddddddd";
+  fs::create_directories(legacy);
+  auto removed = rig::remove_stale_staging(t.path(), std::chrono::hours(1));
+  std::set<fs::path> got(removed.begin(), removed.end());
+  CHECK(got == std::set<fs::path>{dead, dead_old});
+  CHECK(fs::exists(live / "layer.tar"));
+  CHECK(fs::exists(legacy));
+}
+
+TEST_CASE("fs: StagingDir commit over an existing entry leaves only the new one", "[core][fs]") {
+  TempDir t;
+  rigtest::write_text(t / "e/a", "old");
+  rigtest::write_text(t / "e/sub/b", "old");
+  auto s = rig::StagingDir::create(t / "e");
+  REQUIRE(s.ok());
+  rigtest::write_text(s->path() / "a", "new");
+  REQUIRE(s->commit().ok());
+  CHECK(rigtest::read_text(t / "e/a") == "new");
+  CHECK_FALSE(fs::exists(t / "e/sub"));
+  CHECK(rigtest::list_dir(t.path()) == std::vector<std::string>{"e"});
+}
+
+TEST_CASE("fs: clone_or_copy_file gives an independent copy with the mode asked", "[core][fs]") {
+  TempDir t;
+  std::string big(300000, 'q');
+  big[12345] = 'Z';
+  rigtest::write_text(t / "src", big);
+  ::chmod((t / "src").c_str(), 0444);
+  REQUIRE(rig::clone_or_copy_file(t / "src", t / "dst", fs::perms(0644)).ok());
+  CHECK(rigtest::read_text(t / "dst") == big);
+  struct stat a {}, b {};
+  REQUIRE(::stat((t / "src").c_str(), &a) == 0);
+  REQUIRE(::stat((t / "dst").c_str(), &b) == 0);
+  CHECK(a.st_ino != b.st_ino);
+  CHECK(b.st_nlink == 1);
+  CHECK((b.st_mode & 07777) == 0644);
+  // Writing the copy leaves the source alone.
+  rigtest::write_text(t / "dst", "changed");
+  CHECK(rigtest::read_text(t / "src") == big);
+  auto exists = rig::clone_or_copy_file(t / "src", t / "dst");
+  REQUIRE_FALSE(exists.ok());
+  CHECK_THAT(exists.error().what(), Catch::StartsWith("cannot create '" + (t / "dst").string() + "': File exists"));
+  auto missing = rig::clone_or_copy_file(t / "nope", t / "dst2");
+  REQUIRE_FALSE(missing.ok());
+  CHECK_FALSE(fs::exists(t / "dst2"));
+}
+
+TEST_CASE("fs: random_token is [a-z0-9] and differs between threads", "[core][fs]") {
+  std::mutex mu;
+  std::set<std::string> seen;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      for (int k = 0; k < 200; ++k) {
+        auto s = rig::random_token(12);
+        std::lock_guard lock(mu);
+        seen.insert(s);
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(seen.size() == 1600);
+  for (auto& s : seen) CHECK(s.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") == std::string::npos);
+  CHECK(rig::random_token(3).size() == 3);
+}
+
+TEST_CASE("fs: fsync_tree syncs a tree and reports a missing root", "[core][fs]") {
+  TempDir t;
+  rigtest::write_text(t / "a/b/c", "x");
+  CHECK(rig::fsync_tree(t.path()).ok());
+  auto st = rig::fsync_tree(t / "missing");
+  CHECK_FALSE(st.ok());
+}

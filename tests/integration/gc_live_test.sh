@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# `rigctl gc` (without --run) next to live work removes none of it: during a cold build (whose
+# staging grows for a while without its directory's time changing) the build still succeeds; during
+# a smoke run the run's rig and volumes are kept ("kept run ...") and the chain still passes 12/12.
+# Once those rigctl processes have ended, gc removes what they left (a launched rig).
+# The engine is podman's service (/run/rigctl-podman.sock). gc without --run is only safe next to
+# rigctl versions that take leases, so this test first waits until no other rigctl is running.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/fault_lib.sh"
+engine=unix:///run/rigctl-podman.sock
+curl -fsS --max-time 2 --unix-socket /run/rigctl-podman.sock http://localhost/v1.41/_ping >/dev/null ||
+  fail "podman service not running on $engine (ci/host-setup.sh starts it)"
+SMALL=images/inner-web.json
+MARK="$TEST_NAME-$$"
+gc() { env RIGCTL_IT_MARK="$MARK" "$RIGCTL" gc --engine "$engine"; }
+
+# 1. gc during a cold build.
+export XDG_CACHE_HOME="$SCRATCH/cache"
+env RIGCTL_IT_MARK="$MARK" "$RIGCTL" build "$SMALL" --no-cache --json >"$SCRATCH/build.json" 2>"$SCRATCH/build.err" &
+bpid=$!
+wait_marked_comm "$MARK" 120 mmdebstrap || fail "mmdebstrap never started: $(cat "$SCRATCH/build.err")"
+[ -n "$(staging_in "$XDG_CACHE_HOME")" ] || fail "the build has no staging directory yet"
+# Make the staging look abandoned by time: only the lease keeps it.
+for d in $(staging_in "$XDG_CACHE_HOME"); do touch -d '3 hours ago' "$d"; done
+wait_alone 900
+out=$(gc)
+[[ "$out" != *"removed stale build staging"* ]] || fail "gc removed a live build's staging: $out"
+pass "gc during a build leaves its staging alone"
+set +e
+wait "$bpid"; rc=$?
+set -e
+expect_eq "$rc" "0" "the build gc ran next to succeeds ($(tail -1 "$SCRATCH/build.err"))"
+expect_match "$(json_field '["digest"]' <"$SCRATCH/build.json")" "^sha256:" "and produces an image"
+unset XDG_CACHE_HOME
+
+# 2. gc during a smoke run on the podman engine.
+name="rigctl-it-gclive-$$"
+env RIGCTL_IT_MARK="$MARK" "$RIGCTL" smoke --engine "$engine" --name "$name" --json "$SCRATCH/smoke.json" >"$SCRATCH/smoke.out" 2>&1 &
+spid=$!
+up=""
+for _ in $(seq 1 3000); do
+  up=$(curl -fsS --unix-socket /run/rigctl-podman.sock "http://localhost/v1.41/containers/json?filters=%7B%22name%22%3A%5B%22$name%22%5D%7D" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+  [ "$up" = 1 ] && break
+  kill -0 "$spid" 2>/dev/null || break
+  sleep 0.2
+done
+[ "$up" = 1 ] || fail "the rig never came up: $(cat "$SCRATCH/smoke.out")"
+sleep 1
+wait_alone 900
+out=$(gc)
+echo "$out"
+[[ "$out" == *"kept run "* ]] || fail "gc did not report the live run as kept: $out"
+pass "gc during a smoke run keeps its rig"
+set +e
+wait "$spid"; rc=$?
+set -e
+[ "$rc" = 0 ] || fail "the smoke run gc ran next to failed (exit $rc): $(tail -20 "$SCRATCH/smoke.out")"
+expect_eq "$(json_field '["passed"]' <"$SCRATCH/smoke.json")" "12" "the smoke run gc ran next to still passes 12/12"
+
+# 3. A launched rig outlives its rigctl on purpose: once that rigctl has exited, gc removes it.
+lname="rigctl-it-gclaunch-$$"
+defer "curl -fsS -X DELETE --unix-socket /run/rigctl-podman.sock 'http://localhost/v1.41/containers/$lname?force=1&v=1'"
+"$RIGCTL" launch --engine "$engine" --name "$lname" --port-base 10190 >/dev/null
+wait_alone 900
+out=$(gc)
+[[ "$out" == *"removed container"* ]] || fail "gc did not remove the launched rig: $out"
+left=$(curl -fsS --unix-socket /run/rigctl-podman.sock "http://localhost/v1.41/containers/json?all=1&filters=%7B%22name%22%3A%5B%22$lname%22%5D%7D" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+expect_eq "$left" "0" "gc removes a rig whose rigctl has exited"
