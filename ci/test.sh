@@ -21,3 +21,4 @@ trap stop_services EXIT
 bash ci/build-rigctl.sh
 cd build
 ctest --output-on-failure --timeout 1800 "$@"
+bash ../ci/checkers.sh
