@@ -75,6 +75,17 @@ done
 export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
+# The cause and rigctl's frames of a crash log, without template arguments: the full log stays on disk.
+summarize() {
+  grep -E 'FINDING|Assertion|what\(\)|ERROR: [A-Za-z]+Sanitizer|ERROR: libFuzzer: (timeout|out-of-memory|deadly)|runtime error|SUMMARY' "$1" | head -6
+  grep -E '^ *#[0-9]+ 0x[0-9a-f]+ in (rig::|LLVMFuzzerTestOneInput)' "$1" | head -8 |
+    sed -E 's/^ *(#[0-9]+) 0x[0-9a-f]+ in ([^ (<]+).* ([^ ]+:[0-9]+)(:[0-9]+)?$/  \1 \2  \3/; s#[^ ]*/\.\./\.\./##'
+}
+
+# Harnesses that write files (report merge, apt sources, base layer) do it under $TMPDIR: memory is
+# several times faster than the disk there.
+[ -z "${TMPDIR:-}" ] && [ -w /dev/shm ] && export TMPDIR=/dev/shm
+
 work="$build_dir/fuzz-work"
 limit=(-max_total_time="$seconds")
 [ -n "$runs" ] && limit=(-runs="$runs")
@@ -102,7 +113,7 @@ for h in "${harnesses[@]}"; do
   if [ "$status" != 0 ]; then
     failed+=("$h")
     echo "---- $h: exit $status; last lines of $log:" >&2
-    grep -E 'ERROR|FINDING|SUMMARY|#[0-9]+ 0x|Test unit written|terminate|what\(\)' "$log" | head -40 >&2 || tail -40 "$log" >&2
+    summarize "$log" >&2
     for f in $new_inputs; do echo "     input: $work/artifacts/$h/$f" >&2; done
   fi
 done
