@@ -8,6 +8,8 @@
 #   ci/fuzz.sh                                   configure/build build-asan, 20 s per harness
 #   nice -n 10 ci/fuzz.sh --seconds 3600 recipe  one harness for an hour (a long run by hand)
 #   ci/fuzz.sh --build-dir B --configure-only    just configure B (ci/checkers.sh uses this)
+#   ci/fuzz.sh --keep-going --seconds 3600 seccomp   go on past crashes (libFuzzer's fork mode), collecting
+#                                                each crashing input: for long runs while a known crash is open
 #
 # Crash inputs land in <build>/fuzz-work/artifacts/<h>/; copy them to fuzz/regressions/<h>/ so every
 # later run replays them.
@@ -16,7 +18,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 usage() {
-  echo "usage: ci/fuzz.sh [--build-dir DIR] [--seconds N | --runs N] [--configure-only] [--no-build] [HARNESS...]" >&2
+  echo "usage: ci/fuzz.sh [--build-dir DIR] [--seconds N | --runs N] [--keep-going] [--configure-only] [--no-build] [HARNESS...]" >&2
   exit 2
 }
 
@@ -25,6 +27,7 @@ seconds=20
 runs=""
 configure_only=0
 no_build=0
+keep_going=0
 harnesses=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,6 +36,7 @@ while [ $# -gt 0 ]; do
     --runs) runs=${2:?}; shift 2 ;;
     --configure-only) configure_only=1; shift ;;
     --no-build) no_build=1; shift ;;
+    --keep-going) keep_going=1; shift ;;
     -h|--help) usage ;;
     -*) echo "ci/fuzz.sh: unknown option $1" >&2; usage ;;
     *) harnesses+=("$1"); shift ;;
@@ -89,6 +93,8 @@ summarize() {
 work="$build_dir/fuzz-work"
 limit=(-max_total_time="$seconds")
 [ -n "$runs" ] && limit=(-runs="$runs")
+mode=()
+[ "$keep_going" = 1 ] && mode=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 failed=()
 printf '%-16s %12s %8s %6s %8s %s\n' harness executions crashes exit seconds corpus
 for h in "${harnesses[@]}"; do
@@ -100,15 +106,18 @@ for h in "${harnesses[@]}"; do
   start=$(date +%s)
   status=0
   # New inputs go to the first directory (the build's work corpus); the seeds and regressions are read.
-  "$build_dir/fuzz/fuzz_$h" "${limit[@]}" -print_final_stats=1 -timeout=20 -rss_limit_mb=2048 \
+  "$build_dir/fuzz/fuzz_$h" "${limit[@]}" "${mode[@]}" -print_final_stats=1 -timeout=20 -rss_limit_mb=2048 \
     -artifact_prefix="$work/artifacts/$h/" "${dict[@]}" \
     "$work/$h" "fuzz/corpus/$h" "fuzz/regressions/$h" >"$log" 2>&1 || status=$?
   elapsed=$(( $(date +%s) - start ))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  # Fork mode prints no final stats; its progress lines ("#N: cov: ...") count every job's executions.
+  [ -z "$execs" ] && execs=$(sed -n 's/^#\([0-9][0-9]*\):.*/\1/p' "$log" | tail -1)
   new_inputs=$(comm -13 <(echo "$before") <(ls "$work/artifacts/$h") | sed '/^$/d')
   crashes=$(echo -n "$new_inputs" | grep -c . || true)
   # A crash that wrote no input (e.g. in start-up) still counts.
   [ "$status" != 0 ] && [ "$crashes" = 0 ] && crashes=1
+  [ "$crashes" != 0 ] && [ "$status" = 0 ] && status=1  # fork mode went on past them
   printf '%-16s %12s %8s %6s %8s %s\n' "$h" "${execs:-?}" "$crashes" "$status" "$elapsed" "$(find "$work/$h" -type f | wc -l) found"
   if [ "$status" != 0 ]; then
     failed+=("$h")

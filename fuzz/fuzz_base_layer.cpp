@@ -68,6 +68,8 @@ Listing list(const void* buf, size_t len) {
     Entry en;
     const char* p = archive_entry_pathname(e);
     en.path = p ? p : "";
+    // libarchive's writer spells a directory "d/": the same entry.
+    while (en.path.size() > 1 && en.path.back() == '/') en.path.pop_back();
     en.type = archive_entry_filetype(e);
     en.hardlink = archive_entry_hardlink(e) != nullptr;
     en.mtime = archive_entry_mtime(e);
@@ -106,8 +108,19 @@ void compare_scans(const rig::BaseScan& fresh, const rig::BaseScan& cached) {
     auto it = cached.captured.find(path);
     if (it == cached.captured.end()) rig::fuzz::finding("scan_layer did not capture " + path);
     const auto& d = it->second;
-    if (c.content != d.content || c.mode != d.mode || c.uid != d.uid || c.gid != d.gid || c.xattrs != d.xattrs)
-      rig::fuzz::finding("captured " + path + " differs between the fresh and the cached scan");
+    std::string diff;
+    if (c.content != d.content) diff += " content (" + std::to_string(c.content.size()) + " vs " + std::to_string(d.content.size()) + " bytes)";
+    if (c.mode != d.mode) diff += " mode (" + std::to_string(c.mode) + " vs " + std::to_string(d.mode) + ")";
+    if (c.uid != d.uid || c.gid != d.gid)
+      diff += " owner (" + std::to_string(c.uid) + ":" + std::to_string(c.gid) + " vs " + std::to_string(d.uid) + ":" + std::to_string(d.gid) + ")";
+    if (c.xattrs != d.xattrs) {
+      diff += " xattrs (fresh:";
+      for (auto& [k, v] : c.xattrs) diff += " " + k + "[" + std::to_string(v.size()) + "]";
+      diff += "; cached:";
+      for (auto& [k, v] : d.xattrs) diff += " " + k + "[" + std::to_string(v.size()) + "]";
+      diff += ")";
+    }
+    if (!diff.empty()) rig::fuzz::finding("captured " + path + " differs between the fresh and the cached scan:" + diff);
   }
 }
 
