@@ -12,6 +12,7 @@
 // may claim terabytes in a few hundred bytes of header).
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <archive.h>
@@ -110,7 +111,11 @@ void compare_scans(const rig::BaseScan& fresh, const rig::BaseScan& cached) {
     const auto& d = it->second;
     std::string diff;
     if (c.content != d.content) diff += " content (" + std::to_string(c.content.size()) + " vs " + std::to_string(d.content.size()) + " bytes)";
-    if (c.mode != d.mode) diff += " mode (" + std::to_string(c.mode) + " vs " + std::to_string(d.mode) + ")";
+    // Type and permission bits: what the recipe layer uses (S_ISREG, & 07777). A header's mode field may
+    // carry bits above those, which the writer drops; they mean nothing.
+    constexpr uint32_t kUsed = S_IFMT | 07777;
+    if ((c.mode & kUsed) != (d.mode & kUsed))
+      diff += " mode (" + std::to_string(c.mode) + " vs " + std::to_string(d.mode) + ")";
     if (c.uid != d.uid || c.gid != d.gid)
       diff += " owner (" + std::to_string(c.uid) + ":" + std::to_string(c.gid) + " vs " + std::to_string(d.uid) + ":" + std::to_string(d.gid) + ")";
     if (c.xattrs != d.xattrs) {
