@@ -21,3 +21,4 @@ trap stop_services EXIT
 bash ci/build-rigctl.sh -DRIGCTL_TESTS=ON
 cd build
 ctest --output-on-failure --timeout 1800 "$@"
+bash ../ci/checkers.sh
