@@ -8,6 +8,8 @@
 #   ci/fuzz.sh                                   configure/build build-asan, 20 s per harness
 #   nice -n 10 ci/fuzz.sh --seconds 3600 recipe  one harness for an hour (a long run by hand)
 #   ci/fuzz.sh --build-dir B --configure-only    just configure B (ci/checkers.sh uses this)
+#   ci/fuzz.sh --seed 1 --runs 20000 --seconds 20   what CI runs: the same inputs in the same order on
+#                                                every machine, at most 20,000 of them or 20 s
 #   ci/fuzz.sh --keep-going --seconds 3600 seccomp   go on past crashes (libFuzzer's fork mode), collecting
 #                                                each crashing input: for long runs while a known crash is open
 #
@@ -18,13 +20,14 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 usage() {
-  echo "usage: ci/fuzz.sh [--build-dir DIR] [--seconds N | --runs N] [--keep-going] [--configure-only] [--no-build] [HARNESS...]" >&2
+  echo "usage: ci/fuzz.sh [--build-dir DIR] [--seconds N] [--runs N] [--seed N] [--keep-going] [--configure-only] [--no-build] [HARNESS...]" >&2
   exit 2
 }
 
 build_dir=build-asan
 seconds=20
 runs=""
+seed=""
 configure_only=0
 no_build=0
 keep_going=0
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
     --build-dir) build_dir=${2:?}; shift 2 ;;
     --seconds) seconds=${2:?}; shift 2 ;;
     --runs) runs=${2:?}; shift 2 ;;
+    --seed) seed=${2:?}; shift 2 ;;
     --configure-only) configure_only=1; shift ;;
     --no-build) no_build=1; shift ;;
     --keep-going) keep_going=1; shift ;;
@@ -44,6 +48,7 @@ while [ $# -gt 0 ]; do
 done
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "ci/fuzz.sh: --seconds expects a number, got '$seconds'" >&2; exit 2; }
 [[ -z "$runs" || "$runs" =~ ^[0-9]+$ ]] || { echo "ci/fuzz.sh: --runs expects a number, got '$runs'" >&2; exit 2; }
+[[ -z "$seed" || "$seed" =~ ^[1-9][0-9]*$ ]] || { echo "ci/fuzz.sh: --seed expects a positive number, got '$seed'" >&2; exit 2; }
 
 # The same compiler cache settings as ci/build-rigctl.sh: other checkouts of the same sources hit.
 launcher=()
@@ -91,8 +96,11 @@ summarize() {
 [ -z "${TMPDIR:-}" ] && [ -w /dev/shm ] && export TMPDIR=/dev/shm
 
 work="$build_dir/fuzz-work"
+# --seconds and --runs together: whichever comes first. A fixed --seed makes the inputs tried, and
+# their order, the same on every machine; a slower machine tries a prefix of them.
 limit=(-max_total_time="$seconds")
-[ -n "$runs" ] && limit=(-runs="$runs")
+[ -n "$runs" ] && limit+=(-runs="$runs")
+[ -n "$seed" ] && limit+=(-seed="$seed")
 mode=()
 [ "$keep_going" = 1 ] && mode=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 failed=()
@@ -123,7 +131,14 @@ for h in "${harnesses[@]}"; do
     failed+=("$h")
     echo "---- $h: exit $status; last lines of $log:" >&2
     summarize "$log" >&2
-    for f in $new_inputs; do echo "     input: $work/artifacts/$h/$f" >&2; done
+    for f in $new_inputs; do
+      echo "     input: $work/artifacts/$h/$f" >&2
+      # CI keeps only the log: a small crash input is printed whole so it can be rebuilt from the log.
+      if [ "$(stat -c %s "$work/artifacts/$h/$f")" -le 4096 ]; then
+        echo "     base64 (rebuild with: base64 -d > input):" >&2
+        base64 -w 100 "$work/artifacts/$h/$f" | sed 's/^/       /' >&2
+      fi
+    done
   fi
 done
 if [ ${#failed[@]} -gt 0 ]; then

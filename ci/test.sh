@@ -20,5 +20,24 @@ stop_services() {
 trap stop_services EXIT
 bash ci/build-rigctl.sh -DRIGCTL_TESTS=ON
 cd build
-ctest --output-on-failure --timeout 1800 "$@"
+# A failing test is run once more at the end, so its output is the last thing in the log (CI keeps
+# only the tail). A test that fails and then passes is reported as FLAKY by name, here and in
+# build/flaky-tests.txt, and does not fail the run: the integration tests drive real engines on a
+# shared 2-core machine, and one timing-dependent failure must not throw away a session's work. A
+# test that fails twice fails the run. Flakes are bugs: the list is read and each one fixed.
+rm -f flaky-tests.txt
+st=0
+ctest --output-on-failure --timeout 1800 "$@" || st=$?
+if [ "$st" != 0 ]; then
+  first=$(sed 's/^[0-9]*://' Testing/Temporary/LastTestsFailed.log 2>/dev/null | sort -u | tr '\n' ' ')
+  echo "ci/test.sh: failed on the first run: ${first:-?}; running them once more" >&2
+  st=0
+  ctest --rerun-failed --output-on-failure --timeout 1800 || st=$?
+  if [ "$st" != 0 ]; then
+    echo "ci/test.sh: FAILED twice: $(sed 's/^[0-9]*://' Testing/Temporary/LastTestsFailed.log 2>/dev/null | sort -u | tr '\n' ' ')" >&2
+    exit "$st"
+  fi
+  echo "$first" | tr ' ' '\n' | sed '/^$/d' > flaky-tests.txt
+  echo "ci/test.sh: FLAKY (failed once, passed on the second run): $first" >&2
+fi
 bash ../ci/checkers.sh

@@ -40,5 +40,7 @@ interrupt_smoke() {
 "$RIGCTL" build --load >/dev/null 2>&1 || true
 
 interrupt_smoke INT "docker volume ls -q --filter name=rigctl-it-int-$$-\$n | grep -q ." "during the launch"
-interrupt_smoke INT "[ -n \"\$(docker ps -q --filter name=rigctl-it-int-$$-\$n)\" ] && sleep 0.5" "in the chain"
-interrupt_smoke TERM "[ -n \"\$(docker ps -q --filter name=rigctl-it-int-$$-\$n)\" ] && sleep 2" "later in the chain (SIGTERM)"
+# In the chain: rigctl's own progress lines say where it is, so the signal lands at the same step on a
+# fast or a loaded machine (the container being up said nothing about how far the chain had got).
+interrupt_smoke INT "grep -q ' main-uid: pass' \"\$SCRATCH/out.\$n\"" "in the chain"
+interrupt_smoke TERM "grep -q ' inner-run: pass' \"\$SCRATCH/out.\$n\"" "later in the chain (SIGTERM)"
