@@ -10,6 +10,7 @@
 
 #include "builder/accounts.hpp"
 #include "builder/seccomp.hpp"
+#include "core/text.hpp"
 
 namespace rig {
 
@@ -95,6 +96,26 @@ std::set<std::string> paths_to_capture(const Recipe& r) {
   return out;
 }
 
+// The pax writer escapes an xattr name it cannot store verbatim (SCHILY.xattr.<name>=...: '=' ends the
+// keyword, '%' and bytes outside printable ASCII are %-encoded) and the reader does not undo it, so
+// such a name would come back from the cache as a different xattr. No Debian package has one; the
+// layer is refused rather than written with a name that changes on the way.
+static Status check_xattr_names(archive_entry* e, const std::string& path, const std::string& label) {
+  archive_entry_xattr_reset(e);
+  const char* name;
+  const void* value;
+  size_t size;
+  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+    std::string_view n(name);
+    bool fine = !n.empty();
+    for (unsigned char ch : n) fine = fine && ch > 0x20 && ch < 0x7f && ch != '%' && ch != '=';
+    if (!fine)
+      return internal_error("tar '" + label + "': '" + path + "' has an extended attribute whose name is not printable ASCII without '%' or '=' (" +
+                            show_value(n) + "): it cannot be stored in the layer unchanged");
+  }
+  return ok();
+}
+
 Result<LayerInfo> normalize_base_layer(int in_fd, const std::string& label, const std::filesystem::path& out, int64_t epoch,
                                        const std::set<std::string>& capture, BaseScan& scan, const ProgressFn& progress) {
   RIG_TRY(auto reader, TarReader::open_fd(in_fd, label));
@@ -112,6 +133,7 @@ Result<LayerInfo> normalize_base_layer(int in_fd, const std::string& label, cons
     classify(e, path, scan);
     normalize_times(e, epoch);
     RIG_CHECK(expand_sparse(e, path, label));
+    RIG_CHECK(check_xattr_names(e, path, label));
     if (capture.count(path)) {
       auto c = capture_meta(e);
       RIG_TRY(c.content, reader->read_data());

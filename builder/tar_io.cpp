@@ -77,32 +77,23 @@ Result<archive_entry*> TarReader::next() {
 }
 
 Status TarReader::copy_data(const std::function<Status(const void*, size_t)>& sink) {
-  static const char zeros[1 << 16] = {};
-  // A sparse member's blocks come with offsets and skip its holes; fill them in.
-  auto fill_to = [&](uint64_t& at, uint64_t to) -> Status {
-    while (at < to) {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof zeros, to - at));
-      RIG_CHECK(sink(zeros, n));
-      at += n;
-    }
-    return ok();
-  };
-  const void* block;
-  size_t size;
-  la_int64_t offset;
+  // archive_read_data fills a sparse member's holes with zeros itself (blocks are handed out in
+  // order and only up to the size the map declares), unlike archive_read_data_block.
+  static thread_local char buf[1 << 16];
   uint64_t at = 0;
   for (;;) {
-    int rc = archive_read_data_block(a_, &block, &size, &offset);
-    if (rc == ARCHIVE_EOF) break;
-    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return fail("bad data");
-    if (offset < 0 || static_cast<uint64_t>(offset) < at) return fail("data blocks out of order");
-    RIG_CHECK(fill_to(at, static_cast<uint64_t>(offset)));
-    RIG_CHECK(sink(block, size));
-    at += size;
+    la_ssize_t n = archive_read_data(a_, buf, sizeof buf);
+    if (n == 0) break;
+    if (n < 0) return fail("bad data");
+    RIG_CHECK(sink(buf, static_cast<size_t>(n)));
+    at += static_cast<uint64_t>(n);
   }
-  // A hole at the end has no block at all: the size header says how long the file is.
-  la_int64_t total = archive_entry_size_is_set(current_) ? archive_entry_size(current_) : 0;
-  if (total > 0 && static_cast<uint64_t>(total) > at) RIG_CHECK(fill_to(at, static_cast<uint64_t>(total)));
+  // archive_read_data also pads a hole at the end, so the data is exactly as long as the header
+  // says. Anything else is a garbled sparse map: written out, the member would not match its own
+  // header and the layer could not be read back.
+  if (archive_entry_size_is_set(current_) != 0 && at != static_cast<uint64_t>(archive_entry_size(current_)))
+    return fail("member has " + std::to_string(at) + " bytes of data but its header says " +
+                std::to_string(archive_entry_size(current_)) + " (a garbled sparse map?)");
   return ok();
 }
 

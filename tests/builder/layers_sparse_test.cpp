@@ -102,3 +102,32 @@ TEST_CASE("layers: a sparse member that would expand beyond the limit is refused
   CHECK(r.error().category() == rig::Category::Internal);
   CHECK(r.error().what() == "tar 'sparse fixture': sparse file '/huge' would expand to 5368709120 bytes (more than 4294967296)");
 }
+
+namespace {
+
+// normalize_base_layer over one of the fuzz regression inputs; returns its error text ("" if none).
+std::string normalize_regression(const std::string& name) {
+  TempDir t;
+  rig::BaseScan scan;
+  auto in = (rigtest::source_root() / "fuzz" / "regressions" / "base_layer" / name).string();
+  int fd = ::open(in.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  auto r = rig::normalize_base_layer(fd, "fixture", t / "out.tar", kEpoch, {}, scan);
+  ::close(fd);
+  return r.ok() ? "" : r.error().what();
+}
+
+}  // namespace
+
+// Found by fuzzing: the member's data was longer than its header (a garbled pax sparse map) and
+// the layer written from it could not be read back.
+TEST_CASE("layers: a member whose data and header sizes differ is refused", "[builder][layers][sparse]") {
+  CHECK_THAT(normalize_regression("sparse-map-garbled-layer-unreadable.tar"),
+             Catch::Contains("bytes of data but its header says") && Catch::Contains("garbled sparse map"));
+}
+
+// Found by fuzzing: a name with bytes outside printable ASCII came back from the cache %-encoded.
+TEST_CASE("layers: an xattr name the pax writer would change is refused", "[builder][layers]") {
+  CHECK_THAT(normalize_regression("xattr-name-not-printable-ascii.tar"),
+             Catch::Contains("extended attribute whose name is not printable ASCII without '%' or '='"));
+}

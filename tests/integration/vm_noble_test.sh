@@ -43,3 +43,22 @@ expect_eq "$(json_field '["hosts"][0]["vm"]["alive_after_cells"]' < "$sm")" "Tru
 expect_match "$(cat "$SCRATCH/out/$(json_field '["hosts"][0]["vm"]["console_log"]' < "$sm")")" 'dockerd ready' "the VM's console kept in the results"
 expect_eq "$(qemu_pids)" "$before" "no qemu left running"
 expect_eq "$(ls "${XDG_CACHE_HOME:-$HOME/.cache}/rigctl/hosts/run" 2>/dev/null | grep -c '^ubuntu-noble-' || true)" "0" "run dir and state removed"
+
+# SIGINT while a VM host boots (`rigctl host up`, its image cached by the matrix above): exit 130, no
+# qemu left, no run directory left under the cache's hosts/run.
+source "$(dirname "$0")/fault_lib.sh"
+runs_before=$(ls "${XDG_CACHE_HOME:-$HOME/.cache}/rigctl/hosts/run" 2>/dev/null | sort | tr '\n' ' ')
+MARK="$TEST_NAME-$$-host-up"
+env RIGCTL_IT_MARK="$MARK" "$RIGCTL" host up ubuntu-noble >"$SCRATCH/up.out" 2>&1 &
+up=$!
+wait_marked_comm "$MARK" 300 qemu-system-x86 || { kill -KILL "$up" 2>/dev/null; fail "host up never started qemu: $(cat "$SCRATCH/up.out")"; }
+sleep 5  # qemu is booting the kernel; rigctl waits for the engine
+kill -INT "$up"
+set +e
+wait "$up"; rc=$?
+set -e
+expect_eq "$rc" "130" "host up: SIGINT while the VM boots exits 130"
+procs=$(wait_unmarked "$MARK" 20) || fail "host up: processes left after SIGINT: $procs"
+pass "host up: no qemu or other process left"
+runs_after=$(ls "${XDG_CACHE_HOME:-$HOME/.cache}/rigctl/hosts/run" 2>/dev/null | sort | tr '\n' ' ')
+expect_eq "$runs_after" "$runs_before" "host up: no run directory left"
