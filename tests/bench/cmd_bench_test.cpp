@@ -1,5 +1,5 @@
 // `rigctl bench` exit codes on the real binary, for the cases that launch nothing.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include "core/subprocess.hpp"
 #include "support/test_util.hpp"

@@ -1,6 +1,6 @@
 #include "builder/apparmor.hpp"
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 #include <cstdlib>
 #include <sstream>
 

@@ -1,7 +1,7 @@
 // The build cache cannot lie: damaged entries are found and rebuilt, one builder per key (a second
 // waits and reuses), readers keep their entry while they use it, cache files are read-only and
 // never shared by a writable name; and the bootstrap's tar stream is read to its end.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 // build_image end to end with the recording fake runner: the fake "mmdebstrap" streams a small
 // base tar, everything else (normalising, recipe layer, OCI layout, cache) is real.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <unistd.h>
 

@@ -1,6 +1,6 @@
 #include "builder/doctor.hpp"
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include "support/test_util.hpp"
 

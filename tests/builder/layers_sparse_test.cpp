@@ -1,7 +1,7 @@
 // Sparse members in the base-layer transform, with archives made by the real GNU tar --sparse: the
 // layer must hold the file as it reads (holes as zeros), in both GNU and pax sparse formats, and
 // its scan must hash the layer whole.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,7 +1,7 @@
 #include "builder/seccomp.hpp"
 
 #include <algorithm>
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include "support/test_util.hpp"
 

@@ -1,6 +1,6 @@
 // Exit codes end to end: the real rigctl binary maps success to 0 and errors to their category's
 // code (docs/errors.md). Only commands that build nothing are run.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include "core/subprocess.hpp"
 #include "support/test_util.hpp"

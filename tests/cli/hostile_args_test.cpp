@@ -2,7 +2,7 @@
 // before any work -- the engine endpoint points at nothing (any engine contact would exit 3) and the
 // cache is a fresh directory that must stay empty. None may abort (134), crash (139) or hit the
 // catch-all (70).
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include "core/subprocess.hpp"
 #include "core/text.hpp"

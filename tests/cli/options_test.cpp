@@ -2,7 +2,7 @@
 // contacted or anything is built: these run the real binary with DOCKER_HOST at a socket that does
 // not exist, so any engine contact would exit 3. A bad value exits 2 naming the option, the value
 // and the valid choices; the same command with good values does reach the engine (exit 3).
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include "core/subprocess.hpp"
 #include "support/test_util.hpp"

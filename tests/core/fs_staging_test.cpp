@@ -1,6 +1,6 @@
 // Staging names carry the process lease, so a sweep tells a live build's staging (however long it
 // has been growing) from a killed one's at once; commits exchange into place and are synced.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <sys/stat.h>
 

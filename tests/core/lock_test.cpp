@@ -1,6 +1,6 @@
 // Locks and leases (core/lock.hpp): flock semantics between threads and processes, and a lease's
 // life and death as `rigctl gc` sees them.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <sys/file.h>
 #include <sys/wait.h>

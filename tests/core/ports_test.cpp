@@ -1,6 +1,6 @@
 // Port reservations (core/ports.hpp): no window is handed out twice, by threads of one rigctl or by
 // two rigctl processes, a port something listens on is skipped, and running out is an error.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <netinet/in.h>
 #include <sys/file.h>

@@ -1,6 +1,6 @@
 // DockerEngine against a scripted unix-socket server: every reply shape an engine (or something
 // posing as one) may send gives a typed result or an Unavailable error -- never an exception.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <unistd.h>
 

@@ -26,7 +26,7 @@ defer restart_engine
 name="rigctl-it-stop-$$"
 "$RIGCTL" smoke --name "$name" --port-base 10500 >"$SCRATCH/out" 2>&1 &
 pid=$!
-wait_text "$SCRATCH/out" 300 " main-uid: pass" || { kill "$pid"; fail "smoke never reached main-uid: $(cat "$SCRATCH/out")"; }
+wait_text "$SCRATCH/out" 300 " main-uid: pass" "$pid" || { kill "$pid"; fail "smoke never reached main-uid: $(cat "$SCRATCH/out")"; }
 kill -TERM "$dpid"
 for _ in $(seq 1 120); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.5; done
 kill -0 "$dpid" 2>/dev/null && fail "dockerd did not stop within 60 s of SIGTERM"

@@ -57,11 +57,13 @@ wait_layer_bytes() {
   return 1
 }
 
-# Waits up to $2 seconds for file $1 to contain text $3.
+# Waits up to $2 seconds for file $1 to contain text $3; with a pid as $4, gives up as soon as that
+# process has exited (it will not write the text any more).
 wait_text() {
-  local file=$1 secs=$2 text=$3 i
+  local file=$1 secs=$2 text=$3 pid=${4:-} i
   for ((i = 0; i < secs * 20; i++)); do
     grep -qF -- "$text" "$file" 2>/dev/null && return 0
+    [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && { grep -qF -- "$text" "$file" 2>/dev/null; return; }
     sleep 0.05
   done
   return 1

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `rigctl gc` (without --run) next to live work removes none of it: during a cold build (whose
 # staging grows for a while without its directory's time changing) the build still succeeds; during
-# a smoke run the run's rig and volumes are kept ("kept run ...") and the chain still passes 12/12.
+# a smoke run, and during a matrix cell's smoke stage, the run's rig and volumes are kept ("kept run ...")
+# and the chain still passes.
 # Once those rigctl processes have ended, gc removes what they left (a launched rig).
 # The engine is podman's service (/run/rigctl-podman.sock). gc without --run is only safe next to
 # rigctl versions that take leases, so this test first waits until no other rigctl is running.
@@ -13,6 +14,23 @@ curl -fsS --max-time 2 --unix-socket /run/rigctl-podman.sock http://localhost/v1
 SMALL=images/inner-web.json
 MARK="$TEST_NAME-$$"
 gc() { env RIGCTL_IT_MARK="$MARK" "$RIGCTL" gc --engine "$engine"; }
+# gc_next_to WHAT PID LOG [gc args]: gc (alone but for this test's runs) must keep the live run, and the
+# run (PID, its output in LOG) must then exit 0.
+gc_next_to() {
+  local what=$1 pid=$2 log=$3 out rc
+  shift 3
+  wait_alone 900
+  # Waiting for other rigctl processes may outlast the run: then there is nothing live to keep.
+  kill -0 "$pid" 2>/dev/null || fail "the $what ended while gc waited for other rigctl processes to finish: nothing checked"
+  out=$(env RIGCTL_IT_MARK="$MARK" "$RIGCTL" gc "$@")
+  echo "$out"
+  [[ "$out" == *"kept run "* ]] || fail "gc did not report the live $what as kept: $out"
+  pass "gc during a $what keeps its rig"
+  set +e
+  wait "$pid"; rc=$?
+  set -e
+  [ "$rc" = 0 ] || fail "the $what gc ran next to failed (exit $rc): $(tail -20 "$log")"
+}
 
 # 1. gc during a cold build.
 export XDG_CACHE_HOME="$SCRATCH/cache"
@@ -46,16 +64,20 @@ for _ in $(seq 1 3000); do
 done
 [ "$up" = 1 ] || fail "the rig never came up: $(cat "$SCRATCH/smoke.out")"
 sleep 1
-wait_alone 900
-out=$(gc)
-echo "$out"
-[[ "$out" == *"kept run "* ]] || fail "gc did not report the live run as kept: $out"
-pass "gc during a smoke run keeps its rig"
-set +e
-wait "$spid"; rc=$?
-set -e
-[ "$rc" = 0 ] || fail "the smoke run gc ran next to failed (exit $rc): $(tail -20 "$SCRATCH/smoke.out")"
+gc_next_to "smoke run" "$spid" "$SCRATCH/smoke.out" --engine "$engine"
 expect_eq "$(json_field '["passed"]' <"$SCRATCH/smoke.json")" "12" "the smoke run gc ran next to still passes 12/12"
+
+# 2b. gc (on the Docker engine) while a matrix cell runs its smoke stage: its rig is kept and the
+# matrix still succeeds.
+mout="$SCRATCH/matrix"
+env RIGCTL_IT_MARK="$MARK" "$RIGCTL" matrix ci --cells 'local/debian-bookworm/amd64/docker/slirp4netns/*' --out "$mout" \
+  --port-base 10600 --jobs 1 >"$SCRATCH/matrix.md" 2>"$SCRATCH/matrix.err" &
+mpid=$!
+wait_text "$SCRATCH/matrix.err" 900 "overlay: smoke" "$mpid" || fail "the matrix cell never reached its smoke stage: $(cat "$SCRATCH/matrix.err")"
+sleep 3
+gc_next_to "matrix run" "$mpid" "$SCRATCH/matrix.err"
+expect_eq "$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(" ".join(st["stage"] + ":" + st["status"] for c in s["cells"] if c["status"] != "not-selected" for st in c["stages"]))' "$mout/summary.json")" \
+  "smoke:pass" "the matrix run gc ran next to still passes its smoke stage"
 
 # 3. A launched rig outlives its rigctl on purpose: once that rigctl has exited, gc removes it.
 lname="rigctl-it-gclaunch-$$"

@@ -24,7 +24,7 @@ interrupt_cmd() {
   before=$(labelled)
   env RIGCTL_IT_MARK="$mark" "$RIGCTL" "$@" >"$out" 2>&1 &
   local pid=$!
-  wait_text "$out" 300 "$ready" || { kill -KILL "$pid" 2>/dev/null || true; fail "$what: never printed '$ready': $(cat "$out")"; }
+  wait_text "$out" 300 "$ready" "$pid" || { kill -KILL "$pid" 2>/dev/null || true; fail "$what: never printed '$ready': $(cat "$out")"; }
   sleep "${DELAY:-0}"
   kill "-$sig" "$pid"
   set +e

@@ -1,5 +1,5 @@
 // The fake itself: later tests rely on it recording and streaming faithfully.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
 // Which kernel of an unpacked host image boots: the newest /boot/vmlinuz-<release> file.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <fstream>
 

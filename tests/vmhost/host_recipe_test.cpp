@@ -1,5 +1,5 @@
 // The optional "host" section of a recipe (recipes/hosts/): strict like the rest of the format.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include "builder/recipe.hpp"
 #include "support/test_util.hpp"

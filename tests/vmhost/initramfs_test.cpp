@@ -1,6 +1,6 @@
 // The initramfs of a host whose kernel has its root disk drivers as modules, read back with
 // libarchive: busybox, the modules decompressed, /init loading them in dependency order.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -1,5 +1,5 @@
 // Which module files an initramfs loads, in which order: from the image's own modules.dep.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // Which ports the VM host mirrors to this machine, and the monitor commands that do it.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include "vmhost/port_mirror.hpp"
 #include "vmhost/vmhost.hpp"

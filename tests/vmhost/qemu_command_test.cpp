@@ -1,6 +1,6 @@
 // The VM's qemu command line: what decides its isolation (restrict=on, one loopback hostfwd),
 // whether it can stop (-no-reboot, panic=-1) and where its console goes.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // VM host state files: what `rigctl gc` stops and removes, and what it leaves alone.
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
