@@ -12,15 +12,21 @@ log() { printf 'checkers: %s\n' "$*" >&2; }
 
 # clang and its sanitizer/libFuzzer runtimes are only needed here, so they are installed here rather
 # than by host-setup.sh for every job (same idiom as host-setup.sh).
-missing=()
-for p in clang libclang-rt-14-dev; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
+# The runtime package carries clang's major version (14 on Debian 12, 19 on Debian 13, 18 on Ubuntu 24.04):
+# clang first, then the runtime of the clang it installed.
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
   log "installing: ${missing[*]}"
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
+}
+ensure_packages clang
+clang_major=$(clang --version | sed -n 's/.*clang version \([0-9][0-9]*\).*/\1/p' | head -1)
+ensure_packages "libclang-rt-${clang_major}-dev"
 
 # The same compiler cache settings as ci/build-rigctl.sh.
 launcher=()
