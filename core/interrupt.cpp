@@ -12,7 +12,11 @@ namespace rig {
 
 namespace {
 
-volatile sig_atomic_t g_signal = 0;
+// Written by the handler and read by every thread (matrix cells, ablation items, child waits): a
+// lock-free atomic is both async-signal-safe and race-free (a volatile sig_atomic_t is only the former,
+// and TSan reports it).
+std::atomic<int> g_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs a lock-free flag");
 constexpr size_t kMaxChildren = 64;
 std::array<std::atomic<pid_t>, kMaxChildren> g_children{};
 static_assert(std::atomic<pid_t>::is_always_lock_free, "the signal handler needs lock-free atomics");
@@ -28,11 +32,11 @@ void forward_to_children() {
 
 void on_signal(int sig) {
   const int saved_errno = errno;  // the interrupted code may be about to read errno
-  if (g_signal != 0) {
+  if (g_signal.load() != 0) {
     // A second signal means the user wants out now.
     ::_exit(130);
   }
-  g_signal = sig;
+  g_signal.store(sig);
   forward_to_children();
   errno = saved_errno;
 }
@@ -56,10 +60,10 @@ static std::atomic<long> g_kill_after_ms{10000};
 std::chrono::milliseconds kill_after() { return std::chrono::milliseconds(g_kill_after_ms.load()); }
 void set_kill_after_for_tests(std::chrono::milliseconds d) { g_kill_after_ms = static_cast<long>(d.count()); }
 
-bool interrupted() { return g_signal != 0; }
-void reset_interrupted_for_tests() { g_signal = 0; }
+bool interrupted() { return g_signal.load() != 0; }
+void reset_interrupted_for_tests() { g_signal.store(0); }
 void simulate_interrupt_for_tests() {
-  g_signal = SIGINT;
+  g_signal.store(SIGINT);
   forward_to_children();
 }
 
@@ -69,7 +73,7 @@ void track_child(pid_t pid) {
     if (c.compare_exchange_strong(expected, pid)) break;
   }
   // The signal came before the child could be recorded: it must not outlive the interrupt.
-  if (g_signal != 0 && ::kill(-pid, SIGTERM) != 0) ::kill(pid, SIGTERM);
+  if (g_signal.load() != 0 && ::kill(-pid, SIGTERM) != 0) ::kill(pid, SIGTERM);
 }
 
 void untrack_child(pid_t pid) {

@@ -1,5 +1,5 @@
 // SIGINT/SIGTERM handling. The handler only records the signal and forwards SIGTERM to the process
-// groups of running children (async-signal-safe: a sig_atomic_t flag, errno saved and restored,
+// groups of running children (async-signal-safe: a lock-free atomic flag, errno saved and restored,
 // kill(2) of pids recorded in lock-free atomics). Long operations poll interrupted() and return an
 // Interrupted error, so RAII owners (staging dirs, rigs, port windows) clean up on the normal
 // return path and rigctl exits 130. A second signal exits at once (130) for a user who does not
