@@ -175,7 +175,9 @@ class DockerEngine final : public Engine {
 
   Status create_volume(const std::string& name, const std::map<std::string, std::string>& labels) override {
     RIG_TRY(auto body, body_text(json{{"Name", name}, {"Labels", labels}}, "create volume"));
-    RIG_TRY(auto r, call("POST", "/volumes/create", body));
+    // Run to its end even after SIGINT (like the cleanup calls): an aborted request may still make the
+    // volume after rigctl's cleanup looked for it. Creates are quick; the caller then sees the interrupt.
+    RIG_TRY(auto r, call("POST", "/volumes/create", body, true));
     if (r.http.status != 201 && r.http.status != 200) return api_error("create volume " + name, r);
     return ok();
   }
@@ -204,7 +206,10 @@ class DockerEngine final : public Engine {
 
   Result<std::string> create_container(const std::string& name, const json& spec) override {
     RIG_TRY(auto body, body_text(spec, "create container " + name));
-    RIG_TRY(auto r, call("POST", "/containers/create?name=" + url_escape(name), body));
+    // Run to its end even after SIGINT: aborted, the engine went on to make the container after rigctl
+    // had listed and removed what the run made (measured: SIGINT during the launch left it "Created").
+    // With the answer, the container's id is known and the rig removes it.
+    RIG_TRY(auto r, call("POST", "/containers/create?name=" + url_escape(name), body, true));
     if (r.http.status != 201) return api_error("create container " + name, r);
     return read_id(r);
   }
@@ -367,6 +372,8 @@ class DockerEngine final : public Engine {
 
   std::string api(const std::string& path) const { return "/v" + api_ + path; }
 
+  // `cleanup`: the request runs to its end even after SIGINT (removals, listings, and the creates whose
+  // result a later removal needs).
   Result<Reply> call(const std::string& method, const std::string& path, const std::string& body = "", bool cleanup = false,
                      long timeout_ms = 30000) {
     HttpRequest req;

@@ -1,5 +1,7 @@
 #include "smoke/rig.hpp"
 
+#include "core/interrupt.hpp"
+
 namespace rig {
 
 Result<std::unique_ptr<Rig>> Rig::launch(Engine& engine, const LaunchSpec& spec, const std::string& name) {
@@ -11,6 +13,9 @@ Result<std::unique_ptr<Rig>> Rig::launch(Engine& engine, const LaunchSpec& spec,
     rig->volumes_.push_back(vol);
     if (auto st = engine.create_volume(vol, spec.labels); !st)
       return rig->unwind(std::move(st).error().add_context("launch rig '" + name + "'"));
+    // The engine's creates run to their end after SIGINT (engine/docker_engine.cpp): the interrupt
+    // is honoured between them, before anything more is made.
+    if (interrupted()) return rig->unwind(interrupted_error().add_context("launch rig '" + name + "'"));
   }
   rig->create_sent_ = true;
   auto id = engine.create_container(name, spec.body);
