@@ -22,6 +22,14 @@ json totals_of(const json& cells) {
   return t;
 }
 
+// The totals a report shows and judges by are counted from its cells, never read from the file: a
+// summary without "totals" (found by fuzzing: a const operator[] on the missing key aborted) or with
+// totals that disagree with its cells cannot make a report say "passed".
+json counted_totals(const json& summary) {
+  auto it = summary.find("cells");
+  return totals_of(it != summary.end() && it->is_array() ? *it : json::array());
+}
+
 std::string fmt(double v, const char* f = "%.2f") {
   char b[32];
   std::snprintf(b, sizeof b, f, v);
@@ -95,7 +103,7 @@ json summary_json(const std::string& matrix_name, const std::vector<HostInfo>& h
           {"seconds", seconds}};
 }
 
-bool summary_passed(const json& summary) { return summary["totals"].value("fail", 0) == 0; }
+bool summary_passed(const json& summary) { return counted_totals(summary).value("fail", 0) == 0; }
 
 std::string summary_markdown(const json& sm) {
   std::ostringstream o;
@@ -137,7 +145,7 @@ std::string summary_markdown(const json& sm) {
          "|---|---|---|---|---|---|---|---|\n"
       << vms.str();
   o << "\n";
-  auto& t = sm["totals"];
+  auto t = counted_totals(sm);
   o << "**" << t.value("pass", 0) << " passed, " << t.value("fail", 0) << " failed, " << t.value("not-applicable", 0)
     << " not applicable, " << t.value("excluded", 0) << " excluded** (" << t.value("not-selected", 0)
     << " not selected by --cells)\n\n";

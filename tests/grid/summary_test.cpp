@@ -167,3 +167,16 @@ TEST_CASE("report merge: a summary of the wrong shape is a usage error naming th
   rigtest::write_text(t.path() / "summary.json", R"({"schema": "rigctl/matrix-report/v1", "seconds": 1e400})");
   CHECK(rig::read_summary(t.path()).error().category() == rig::Category::Usage);
 }
+
+// Found by fuzzing `report merge`: a summary without "totals" aborted summary_markdown. Totals are
+// counted from the cells, so a file's own totals can neither crash nor contradict the report.
+TEST_CASE("summary: totals are counted from the cells, not read from the file", "[grid][summary]") {
+  auto s = sample();
+  auto md = rig::summary_markdown(s);
+  s.erase("totals");
+  CHECK(rig::summary_markdown(s) == md);
+  CHECK_FALSE(rig::summary_passed(s));
+  s["totals"] = rig::json::parse(R"({"pass":5,"fail":0})");  // lies: a cell failed
+  CHECK_FALSE(rig::summary_passed(s));
+  CHECK_THAT(rig::summary_markdown(s), Catch::Contains("**2 passed, 1 failed, 0 not applicable, 1 excluded**"));
+}
