@@ -55,15 +55,15 @@ Status check_bench_items(const std::set<std::string>& items) {
   return ok();
 }
 
-Result<BenchReport> run_bench(const BenchOptions& o, CommandRunner& runner) {
+Result<BenchReport> run_bench(const BenchOptions& o, const Borders& b) {
   auto t0 = std::chrono::steady_clock::now();
   RIG_CHECK(check_bench_items(o.items));
   if (o.runs == 0) return usage_error("--runs must be at least 1");
   RIG_TRY(auto recipe, load_recipe(o.recipe));
   if (!recipe.launch) return usage_error("recipe '" + o.recipe.string() + "' has no \"launch\" profile");
-  RIG_TRY(auto conn, connect_engine(o.engine));
+  RIG_TRY(auto conn, b.engines.connect(o.engine));
 
-  BenchContext c{o, runner, std::move(recipe), std::move(conn), {}, o.first_port};
+  BenchContext c{o, b, b.runner, std::move(recipe), std::move(conn), {}, o.first_port};
   const auto& v = c.conn.version;
   c.host = {v.kernel, v.podman ? "podman" : "docker", v.version, v.api_version, c.conn.endpoint.display, "",
             o.arch.empty() ? host_arch() : o.arch};

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/json_reader.hpp"
-#include "core/subprocess.hpp"
+#include "smoke/borders.hpp"
 #include "smoke/checks.hpp"
 
 namespace rig {
@@ -53,7 +53,7 @@ struct BenchReport {
 // Measures the chosen items one after another (never two rigs at once, so they do not compete for
 // the CPU). An item that fails is recorded and the run goes on; Usage (unknown item, bad recipe),
 // Unavailable (no engine) and Interrupted end the run.
-Result<BenchReport> run_bench(const BenchOptions& o, CommandRunner& runner);
+Result<BenchReport> run_bench(const BenchOptions& o, const Borders& b);
 
 std::string bench_table(const BenchReport&);     // stdout table
 std::string bench_markdown(const BenchReport&);  // for SPIKE-FINDINGS.md

@@ -39,7 +39,7 @@ Result<SessionOptions> bench_session(BenchContext& c, const std::string& tag) {
 
 Result<std::unique_ptr<Session>> open_ready_rig(BenchContext& c, const SessionOptions& so) {
   c.say("launch rig " + so.name);
-  RIG_TRY(auto s, open_session(so, c.runner, {}));
+  RIG_TRY(auto s, open_session(so, c.borders, {}));
   auto in = chain_inputs(*s, c.opts.inner_network, so.inner_storage);
   in.only = {"outer-up"};
   HostFacts facts = session_facts(*s);

@@ -13,7 +13,8 @@ namespace rig {
 
 struct BenchContext {
   const BenchOptions& opts;
-  CommandRunner& runner;
+  const Borders& borders;
+  CommandRunner& runner;  // borders.runner
   Recipe recipe;
   EngineConnection conn;
   HostFacts host;

@@ -84,8 +84,8 @@ Result<std::vector<BenchItem>> bench_smoke_vs_shell(BenchContext& c) {
   }
   // Warm: the outer image built and loaded, the inner archives written (the script needs them too).
   c.say("smoke-vs-shell: provisioning images");
-  RIG_TRY(auto images, provision_images(*c.conn.engine, c.recipe,
-                                        ProvisionRequest{c.opts.web_recipe, c.opts.base_recipe, c.opts.arch, ""}, c.runner, {}));
+  RIG_TRY(auto images, c.borders.images.provision(*c.conn.engine, c.recipe,
+                                                   ProvisionRequest{c.opts.web_recipe, c.opts.base_recipe, c.opts.arch, ""}, {}));
   if (images.seccomp_profile_path.empty()) {
     mark_not_applicable(item, "the image has no tailored seccomp profile for the baseline's --security-opt");
     return std::vector<BenchItem>{item};
@@ -102,7 +102,7 @@ Result<std::vector<BenchItem>> bench_smoke_vs_shell(BenchContext& c) {
     req.session.recipe_object.reset();  // as `rigctl smoke` does: the recipe is loaded by the run
     req.inner_network = c.opts.inner_network;
     auto t0 = Clock::now();
-    RIG_TRY(auto report, run_smoke(req, c.runner, {}));
+    RIG_TRY(auto report, run_smoke(req, c.borders, {}));
     double rig_secs = since(t0);
     if (c.host.podman_version.empty()) c.host.podman_version = report.host.podman_version;
     if (!report.passed()) {

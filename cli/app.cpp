@@ -54,6 +54,10 @@ int main(int argc, char** argv) {
   }
   setup_logging(g.verbose);
   install_interrupt_handlers();
+  // The composition root: the one place the real connectors are made.
+  RealBorders real = make_real_borders();
+  const Borders borders = real.borders();
+  g.wired = &borders;
   // The one catch-all: whatever escapes a command is reported here with exit 70, after unwinding
   // has removed what the run made.
   Status st = guarded("rigctl", action);

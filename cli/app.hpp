@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/error.hpp"
+#include "smoke/borders.hpp"
 
 namespace rig::cli {
 
@@ -14,6 +15,11 @@ using Action = std::function<Status()>;
 
 struct Globals {
   bool verbose = false;
+  // The real borders (engine connector, image source, subprocess runner), wired once by main, the
+  // composition root, before the chosen action runs: commands reach engines and tools only through
+  // them, and the library code below takes them as parameters.
+  const Borders* wired = nullptr;
+  const Borders& borders() const { return *wired; }
 };
 
 void register_build(CLI::App& app, Action& action, const Globals& g);

@@ -36,14 +36,14 @@ Status check_only(const Recipe& r, const std::vector<std::string>& only) {
   return ok();
 }
 
-Status run_ablate(const AblateOptions& o) {
+Status run_ablate(const AblateOptions& o, const Globals& g) {
   AblationOptions ao;
   // Every option is checked before the engine is contacted or anything is built.
   RIG_CHECK(check_engine_option(o.engine));
   RIG_CHECK(check_output_file("--json", o.json_file));
   RIG_CHECK(check_output_file("--markdown", o.markdown_file));
   RIG_CHECK(check_output_file("--junit", o.junit_file));
-  RIG_TRY(ao.recipe, resolve_recipe_or_image(o.recipe, o.engine));
+  RIG_TRY(ao.recipe, resolve_recipe_or_image(o.recipe, o.engine, g.borders().engines));
   RIG_TRY(auto recipe, load_recipe(ao.recipe));
   RIG_CHECK(check_only(recipe, o.only));
   ao.only = o.only;
@@ -52,8 +52,7 @@ Status run_ablate(const AblateOptions& o) {
   ao.web_recipe = inner_image_recipe("inner-web");
   ao.base_recipe = inner_image_recipe("inner-base");
   ao.progress = [](const std::string& m) { spdlog::info("{}", m); };
-  auto runner = make_process_runner();
-  RIG_TRY(auto report, run_ablation(ao, *runner));
+  RIG_TRY(auto report, run_ablation(ao, g.borders()));
   std::fputs(ablation_table(report).c_str(), stdout);
   std::fflush(stdout);
   if (!o.json_file.empty()) RIG_CHECK(write_file_atomic(o.json_file, ablation_json(report).dump(2) + "\n").context("--json"));
@@ -67,7 +66,7 @@ Status run_ablate(const AblateOptions& o) {
 
 }  // namespace
 
-void register_ablate(CLI::App& app, Action& action, const Globals&) {
+void register_ablate(CLI::App& app, Action& action, const Globals& g) {
   auto o = std::make_shared<AblateOptions>();
   auto* sub = app.add_subcommand("ablate", "Remove each launch flag and hardening in turn and prove it is needed");
   sub->add_option("recipe", o->recipe, "Recipe file or name (default: debian-trixie)");
@@ -77,7 +76,7 @@ void register_ablate(CLI::App& app, Action& action, const Globals&) {
   sub->add_option("--json", o->json_file, "Write the JSON report here");
   sub->add_option("--markdown", o->markdown_file, "Write a Markdown table (for SPIKE-FINDINGS.md) here");
   sub->add_option("--junit", o->junit_file, "Write a JUnit XML report here");
-  sub->callback([o, &action] { action = [o] { return run_ablate(*o); }; });
+  sub->callback([o, &action, &g] { action = [o, &g] { return run_ablate(*o, g); }; });
 }
 
 }  // namespace rig::cli

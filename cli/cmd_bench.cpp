@@ -19,11 +19,11 @@ struct BenchCliOptions {
   std::string json_file, markdown_file;
 };
 
-Status bench_command(const BenchCliOptions& o) {
+Status bench_command(const BenchCliOptions& o, const Globals& g) {
   BenchOptions bo;
   bo.items = {o.items.begin(), o.items.end()};
   RIG_CHECK(check_bench_items(bo.items));  // before anything is built or launched
-  RIG_TRY(bo.recipe, resolve_recipe_or_image(o.recipe, o.engine));
+  RIG_TRY(bo.recipe, resolve_recipe_or_image(o.recipe, o.engine, g.borders().engines));
   bo.engine = o.engine;
   bo.runs = o.runs;
   bo.web_recipe = inner_image_recipe("inner-web");
@@ -32,8 +32,7 @@ Status bench_command(const BenchCliOptions& o) {
   // found, smoke-vs-shell reports itself not applicable.
   if (auto p = shipped_file("ci/smoke-baseline.sh"); !p.empty()) bo.baseline_script = std::filesystem::absolute(p);
   bo.progress = [](const std::string& m) { spdlog::info("{}", m); };
-  auto runner = make_process_runner();
-  RIG_TRY(auto report, run_bench(bo, *runner));
+  RIG_TRY(auto report, run_bench(bo, g.borders()));
   std::fputs(bench_table(report).c_str(), stdout);
   std::fflush(stdout);
   if (!o.json_file.empty()) RIG_CHECK(write_file_atomic(o.json_file, bench_json(report).dump(2) + "\n").context("--json"));
@@ -47,7 +46,7 @@ Status bench_command(const BenchCliOptions& o) {
 
 }  // namespace
 
-void register_bench(CLI::App& app, Action& action, const Globals&) {
+void register_bench(CLI::App& app, Action& action, const Globals& g) {
   auto o = std::make_shared<BenchCliOptions>();
   auto* sub = app.add_subcommand("bench", "Measure rig latencies, storage, restart and smoke speed, each as a ratio from one run");
   sub->add_option("recipe", o->recipe, "Recipe file or name, or an image built by rigctl (default: debian-trixie)");
@@ -58,7 +57,7 @@ void register_bench(CLI::App& app, Action& action, const Globals&) {
   sub->add_option("--runs", o->runs, "Repetitions for each median (default: 5)")->check(CLI::PositiveNumber);
   sub->add_option("--json", o->json_file, "Write the JSON report (rigctl/bench/v1) here");
   sub->add_option("--markdown", o->markdown_file, "Write a Markdown table (for SPIKE-FINDINGS.md) here");
-  sub->callback([o, &action] { action = [o] { return bench_command(*o); }; });
+  sub->callback([o, &action, &g] { action = [o, &g] { return bench_command(*o, g); }; });
 }
 
 }  // namespace rig::cli

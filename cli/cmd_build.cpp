@@ -30,7 +30,7 @@ Status run_build(const BuildOptions& o, const Globals& g) {
   // Connect before building so an absent engine costs nothing.
   std::unique_ptr<Engine> engine;
   if (o.load) {
-    RIG_TRY(auto conn, connect_engine(o.engine));
+    RIG_TRY(auto conn, g.borders().engines.connect(o.engine));
     engine = std::move(conn.engine);
   }
 
@@ -44,8 +44,7 @@ Status run_build(const BuildOptions& o, const Globals& g) {
   req.mirror = o.mirror;
   req.tag = o.tag;
   req.no_cache = o.no_cache;
-  auto runner = make_process_runner();
-  RIG_TRY(auto built, build_image(recipe, req, *runner, ev).context("build '" + recipe.file.string() + "'"));
+  RIG_TRY(auto built, build_image(recipe, req, g.borders().runner, ev).context("build '" + recipe.file.string() + "'"));
   if (!o.out.empty()) {
     progress.phase("export OCI layout to " + o.out);
     RIG_CHECK(export_layout(built.image, o.out).context("--out"));

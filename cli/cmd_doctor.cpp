@@ -14,11 +14,11 @@ struct DoctorOptions {
   std::string root;
 };
 
-Status run_doctor_cmd(const DoctorOptions& o) {
+Status run_doctor_cmd(const DoctorOptions& o, const Globals& g) {
   std::string endpoint = o.engine;
   auto host = real_doctor_host(
-      [endpoint]() -> Result<EngineVersion> {
-        RIG_TRY(auto conn, connect_engine(endpoint));
+      [endpoint, &g]() -> Result<EngineVersion> {
+        RIG_TRY(auto conn, g.borders().engines.connect(endpoint));
         return conn.version;
       },
       o.root);
@@ -42,7 +42,7 @@ Status run_doctor_cmd(const DoctorOptions& o) {
 
 }  // namespace
 
-void register_doctor(CLI::App& app, Action& action, const Globals&) {
+void register_doctor(CLI::App& app, Action& action, const Globals& g) {
   auto o = std::make_shared<DoctorOptions>();
   auto* sub = app.add_subcommand(
       "doctor",
@@ -52,7 +52,7 @@ void register_doctor(CLI::App& app, Action& action, const Globals&) {
   sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
   sub->add_option("--root", o->root, "Read /proc, /sys, /dev and /etc under this directory (default: the real host)");
   sub->footer("Exit 0 when no item fails (warnings allowed), 1 otherwise.");
-  sub->callback([o, &action] { action = [o] { return run_doctor_cmd(*o); }; });
+  sub->callback([o, &action, &g] { action = [o, &g] { return run_doctor_cmd(*o, g); }; });
 }
 
 }  // namespace rig::cli

@@ -16,12 +16,12 @@ struct GcOptions {
 };
 
 // What gc removes and when: docs/gc.md.
-Status run_gc(const GcOptions& o) {
+Status run_gc(const GcOptions& o, const Globals& g) {
   if (!o.run.empty() && snapshot_runs().live_runs.count(o.run))
     return usage_error("run " + o.run + " is still going (its rigctl holds its lease): not removing what it uses",
                        "interrupt that rigctl (Ctrl-C or SIGTERM): it removes what it made itself")
         .add_context("--run");
-  RIG_TRY(auto conn, connect_engine(o.engine));
+  RIG_TRY(auto conn, g.borders().engines.connect(o.engine));
   RIG_TRY(auto r, collect_garbage(*conn.engine, o.run, [] { return snapshot_runs().live_runs; }));
   for (auto& c : r.containers) std::printf("removed container %s\n", c.substr(0, 12).c_str());
   for (auto& v : r.volumes) std::printf("removed volume %s\n", v.c_str());
@@ -41,13 +41,13 @@ Status run_gc(const GcOptions& o) {
 
 }  // namespace
 
-void register_gc(CLI::App& app, Action& action, const Globals&) {
+void register_gc(CLI::App& app, Action& action, const Globals& g) {
   auto o = std::make_shared<GcOptions>();
   auto* sub = app.add_subcommand("gc", "Remove the containers and volumes rigctl runs left behind (by label) and killed builds' staging; "
                                        "never what a running rigctl still uses");
   sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
   sub->add_option("--run", o->run, "Only what one run (io.rigctl.run) made, once that run has ended");
-  sub->callback([o, &action] { action = [o] { return run_gc(*o); }; });
+  sub->callback([o, &action, &g] { action = [o, &g] { return run_gc(*o, g); }; });
 }
 
 }  // namespace rig::cli

@@ -58,8 +58,7 @@ Result<std::unique_ptr<VmHost>> boot(const HostOptions& o, const Globals& g) {
     else
       spdlog::debug("{}", m);
   };
-  auto runner = make_process_runner();
-  auto vm = VmHost::up(vo, *runner);
+  auto vm = VmHost::up(vo, g.borders().runner);
   *booting = false;
   progress->done();
   if (!vm) return std::move(vm).error().add_context("host up '" + o.name + "'");

@@ -28,7 +28,7 @@ Status run_launch(const LaunchOptions& o, const Globals& g) {
   SessionOptions so;
   // Every option is checked before the engine is contacted or anything is built.
   RIG_CHECK(check_engine_option(o.engine));
-  RIG_TRY(so.recipe, resolve_recipe_or_image(o.recipe, o.engine));
+  RIG_TRY(so.recipe, resolve_recipe_or_image(o.recipe, o.engine, g.borders().engines));
   RIG_TRY(so.recipe_object, load_recipe(so.recipe));
   so.name = o.name.empty() ? "rig-" + so.recipe.stem().string() : o.name;
   // The derived name is checked as well: it comes from the recipe's file name.
@@ -39,8 +39,7 @@ Status run_launch(const LaunchOptions& o, const Globals& g) {
   so.engine = o.engine;
   so.port_base = o.port_base;
   so.apparmor = o.apparmor;
-  auto runner = make_process_runner();
-  RIG_TRY(auto s, open_session(so, *runner, ev));
+  RIG_TRY(auto s, open_session(so, g.borders(), ev));
   s->rig->keep();
   progress.done();
   if (o.json) {

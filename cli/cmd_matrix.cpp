@@ -24,7 +24,7 @@ struct MatrixCliOptions {
   bool json_out = false;
 };
 
-Status matrix_command(const MatrixCliOptions& o) {
+Status matrix_command(const MatrixCliOptions& o, const Globals& g) {
   MatrixOptions mo;
   mo.matrix = o.matrix.find('/') == std::string::npos && !o.matrix.ends_with(".json") ? shipped_file("matrix/" + o.matrix + ".json")
                                                                                      : std::filesystem::path(o.matrix);
@@ -49,8 +49,7 @@ Status matrix_command(const MatrixCliOptions& o) {
   mo.base_recipe = inner_image_recipe("inner-base");
   mo.baseline_script = shipped_file("ci/smoke-baseline.sh");
   mo.progress = [](const std::string& m) { spdlog::info("{}", m); };
-  auto runner = make_process_runner();
-  RIG_TRY(auto summary, run_matrix(mo, *runner));
+  RIG_TRY(auto summary, run_matrix(mo, g.borders()));
   if (o.json_out) std::fputs((summary.dump(2) + "\n").c_str(), stdout);
   else std::fputs(summary_markdown(summary).c_str(), stdout);
   std::fflush(stdout);
@@ -63,7 +62,7 @@ Status matrix_command(const MatrixCliOptions& o) {
 
 }  // namespace
 
-void register_matrix(CLI::App& app, Action& action, const Globals&) {
+void register_matrix(CLI::App& app, Action& action, const Globals& g) {
   auto o = std::make_shared<MatrixCliOptions>();
   auto* sub = app.add_subcommand("matrix", "Run smoke/ablate/bench/image checks across a matrix of recipes, arches, engines and inner options");
   sub->add_option("matrix", o->matrix, "Matrix file, or a name under matrix/ (ci, nightly, full)")->required();
@@ -75,7 +74,7 @@ void register_matrix(CLI::App& app, Action& action, const Globals&) {
       ->capture_default_str();
   sub->add_option("--engine-endpoint", o->engine_endpoints, "NAME=ENDPOINT for an outer engine (repeatable; overrides the matrix file)");
   sub->add_flag("--json", o->json_out, "Print the summary as JSON instead of Markdown");
-  sub->callback([o, &action] { action = [o] { return matrix_command(*o); }; });
+  sub->callback([o, &action, &g] { action = [o, &g] { return matrix_command(*o, g); }; });
 }
 
 }  // namespace rig::cli

@@ -32,8 +32,7 @@ Result<std::string> from_recipe(const std::string& arg, const Globals& g) {
   ev.phase = [&](const std::string& p) { progress.phase(p); };
   ev.bytes = [&](uint64_t n) { progress.bytes(n); };
   ev.tool_line = [&](std::string_view l) { progress.tool_line(l); };
-  auto runner = make_process_runner();
-  RIG_TRY(auto built, build_image(recipe, BuildRequest{}, *runner, ev).context("build '" + recipe.file.string() + "'"));
+  RIG_TRY(auto built, build_image(recipe, BuildRequest{}, g.borders().runner, ev).context("build '" + recipe.file.string() + "'"));
   progress.done();
   auto prof = built.image.dir / kTailoredSeccompFile;
   if (!std::filesystem::exists(prof))

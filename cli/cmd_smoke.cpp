@@ -36,7 +36,7 @@ Status smoke_command(const SmokeOptions& o, const Globals& g) {
   RIG_CHECK(check_engine_option(o.engine));
   RIG_CHECK(check_output_file("--json", o.json_file));
   RIG_CHECK(check_output_file("--junit", o.junit_file));
-  RIG_TRY(so.recipe, resolve_recipe_or_image(o.recipe, o.engine));
+  RIG_TRY(so.recipe, resolve_recipe_or_image(o.recipe, o.engine, g.borders().engines));
   RIG_TRY(so.recipe_object, load_recipe(so.recipe));
   LaunchOptionValues given{o.name, {o.without.begin(), o.without.end()}, o.inner_storage, o.inner_network, o.apparmor, {}};
   if (o.port_base_given) given.port_base = o.port_base;
@@ -54,8 +54,7 @@ Status smoke_command(const SmokeOptions& o, const Globals& g) {
   req.on_result = [&](const CheckResult& r) {
     progress.phase(std::to_string(r.number) + " " + r.id + ": " + check_state_name(r.status));
   };
-  auto runner = make_process_runner();
-  RIG_TRY(auto report, run_smoke(req, *runner, ev));
+  RIG_TRY(auto report, run_smoke(req, g.borders(), ev));
   progress.done();
 
   std::fputs(render_table(report).c_str(), stdout);

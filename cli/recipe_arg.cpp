@@ -39,10 +39,11 @@ std::filesystem::path shipped_file(const std::string& relpath) {
   return {};
 }
 
-Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, const std::string& engine) {
+Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, const std::string& engine,
+                                                      EngineConnector& engines) {
   auto path = resolve_recipe_arg(arg);
   if (std::filesystem::exists(path) || arg.find(':') == std::string::npos) return path;
-  RIG_TRY(auto conn, connect_engine(engine));
+  RIG_TRY(auto conn, engines.connect(engine));
   RIG_TRY(auto info, conn.engine->inspect_image(arg));
   if (!info) return usage_error("'" + arg + "' is neither a recipe file nor an image in the engine");
   auto label = info->labels.find("io.rigctl.recipe.name");

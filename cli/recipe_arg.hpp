@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "engine/engine.hpp"
 
 namespace rig::cli {
 
@@ -20,6 +21,7 @@ std::filesystem::path inner_image_recipe(const std::string& name);
 std::filesystem::path shipped_file(const std::string& relpath);
 
 // A recipe argument, or an image built by rigctl: its io.rigctl.recipe.name label names the recipe.
-Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, const std::string& engine);
+Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, const std::string& engine,
+                                                      EngineConnector& engines);
 
 }  // namespace rig::cli

@@ -61,7 +61,7 @@ Result<std::string> read_id(const Reply& r) {
 
 class DockerEngine final : public Engine {
  public:
-  explicit DockerEngine(Endpoint ep) : ep_(std::move(ep)) {}
+  DockerEngine(Endpoint ep, Pause pause) : ep_(std::move(ep)), pause_(std::move(pause)) {}
 
   Result<EngineVersion> version() override {
     HttpRequest req;
@@ -344,7 +344,7 @@ class DockerEngine final : public Engine {
     const std::string inspect_path = "/exec/" + url_escape(exec_id) + "/json";
     std::optional<int> code;
     for (int attempt = 0; attempt < 20 && !code; ++attempt) {
-      if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (attempt) pause_(std::chrono::milliseconds(100));
       RIG_TRY(auto ir, call("GET", inspect_path));
       if (ir.http.status != 200) return api_error("exec inspect", ir);
       RIG_TRY(auto ij, parse_reply(ir.request, ir.http.body, json::value_t::object));
@@ -387,6 +387,7 @@ class DockerEngine final : public Engine {
   }
 
   Endpoint ep_;
+  Pause pause_;
   std::string api_ = kApiVersion;  // until version() has negotiated
 };
 
@@ -406,7 +407,11 @@ std::string negotiate_api_version(const std::string& server_min, const std::stri
   return kApiVersion;
 }
 
-std::unique_ptr<Engine> make_docker_engine(Endpoint ep) { return std::make_unique<DockerEngine>(std::move(ep)); }
+void real_pause(std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); }
+
+std::unique_ptr<Engine> make_docker_engine(Endpoint ep, Pause pause) {
+  return std::make_unique<DockerEngine>(std::move(ep), std::move(pause));
+}
 
 Result<EngineConnection> connect_engine(const std::string& flag_value) {
   RIG_TRY(auto ep, default_endpoint(flag_value));
@@ -418,5 +423,14 @@ Result<EngineConnection> connect_engine(const std::string& flag_value) {
                        "upgrade the engine (Debian 12's docker.io 20.10 is enough)");
   return EngineConnection{std::move(engine), ep, v};
 }
+
+namespace {
+class DockerConnector final : public EngineConnector {
+ public:
+  Result<EngineConnection> connect(const std::string& flag_value) override { return connect_engine(flag_value); }
+};
+}  // namespace
+
+std::unique_ptr<EngineConnector> make_engine_connector() { return std::make_unique<DockerConnector>(); }
 
 }  // namespace rig

@@ -6,6 +6,7 @@
 // happened -- never a crash, never a silently cut result.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -108,7 +109,11 @@ class Engine {
   virtual Result<ExecResult> exec(const std::string& id, const ExecRequest& req) = 0;
 };
 
-std::unique_ptr<Engine> make_docker_engine(Endpoint ep);
+// How the client waits between polls (the exec exit code may land a moment after its stream ends).
+// Injected so the fuzz harness and unit tests do not sleep; rigctl passes real_pause.
+using Pause = std::function<void(std::chrono::milliseconds)>;
+void real_pause(std::chrono::milliseconds ms);
+std::unique_ptr<Engine> make_docker_engine(Endpoint ep, Pause pause = real_pause);
 
 // Connects to the endpoint and checks the API level; Unavailable (exit 3) with a fix otherwise.
 struct EngineConnection {
@@ -117,5 +122,19 @@ struct EngineConnection {
   EngineVersion version;
 };
 Result<EngineConnection> connect_engine(const std::string& flag_value);
+
+// The seam at the engine border: library code reaches an engine only through a connector it is
+// given (as ninja's builder is given a CommandRunner), so the orchestrators above it run against a
+// recording fake in unit tests (tests/support/fake_connector.hpp). Thread-safe: ablation and matrix
+// workers connect side by side.
+class EngineConnector {
+ public:
+  virtual ~EngineConnector() = default;
+  // flag_value as --engine takes it: "" = DOCKER_HOST or the local socket.
+  virtual Result<EngineConnection> connect(const std::string& flag_value) = 0;
+};
+
+// The real one (connect_engine); wired only by the composition root (cli/app.cpp).
+std::unique_ptr<EngineConnector> make_engine_connector();
 
 }  // namespace rig

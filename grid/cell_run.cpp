@@ -28,11 +28,11 @@ std::string network_of(const Cell& c) { return c["network"] == "default" ? "" : 
 // A stage that could not run to a verdict (build error, engine error): a failure with the message.
 StageResult failed(const std::string& stage, const Error& e) { return {stage, "fail", e.what(), 0, json::object()}; }
 
-Result<StageResult> image_stage(const Cell& c, const CellEnv& env, CommandRunner& runner) {
-  auto conn = connect_engine(endpoint_of(c, *env.host));
+Result<StageResult> image_stage(const Cell& c, const CellEnv& env, const Borders& b) {
+  auto conn = b.engines.connect(endpoint_of(c, *env.host));
   if (!conn) return failed("image", conn.error());
   // The inner images too: a foreign arch's whole image set must build here, not only the outer one.
-  auto p = provision_images(*conn->engine, *env.recipe, ProvisionRequest{env.web_recipe, env.base_recipe, c["arch"], ""}, runner, {});
+  auto p = b.images.provision(*conn->engine, *env.recipe, ProvisionRequest{env.web_recipe, env.base_recipe, c["arch"], ""}, {});
   if (!p) {
     if (p.error().category() == Category::Interrupted) return std::move(p).error();
     return failed("image", p.error());
@@ -59,7 +59,7 @@ Result<StageResult> image_stage(const Cell& c, const CellEnv& env, CommandRunner
 
 // `stage` is "smoke" (the recipe's flags as written) or "confine" (the same chain under the
 // tailored AppArmor profile, which adds the apparmor-confined check).
-Result<StageResult> smoke_stage(const std::string& stage, const Cell& c, const CellEnv& env, CommandRunner& runner) {
+Result<StageResult> smoke_stage(const std::string& stage, const Cell& c, const CellEnv& env, const Borders& b) {
   SmokeRequest req;
   auto& so = req.session;
   so.recipe = env.recipe_path;
@@ -71,7 +71,7 @@ Result<StageResult> smoke_stage(const std::string& stage, const Cell& c, const C
   so.base_recipe = env.base_recipe;
   if (stage == "confine") so.apparmor = "tailored";
   req.inner_network = network_of(c);
-  auto rep = run_smoke(req, runner, {});
+  auto rep = run_smoke(req, b, {});
   if (!rep) {
     if (rep.error().category() == Category::Interrupted) return std::move(rep).error();
     return failed(stage, rep.error());
@@ -95,7 +95,7 @@ Result<StageResult> smoke_stage(const std::string& stage, const Cell& c, const C
   return s;
 }
 
-Result<StageResult> ablate_stage(const Cell& c, const CellEnv& env, CommandRunner& runner) {
+Result<StageResult> ablate_stage(const Cell& c, const CellEnv& env, const Borders& b) {
   AblationOptions ao;
   ao.recipe = env.recipe_path;
   ao.engine = endpoint_of(c, *env.host);
@@ -107,7 +107,7 @@ Result<StageResult> ablate_stage(const Cell& c, const CellEnv& env, CommandRunne
   ao.inner_network = network_of(c);
   ao.inner_storage = c["storage"];
   ao.arch = c["arch"];
-  auto rep = run_ablation(ao, runner);
+  auto rep = run_ablation(ao, b);
   if (!rep) {
     if (rep.error().category() == Category::Interrupted) return std::move(rep).error();
     return failed("ablate", rep.error());
@@ -128,7 +128,7 @@ Result<StageResult> ablate_stage(const Cell& c, const CellEnv& env, CommandRunne
   return s;
 }
 
-Result<StageResult> bench_stage(const Cell& c, const CellEnv& env, CommandRunner& runner) {
+Result<StageResult> bench_stage(const Cell& c, const CellEnv& env, const Borders& b) {
   BenchOptions bo;
   bo.recipe = env.recipe_path;
   bo.engine = endpoint_of(c, *env.host);
@@ -140,7 +140,7 @@ Result<StageResult> bench_stage(const Cell& c, const CellEnv& env, CommandRunner
   bo.inner_network = network_of(c);
   bo.first_port = env.port_base + 150;
   bo.baseline_script = env.baseline_script;
-  auto rep = run_bench(bo, runner);
+  auto rep = run_bench(bo, b);
   if (!rep) {
     if (rep.error().category() == Category::Interrupted) return std::move(rep).error();
     return failed("bench", rep.error());
@@ -178,7 +178,7 @@ void settle_status(CellResult& r) {
   r.reason = r.stages.empty() ? "no stages" : r.stages.front().reason;
 }
 
-Result<CellResult> run_cell(const Cell& c, const CellEnv& env, CommandRunner& runner) {
+Result<CellResult> run_cell(const Cell& c, const CellEnv& env, const Borders& b) {
   auto t0 = Clock::now();
   CellResult out;
   out.cell = c;
@@ -198,10 +198,10 @@ Result<CellResult> run_cell(const Cell& c, const CellEnv& env, CommandRunner& ru
     if (env.progress) env.progress(c.id() + ": " + stage);
     auto ts = Clock::now();
     Result<StageResult> r = internal_error("unknown stage " + stage);
-    if (stage == "image") r = image_stage(c, env, runner);
-    else if (stage == "smoke" || stage == "confine") r = smoke_stage(stage, c, env, runner);
-    else if (stage == "ablate") r = ablate_stage(c, env, runner);
-    else if (stage == "bench") r = bench_stage(c, env, runner);
+    if (stage == "image") r = image_stage(c, env, b);
+    else if (stage == "smoke" || stage == "confine") r = smoke_stage(stage, c, env, b);
+    else if (stage == "ablate") r = ablate_stage(c, env, b);
+    else if (stage == "bench") r = bench_stage(c, env, b);
     if (!r) {
       if (r.error().category() == Category::Interrupted) return std::move(r).error();
       r = failed(stage, r.error());

@@ -10,7 +10,7 @@
 
 #include "builder/recipe.hpp"
 #include "core/json_reader.hpp"
-#include "core/subprocess.hpp"
+#include "smoke/borders.hpp"
 #include "grid/host_facts.hpp"
 #include "grid/matrix_file.hpp"
 
@@ -53,6 +53,6 @@ void settle_status(CellResult& r);
 
 // Runs the cell's stages. Only an interrupt is returned as an error; every other problem is a
 // failed stage in the result.
-Result<CellResult> run_cell(const Cell& c, const CellEnv& env, CommandRunner& runner);
+Result<CellResult> run_cell(const Cell& c, const CellEnv& env, const Borders& b);
 
 }  // namespace rig

@@ -25,10 +25,10 @@ std::string first_line(const std::string& path) {
 
 }  // namespace
 
-EngineFacts probe_engine_facts(const std::string& endpoint) {
+EngineFacts probe_engine_facts(EngineConnector& connector, const std::string& endpoint) {
   EngineFacts f;
   f.endpoint = endpoint;
-  auto c = connect_engine(endpoint);
+  auto c = connector.connect(endpoint);
   if (!c) {
     f.reason = c.error().what();
     return f;
@@ -65,7 +65,8 @@ EngineFacts engine_from_json(const json& j) {
 
 }  // namespace
 
-HostInfo probe_host_info(const std::string& label, const std::map<std::string, std::string>& engines,
+HostInfo probe_host_info(EngineConnector& connector, const std::string& label,
+                         const std::map<std::string, std::string>& engines,
                          const std::string& root) {
   HostInfo h;
   h.label = label;
@@ -84,10 +85,10 @@ HostInfo probe_host_info(const std::string& label, const std::map<std::string, s
       auto st = check_binfmt(a, root + "/proc/sys/fs/binfmt_misc");
       h.binfmt[a] = st.ok() ? "" : st.error().what();
     }
-  for (auto& [name, ep] : engines) h.engines[name] = probe_engine_facts(ep);
+  for (auto& [name, ep] : engines) h.engines[name] = probe_engine_facts(connector, ep);
   if (const char* dh = std::getenv("DOCKER_HOST"); dh && *dh) {
     h.docker_host = dh;
-    h.remote["remote"] = probe_engine_facts(dh);
+    h.remote["remote"] = probe_engine_facts(connector, dh);
   }
   return h;
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/json_reader.hpp"
+#include "engine/engine.hpp"
 
 namespace rig {
 
@@ -39,11 +40,12 @@ struct HostInfo {
 };
 
 // Probes the local machine (under `root`, so tests can use a fake tree) and connects to each engine.
-HostInfo probe_host_info(const std::string& label, const std::map<std::string, std::string>& engines,
+HostInfo probe_host_info(EngineConnector& connector, const std::string& label,
+                         const std::map<std::string, std::string>& engines,
                          const std::string& root = "");
 
 // Connects to one engine and records what it says (or why it cannot be reached).
-EngineFacts probe_engine_facts(const std::string& endpoint);
+EngineFacts probe_engine_facts(EngineConnector& connector, const std::string& endpoint);
 
 json host_json(const HostInfo& h);
 HostInfo host_from_json(const json& j);

@@ -43,7 +43,7 @@ struct Runnable {
 // Builds (and loads) each image the runnable cells need once, before cells run side by side:
 // concurrent cells would otherwise build the same recipe at the same time.
 Status prebuild(const std::vector<Cell>& cells, const std::vector<Runnable>& todo, const HostInfo& host,
-                const MatrixOptions& o, CommandRunner& runner) {
+                const MatrixOptions& o, const Borders& b) {
   std::set<std::tuple<std::string, std::string, std::string>> done;
   for (auto& r : todo) {
     const Cell& c = cells[r.index];
@@ -53,10 +53,10 @@ Status prebuild(const std::vector<Cell>& cells, const std::vector<Runnable>& tod
     if (!any || !e) continue;
     if (!done.insert({r.recipe->name, c["arch"], e->endpoint}).second) continue;
     if (o.progress) o.progress("prepare " + r.recipe->name + " " + c["arch"] + " on " + e->endpoint);
-    auto conn = connect_engine(e->endpoint);
+    auto conn = b.engines.connect(e->endpoint);
     if (!conn) continue;  // the cell reports it
     ProvisionRequest pr{o.web_recipe, o.base_recipe, c["arch"], ""};
-    auto p = provision_images(*conn->engine, *r.recipe, pr, runner, {});
+    auto p = b.images.provision(*conn->engine, *r.recipe, pr, {});
     if (!p && p.error().category() == Category::Interrupted) return std::move(p).error();
     if (!p && o.progress) o.progress("prepare failed (the cells will report it): " + p.error().what());
   }
@@ -69,13 +69,13 @@ struct GroupRun {
   const MatrixFile& m;
   const MatrixOptions& o;
   std::filesystem::path staging;
-  CommandRunner& runner;
+  const Borders& b;
   size_t windows = 0;  // port windows handed out so far (unique across groups)
 };
 
 // Prebuilds, then runs one host's cells, `jobs` at a time, each in its own port window.
 Status run_group(GroupRun& g, const std::vector<Runnable>& todo, const HostInfo& host, unsigned jobs) {
-  RIG_CHECK(prebuild(g.cells, todo, host, g.o, g.runner));
+  RIG_CHECK(prebuild(g.cells, todo, host, g.o, g.b));
   unsigned ablate_jobs = std::max(1u, static_cast<unsigned>(std::max(1, host.cpus)) / jobs);
   std::atomic<size_t> next{0};
   size_t first_window = g.windows;
@@ -105,7 +105,7 @@ Status run_group(GroupRun& g, const std::vector<Runnable>& todo, const HostInfo&
       env.bench_items = g.m.bench_items;
       env.bench_runs = g.m.bench_runs;
       env.progress = g.o.progress;
-      auto r = run_cell(c, env, g.runner);
+      auto r = run_cell(c, env, g.b);
       std::lock_guard lock(mu);
       if (!r) {
         if (!stop) stop = std::move(r).error();
@@ -123,11 +123,11 @@ Status run_group(GroupRun& g, const std::vector<Runnable>& todo, const HostInfo&
 }
 
 // A booted VM host as the matrix sees it: its one engine and what that engine says about its kernel.
-HostInfo probe_vm_host(const std::string& name, const VmHost& vm) {
+HostInfo probe_vm_host(EngineConnector& connector, const std::string& name, const VmHost& vm) {
   HostInfo h;
   h.label = name;
-  h.engines["docker"] = probe_engine_facts(vm.endpoint());
-  auto c = connect_engine(vm.endpoint());
+  h.engines["docker"] = probe_engine_facts(connector, vm.endpoint());
+  auto c = connector.connect(vm.endpoint());
   if (c) {
     h.kernel = c->version.kernel;
     h.arch = h.engines["docker"].arch;
@@ -143,8 +143,9 @@ HostInfo probe_vm_host(const std::string& name, const VmHost& vm) {
 
 // The hardened userns sysctl, read in the VM after its cells ran (it must still be what the host
 // recipe set): a throwaway container of an outer image the cells loaded reads it from /proc/sys.
-void finish_vm_host(HostInfo& h, VmHost& vm, const std::vector<Runnable>& todo, const std::vector<CellResult>& results) {
-  auto c = connect_engine(vm.endpoint());
+void finish_vm_host(EngineConnector& connector, HostInfo& h, VmHost& vm, const std::vector<Runnable>& todo,
+                    const std::vector<CellResult>& results) {
+  auto c = connector.connect(vm.endpoint());
   if (!c) return;
   for (auto& r : todo) {
     // Only a cell that ran has loaded its outer image into the VM.
@@ -180,7 +181,7 @@ void keep_vm_console(HostInfo& h, const VmHost& vm, const std::vector<Runnable>&
 
 }  // namespace
 
-Result<json> run_matrix(const MatrixOptions& o, CommandRunner& runner) {
+Result<json> run_matrix(const MatrixOptions& o, const Borders& b) {
   auto t0 = Clock::now();
   RIG_TRY(auto m, load_matrix(o.matrix));
   auto cells = expand(m);
@@ -199,7 +200,7 @@ Result<json> run_matrix(const MatrixOptions& o, CommandRunner& runner) {
   for (auto& [k, v] : m.engines) endpoints[k] = v;
   for (auto& [k, v] : o.engine_endpoints) endpoints[k] = v;
   if (o.progress) o.progress("probe host and engines");
-  HostInfo host = probe_host_info(o.host_label, endpoints);
+  HostInfo host = probe_host_info(b.engines, o.host_label, endpoints);
 
   std::map<std::string, Recipe> recipes;
   std::map<std::string, std::filesystem::path> recipe_paths;
@@ -227,7 +228,7 @@ Result<json> run_matrix(const MatrixOptions& o, CommandRunner& runner) {
 
   RIG_TRY(auto staging, StagingDir::create(o.out));
   std::vector<HostInfo> hosts{host};
-  GroupRun gr{cells, results, m, o, staging.path(), runner};
+  GroupRun gr{cells, results, m, o, staging.path(), b};
   // The local engines (and DOCKER_HOST's) first, then each VM host booted for its own cells only.
   for (auto& [name, todo] : groups) {
     if (name.rfind("vm:", 0) == 0) continue;
@@ -247,20 +248,20 @@ Result<json> run_matrix(const MatrixOptions& o, CommandRunner& runner) {
       vo.name = name.substr(3);
       vo.recipe = recipe;
       vo.progress = o.progress;
-      auto booted = VmHost::up(vo, runner);
+      auto booted = VmHost::up(vo, b.runner);
       if (!booted) {
         if (booted.error().category() == Category::Interrupted) return std::move(booted).error();
         // A VM that cannot boot here (no qemu, no kernel) makes its cells not applicable, with why.
         vm.vm_error = "VM host " + name + ": " + booted.error().what();
       } else {
         up = std::move(booted).value();
-        vm = probe_vm_host(name, *up);
+        vm = probe_vm_host(b.engines, name, *up);
       }
     }
     // VM cells one at a time: the guest is emulated and has two vCPUs.
     RIG_CHECK(run_group(gr, todo, vm, 1));
     if (up) {
-      finish_vm_host(vm, *up, todo, results);
+      finish_vm_host(b.engines, vm, *up, todo, results);
       keep_vm_console(vm, *up, todo, results, o, staging.path());
       RIG_CHECK(up->down());
     }

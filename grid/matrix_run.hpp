@@ -11,7 +11,7 @@
 #include <string>
 
 #include "core/json_reader.hpp"
-#include "core/subprocess.hpp"
+#include "smoke/borders.hpp"
 
 namespace rig {
 
@@ -30,6 +30,6 @@ struct MatrixOptions {
 };
 
 // The written summary. Errors: usage (bad matrix, bad filter), interrupted.
-Result<json> run_matrix(const MatrixOptions& o, CommandRunner& runner);
+Result<json> run_matrix(const MatrixOptions& o, const Borders& b);
 
 }  // namespace rig

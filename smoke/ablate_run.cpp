@@ -21,10 +21,10 @@ struct ChainRun {
 };
 
 // One rig through the chain. A rig that cannot even be launched fails at a pseudo-check "launch".
-Result<ChainRun> run_one(const SessionOptions& so, const std::string& inner_network, CommandRunner& runner,
+Result<ChainRun> run_one(const SessionOptions& so, const std::string& inner_network, const Borders& b,
                          const std::set<std::string>& only = {}) {
   ChainRun out;
-  auto s = open_session(so, runner, {});
+  auto s = open_session(so, b, {});
   if (!s) {
     // No verdict can come from a rig that could not be tried: an interrupt, no engine, no ports.
     if (s.error().category() == Category::Interrupted || s.error().category() == Category::Unavailable)
@@ -49,7 +49,7 @@ Result<ChainRun> run_one(const SessionOptions& so, const std::string& inner_netw
 
 }  // namespace
 
-Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& runner) {
+Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) {
   auto t0 = Clock::now();
   auto say = [&](const std::string& m) {
     if (o.progress) o.progress(m);
@@ -58,7 +58,7 @@ Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& run
   RIG_TRY(auto recipe, load_recipe(o.recipe));
   report.recipe = recipe.name;
   if (!recipe.launch) return usage_error("recipe '" + o.recipe.string() + "' has no \"launch\" profile");
-  RIG_TRY(auto conn, connect_engine(o.engine));
+  RIG_TRY(auto conn, b.engines.connect(o.engine));
   auto items = ablation_items(recipe, conn.version.podman ? "podman" : "docker", conn.version.apparmor, o.inner_storage);
   if (!o.only.empty()) {
     std::vector<AblationItem> chosen;
@@ -88,7 +88,7 @@ Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& run
   auto bt = Clock::now();
   SessionOptions bo = base;
   bo.name = "rigctl-ablate-baseline-" + new_run_id();
-  RIG_TRY(auto baseline, run_one(bo, o.inner_network, runner));
+  RIG_TRY(auto baseline, run_one(bo, o.inner_network, b));
   report.baseline = baseline.checks;
   report.host = baseline.facts;
   report.baseline_seconds = since(bt);
@@ -136,7 +136,7 @@ Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& run
         // cannot show its symptom and would only add time.
         std::set<std::string> only;
         if (item.expect_signature == "slow-restart") only = {"outer-up", item.expect_check};
-        auto run = run_one(so, o.inner_network, runner, only);
+        auto run = run_one(so, o.inner_network, b, only);
         if (!run) {
           std::lock_guard lock(err_mu);
           if (!first_error) first_error = std::move(run).error().add_context("ablate " + item.id);

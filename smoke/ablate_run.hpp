@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/subprocess.hpp"
+#include "smoke/borders.hpp"
 #include "smoke/ablation.hpp"
 
 namespace rig {
@@ -24,6 +24,6 @@ struct AblationOptions {
   std::function<void(const std::string&)> progress;
 };
 
-Result<AblationReport> run_ablation(const AblationOptions& o, CommandRunner& runner);
+Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b);
 
 }  // namespace rig

@@ -65,4 +65,20 @@ Result<Provisioned> provision_images(Engine& engine, const Recipe& outer, const 
   return p;
 }
 
+namespace {
+class BuildingImageSource final : public ImageSource {
+ public:
+  explicit BuildingImageSource(CommandRunner& runner) : runner_(runner) {}
+  Result<Provisioned> provision(Engine& engine, const Recipe& outer, const ProvisionRequest& req,
+                                const BuildEvents& ev) override {
+    return provision_images(engine, outer, req, runner_, ev);
+  }
+
+ private:
+  CommandRunner& runner_;
+};
+}  // namespace
+
+std::unique_ptr<ImageSource> make_image_source(CommandRunner& runner) { return std::make_unique<BuildingImageSource>(runner); }
+
 }  // namespace rig

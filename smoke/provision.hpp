@@ -35,6 +35,17 @@ struct Provisioned {
 Result<Provisioned> provision_images(Engine& engine, const Recipe& outer, const ProvisionRequest& req,
                                      CommandRunner& runner, const BuildEvents& ev);
 
+// The seam at the image border: where a rig's images come from. The real one builds (through the
+// cache) with a CommandRunner and loads; unit tests of the orchestrators pass a fake that hands out
+// made-up references without building anything.
+class ImageSource {
+ public:
+  virtual ~ImageSource() = default;
+  virtual Result<Provisioned> provision(Engine& engine, const Recipe& outer, const ProvisionRequest& req,
+                                        const BuildEvents& ev) = 0;
+};
+std::unique_ptr<ImageSource> make_image_source(CommandRunner& runner);  // provision_images
+
 // Loads unless the engine has an image with this tag whose id is the config digest.
 Result<bool> ensure_loaded(Engine& engine, const OciImage& img, const std::string& tag);
 

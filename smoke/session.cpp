@@ -41,7 +41,7 @@ Result<std::vector<std::shared_ptr<PortWindow>>> reserve_rig_ports(const Recipe&
 
 }  // namespace
 
-Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRunner& runner, const BuildEvents& ev) {
+Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Borders& b, const BuildEvents& ev) {
   auto s = std::make_unique<Session>();
   if (o.recipe_object) {
     s->recipe = *o.recipe_object;
@@ -50,7 +50,7 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRu
   }
   if (!s->recipe.launch) return usage_error("recipe '" + o.recipe.string() + "' has no \"launch\" profile");
   // Engine first: without one nothing else is worth doing.
-  RIG_TRY(s->conn, connect_engine(o.engine));
+  RIG_TRY(s->conn, b.engines.connect(o.engine));
   s->run_id = new_run_id();
   RIG_CHECK(register_run(s->run_id).context("register run " + s->run_id));
   s->name = o.name.empty() ? "rigctl-" + s->recipe.name + "-" + s->run_id : o.name;
@@ -58,7 +58,7 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRu
   // The images are for the engine's architecture unless asked otherwise: an emulated arm64 host
   // (`rigctl host`) needs arm64 images, built here under qemu-user and loaded through its API.
   ProvisionRequest pr{o.web_recipe, o.base_recipe, o.arch.empty() ? debian_arch_of(s->conn.version.arch) : o.arch, o.mirror};
-  RIG_TRY(s->images, provision_images(*s->conn.engine, s->recipe, pr, runner, ev));
+  RIG_TRY(s->images, b.images.provision(*s->conn.engine, s->recipe, pr, ev));
 
   LaunchSettings ls;
   ls.image = s->images.outer_ref;

@@ -13,6 +13,7 @@
 #include "builder/build.hpp"
 #include "core/ports.hpp"
 #include "engine/engine.hpp"
+#include "smoke/borders.hpp"
 #include "smoke/launch_spec.hpp"
 #include "smoke/provision.hpp"
 #include "smoke/rig.hpp"
@@ -53,6 +54,6 @@ struct Session {
 // with it, so `rigctl gc` leaves what it labels alone while this rigctl lives. Thread-safe.
 std::string new_run_id();
 
-Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, CommandRunner& runner, const BuildEvents& ev);
+Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Borders& b, const BuildEvents& ev);
 
 }  // namespace rig

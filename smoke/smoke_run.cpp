@@ -25,9 +25,9 @@ HostFacts session_facts(const Session& s) {
           s.conn.version.api_version, s.conn.endpoint.display, "", s.images.arch};
 }
 
-Result<SmokeReport> run_smoke(const SmokeRequest& req, CommandRunner& runner, const BuildEvents& ev) {
+Result<SmokeReport> run_smoke(const SmokeRequest& req, const Borders& b, const BuildEvents& ev) {
   auto t0 = std::chrono::steady_clock::now();
-  RIG_TRY(auto s, open_session(req.session, runner, ev));
+  RIG_TRY(auto s, open_session(req.session, b, ev));
   if (req.keep) s->rig->keep();
 
   SmokeReport report;

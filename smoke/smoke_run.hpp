@@ -22,6 +22,6 @@ struct SmokeRequest {
 ChainInputs chain_inputs(const Session& s, const std::string& inner_network, const std::string& inner_storage);
 HostFacts session_facts(const Session& s);
 
-Result<SmokeReport> run_smoke(const SmokeRequest& req, CommandRunner& runner, const BuildEvents& ev);
+Result<SmokeReport> run_smoke(const SmokeRequest& req, const Borders& b, const BuildEvents& ev);
 
 }  // namespace rig
