@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "bench/bench.hpp"
+#include "core/report_format.hpp"
 #include "smoke/report.hpp"
 
 namespace rig {
@@ -22,16 +23,6 @@ std::string fixed(double v, const char* fmt) { return v > 0 && v < 0.01 ? num(v,
 
 std::string with_unit(double v, const std::string& unit) { return v < 0 ? "-" : fixed(v, "%.3f") + " " + unit; }
 std::string ratio_text(double v) { return v < 0 ? "-" : fixed(v, "%.2f") + "x"; }
-
-std::string md_cell(const std::string& s) {
-  std::string out;
-  for (char ch : s) {
-    if (ch == '|') out += "\\|";
-    else if (ch == '\n') out += ' ';
-    else out += ch;
-  }
-  return out;
-}
 
 int count(const BenchReport& r, const std::string& status) {
   int n = 0;

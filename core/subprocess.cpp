@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/interrupt.hpp"
+#include "core/text.hpp"
 
 extern char** environ;
 
@@ -423,17 +424,7 @@ Result<Drained> Child::drain_stdout() {
   }
 }
 
-std::string Completed::tail(size_t lines) const {
-  const std::string& src = err.empty() ? out : err;
-  size_t pos = src.size();
-  if (pos > 0 && src[pos - 1] == '\n') --pos;
-  size_t count = 0;
-  while (pos > 0) {
-    if (src[pos - 1] == '\n' && ++count == lines) break;
-    --pos;
-  }
-  return src.substr(pos);
-}
+std::string Completed::tail(size_t lines) const { return rig::tail(err.empty() ? out : err, lines, std::string::npos); }
 
 std::unique_ptr<CommandRunner> make_process_runner() { return std::make_unique<ProcessRunner>(); }
 
@@ -442,13 +433,7 @@ std::string shell_quote(const std::vector<std::string>& argv) {
   for (auto& a : argv) {
     if (!out.empty()) out += ' ';
     bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == std::string::npos;
-    if (plain) {
-      out += a;
-    } else {
-      out += '\'';
-      for (char c : a) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-      out += '\'';
-    }
+    out += plain ? a : shell_quote(std::string_view(a));
   }
   return out;
 }

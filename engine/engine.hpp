@@ -36,6 +36,8 @@ struct EngineVersion {
   std::string arch;
   std::string kernel;
   bool podman = false;
+  // What the outer engine is, as reports and launch profiles name it: "podman" or "docker".
+  std::string kind() const { return podman ? "podman" : "docker"; }
   bool apparmor = false;  // from /info SecurityOptions: the engine's host enforces AppArmor
   int cpus = 0;
   std::string api_min;   // the oldest API level it still serves ("" = it does not say)

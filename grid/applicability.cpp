@@ -2,15 +2,11 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
+
 namespace rig {
 
 namespace {
-
-std::string joined(const std::vector<std::string>& v) {
-  std::string s;
-  for (auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
 
 bool contains(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
@@ -32,7 +28,7 @@ std::string cell_not_applicable(const Cell& c, const HostInfo& h, const Recipe& 
   if (!e->available) return "engine " + c["engine"] + " unavailable: " + e->reason;
   if (e->kind != c["engine"]) return "the engine at " + e->endpoint + " is " + e->kind + ", not " + c["engine"];
   if (!r.architectures.empty() && !contains(r.architectures, c["arch"]))
-    return "recipe " + r.name + " is not built for " + c["arch"] + " (architectures: " + joined(r.architectures) + ")";
+    return "recipe " + r.name + " is not built for " + c["arch"] + " (architectures: " + join(r.architectures, ", ") + ")";
   return "";
 }
 
@@ -56,11 +52,11 @@ std::string stage_not_applicable(const Cell& c, const std::string& stage, const 
   if (!r.launch) return "recipe " + r.name + " has no launch profile";
   const std::string& net = c["network"];
   if (net != "default" && !r.launch->inner_networks.empty() && !contains(r.launch->inner_networks, net))
-    return "recipe " + r.name + " supports inner networks " + joined(r.launch->inner_networks) + ", not " + net;
+    return "recipe " + r.name + " supports inner networks " + join(r.launch->inner_networks, ", ") + ", not " + net;
   if (!r.launch->find_storage(c["storage"])) {
     std::vector<std::string> ids;
     for (auto& s : r.launch->inner_storage) ids.push_back(s.id);
-    return "recipe " + r.name + " supports inner storage " + joined(ids) + ", not " + c["storage"];
+    return "recipe " + r.name + " supports inner storage " + join(ids, ", ") + ", not " + c["storage"];
   }
   if (stage == "confine" && !e->apparmor)
     return "the engine's host has no AppArmor enabled: there is no profile to confine the rig with";

@@ -34,7 +34,7 @@ EngineFacts probe_engine_facts(EngineConnector& connector, const std::string& en
     return f;
   }
   f.available = true;
-  f.kind = c->version.podman ? "podman" : "docker";
+  f.kind = c->version.kind();
   f.version = c->version.version;
   f.api_version = c->version.api_version;
   f.arch = debian_arch_of(c->version.arch);

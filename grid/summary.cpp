@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/report_format.hpp"
 #include "core/fs.hpp"
 #include "core/json_shape.hpp"
 #include "smoke/report.hpp"
@@ -34,13 +35,6 @@ std::string fmt(double v, const char* f = "%.2f") {
   char b[32];
   std::snprintf(b, sizeof b, f, v);
   return b;
-}
-
-std::string md_cell(std::string s) {
-  for (size_t p = 0; (p = s.find('|', p)) != std::string::npos; p += 2) s.replace(p, 1, "\\|");
-  for (auto& ch : s)
-    if (ch == '\n') ch = ' ';
-  return s;
 }
 
 std::string axes_label(const json& c) {
@@ -255,29 +249,21 @@ std::string summary_markdown(const json& sm) {
 }
 
 std::string summary_junit(const json& sm) {
-  std::ostringstream body;
-  int tests = 0, failures = 0, skipped = 0;
+  JUnitReport report{"rigctl matrix", sm.value("seconds", 0.0), {}};
   for (auto& c : sm["cells"]) {
-    std::string suite = c.value("host", "") + "/" + axes_label(c);
-    std::string st = c.value("status", "");
-    std::ostringstream cases;
-    int t = 0, f = 0, s = 0;
+    JUnitSuite suite{c.value("host", "") + "/" + axes_label(c), c.value("seconds", 0.0), {}, {}};
     auto add = [&](const std::string& name, const std::string& status, const std::string& msg, double secs) {
-      ++t;
-      cases << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"" << xml_escape(name) << "\" time=\""
-            << fmt(secs, "%.3f") << "\"";
-      if (status == "pass") {
-        cases << "/>\n";
-        return;
-      }
+      JUnitCase jc{suite.name, name, secs, JUnitCase::Outcome::Pass, "", "", ""};
       if (status == "fail") {
-        ++f;
-        cases << ">\n      <failure message=\"" << xml_escape(msg) << "\"/>\n    </testcase>\n";
-      } else {
-        ++s;
-        cases << ">\n      <skipped message=\"" << xml_escape(status + ": " + msg) << "\"/>\n    </testcase>\n";
+        jc.outcome = JUnitCase::Outcome::Fail;
+        jc.message = msg;
+      } else if (status != "pass") {
+        jc.outcome = JUnitCase::Outcome::Skip;
+        jc.message = status + ": " + msg;
       }
+      suite.cases.push_back(std::move(jc));
     };
+    std::string st = c.value("status", "");
     if (st == "excluded" || st == "not-selected") {
       add("cell", st, st == "excluded" ? c.value("reason", "") : "not selected by --cells", 0);
     } else {
@@ -291,18 +277,9 @@ std::string summary_junit(const json& sm) {
           }
       }
     }
-    tests += t;
-    failures += f;
-    skipped += s;
-    body << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << t << "\" failures=\"" << f << "\" errors=\"0\" skipped=\""
-         << s << "\" time=\"" << fmt(c.value("seconds", 0.0), "%.3f") << "\">\n"
-         << cases.str() << "  </testsuite>\n";
+    report.suites.push_back(std::move(suite));
   }
-  std::ostringstream o;
-  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"rigctl matrix\" tests=\"" << tests << "\" failures=\""
-    << failures << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << fmt(sm.value("seconds", 0.0), "%.3f") << "\">\n"
-    << body.str() << "</testsuites>\n";
-  return o.str();
+  return junit_xml(report);
 }
 
 // The shape of summary.json as the renderers above read it: a summary read back from another runner

@@ -59,7 +59,7 @@ Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) 
   report.recipe = recipe.name;
   if (!recipe.launch) return usage_error("recipe '" + o.recipe.string() + "' has no \"launch\" profile");
   RIG_TRY(auto conn, b.engines.connect(o.engine));
-  auto items = ablation_items(recipe, conn.version.podman ? "podman" : "docker", conn.version.apparmor, o.inner_storage);
+  auto items = ablation_items(recipe, conn.version.kind(), conn.version.apparmor, o.inner_storage);
   if (!o.only.empty()) {
     std::vector<AblationItem> chosen;
     for (auto& id : o.only) {

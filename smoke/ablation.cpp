@@ -5,6 +5,7 @@
 #include <regex>
 #include <sstream>
 
+#include "core/report_format.hpp"
 #include "smoke/launch_spec.hpp"
 #include "smoke/report.hpp"
 
@@ -42,14 +43,6 @@ std::string key_line(const std::string& output, const std::string& signature) {
       error_line = line;
   }
   return error_line.empty() ? first_lines(output, 3) : error_line;
-}
-
-std::string md_cell(std::string s) {
-  for (auto& c : s)
-    if (c == '|') c = '/';
-  std::string out;
-  for (char c : s) out += c == '\n' ? std::string(" ") : std::string(1, c);
-  return out;
 }
 
 }  // namespace
@@ -231,30 +224,26 @@ json ablation_json(const AblationReport& r) {
 }
 
 std::string ablation_junit(const AblationReport& r) {
-  int failures = 0, skipped = 0;
-  for (auto& i : r.items) {
-    failures += i.verdict == Verdict::RequiredDifferent;
-    skipped += i.verdict == Verdict::NotApplicable;
+  JUnitSuite suite{"rigctl.ablate." + r.recipe, std::nullopt, {}, {}};
+  JUnitCase baseline{suite.name, "baseline", std::nullopt, JUnitCase::Outcome::Pass, "", "", ""};
+  if (!r.baseline_passed) {
+    baseline.outcome = JUnitCase::Outcome::Fail;
+    baseline.message = "the full profile does not pass the chain";
   }
-  if (!r.baseline_passed) ++failures;
-  std::ostringstream o;
-  std::string suite = "rigctl.ablate." + r.recipe;
-  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"rigctl ablate\" tests=\"" << r.items.size() + 1
-    << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"" << skipped << "\">\n  <testsuite name=\"" << xml_escape(suite)
-    << "\" tests=\"" << r.items.size() + 1 << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"" << skipped
-    << "\">\n    <testcase classname=\"" << xml_escape(suite) << "\" name=\"baseline\"";
-  if (r.baseline_passed) o << "/>\n";
-  else o << ">\n      <failure message=\"the full profile does not pass the chain\"/>\n    </testcase>\n";
+  suite.cases.push_back(baseline);
   for (auto& i : r.items) {
-    o << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"" << xml_escape(i.item.id) << ": "
-      << xml_escape(verdict_name(i.verdict)) << "\">\n";
-    if (i.verdict == Verdict::NotApplicable) o << "      <skipped message=\"" << xml_escape(i.reason) << "\"/>\n";
-    if (i.verdict == Verdict::RequiredDifferent)
-      o << "      <failure message=\"" << xml_escape(i.reason) << "\">" << xml_escape(i.observed_error) << "</failure>\n";
-    o << "    </testcase>\n";
+    JUnitCase jc{suite.name, i.item.id + ": " + verdict_name(i.verdict), std::nullopt, JUnitCase::Outcome::Pass, "", "", ""};
+    if (i.verdict == Verdict::NotApplicable) {
+      jc.outcome = JUnitCase::Outcome::Skip;
+      jc.message = i.reason;
+    } else if (i.verdict == Verdict::RequiredDifferent) {
+      jc.outcome = JUnitCase::Outcome::Fail;
+      jc.message = i.reason;
+      jc.body = i.observed_error;
+    }
+    suite.cases.push_back(std::move(jc));
   }
-  o << "  </testsuite>\n</testsuites>\n";
-  return o.str();
+  return junit_xml({"rigctl ablate", std::nullopt, {std::move(suite)}});
 }
 
 }  // namespace rig

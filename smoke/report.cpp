@@ -3,17 +3,12 @@
 #include <cstdio>
 #include <sstream>
 
+#include "core/report_format.hpp"
 #include "core/text.hpp"
 
 namespace rig {
 
 namespace {
-
-std::string fmt_seconds(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", s);
-  return buf;
-}
 
 // Every string that goes into a JSON report: outputs carry arbitrary bytes from the rig and the
 // engine, and json::dump() throws on invalid UTF-8.
@@ -94,67 +89,30 @@ json host_facts_json(const HostFacts& h) {
           {"arch", text(h.arch)}};
 }
 
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  // XML text must be well-formed UTF-8 whatever bytes a check printed.
-  for (unsigned char c : valid_utf8(s)) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // XML 1.0 forbids most control characters even when escaped.
-        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') out += '?';
-        else out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
 std::string report_junit(const SmokeReport& r) {
-  std::ostringstream o;
-  std::string suite = "rigctl.smoke." + r.recipe;
-  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    << "<testsuites name=\"rigctl smoke\" tests=\"" << r.checks.size() << "\" failures=\"" << r.count(CheckState::Fail)
-    << "\" errors=\"0\" skipped=\"" << r.count(CheckState::NotRun) << "\" time=\"" << fmt_seconds(r.seconds) << "\">\n"
-    << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << r.checks.size() << "\" failures=\""
-    << r.count(CheckState::Fail) << "\" errors=\"0\" skipped=\"" << r.count(CheckState::NotRun) << "\" time=\""
-    << fmt_seconds(r.seconds) << "\">\n"
-    << "    <properties>\n";
-  auto prop = [&](const char* k, const std::string& v) {
-    o << "      <property name=\"" << k << "\" value=\"" << xml_escape(v) << "\"/>\n";
-  };
-  prop("rig", r.rig);
-  prop("kernel", r.host.kernel);
-  prop("engine", r.host.engine + " " + r.host.engine_version);
-  prop("podman", r.host.podman_version);
-  prop("arch", r.host.arch);
-  o << "    </properties>\n";
+  JUnitSuite suite{"rigctl.smoke." + r.recipe, r.seconds, {}, {}};
+  suite.properties = {{"rig", r.rig},
+                      {"kernel", r.host.kernel},
+                      {"engine", r.host.engine + " " + r.host.engine_version},
+                      {"podman", r.host.podman_version},
+                      {"arch", r.host.arch}};
   for (auto& c : r.checks) {
     char num[8];
     std::snprintf(num, sizeof num, "%02d", c.number);
-    o << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"" << num << "-" << xml_escape(c.id) << ": "
-      << xml_escape(c.title) << "\" time=\"" << fmt_seconds(c.seconds) << "\"";
-    if (c.status == CheckState::Pass) {
-      o << "/>\n";
-      continue;
-    }
-    o << ">\n";
+    JUnitCase jc{suite.name, std::string(num) + "-" + c.id + ": " + c.title, c.seconds, JUnitCase::Outcome::Pass, "", "", ""};
     if (c.status == CheckState::NotRun) {
-      o << "      <skipped message=\"not run: " << xml_escape(c.note) << "\"/>\n";
-    } else {
-      std::string first = c.diagnosis.empty() ? "unknown failure" : c.diagnosis.front().cause;
-      std::string body = c.output;
-      for (auto& d : c.diagnosis) body += "\ndiagnosis [" + d.id + "]: " + d.cause + "\nfix: " + d.fix;
-      o << "      <failure message=\"" << xml_escape(first) << "\" type=\"" << xml_escape(c.id) << "\">"
-        << xml_escape(body) << "</failure>\n";
+      jc.outcome = JUnitCase::Outcome::Skip;
+      jc.message = "not run: " + c.note;
+    } else if (c.status != CheckState::Pass) {
+      jc.outcome = JUnitCase::Outcome::Fail;
+      jc.message = c.diagnosis.empty() ? "unknown failure" : c.diagnosis.front().cause;
+      jc.type = c.id;
+      jc.body = c.output;
+      for (auto& d : c.diagnosis) jc.body += "\ndiagnosis [" + d.id + "]: " + d.cause + "\nfix: " + d.fix;
     }
-    o << "    </testcase>\n";
+    suite.cases.push_back(std::move(jc));
   }
-  o << "  </testsuite>\n</testsuites>\n";
-  return o.str();
+  return junit_xml({"rigctl smoke", r.seconds, {std::move(suite)}});
 }
 
 }  // namespace rig

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/json_reader.hpp"
+#include "core/report_format.hpp"
 #include "smoke/checks.hpp"
 
 namespace rig {
@@ -11,7 +12,6 @@ namespace rig {
 std::string render_table(const SmokeReport& r);
 json report_json(const SmokeReport& r);
 std::string report_junit(const SmokeReport& r);
-std::string xml_escape(const std::string& s);
 json host_facts_json(const HostFacts& h);
 
 }  // namespace rig

@@ -64,7 +64,7 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Bor
   ls.image = s->images.outer_ref;
   ls.name = s->name;
   ls.run_id = s->run_id;
-  ls.engine_kind = s->conn.version.podman ? "podman" : "docker";
+  ls.engine_kind = s->conn.version.kind();
   ls.without = o.without;
   ls.seccomp_profile = s->images.seccomp_profile;
   ls.seccomp_profile_path = s->images.seccomp_profile_path;

@@ -21,7 +21,7 @@ ChainInputs chain_inputs(const Session& s, const std::string& inner_network, con
 }
 
 HostFacts session_facts(const Session& s) {
-  return {s.conn.version.kernel, s.conn.version.podman ? "podman" : "docker", s.conn.version.version,
+  return {s.conn.version.kernel, s.conn.version.kind(), s.conn.version.version,
           s.conn.version.api_version, s.conn.endpoint.display, "", s.images.arch};
 }
 

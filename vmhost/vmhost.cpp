@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "builder/recipe.hpp"
+#include "core/text.hpp"
 #include "core/arch.hpp"
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
@@ -99,20 +100,12 @@ void remember_kvm(bool good) {
 }  // namespace
 
 std::string tail_lines(const std::string& text, size_t lines) {
-  std::vector<std::string> all;
-  std::string cur;
-  for (char c : text) {
-    if (c == '\r') continue;
-    if (c == '\n') {
-      all.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) all.push_back(std::move(cur));
-  std::string out;
-  for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) out += all[i] + "\n";
+  // The serial console ends lines with \r\n; the tail is shown with \n only, each line ended.
+  std::string plain;
+  for (char c : text)
+    if (c != '\r') plain += c;
+  std::string out = tail(plain, lines, std::string::npos);
+  if (!out.empty() && out.back() != '\n') out += '\n';
   return out;
 }
 

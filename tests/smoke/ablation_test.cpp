@@ -152,7 +152,7 @@ TEST_CASE("ablation reports: markdown table and JUnit", "[smoke][ablation]") {
   c.reason = "expected a, saw b";
   rep.items = {a, b, c};
   auto md = rig::ablation_markdown(rep);
-  CHECK_THAT(md, Catch::Contains("| `tun` | flag | passes / the tun device |"));
+  CHECK_THAT(md, Catch::Contains("| `tun` | flag | passes \\| the tun device |"));
   CHECK_THAT(md, Catch::Contains("**required** | inner-run: Failed to open() /dev/net/tun |"));
   CHECK_THAT(md, Catch::Contains("**not applicable** | no AppArmor |"));
   auto x = rig::ablation_junit(rep);

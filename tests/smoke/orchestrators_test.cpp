@@ -31,6 +31,33 @@ bool has(const std::vector<std::string>& calls, const std::string& call) {
   return std::find(calls.begin(), calls.end(), call) != calls.end();
 }
 
+// One local docker cell of debian-trixie/amd64 running only the image stage, in a private out dir.
+struct CellFixture {
+  rigtest::TempDir dir;
+  rig::Recipe recipe = rig::load_recipe(rigtest::source_root() / "recipes" / "debian-trixie.json").value();
+  rig::HostInfo host;
+  rig::Cell cell;
+  rig::CellEnv env;
+  CellFixture() {
+    host.label = "local";
+    host.arch = "amd64";
+    host.cpus = 2;
+    rig::EngineFacts docker;
+    docker.endpoint = "unix:///fake/docker.sock";
+    docker.available = true;
+    docker.kind = "docker";
+    docker.arch = "amd64";
+    host.engines["docker"] = docker;
+    cell.at = {{"host", "local"},   {"recipe", "debian-trixie"}, {"arch", "amd64"},
+               {"engine", "docker"}, {"network", "pasta"},        {"storage", "overlay"}};
+    cell.run = {"image"};
+    env.host = &host;
+    env.recipe = &recipe;
+    env.out_dir = dir.path() / "cell";
+  }
+  rig::Result<rig::CellResult> run(const rig::Borders& b) { return rig::run_cell(cell, env, b); }
+};
+
 }  // namespace
 
 TEST_CASE("session: an absent engine stops it before anything is built or made", "[orchestrators][session]") {
@@ -185,28 +212,8 @@ TEST_CASE("host facts: each engine's answer recorded, an absent one with why", "
 TEST_CASE("matrix cell: an image stage whose engine is gone fails with the reason; the run goes on", "[orchestrators][matrix]") {
   rigtest::FakeBorders f;
   f.engines.error = rig::unavailable("cannot connect to the engine");
-  rigtest::TempDir dir;
-  auto recipe = rig::load_recipe(rigtest::source_root() / "recipes" / "debian-trixie.json");
-  REQUIRE(recipe.ok());
-  rig::HostInfo host;
-  host.label = "local";
-  host.arch = "amd64";
-  host.cpus = 2;
-  rig::EngineFacts docker;
-  docker.endpoint = "unix:///fake/docker.sock";
-  docker.available = true;
-  docker.kind = "docker";
-  docker.arch = "amd64";
-  host.engines["docker"] = docker;
-  rig::Cell c;
-  c.at = {{"host", "local"}, {"recipe", "debian-trixie"}, {"arch", "amd64"}, {"engine", "docker"},
-            {"network", "pasta"}, {"storage", "overlay"}};
-  c.run = {"image"};
-  rig::CellEnv env;
-  env.host = &host;
-  env.recipe = &recipe.value();
-  env.out_dir = dir.path() / "cell";
-  auto r = rig::run_cell(c, env, f.borders());
+  CellFixture cell;
+  auto r = cell.run(f.borders());
   REQUIRE(r.ok());
   REQUIRE(r->stages.size() == 1);
   CHECK(r->stages[0].stage == "image");
@@ -218,28 +225,8 @@ TEST_CASE("matrix cell: an image stage whose engine is gone fails with the reaso
 
 TEST_CASE("matrix cell: the image stage builds for the cell's arch and runs the image checks in the engine", "[orchestrators][matrix]") {
   rigtest::FakeBorders f;
-  rigtest::TempDir dir;
-  auto recipe = rig::load_recipe(rigtest::source_root() / "recipes" / "debian-trixie.json");
-  REQUIRE(recipe.ok());
-  rig::HostInfo host;
-  host.label = "local";
-  host.arch = "amd64";
-  host.cpus = 2;
-  rig::EngineFacts docker;
-  docker.endpoint = "unix:///fake/docker.sock";
-  docker.available = true;
-  docker.kind = "docker";
-  docker.arch = "amd64";
-  host.engines["docker"] = docker;
-  rig::Cell c;
-  c.at = {{"host", "local"}, {"recipe", "debian-trixie"}, {"arch", "amd64"}, {"engine", "docker"},
-            {"network", "pasta"}, {"storage", "overlay"}};
-  c.run = {"image"};
-  rig::CellEnv env;
-  env.host = &host;
-  env.recipe = &recipe.value();
-  env.out_dir = dir.path() / "cell";
-  auto r = rig::run_cell(c, env, f.borders());
+  CellFixture cell;
+  auto r = cell.run(f.borders());
   REQUIRE(r.ok());
   REQUIRE(r->stages.size() == 1);
   CHECK(f.images.asked == std::vector<std::string>{"debian-trixie amd64"});
@@ -247,7 +234,7 @@ TEST_CASE("matrix cell: the image stage builds for the cell's arch and runs the 
   auto calls = f.engines.calls();
   CHECK(count_prefix(calls, "create-container ") >= 1);
   CHECK(count_prefix(calls, "remove-container ") == count_prefix(calls, "create-container "));
-  CHECK(std::filesystem::exists(env.out_dir / "image.json"));
+  CHECK(std::filesystem::exists(cell.env.out_dir / "image.json"));
   // No web recipe was given, so the inner images are missing: the stage says so rather than passing.
   CHECK(r->stages[0].status == "fail");
 }
