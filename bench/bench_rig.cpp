@@ -8,15 +8,10 @@
 
 #include "builder/tar_pack.hpp"
 #include "core/interrupt.hpp"
+#include "core/text.hpp"
 #include "smoke/smoke_run.hpp"
 
 namespace rig {
-
-namespace {
-
-std::string tail_of(const std::string& s, size_t max = 800) { return s.size() > max ? "..." + s.substr(s.size() - max) : s; }
-
-}  // namespace
 
 Status BenchContext::check_interrupt() {
   if (interrupted()) return interrupted_error();
@@ -45,13 +40,11 @@ Result<std::unique_ptr<Session>> open_ready_rig(BenchContext& c, const SessionOp
   HostFacts facts = session_facts(*s);
   RIG_TRY(auto checks, run_chain(in, facts));
   if (checks.empty() || checks.front().status != CheckState::Pass)
-    return Error(Category::Checks, "rig " + so.name + " did not come up: " + (checks.empty() ? "" : tail_of(checks.front().output)));
+    return Error(Category::Checks, "rig " + so.name + " did not come up: " + (checks.empty() ? "" : tail(checks.front().output, 20, 800)));
   if (c.host.podman_version.empty()) {
     auto v = s->conn.engine->exec(s->rig->id(), ExecRequest{{"podman", "version", "--format", "{{.Client.Version}}"}, "", {}, 60000});
     if (v && v->exit_code == 0) {
-      c.host.podman_version = v->out;
-      while (!c.host.podman_version.empty() && (c.host.podman_version.back() == '\n' || c.host.podman_version.back() == '\r'))
-        c.host.podman_version.pop_back();
+      c.host.podman_version = trim(v->out);
     }
   }
   return s;
@@ -62,7 +55,7 @@ Result<double> timed_exec(Session& s, const std::vector<std::string>& argv, cons
   RIG_TRY(auto r, s.conn.engine->exec(s.rig->id(), ExecRequest{argv, "", env, timeout_ms}));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (r.exit_code != 0)
-    return Error(Category::Checks, "`" + shell_quote(argv) + "` exited " + std::to_string(r.exit_code) + ": " + tail_of(r.out));
+    return Error(Category::Checks, "`" + shell_quote(argv) + "` exited " + std::to_string(r.exit_code) + ": " + tail(r.out, 20, 800));
   return secs;
 }
 
