@@ -14,6 +14,7 @@
 #include "builder/recipe_rules.hpp"
 #include "core/arch.hpp"
 #include "core/catalog.hpp"
+#include "core/signatures.hpp"
 #include "core/text.hpp"
 
 namespace rig {
@@ -216,6 +217,47 @@ std::string read_source(const JsonNode& n, const fs::path& recipe_file) {
   return std::move(*data);
 }
 
+// launch.profile: the launch profile the recipes share (recipes/profiles/launch.json: the flags,
+// hardenings and inner options with their why, the security argument in one file), read like a
+// files[].source (relative, inside the recipe's directory). The recipe's other launch keys are merged
+// over it as an RFC 7386 merge patch (an object merges key by key, anything else replaces, null
+// removes), and launch.overrides patches single flags or hardenings by id the same way. A profile
+// cannot name another profile. An inline launch without "profile" is used as written.
+json resolve_launch(const JsonNode& l, const fs::path& recipe_file) {
+  const json& own = l.raw();
+  if (!own.is_object() || !own.contains("profile")) return own;
+  JsonNode src(own.at("profile"), l.path() + ".profile");
+  std::string text = read_source(src, recipe_file);
+  auto doc = parse_json_document(text);
+  if (!doc) src.fail("the launch profile " + show_value(src.str()) + ": " + doc.error().what());
+  json merged = std::move(*doc);
+  if (!merged.is_object()) src.fail("the launch profile " + show_value(src.str()) + " is not a JSON object");
+  if (merged.contains("profile") || merged.contains("overrides"))
+    src.fail("the launch profile " + show_value(src.str()) + " itself has \"profile\" or \"overrides\" (profiles do not chain)");
+  json patch = own;
+  patch.erase("profile");
+  patch.erase("overrides");
+  merged.merge_patch(patch);
+  if (!own.contains("overrides")) return merged;
+  JsonNode ov(own.at("overrides"), l.path() + ".overrides");
+  if (!ov.raw().is_object()) ov.fail("expected an object: flag or hardening id -> the fields that differ");
+  for (auto& [id, fields] : ov.raw().items()) {
+    JsonNode fn(fields, ov.path() + "." + id);
+    if (!fields.is_object()) fn.fail("expected an object of the fields that differ for this recipe");
+    bool found = false;
+    for (const char* list : {"flags", "hardening"}) {
+      if (!merged.contains(list) || !merged[list].is_array()) continue;
+      for (auto& item : merged[list])
+        if (item.is_object() && item.contains("id") && item["id"] == id) {
+          item.merge_patch(fields);
+          found = true;
+        }
+    }
+    if (!found) fn.fail("the launch profile has no flag or hardening " + show_value(id));
+  }
+  return merged;
+}
+
 IdRange parse_range(JsonNode n, uint32_t own_id, const char* what) {
   auto o = n.object();
   IdRange r;
@@ -315,10 +357,10 @@ std::string parse_item_id(JsonObject& o) {
   return ruled_str(o.required("id"), is_plain_id, "a lower-case id ([a-z0-9][a-z0-9-]*, at most 64 characters)");
 }
 
-// expect: the smoke check that fails without the item and a regex its output matches (or
-// "slow-restart": the restart takes the stop timeout). The regex is compiled here, with the flags
-// the ablation matches it with (smoke/ablation.cpp), so a bad one is an input error now rather than
-// an exception when the item fails.
+// expect: the smoke check that fails without the item and the failure signature(s) its output shows,
+// by id from the catalog (core/signatures.json), so the regex lives once, next to its cause and fix;
+// or "slow-restart" (the restart takes the stop timeout). The ablation matches the output against the
+// ids' patterns together (any of them).
 void parse_expect(JsonObject& o, std::string& check, std::string& signature) {
   auto ex = o.required("expect").object();
   auto c = ex.required("check");
@@ -328,15 +370,23 @@ void parse_expect(JsonObject& o, std::string& check, std::string& signature) {
     reject(c, "a smoke check id (" + join(ids, ", ") + ")", check);
   }
   auto s = ex.required("signature");
-  signature = s.nonempty_str();
-  if (signature.size() > kMaxSignatureBytes)
-    reject(s, "a regex of at most " + std::to_string(kMaxSignatureBytes) + " bytes", signature);
-  if (signature != "slow-restart") {
-    try {
-      std::regex re(signature, std::regex::ECMAScript | std::regex::icase);
-    } catch (const std::exception& e) {
-      s.fail("expected an ECMAScript regex (matched case-insensitively), got " + show_value(signature) + ": " + e.what());
+  std::vector<std::string> ids = s.raw().is_array() ? s.str_list() : std::vector<std::string>{s.nonempty_str()};
+  if (ids.empty()) s.fail("expected at least one signature id");
+  auto known = [] {
+    std::vector<std::string> all{"slow-restart"};
+    for (auto& k : known_signatures()) all.push_back(k.id);
+    return join(all, ", ");
+  };
+  if (ids.size() == 1 && ids.front() == "slow-restart") {
+    signature = ids.front();
+  } else {
+    std::vector<std::string> patterns;
+    for (auto& id : ids) {
+      const Signature* sig = find_signature(id);
+      if (!sig) reject(s, "a failure signature id from core/signatures.json (" + known() + ")", id);
+      patterns.push_back("(?:" + sig->pattern + ")");
     }
+    signature = join(patterns, "|");
   }
   ex.finish();
 }
@@ -776,7 +826,9 @@ Recipe parse_document(const json& doc, const fs::path& file) {
         value_str);
   }
   if (auto l = o.optional("launch")) {
-    r.launch = parse_launch(*l);
+    const json launch = resolve_launch(*l, file);
+    const bool shared = l->raw().is_object() && l->raw().contains("profile");
+    r.launch = parse_launch(JsonNode(launch, shared ? l->path() + " (with its profile)" : l->path()));
     for (size_t i = 0; i < r.launch->hardening.size(); ++i) {
       auto& h = r.launch->hardening[i];
       std::string at = "launch.hardening[" + std::to_string(i) + "].ablate.path";

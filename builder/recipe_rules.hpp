@@ -25,7 +25,6 @@ inline constexpr size_t kMaxRecipeNameBytes = 128;  // one image path component 
 inline constexpr size_t kMaxImageReferenceBytes = 255;
 inline constexpr size_t kMaxTextBytes = 1024;       // one-line free text: description, what, why, option
 inline constexpr size_t kMaxValueBytes = 65536;     // env and label values, entrypoint/cmd arguments
-inline constexpr size_t kMaxSignatureBytes = 1024;  // an expect.signature regex
 inline constexpr uint64_t kMaxSourceBytes = 16ull << 20;  // files[].source, and the recipe file itself
 
 // show_value() (quoting a value for a message) lives in core/text.hpp.

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "engine/engine.hpp"
-#include "smoke/diagnosis.hpp"
+#include "core/signatures.hpp"
 #include "smoke/launch_spec.hpp"
 
 namespace rig {

@@ -2,6 +2,7 @@
 
 #include "builder/capability.hpp"
 #include "builder/recipe.hpp"
+#include "core/signatures.hpp"
 #include "builder/recipe_rules.hpp"
 #include "core/arch.hpp"
 #include "core/catalog.hpp"
@@ -20,6 +21,13 @@ const fs::path kFile = "/nonexistent/recipes/unit.json";
 const std::string kPrefix = "load recipe '/nonexistent/recipes/unit.json': ";
 
 rig::Result<rig::Recipe> parse(const json& j) { return rig::parse_recipe(j.dump(2), kFile); }
+
+// What an unknown expect.signature's error lists: "slow-restart" and every catalog id.
+std::string known_signature_ids() {
+  std::string s = "slow-restart";
+  for (auto& sig : rig::known_signatures()) s += ", " + sig.id;
+  return s;
+}
 
 rig::Recipe parse_ok(const json& j) {
   auto r = parse(j);
@@ -142,7 +150,8 @@ TEST_CASE("recipe: every section of a full recipe is read", "[builder][recipe]")
   CHECK(f.engines == std::vector<std::string>{"docker", "podman"});  // default
   CHECK(f.requires_host.empty());
   CHECK(f.expect_check == "inner-run");
-  CHECK(f.expect_signature == "tun");
+  // The signature id resolved to its catalog pattern, the form the ablation matches.
+  CHECK(f.expect_signature == "(?:" + rig::find_signature("tun-missing")->pattern + ")");
 }
 
 TEST_CASE("recipe: config_user overrides the user's ids", "[builder][recipe]") {
@@ -678,7 +687,8 @@ TEST_CASE("recipe: a 200,000-character value is an error, not a crash", "[builde
   j = full_recipe();
   j["launch"]["flags"][0]["expect"]["signature"] = std::string(200000, '(');
   check_rejected(j, "launch.flags[0].expect.signature",
-                 "expected a regex of at most 1024 bytes, got '" + std::string(80, '(') + "…' (200000 bytes)");
+                 "expected a failure signature id from core/signatures.json (" + known_signature_ids() + "), got '" +
+                     std::string(80, '(') + "…' (200000 bytes)");
 }
 
 // A newline and ':' in home added a line to the image's passwd: a uid-0 account with no password.
@@ -1009,27 +1019,30 @@ TEST_CASE("recipe: expect.check names a real smoke check", "[builder][recipe][va
   }
 }
 
-TEST_CASE("recipe: expect.signature is compiled at validation", "[builder][recipe][validation][hostile]") {
+TEST_CASE("recipe: expect.signature names failure signatures from the catalog", "[builder][recipe][validation][hostile]") {
   json j = full_recipe();
+  // A regex is no longer accepted: the pattern lives once, in core/signatures.json, with its cause and fix.
   j["launch"]["flags"][0]["expect"]["signature"] = "mount (proc";
-  auto r = parse(j);
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error().category() == rig::Category::Usage);
-  CHECK_THAT(r.error().what(), Catch::StartsWith(kPrefix + "launch.flags[0].expect.signature: expected an ECMAScript regex "
-                                                           "(matched case-insensitively), got 'mount (proc': "));
-  j["launch"]["flags"][0]["expect"]["signature"] = "a{2,1}";
-  CHECK_FALSE(parse(j).ok());
-  j["launch"]["flags"][0]["expect"]["signature"] = std::string(1025, 'x');
-  check_rejected(j, "launch.flags[0].expect.signature", "expected a regex of at most 1024 bytes, got '" + std::string(80, 'x') + "…' (1025 bytes)");
-  j["launch"]["flags"][0]["expect"]["signature"] = std::string(1024, 'x');
-  CHECK(parse(j).ok());
-  j["launch"]["flags"][0]["expect"]["signature"] = "mount `proc` to `proc`.*Operation not permitted";
-  CHECK(parse(j).ok());
-  // "slow-restart" is the init hardening's measured signature, not a regex to match.
+  check_rejected(j, "launch.flags[0].expect.signature",
+                 "expected a failure signature id from core/signatures.json (" + known_signature_ids() + "), got 'mount (proc'");
+  j["launch"]["flags"][0]["expect"]["signature"] = json::array({"tun-missing", "no-such-signature"});
+  check_rejected(j, "launch.flags[0].expect.signature",
+                 "expected a failure signature id from core/signatures.json (" + known_signature_ids() +
+                     "), got 'no-such-signature'");
+  j["launch"]["flags"][0]["expect"]["signature"] = json::array();
+  check_rejected(j, "launch.flags[0].expect.signature", "expected at least one signature id");
+  // Several ids: the output may show any of them.
+  j["launch"]["flags"][0]["expect"]["signature"] = json::array({"tun-missing", "tun-permission"});
+  CHECK(parse_ok(j).launch->flags[0].expect_signature ==
+        "(?:" + rig::find_signature("tun-missing")->pattern + ")|(?:" + rig::find_signature("tun-permission")->pattern + ")");
+  // "slow-restart" is the init hardening's measured signature, not a pattern; it stands alone.
   j = full_recipe();
   j["launch"]["hardening"] = {{{"id", "init"}, {"what", "w"}, {"why", "y"}, {"ablate", {{"kind", "init"}}},
                                {"expect", {{"check", "restart-workspace"}, {"signature", "slow-restart"}}}}};
   CHECK(parse_ok(j).launch->hardening[0].expect_signature == "slow-restart");
+  j["launch"]["hardening"][0]["expect"]["signature"] = json::array({"slow-restart", "tun-missing"});
+  check_rejected(j, "launch.hardening[0].expect.signature",
+                 "expected a failure signature id from core/signatures.json (" + known_signature_ids() + "), got 'slow-restart'");
 }
 
 TEST_CASE("recipe: env, labels, entrypoint and cmd reject NUL", "[builder][recipe][validation][hostile]") {

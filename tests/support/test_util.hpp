@@ -355,7 +355,7 @@ inline json full_recipe() {
          {"what", "passes the tun device"},
          {"why", "rootless networking"},
          {"effect", {{"kind", "device"}, {"value", "/dev/net/tun"}}},
-         {"expect", {{"check", "inner-run"}, {"signature", "tun"}}}}}}};
+         {"expect", {{"check", "inner-run"}, {"signature", "tun-missing"}}}}}}};
   return j;
 }
 

@@ -1,6 +1,6 @@
 #include "support/catch.hpp"
 
-#include "smoke/diagnosis.hpp"
+#include "core/signatures.hpp"
 
 namespace {
 

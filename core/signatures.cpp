@@ -1,4 +1,4 @@
-#include "smoke/diagnosis.hpp"
+#include "core/signatures.hpp"
 
 #include <regex>
 
@@ -40,6 +40,12 @@ const std::vector<Signature>& known_signatures() {
     return parsed.ok() ? parsed.value() : std::vector<Signature>{};
   }();
   return table;
+}
+
+const Signature* find_signature(const std::string& id) {
+  for (auto& s : known_signatures())
+    if (s.id == id) return &s;
+  return nullptr;
 }
 
 std::vector<Signature> diagnose(const std::string& output, const std::vector<Signature>& table) {
