@@ -151,4 +151,21 @@ std::string capability_text(const FileCaps& caps) {
   return out;
 }
 
+int capability_bit(std::string_view api_name) {
+  std::string want = "cap_" + lower(std::string(api_name));
+  auto it = std::find(kCapNames.begin(), kCapNames.end(), want);
+  return it == kCapNames.end() ? -1 : static_cast<int>(it - kCapNames.begin());
+}
+
+std::string capability_api_names(uint64_t mask) {
+  std::string s;
+  for (size_t i = 0; i < kCapNames.size(); ++i)
+    if (mask & (uint64_t{1} << i)) {
+      std::string n(kCapNames[i].substr(4));
+      std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::toupper(c); });
+      s += (s.empty() ? "" : ",") + n;
+    }
+  return s;
+}
+
 }  // namespace rig

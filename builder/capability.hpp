@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/error.hpp"
 
@@ -21,6 +22,11 @@ Result<FileCaps> parse_capability_text(const std::string& text);
 
 // The 20-byte VFS cap v2 xattr value, little endian.
 std::string vfs_cap_xattr(const FileCaps& caps);
+
+// The bit of a capability named as the engine API spells it ("SETUID", "SYS_CHROOT"), or -1.
+int capability_bit(std::string_view api_name);
+// A mask's capabilities as the engine API spells them, in bit order: "SETGID,SETUID,SYS_CHROOT".
+std::string capability_api_names(uint64_t mask);
 
 // Inverse, for tests and diagnostics.
 Result<FileCaps> decode_vfs_cap_xattr(const std::string& value);

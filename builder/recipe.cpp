@@ -439,6 +439,47 @@ LaunchFlag parse_flag(JsonNode n) {
 
 const std::string kVolumeNameRule = "a volume name ([a-z0-9][a-z0-9-]*, at most 64 characters)";
 
+// launch.capabilities: {keep: [{name, why, expect}], drop: [names], measured}. Together keep and
+// drop are exactly Docker's default set, so the ablation gives every default capability a verdict;
+// there is no way to add a capability. Each kept one is an ablation item "cap-<name>" whose id shares
+// the flags' and hardenings' namespace.
+Capabilities parse_capabilities(JsonNode n, std::set<std::string>& ids) {
+  auto o = n.object();
+  Capabilities c;
+  std::set<std::string> seen;
+  std::vector<std::string> defaults(kDefaultCapabilities.begin(), kDefaultCapabilities.end());
+  auto cap_name = [&](const JsonNode& v) {
+    auto name = v.str();
+    if (!is_default_capability(name))
+      reject(v, "a capability of Docker's default set, spelled as the engine API does (" + join(defaults, ", ") + ")", name);
+    if (!seen.insert(name).second) v.fail(show_value(name) + " is listed twice (in keep or drop)");
+    return name;
+  };
+  for (auto& kn : o.required("keep").array()) {
+    auto ko = kn.object();
+    KeptCapability k;
+    k.name = cap_name(ko.required("name"));
+    k.why = text_str(ko.required("why"));
+    parse_expect(ko, k.expect_check, k.expect_signature);
+    ko.finish();
+    std::string id = "cap-" + k.name;
+    std::transform(id.begin(), id.end(), id.begin(), [](unsigned char ch) { return ch == '_' ? '-' : std::tolower(ch); });
+    if (!ids.insert(id).second) kn.fail("the ablation id " + show_value(id) + " is already a flag or hardening id");
+    c.keep.push_back(std::move(k));
+  }
+  auto drop = o.required("drop");
+  for (auto& dn : drop.array()) c.drop.push_back(cap_name(dn));
+  if (auto m = o.optional("measured")) c.measured = text_str(*m);
+  o.finish();
+  std::vector<std::string> missing;
+  for (auto& d : defaults)
+    if (!seen.count(d)) missing.push_back(d);
+  if (!missing.empty())
+    n.fail("keep and drop together must be Docker's whole default set (every one gets an ablation verdict); missing " +
+           join(missing, ", "));
+  return c;
+}
+
 Hardening parse_hardening(JsonNode n) {
   auto o = n.object();
   Hardening h;
@@ -547,6 +588,7 @@ Launch parse_launch(JsonNode n) {
       l.hardening.push_back(std::move(h));
     }
   }
+  if (auto cn = o.optional("capabilities")) l.capabilities = parse_capabilities(*cn, ids);
   if (auto in = o.optional("inner")) {
     auto io = in->object();
     if (auto nets = io.optional("networks")) {
@@ -881,6 +923,13 @@ Result<Recipe> load_recipe(const std::filesystem::path& file) {
   auto text = read_json_text(file.string());
   if (!text) return std::move(text).error().add_context("load recipe " + show_value(file.string(), kMaxPathBytes));
   return parse_recipe(*text, file);
+}
+
+uint64_t Capabilities::keep_mask() const {
+  uint64_t m = 0;
+  for (auto& k : keep)
+    if (int bit = capability_bit(k.name); bit >= 0) m |= uint64_t{1} << bit;
+  return m;
 }
 
 const InnerStorage* Launch::find_storage(const std::string& id) const {

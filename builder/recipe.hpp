@@ -130,6 +130,22 @@ struct InnerStorage {
   std::map<std::string, std::string> env;
 };
 
+// launch.capabilities: Docker's default capability set split in two by ablation. The rig keeps
+// `keep` (each with why and how the chain fails without it) and launches with CapDrop = `drop`; the
+// not-privileged check asserts the bounding set is exactly `keep`.
+struct KeptCapability {
+  std::string name;  // as the engine API spells it: "SETUID"
+  std::string why;
+  std::string expect_check;
+  std::string expect_signature;
+};
+struct Capabilities {
+  std::vector<KeptCapability> keep;
+  std::vector<std::string> drop;
+  std::string measured;  // the run that showed the dropped ones are not needed
+  uint64_t keep_mask() const;
+};
+
 struct Launch {
   bool init = true;
   std::string restart;
@@ -140,6 +156,7 @@ struct Launch {
   std::vector<NamedVolume> volumes;
   std::vector<LaunchFlag> flags;
   std::vector<Hardening> hardening;
+  std::optional<Capabilities> capabilities;
   // launch.inner: what the inner podman can be set up with (matrix axes). The first network is the
   // image's default; an empty list means podman's own default only.
   std::vector<std::string> inner_networks;

@@ -23,6 +23,17 @@ inline constexpr std::array<std::string_view, 13> kSmokeCheckIds = {
 // would hand the untrusted build the host, so it cannot be written in a recipe at all.
 inline constexpr std::array<std::string_view, 2> kLaunchDevices = {"/dev/net/tun", "/dev/fuse"};
 
+// Docker's default capability set (moby's oci/caps/defaults.go), the set a rig's launch profile splits
+// into `keep` and `drop`: `rigctl ablate` must give every one of them a verdict. Names as the engine
+// API spells them in CapDrop. podman's default is a subset (it lacks MKNOD, NET_RAW, AUDIT_WRITE).
+inline constexpr std::array<std::string_view, 14> kDefaultCapabilities = {
+    "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID",
+    "SETUID", "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE"};
+
+inline bool is_default_capability(std::string_view name) {
+  return std::find(kDefaultCapabilities.begin(), kDefaultCapabilities.end(), name) != kDefaultCapabilities.end();
+}
+
 inline bool is_smoke_check_id(std::string_view id) {
   return std::find(kSmokeCheckIds.begin(), kSmokeCheckIds.end(), id) != kSmokeCheckIds.end();
 }

@@ -64,7 +64,7 @@ Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) 
     std::vector<AblationItem> chosen;
     for (auto& id : o.only) {
       auto it = std::find_if(items.begin(), items.end(), [&](const AblationItem& i) { return i.id == id; });
-      if (it == items.end()) return usage_error("'" + id + "' is neither a flag nor a hardening of the recipe").add_context("--only");
+      if (it == items.end()) return usage_error("'" + id + "' is neither a flag, a hardening nor a capability of the recipe").add_context("--only");
       chosen.push_back(*it);
     }
     items = chosen;
@@ -112,11 +112,12 @@ Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) 
       auto& item = items[i];
       auto it0 = Clock::now();
       std::vector<CheckResult> checks;
-      if (item.not_applicable.empty()) {
+      if (item.not_applicable.empty() && !item.by_baseline) {
         say("item " + item.id + ": running");
         SessionOptions so = base;
         so.name = "rigctl-ablate-" + item.id + "-" + new_run_id();
         if (item.flag) so.without = {item.flag->id};
+        if (!item.capability.empty()) so.drop_capabilities = {item.capability};
         if (item.hardening) {
           auto& h = *item.hardening;
           if (h.kind == "env") so.extra_env[h.name] = h.value;

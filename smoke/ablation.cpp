@@ -64,7 +64,7 @@ std::vector<AblationItem> ablation_items(const Recipe& r, const std::string& eng
   const InnerStorage* st = r.launch->find_storage(inner_storage);
   const std::string storage = st ? st->id : inner_storage;
   for (auto& f : r.launch->flags) {
-    AblationItem it{f.id, "flag", f.option + ": " + f.what, f.why, f.expect_check, f.expect_signature, "", &f, nullptr};
+    AblationItem it{f.id, "flag", f.option + ": " + f.what, f.why, f.expect_check, f.expect_signature, "", &f, nullptr, "", false};
     if (std::find(f.engines.begin(), f.engines.end(), engine_kind) == f.engines.end())
       it.not_applicable = engine_kind + " does not use this flag";
     else
@@ -73,7 +73,23 @@ std::vector<AblationItem> ablation_items(const Recipe& r, const std::string& eng
   }
   for (auto& h : r.launch->hardening) {
     bool image = h.kind == "file_capabilities" || h.kind == "file_line" || h.kind == "directory";
-    out.push_back({h.id, image ? "image" : "launch", h.what, h.why, h.expect_check, h.expect_signature, "", nullptr, &h});
+    out.push_back({h.id, image ? "image" : "launch", h.what, h.why, h.expect_check, h.expect_signature, "", nullptr, &h, "", false});
+  }
+  if (const auto& caps = r.launch->capabilities) {
+    auto item_id = [](std::string name) {
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return c == '_' ? '-' : std::tolower(c); });
+      return "cap-" + name;
+    };
+    for (auto& k : caps->keep) {
+      AblationItem it{item_id(k.name), "capability", "CapDrop " + k.name + " as well", k.why, k.expect_check,
+                      k.expect_signature, "", nullptr, nullptr, k.name, false};
+      out.push_back(it);
+    }
+    for (auto& d : caps->drop) {
+      AblationItem it{item_id(d), "capability", "CapDrop " + d + " (the profile drops it)",
+                      caps->measured.empty() ? "not needed by the chain" : caps->measured, "", "", "", nullptr, nullptr, d, true};
+      out.push_back(it);
+    }
   }
   return out;
 }
@@ -108,6 +124,13 @@ ItemResult judge(const AblationItem& item, const std::vector<CheckResult>& check
   if (!item.not_applicable.empty()) {
     res.verdict = Verdict::NotApplicable;
     res.reason = item.not_applicable;
+    return res;
+  }
+  if (item.by_baseline) {
+    // Only reached once the baseline passed (run_ablation stops at a failing one): the baseline is a
+    // run without this capability that passed the whole chain.
+    res.verdict = Verdict::NotNeeded;
+    res.reason = "dropped by the profile: the baseline passed the chain without it";
     return res;
   }
   const CheckResult* failed = nullptr;
@@ -159,10 +182,10 @@ std::string ablation_table(const AblationReport& r) {
   std::snprintf(line, sizeof line, "baseline (nothing removed): %s in %.2f s%s\n", r.baseline_passed ? "pass" : "FAIL",
                 r.baseline_seconds, r.baseline_restart >= 0 ? "" : "");
   o << line;
-  std::snprintf(line, sizeof line, "%-18s %-7s %-29s %-18s %7s  %s\n", "item", "level", "verdict", "failed at", "time", "observed");
+  std::snprintf(line, sizeof line, "%-18s %-10s %-29s %-18s %7s  %s\n", "item", "level", "verdict", "failed at", "time", "observed");
   o << line;
   for (auto& i : r.items) {
-    std::snprintf(line, sizeof line, "%-18s %-7s %-29s %-18s %6.1fs  %s\n", i.item.id.c_str(), i.item.level.c_str(),
+    std::snprintf(line, sizeof line, "%-18s %-10s %-29s %-18s %6.1fs  %s\n", i.item.id.c_str(), i.item.level.c_str(),
                   verdict_name(i.verdict), i.observed_check.empty() ? "-" : i.observed_check.c_str(), i.seconds,
                   (i.verdict == Verdict::NotApplicable ? i.reason : i.observed_error.empty() ? i.reason : i.observed_error)
                       .substr(0, 160)

@@ -18,7 +18,7 @@ const char* verdict_name(Verdict v);
 
 struct AblationItem {
   std::string id;
-  std::string level;  // flag | image | launch
+  std::string level;  // flag | image | launch | capability
   std::string what;
   std::string why;
   std::string expect_check;
@@ -26,9 +26,14 @@ struct AblationItem {
   std::string not_applicable;  // reason, when the host lacks the precondition
   const LaunchFlag* flag = nullptr;
   const Hardening* hardening = nullptr;
+  std::string capability;    // level capability: the engine API name ("SETUID")
+  // A capability the profile drops: the baseline already ran without it, so the baseline's pass is
+  // its verdict (not needed) and no rig of its own is launched.
+  bool by_baseline = false;
 };
 
-// Items in recipe order: flags first, then hardenings. `apparmor_host` decides AppArmor's precondition.
+// Items in recipe order: flags first, then hardenings, then every capability of Docker's default set
+// (the profile's kept ones, each run dropped; its dropped ones, judged by the baseline). `apparmor_host` decides AppArmor's precondition.
 std::vector<AblationItem> ablation_items(const Recipe& r, const std::string& engine_kind, bool apparmor_host,
                                          const std::string& inner_storage = "");
 

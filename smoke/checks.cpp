@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "builder/capability.hpp"
 #include "builder/tar_pack.hpp"
 #include "core/interrupt.hpp"
 #include "core/text.hpp"
@@ -130,9 +131,10 @@ class Chain {
   }
 
   // Not privileged: no Privileged, no added capability, no no-new-privileges (it would also break
-  // the file capabilities newuidmap needs), no device beyond the allowed ones, and CAP_SYS_ADMIN
-  // (bit 21) absent from PID 1's bounding set.
-  static Outcome not_privileged(const ContainerInfo& c, const ExecResult& r) {
+  // the file capabilities newuidmap needs), no device beyond the allowed ones, and PID 1's bounding
+  // set exactly the launch profile's kept capabilities (without a capabilities profile: CAP_SYS_ADMIN,
+  // bit 21, absent).
+  static Outcome not_privileged(const ContainerInfo& c, const ExecResult& r, std::optional<uint64_t> expected) {
     std::vector<std::string> problems;
     if (c.privileged) problems.push_back("HostConfig.Privileged is true");
     if (!c.cap_add.empty()) problems.push_back("HostConfig.CapAdd adds " + join(c.cap_add, ", "));
@@ -152,6 +154,11 @@ class Chain {
       problems.push_back(bnd.error().message());
     } else if (*bnd & (1ULL << 21)) {
       problems.push_back("CAP_SYS_ADMIN is in PID 1's bounding set");
+    } else if (expected && *bnd != *expected) {
+      problems.push_back("the bounding set is [" + capability_api_names(*bnd) + "], the launch profile's is [" +
+                         capability_api_names(*expected) + "]");
+    } else if (expected) {
+      out += "\nthe bounding set is exactly the launch profile's: [" + capability_api_names(*bnd) + "]";
     } else {
       out += "\nCAP_SYS_ADMIN not in the bounding set";
     }
@@ -232,7 +239,7 @@ class Chain {
            RIG_TRY(auto info, in_.engine.inspect_container(in_.container_id));
            if (!info) return Outcome{false, "the outer container is gone"};
            RIG_TRY(auto r, sh("grep CapBnd /proc/1/status", t));
-           return not_privileged(*info, r);
+           return not_privileged(*info, r, in_.bounding_set);
          }},
         {{"podman-info", "podman info works (rootless, overlay driver)"}, {"outer-up"}, 60000,
          [this](long t) -> Result<Outcome> {

@@ -72,6 +72,9 @@ struct ChainInputs {
   std::string inner_network;   // "" = podman's default; else `podman run --network=<it>`
   std::string inner_storage;   // "fuse-overlayfs": podman-info must see fuse-overlayfs as mount_program
   std::string apparmor_profile;  // non-empty: add the apparmor-confined check for this profile
+  // The exact capability bounding set the launch profile gives the rig (not-privileged asserts it);
+  // nullopt: only CAP_SYS_ADMIN's absence is checked.
+  std::optional<uint64_t> bounding_set;
   std::function<void(const CheckResult&)> on_result;
 };
 

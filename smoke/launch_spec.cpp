@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "builder/apparmor.hpp"
+#include "builder/capability.hpp"
 #include "core/text.hpp"
 
 namespace rig {
@@ -105,6 +106,19 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
   // Stated explicitly so a reviewer of the API body sees them.
   host["Privileged"] = false;
   host["CapAdd"] = nullptr;
+  // Least privilege: the capabilities ablation showed the chain does not need are dropped (never one
+  // added); an ablation drops a kept one as well to show it is needed.
+  if (l.capabilities) {
+    json drop = json::array();
+    uint64_t kept = l.capabilities->keep_mask();
+    for (auto& d : l.capabilities->drop) drop.push_back(d);
+    for (auto& d : s.drop_capabilities) {
+      if (std::find(l.capabilities->drop.begin(), l.capabilities->drop.end(), d) == l.capabilities->drop.end()) drop.push_back(d);
+      if (int bit = capability_bit(d); bit >= 0) kept &= ~(uint64_t{1} << bit);
+    }
+    host["CapDrop"] = drop;
+    spec.bounding_set = kept;
+  }
 
   json exposed = json::object(), bindings = json::object();
   for (auto& p : l.ports) {

@@ -36,6 +36,8 @@ struct LaunchSettings {
   std::map<std::string, std::string> extra_env;
   std::set<std::string> drop_volumes;  // launch volume names
   bool no_init = false;
+  // Capability ablation: kept capabilities of the profile dropped as well (engine API names).
+  std::set<std::string> drop_capabilities;
   std::string inner_storage;  // one of the recipe's launch.inner.storage ids; "" = the first
   // How the apparmor flag confines the rig: "" = as the recipe says, "unconfined", or "tailored"
   // (the rigctl-tailored profile, which must be loaded on the engine's host).
@@ -56,6 +58,9 @@ struct LaunchSpec {
   std::map<std::string, std::string> labels;
   std::vector<std::pair<uint32_t, uint32_t>> ports;  // host port -> container port
   std::string apparmor_profile;  // the confining AppArmor profile the rig runs under; "" = none given
+  // The capability bounding set the rig must have: the profile's keep set minus what an ablation
+  // dropped. nullopt for a launch without a capabilities section (only CAP_SYS_ADMIN is then checked).
+  std::optional<uint64_t> bounding_set;
 };
 
 // Why a flag does not apply here ("" when it does): a host feature it needs is missing, or it is

@@ -75,6 +75,7 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Bor
   ls.extra_env = o.extra_env;
   ls.drop_volumes = o.drop_volumes;
   ls.no_init = o.no_init;
+  ls.drop_capabilities = o.drop_capabilities;
   ls.inner_storage = o.inner_storage;
   ls.apparmor = o.apparmor;
   RIG_TRY(s->spec, make_launch_spec(s->recipe, ls));

@@ -34,6 +34,7 @@ struct SessionOptions {
   std::map<std::string, std::string> extra_env;
   std::set<std::string> drop_volumes;
   bool no_init = false;
+  std::set<std::string> drop_capabilities;  // kept capabilities dropped as well (capability ablation)
   std::string inner_storage;  // "" = the recipe's first launch.inner.storage
   std::string apparmor;       // "" = the recipe's apparmor flag as written; "unconfined" | "tailored"
 };

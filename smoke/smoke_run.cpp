@@ -16,6 +16,7 @@ ChainInputs chain_inputs(const Session& s, const std::string& inner_network, con
   in.inner_port = s.spec.ports.empty() ? 10000 : s.spec.ports.front().second;
   in.inner_network = inner_network;
   in.apparmor_profile = s.spec.apparmor_profile;
+  in.bounding_set = s.spec.bounding_set;
   in.inner_storage = inner_storage.empty() && s.recipe.launch ? s.recipe.launch->inner_storage.front().id : inner_storage;
   return in;
 }

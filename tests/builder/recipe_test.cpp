@@ -1019,6 +1019,43 @@ TEST_CASE("recipe: expect.check names a real smoke check", "[builder][recipe][va
   }
 }
 
+TEST_CASE("recipe: launch.capabilities splits Docker's default set, never adds one", "[builder][recipe][validation][capabilities]") {
+  json j = full_recipe();
+  auto all_but = [](std::set<std::string> keep) {
+    json drop = json::array();
+    for (auto& c : rig::kDefaultCapabilities)
+      if (!keep.count(std::string(c))) drop.push_back(std::string(c));
+    return drop;
+  };
+  json keep = json::array({{{"name", "SETUID"}, {"why", "newuidmap"}, {"expect", {{"check", "podman-info"}, {"signature", "newidmap-exec"}}}}});
+  j["launch"]["capabilities"] = {{"keep", keep}, {"drop", all_but({"SETUID"})}, {"measured", "12/12 without them"}};
+  auto r = parse_ok(j);
+  REQUIRE(r.launch->capabilities);
+  CHECK(r.launch->capabilities->keep_mask() == (1ULL << 7));
+  CHECK(r.launch->capabilities->drop.size() == 13);
+  CHECK(r.launch->capabilities->measured == "12/12 without them");
+  // Every default capability must be placed: a missing one would get no ablation verdict.
+  j["launch"]["capabilities"]["drop"] = all_but({"SETUID", "KILL"});
+  check_rejected(j, "launch.capabilities",
+                 "keep and drop together must be Docker's whole default set (every one gets an ablation verdict); missing KILL");
+  // Only Docker's defaults, spelled as the API spells them: there is no way to add SYS_ADMIN.
+  j["launch"]["capabilities"]["drop"] = all_but({"SETUID"});
+  j["launch"]["capabilities"]["drop"].push_back("SYS_ADMIN");
+  check_rejected(j, "launch.capabilities.drop[13]",
+                 "expected a capability of Docker's default set, spelled as the engine API does (CHOWN, DAC_OVERRIDE, FSETID, "
+                 "FOWNER, MKNOD, NET_RAW, SETGID, SETUID, SETFCAP, SETPCAP, NET_BIND_SERVICE, SYS_CHROOT, KILL, AUDIT_WRITE), "
+                 "got 'SYS_ADMIN'");
+  j["launch"]["capabilities"]["drop"] = all_but({"SETUID"});
+  j["launch"]["capabilities"]["drop"].push_back("SETUID");
+  check_rejected(j, "launch.capabilities.drop[13]", "'SETUID' is listed twice (in keep or drop)");
+  j["launch"]["capabilities"]["drop"] = all_but({});
+  j["launch"]["capabilities"]["keep"] = json::array();
+  j["launch"]["capabilities"]["keep"].push_back(keep[0]);
+  j["launch"]["capabilities"]["keep"][0]["name"] = "cap_setuid";
+  j["launch"]["capabilities"]["drop"] = all_but({"SETUID"});
+  CHECK_FALSE(parse(j).ok());
+}
+
 TEST_CASE("recipe: expect.signature names failure signatures from the catalog", "[builder][recipe][validation][hostile]") {
   json j = full_recipe();
   // A regex is no longer accepted: the pattern lives once, in core/signatures.json, with its cause and fix.

@@ -1,6 +1,9 @@
 #include "support/catch.hpp"
 
+#include <set>
+
 #include "builder/recipe.hpp"
+#include "core/catalog.hpp"
 #include "smoke/ablation.hpp"
 #include "support/test_util.hpp"
 
@@ -81,7 +84,11 @@ TEST_CASE("ablation items: flags then hardenings, AppArmor not applicable withou
   std::vector<std::string> ids;
   for (auto& i : items) ids.push_back(i.id);
   CHECK(ids == std::vector<std::string>{"tun", "seccomp", "apparmor", "systempaths", "fuse", "fcaps", "default-sysctls",
-                                        "owned-mountpoints", "store-on-volume", "runtime-wipe", "init"});
+                                        "owned-mountpoints", "store-on-volume", "runtime-wipe", "init",
+                                        // every capability of Docker's default set: kept ones first
+                                        "cap-setuid", "cap-setgid", "cap-sys-chroot", "cap-chown", "cap-dac-override",
+                                        "cap-fsetid", "cap-fowner", "cap-mknod", "cap-net-raw", "cap-setfcap", "cap-setpcap",
+                                        "cap-net-bind-service", "cap-kill", "cap-audit-write"});
   CHECK(items[2].not_applicable == "the host kernel has no AppArmor enabled");
   CHECK(items[0].not_applicable.empty());
   // The fuse device belongs to the fuse-overlayfs storage only.
@@ -95,6 +102,36 @@ TEST_CASE("ablation items: flags then hardenings, AppArmor not applicable withou
   auto podman = rig::ablation_items(r, "podman", false);
   CHECK(podman[1].not_applicable == "podman does not use this flag");
   CHECK(podman[0].not_applicable.empty());
+}
+
+TEST_CASE("ablation items: each default capability once, kept ones run dropped, dropped ones judged by the baseline", "[smoke][ablation][capabilities]") {
+  auto items = rig::ablation_items(trixie(), "docker", false);
+  std::set<std::string> caps;
+  for (auto& i : items) {
+    if (i.level != "capability") continue;
+    CHECK(caps.insert(i.capability).second);
+    if (i.capability == "SETUID" || i.capability == "SETGID" || i.capability == "SYS_CHROOT") {
+      CHECK_FALSE(i.by_baseline);
+      CHECK_FALSE(i.expect_signature.empty());
+    } else {
+      CHECK(i.by_baseline);
+    }
+  }
+  CHECK(caps.size() == rig::kDefaultCapabilities.size());
+  auto chown = std::find_if(items.begin(), items.end(), [](auto& i) { return i.id == "cap-chown"; });
+  REQUIRE(chown != items.end());
+  auto res = rig::judge(*chown, {}, 1.0);
+  CHECK(res.verdict == rig::Verdict::NotNeeded);
+  CHECK(res.reason == "dropped by the profile: the baseline passed the chain without it");
+  // A kept capability is judged on its own run like a flag.
+  auto setuid = *std::find_if(items.begin(), items.end(), [](auto& i) { return i.id == "cap-setuid"; });
+  rig::CheckResult failed;
+  failed.id = "podman-info";
+  failed.status = rig::CheckState::Fail;
+  failed.output = "Error: cannot set up namespace using \"/usr/bin/newuidmap\": fork/exec /usr/bin/newuidmap: operation not permitted";
+  CHECK(rig::judge(setuid, {failed}, 1.0).verdict == rig::Verdict::Required);
+  failed.output = "something else";
+  CHECK(rig::judge(setuid, {failed}, 1.0).verdict == rig::Verdict::RequiredDifferent);
 }
 
 TEST_CASE("ablation variants: each image-level variant removes exactly its hardening", "[smoke][ablation]") {

@@ -216,6 +216,29 @@ TEST_CASE("chain: not-privileged fails on privilege, added capabilities, no-new-
   CHECK_THAT(c.output, Catch::Contains("(CAP_SYS_ADMIN is in PID 1's bounding set)"));
 }
 
+TEST_CASE("chain: not-privileged asserts the bounding set is exactly the launch profile's", "[smoke][checks][capabilities]") {
+  const uint64_t keep = (1ULL << 6) | (1ULL << 7) | (1ULL << 18);  // SETGID, SETUID, SYS_CHROOT
+  Fixture exact;
+  exact.in.bounding_set = keep;
+  exact.engine.exec_rules.insert(exact.engine.exec_rules.begin(), {"CapBnd", {0, "CapBnd:\t00000000000400c0\n", 0.01}});
+  auto c = exact.run()["not-privileged"];
+  CHECK(c.status == rig::CheckState::Pass);
+  CHECK_THAT(c.output, Catch::Contains("the bounding set is exactly the launch profile's: [SETGID,SETUID,SYS_CHROOT]"));
+  // Docker's default 14 (the CapDrop was lost): more than the profile keeps.
+  Fixture wide;
+  wide.in.bounding_set = keep;
+  c = wide.run()["not-privileged"];
+  CHECK(c.status == rig::CheckState::Fail);
+  CHECK_THAT(c.output, Catch::Contains("(the bounding set is [CHOWN,DAC_OVERRIDE,FOWNER,FSETID,KILL,SETGID,SETUID,SETPCAP,"
+                                       "NET_BIND_SERVICE,NET_RAW,SYS_CHROOT,MKNOD,AUDIT_WRITE,SETFCAP], the launch profile's is "
+                                       "[SETGID,SETUID,SYS_CHROOT])"));
+  // Fewer than the profile keeps is a different rig too.
+  Fixture narrow;
+  narrow.in.bounding_set = keep;
+  narrow.engine.exec_rules.insert(narrow.engine.exec_rules.begin(), {"CapBnd", {0, "CapBnd:\t00000000000000c0\n", 0.01}});
+  CHECK(narrow.run()["not-privileged"].status == rig::CheckState::Fail);
+}
+
 // A grep that timed out (or printed anything but a mask) must fail the check with its output, not
 // reach a number parser that throws.
 TEST_CASE("chain: an unreadable CapBnd fails not-privileged with the output shown", "[smoke][checks]") {

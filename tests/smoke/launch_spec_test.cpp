@@ -52,6 +52,24 @@ TEST_CASE("launch spec: the full profile becomes the deletion-tested flag set", 
   for (auto& o : hc["SecurityOpt"]) CHECK(o.get<std::string>().find("no-new-privileges") == std::string::npos);
   CHECK(state_of(*spec, "apparmor") == "not-applicable");
   CHECK(state_of(*spec, "tun") == "applied");
+  // Least privilege: the eleven capabilities the chain does not need are dropped, none added, and the
+  // bounding set the chain asserts is the three kept.
+  CHECK(hc["CapDrop"] == rig::json::array({"CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETFCAP",
+                                           "SETPCAP", "NET_BIND_SERVICE", "KILL", "AUDIT_WRITE"}));
+  REQUIRE(spec->bounding_set);
+  CHECK(*spec->bounding_set == ((1ULL << 6) | (1ULL << 7) | (1ULL << 18)));  // SETGID, SETUID, SYS_CHROOT
+}
+
+TEST_CASE("launch spec: a capability ablation drops one kept capability as well", "[smoke][launch_spec][capabilities]") {
+  auto s = settings();
+  s.drop_capabilities = {"SYS_CHROOT"};
+  auto spec = rig::make_launch_spec(trixie(), s);
+  REQUIRE(spec.ok());
+  auto& drop = spec->body["HostConfig"]["CapDrop"];
+  CHECK(drop.size() == 12);
+  CHECK(drop.back() == "SYS_CHROOT");
+  CHECK(*spec->bounding_set == ((1ULL << 6) | (1ULL << 7)));
+  CHECK(spec->body["HostConfig"]["CapAdd"].is_null());
 }
 
 TEST_CASE("launch spec: ports are loopback-only, ten of them, and can be moved", "[smoke][launch_spec]") {
