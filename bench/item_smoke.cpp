@@ -2,9 +2,6 @@
 // timed end to end with warm caches, against the spike's chain as a plain shell script
 // (ci/smoke-baseline.sh, the docker CLI) on the same images. The script hard-codes the docker CLI,
 // a local engine and host ports 10000-10009, so without those it is not applicable.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -12,6 +9,7 @@
 
 #include "bench/bench_item.hpp"
 #include "bench/items.hpp"
+#include "core/ports.hpp"
 #include "smoke/smoke_run.hpp"
 
 namespace rig {
@@ -21,23 +19,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// Nothing listens on 127.0.0.1:10000-10009, the script's fixed ports. SO_REUSEADDR, as docker-proxy
-// uses: the previous round's connections can linger in TIME_WAIT on those ports, which blocks a plain
-// bind() for a minute but not the engine.
+// Nothing listens on 127.0.0.1:10000-10009, the script's fixed ports (probed as docker-proxy binds,
+// so a port still in TIME_WAIT from the previous round counts as free).
 bool baseline_ports_free() {
-  for (uint16_t port = 10000; port < 10010; ++port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    if (!ok) return false;
-  }
+  for (uint32_t port = 10000; port < 10010; ++port)
+    if (!loopback_port_free(port)) return false;
   return true;
 }
 
