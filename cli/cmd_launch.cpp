@@ -4,6 +4,7 @@
 #include "cli/option_checks.hpp"
 #include "cli/progress.hpp"
 #include "cli/recipe_arg.hpp"
+#include "cli/rig_options.hpp"
 #include "smoke/session.hpp"
 
 namespace rig::cli {
@@ -11,13 +12,7 @@ namespace rig::cli {
 namespace {
 
 struct LaunchOptions {
-  std::string recipe;
-  std::string name;
-  std::vector<std::string> without;
-  std::string engine;
-  uint32_t port_base = 0;
-  bool port_base_given = false;
-  std::string apparmor;
+  RigOptions rig;
   bool json = false;
 };
 
@@ -25,20 +20,8 @@ Status run_launch(const LaunchOptions& o, const Globals& g) {
   Progress progress(g.verbose);
   BuildEvents ev{[&](const std::string& p) { progress.phase(p); }, [&](uint64_t n) { progress.bytes(n); },
                  [&](std::string_view l) { progress.tool_line(l); }};
-  SessionOptions so;
   // Every option is checked before the engine is contacted or anything is built.
-  RIG_CHECK(check_engine_option(o.engine));
-  RIG_TRY(so.recipe, resolve_recipe_or_image(o.recipe, o.engine, g.borders().engines));
-  RIG_TRY(so.recipe_object, load_recipe(so.recipe));
-  so.name = o.name.empty() ? "rig-" + so.recipe.stem().string() : o.name;
-  // The derived name is checked as well: it comes from the recipe's file name.
-  LaunchOptionValues given{so.name, {o.without.begin(), o.without.end()}, "", "", o.apparmor, {}};
-  if (o.port_base_given) given.port_base = o.port_base;
-  RIG_CHECK(check_launch_options(*so.recipe_object, given));
-  so.without = {o.without.begin(), o.without.end()};
-  so.engine = o.engine;
-  so.port_base = o.port_base;
-  so.apparmor = o.apparmor;
+  RIG_TRY(auto so, rig_session_options(o.rig, g, DefaultName::PerRecipe));
   RIG_TRY(auto s, open_session(so, g.borders(), ev));
   s->rig->keep();
   progress.done();
@@ -67,18 +50,10 @@ Status run_launch(const LaunchOptions& o, const Globals& g) {
 void register_launch(CLI::App& app, Action& action, const Globals& g) {
   auto o = std::make_shared<LaunchOptions>();
   auto* sub = app.add_subcommand("launch", "Build (cached) and start a rig with the recipe's launch profile");
-  sub->add_option("recipe", o->recipe, "Recipe file or name, or an image built by rigctl (default: debian-trixie)");
-  sub->add_option("--name", o->name, "Container name (default: rig-<recipe>)");
-  sub->add_option("--without", o->without, "Leave out a launch flag by id (repeatable)");
-  sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
-  auto* port = sub->add_option("--port-base", o->port_base, "First host port of the published range (default: the recipe's)");
-  sub->add_option("--apparmor", o->apparmor,
-                  "How the apparmor flag confines the rig where the host has AppArmor: unconfined, or tailored (the "
-                  "rigctl-tailored profile, loaded on the engine's host; smoke then adds the apparmor-confined check)")
-      ->check(CLI::IsMember({"unconfined", "tailored"}));
+  auto* port = add_rig_options(sub, o->rig, "Container name (default: rig-<recipe file name>)");
   sub->add_flag("--json", o->json, "Print the result as JSON");
   sub->callback([o, port, &action, &g] {
-    o->port_base_given = port->count() > 0;
+    o->rig.port_base_given = port->count() > 0;
     action = [o, &g] { return run_launch(*o, g); };
   });
 }

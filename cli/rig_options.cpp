@@ -1,0 +1,41 @@
+#include "cli/rig_options.hpp"
+
+#include "cli/option_checks.hpp"
+#include "cli/recipe_arg.hpp"
+
+namespace rig::cli {
+
+CLI::Option* add_rig_options(CLI::App* sub, RigOptions& o, const std::string& name_help) {
+  sub->add_option("recipe", o.recipe, "Recipe file or name, or an image built by rigctl (default: debian-trixie)");
+  sub->add_option("--name", o.name, name_help);
+  sub->add_option("--without", o.without, "Leave out a launch flag by id (repeatable)");
+  sub->add_option("--engine", o.engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
+  auto* port = sub->add_option("--port-base", o.port_base, "First host port of the published range (default: the recipe's)");
+  sub->add_option("--apparmor", o.apparmor,
+                  "How the apparmor flag confines the rig where the host has AppArmor: unconfined, or tailored (the "
+                  "rigctl-tailored profile, loaded on the engine's host; smoke then adds the apparmor-confined check)")
+      ->check(CLI::IsMember({"unconfined", "tailored"}));
+  return port;
+}
+
+Result<SessionOptions> rig_session_options(const RigOptions& o, const Globals& g, DefaultName naming,
+                                           const std::string& inner_storage, const std::string& inner_network) {
+  SessionOptions so;
+  RIG_CHECK(check_engine_option(o.engine));
+  RIG_TRY(so.recipe, resolve_recipe_or_image(o.recipe, o.engine, g.borders().engines));
+  RIG_TRY(so.recipe_object, load_recipe(so.recipe));
+  const std::string name =
+      o.name.empty() && naming == DefaultName::PerRecipe ? "rig-" + so.recipe.stem().string() : o.name;
+  LaunchOptionValues given{name, {o.without.begin(), o.without.end()}, inner_storage, inner_network, o.apparmor, {}};
+  if (o.port_base_given) given.port_base = o.port_base;
+  RIG_CHECK(check_launch_options(*so.recipe_object, given));
+  so.name = name;
+  so.without = {o.without.begin(), o.without.end()};
+  so.engine = o.engine;
+  so.port_base = o.port_base;
+  so.apparmor = o.apparmor;
+  so.inner_storage = inner_storage;
+  return so;
+}
+
+}  // namespace rig::cli
