@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <map>
+#include <string>
 
 #include "core/interrupt.hpp"
 
@@ -16,6 +18,45 @@ void setup_logging(bool verbose) {
   logger->set_pattern("rigctl: %v");
   logger->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
   spdlog::set_default_logger(logger);
+}
+
+// One example per command, at the end of its --help (after any footer the command has). Keyed by the
+// command path; kept here, in one table, so every command has one and they read alike.
+const std::map<std::string, std::string>& examples() {
+  static const std::map<std::string, std::string> m = {
+      {"build", "rigctl build recipes/debian-trixie.json --out /tmp/trixie-oci"},
+      {"validate", "rigctl validate recipes/*.json images/*.json"},
+      {"render", "rigctl render debian-trixie --out /tmp/trixie-context"},
+      {"launch", "rigctl launch debian-trixie --port-base 12000 --json"},
+      {"smoke", "rigctl smoke ubuntu-noble --inner-storage fuse-overlayfs --json smoke.json --junit smoke.xml"},
+      {"gc", "rigctl gc --run 3nom1rxh"},
+      {"ablate", "rigctl ablate debian-trixie --only tun --only cap-sys-chroot --json ablate.json"},
+      {"bench", "rigctl bench --items storage,restart-init --runs 3 --json bench.json"},
+      {"seccomp", "rigctl seccomp lint /usr/share/containers/seccomp.json"},
+      {"seccomp gen", "rigctl seccomp gen debian-trixie --out rig-seccomp.json"},
+      {"seccomp lint", "rigctl seccomp lint rig-seccomp.json --json"},
+      {"seccomp apparmor", "rigctl seccomp apparmor --out /etc/apparmor.d/rigctl-rig"},
+      {"doctor", "rigctl doctor --engine unix:///run/rigctl-podman.sock --json"},
+      {"matrix", "rigctl matrix ci --cells 'local/debian-trixie/*' --out results"},
+      {"report", "rigctl report merge results-amd64 results-arm64 --out merged"},
+      {"report merge", "rigctl report merge results-amd64 results-arm64 --out merged"},
+      {"host", "rigctl host run ubuntu-noble -- smoke ubuntu-noble"},
+      {"host up", "rigctl host up ubuntu-noble --json"},
+      {"host down", "rigctl host down ubuntu-noble"},
+      {"host run", "rigctl host run ubuntu-noble -- smoke ubuntu-noble"},
+  };
+  return m;
+}
+
+void add_examples(CLI::App& app, const std::string& prefix = "") {
+  for (auto* sub : app.get_subcommands({})) {
+    const std::string path = prefix + sub->get_name();
+    if (auto it = examples().find(path); it != examples().end()) {
+      const std::string before = sub->get_footer();
+      sub->footer((before.empty() ? "" : before + "\n\n") + "Example:\n  " + it->second);
+    }
+    add_examples(*sub, path + " ");
+  }
 }
 
 int report(const Error& e) {
@@ -46,6 +87,7 @@ int main(int argc, char** argv) {
   register_matrix(app, action, g);
   register_report(app, action, g);
   register_host(app, action, g);
+  add_examples(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

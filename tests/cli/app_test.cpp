@@ -49,3 +49,27 @@ TEST_CASE("cli: --version exits 0", "[cli]") {
   CHECK(r.status == 0);
   CHECK_THAT(r.out, Catch::StartsWith("rigctl "));
 }
+
+TEST_CASE("cli: every command's help ends with an example of itself", "[cli]") {
+  // The commands as `rigctl --help` lists them, and the subcommands of the groups.
+  auto top = rigctl({"--help"});
+  REQUIRE(top.status == 0);
+  std::vector<std::vector<std::string>> commands;
+  for (const char* c : {"build", "validate", "render", "launch", "smoke", "gc", "ablate", "bench", "seccomp", "doctor",
+                        "matrix", "report", "host"}) {
+    CHECK_THAT(top.out, Catch::Contains(std::string("  ") + c));
+    commands.push_back({c});
+  }
+  for (auto& sub : std::vector<std::vector<std::string>>{{"seccomp", "gen"}, {"seccomp", "lint"}, {"seccomp", "apparmor"},
+                                                          {"report", "merge"}, {"host", "up"}, {"host", "down"}, {"host", "run"}})
+    commands.push_back(sub);
+  for (auto& c : commands) {
+    auto args = c;
+    args.push_back("--help");
+    auto r = rigctl(args);
+    INFO(rig::shell_quote(args));
+    CHECK(r.status == 0);
+    // The example names the command (a group may show one of its subcommands).
+    CHECK_THAT(r.out, Catch::Contains("Example:\n  rigctl " + c.front()));
+  }
+}
