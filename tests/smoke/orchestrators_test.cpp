@@ -86,10 +86,11 @@ TEST_CASE("session: images for the engine's arch, a rig named for the recipe and
   // Every port the rig publishes lies in the window reserved for it.
   REQUIRE_FALSE(sess.ports.empty());
   CHECK(sess.ports.front()->base() >= 41000);
+  const std::string name = sess.name;  // the session (and sess with it) ends here
   s.value().reset();
   calls = f.engines.calls();
-  CHECK(has(calls, "remove-container id-" + sess.name) == false);  // sess is gone: look by prefix
-  CHECK(count_prefix(calls, "remove-container id-rigctl-debian-trixie-") == 1);
+  CHECK(has(calls, "remove-container id-" + name));
+  CHECK(count_prefix(calls, "remove-container ") == 1);
   CHECK(count_prefix(calls, "remove-volume ") == volumes);
 }
 
