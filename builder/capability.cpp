@@ -157,6 +157,12 @@ int capability_bit(std::string_view api_name) {
   return it == kCapNames.end() ? -1 : static_cast<int>(it - kCapNames.begin());
 }
 
+std::string capability_item_id(std::string_view api_name) {
+  std::string id = "cap-";
+  for (unsigned char c : api_name) id += c == '_' ? '-' : static_cast<char>(std::tolower(c));
+  return id;
+}
+
 std::string capability_api_names(uint64_t mask) {
   std::string s;
   for (size_t i = 0; i < kCapNames.size(); ++i)

@@ -25,6 +25,9 @@ std::string vfs_cap_xattr(const FileCaps& caps);
 
 // The bit of a capability named as the engine API spells it ("SETUID", "SYS_CHROOT"), or -1.
 int capability_bit(std::string_view api_name);
+// The ablation item id of a default capability: "SYS_CHROOT" -> "cap-sys-chroot". Flag, hardening
+// and capability ids share one namespace (--only, reports).
+std::string capability_item_id(std::string_view api_name);
 // A mask's capabilities as the engine API spells them, in bit order: "SETGID,SETUID,SYS_CHROOT".
 std::string capability_api_names(uint64_t mask);
 

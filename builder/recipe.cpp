@@ -462,13 +462,16 @@ Capabilities parse_capabilities(JsonNode n, std::set<std::string>& ids) {
     k.why = text_str(ko.required("why"));
     parse_expect(ko, k.expect_check, k.expect_signature);
     ko.finish();
-    std::string id = "cap-" + k.name;
-    std::transform(id.begin(), id.end(), id.begin(), [](unsigned char ch) { return ch == '_' ? '-' : std::tolower(ch); });
-    if (!ids.insert(id).second) kn.fail("the ablation id " + show_value(id) + " is already a flag or hardening id");
+    if (!ids.insert(capability_item_id(k.name)).second)
+      kn.fail("the ablation id " + show_value(capability_item_id(k.name)) + " is already a flag or hardening id");
     c.keep.push_back(std::move(k));
   }
   auto drop = o.required("drop");
-  for (auto& dn : drop.array()) c.drop.push_back(cap_name(dn));
+  for (auto& dn : drop.array()) {
+    c.drop.push_back(cap_name(dn));
+    if (!ids.insert(capability_item_id(c.drop.back())).second)
+      dn.fail("the ablation id " + show_value(capability_item_id(c.drop.back())) + " is already a flag or hardening id");
+  }
   if (auto m = o.optional("measured")) c.measured = text_str(*m);
   o.finish();
   std::vector<std::string> missing;

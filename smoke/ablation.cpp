@@ -5,6 +5,7 @@
 #include <regex>
 #include <sstream>
 
+#include "builder/capability.hpp"
 #include "core/report_format.hpp"
 #include "smoke/launch_spec.hpp"
 #include "smoke/report.hpp"
@@ -76,17 +77,13 @@ std::vector<AblationItem> ablation_items(const Recipe& r, const std::string& eng
     out.push_back({h.id, image ? "image" : "launch", h.what, h.why, h.expect_check, h.expect_signature, "", nullptr, &h, "", false});
   }
   if (const auto& caps = r.launch->capabilities) {
-    auto item_id = [](std::string name) {
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return c == '_' ? '-' : std::tolower(c); });
-      return "cap-" + name;
-    };
     for (auto& k : caps->keep) {
-      AblationItem it{item_id(k.name), "capability", "CapDrop " + k.name + " as well", k.why, k.expect_check,
+      AblationItem it{capability_item_id(k.name), "capability", "CapDrop " + k.name + " as well", k.why, k.expect_check,
                       k.expect_signature, "", nullptr, nullptr, k.name, false};
       out.push_back(it);
     }
     for (auto& d : caps->drop) {
-      AblationItem it{item_id(d), "capability", "CapDrop " + d + " (the profile drops it)",
+      AblationItem it{capability_item_id(d), "capability", "CapDrop " + d + " (the profile drops it)",
                       caps->measured.empty() ? "not needed by the chain" : caps->measured, "", "", "", nullptr, nullptr, d, true};
       out.push_back(it);
     }

@@ -1048,6 +1048,11 @@ TEST_CASE("recipe: launch.capabilities splits Docker's default set, never adds o
   j["launch"]["capabilities"]["drop"] = all_but({"SETUID"});
   j["launch"]["capabilities"]["drop"].push_back("SETUID");
   check_rejected(j, "launch.capabilities.drop[13]", "'SETUID' is listed twice (in keep or drop)");
+  // Capability items share the flags' and hardenings' id namespace (--only), dropped ones included.
+  j["launch"]["capabilities"]["drop"] = all_but({"SETUID"});
+  j["launch"]["flags"][0]["id"] = "cap-kill";
+  check_rejected(j, "launch.capabilities.drop[11]", "the ablation id 'cap-kill' is already a flag or hardening id");
+  j["launch"]["flags"][0]["id"] = "tun";
   j["launch"]["capabilities"]["drop"] = all_but({});
   j["launch"]["capabilities"]["keep"] = json::array();
   j["launch"]["capabilities"]["keep"].push_back(keep[0]);
