@@ -148,7 +148,8 @@ expect_eq "$RC" "3" "engine gone mid-chain: exit 3"
 expect_match "$ERR" "check podman-info \(the engine no longer answers\): .*the engine closed the connection without answering" "engine gone mid-chain: says so"
 expect_match "$ERR" "rigctl: hint: .*rig '$name' could not be removed .*remove it with \`rigctl gc --run [0-9a-z]+\`" "engine gone mid-chain: the hint names what remains and the gc command"
 expect_eq "$(left_by "$name")" "1 2" "engine gone mid-chain: the rig is still there (nothing could reach the engine)"
-run=$(sed -n 's/.*rigctl gc --run \([0-9a-f]*\).*/\1/p' <<<"$ERR" | head -1)
+run=$(sed -n 's/.*rigctl gc --run \([0-9a-z]*\).*/\1/p' <<<"$ERR" | head -1)
+[ -n "$run" ] || fail "engine gone mid-chain: no run id in the hint"
 "$RIGCTL" gc --run "$run" >/dev/null
 expect_eq "$(left_by "$name")" "0 0" "engine gone mid-chain: the hinted gc removes it once the engine answers"
 stop_proxy
