@@ -66,12 +66,4 @@ Status put_base_archive(Session& s) {
   return s.conn.engine->put_archive(s.rig->id(), "/tmp", tar);
 }
 
-bool on_path(const std::string& tool) {
-  const char* path = std::getenv("PATH");
-  std::istringstream in(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-  for (std::string dir; std::getline(in, dir, ':');)
-    if (!dir.empty() && ::access((std::filesystem::path(dir) / tool).c_str(), X_OK) == 0) return true;
-  return false;
-}
-
 }  // namespace rig

@@ -44,8 +44,6 @@ Result<double> timed_exec(Session& s, const std::vector<std::string>& argv, cons
 // rig user), for `podman load` into whichever store an item uses.
 Status put_base_archive(Session& s);
 
-// An executable of that name in a PATH directory (the docker CLI, curl).
-bool on_path(const std::string& tool);
 inline constexpr const char* kBenchBaseTar = "/tmp/rig-bench/base.tar";
 
 }  // namespace rig

@@ -10,6 +10,7 @@
 #include "bench/items.hpp"
 #include "builder/render.hpp"
 #include "core/fs.hpp"
+#include "host/machine.hpp"
 
 namespace rig {
 
@@ -94,7 +95,7 @@ Result<std::vector<BenchItem>> bench_build(BenchContext& c) {
   }
   if (warm.status.empty()) finish_measured(warm, {cold_secs});
 
-  if (c.conn.version.podman || c.conn.endpoint.unix_path.empty() || !on_path("docker")) {
+  if (c.conn.version.podman || c.conn.endpoint.unix_path.empty() || !which_on_path("docker")) {
     mark_not_applicable(cold, "the docker build path needs the docker CLI and a local Docker engine");
   } else {
     RIG_CHECK(BenchContext::check_interrupt());

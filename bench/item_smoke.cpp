@@ -10,6 +10,7 @@
 #include "bench/bench_item.hpp"
 #include "bench/items.hpp"
 #include "core/ports.hpp"
+#include "host/machine.hpp"
 #include "smoke/smoke_run.hpp"
 
 namespace rig {
@@ -48,7 +49,7 @@ std::string baseline_precondition(const BenchContext& c) {
   if (c.conn.endpoint.unix_path.empty())
     return "the engine " + c.conn.endpoint.display + " is not local; the baseline publishes and fetches ports on this host";
   for (const char* tool : {"docker", "curl", "bash"})
-    if (!on_path(tool)) return std::string("`") + tool + "` is not on PATH (the baseline script needs it)";
+    if (!which_on_path(tool)) return std::string("`") + tool + "` is not on PATH (the baseline script needs it)";
   if (c.opts.web_recipe.empty() || c.opts.base_recipe.empty()) return "no inner image recipes given";
   return "";
 }

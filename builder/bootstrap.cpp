@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "host/machine.hpp"
 #include "core/arch.hpp"
 #include "core/json_reader.hpp"
 
@@ -79,20 +80,10 @@ std::string bootstrap_identity(const BootstrapSpec& s) {
 }
 
 Status check_binfmt(const std::string& arch, const std::filesystem::path& dir) {
-  std::error_code ec;
-  if (!std::filesystem::exists(dir / "register", ec))
-    return unavailable("building for " + arch + " needs binfmt_misc, which is not mounted at " + dir.string(),
-                       "mount -t binfmt_misc binfmt_misc " + dir.string() +
-                           " && apt-get install qemu-user-static binfmt-support");
-  auto handler = dir / ("qemu-" + qemu_arch(arch));
-  std::ifstream in(handler);
-  std::string first;
-  if (!in || !std::getline(in, first))
-    return unavailable("no qemu-user binfmt handler for " + arch + " (" + handler.string() + " is missing)",
-                       "apt-get install qemu-user-static binfmt-support && update-binfmts --enable qemu-" + qemu_arch(arch));
-  if (first != "enabled")
-    return unavailable("the binfmt handler " + handler.string() + " is disabled",
-                       "update-binfmts --enable qemu-" + qemu_arch(arch));
+  auto handler = read_binfmt(arch, dir);
+  if (auto problem = binfmt_problem(arch, handler); !problem.empty())
+    return unavailable("building for " + arch + " (binfmt_misc at " + dir.string() + "): " + problem,
+                       binfmt_fix(arch, handler));
   return ok();
 }
 

@@ -11,7 +11,7 @@
 #include "builder/cache.hpp"
 #include "builder/docker_archive.hpp"
 #include "builder/layers.hpp"
-#include "builder/seccomp.hpp"
+#include "security/seccomp.hpp"
 #include "core/arch.hpp"
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "builder/accounts.hpp"
-#include "builder/seccomp.hpp"
+#include "security/seccomp.hpp"
 #include "core/text.hpp"
 
 namespace rig {

@@ -10,7 +10,7 @@
 #include <regex>
 #include <set>
 
-#include "builder/capability.hpp"
+#include "security/capability.hpp"
 #include "builder/recipe_rules.hpp"
 #include "core/arch.hpp"
 #include "core/catalog.hpp"

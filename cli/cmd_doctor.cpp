@@ -1,6 +1,6 @@
 #include <cstdio>
 
-#include "builder/doctor.hpp"
+#include "host/doctor.hpp"
 #include "cli/app.hpp"
 #include "engine/engine.hpp"
 

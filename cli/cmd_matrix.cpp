@@ -6,8 +6,8 @@
 #include "cli/app.hpp"
 #include "cli/recipe_arg.hpp"
 #include "core/output_dir.hpp"
-#include "grid/matrix_run.hpp"
-#include "grid/summary.hpp"
+#include "matrix/matrix_run.hpp"
+#include "matrix/summary.hpp"
 
 namespace rig::cli {
 

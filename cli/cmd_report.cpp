@@ -2,7 +2,7 @@
 
 #include "cli/app.hpp"
 #include "core/output_dir.hpp"
-#include "grid/summary.hpp"
+#include "matrix/summary.hpp"
 
 namespace rig::cli {
 

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "builder/apparmor.hpp"
+#include "security/apparmor.hpp"
 #include "cli/seccomp_cmds.hpp"
 #include "core/fs.hpp"
 

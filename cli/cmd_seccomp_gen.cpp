@@ -1,7 +1,7 @@
 #include <cstdio>
 
 #include "builder/build.hpp"
-#include "builder/seccomp.hpp"
+#include "security/seccomp.hpp"
 #include "cli/progress.hpp"
 #include "cli/recipe_arg.hpp"
 #include "cli/seccomp_cmds.hpp"

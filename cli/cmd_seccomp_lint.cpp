@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "builder/seccomp.hpp"
+#include "security/seccomp.hpp"
 #include "cli/seccomp_cmds.hpp"
 #include "core/fs.hpp"
 

@@ -19,7 +19,7 @@
 #include <archive_entry.h>
 
 #include "builder/layers.hpp"
-#include "builder/seccomp.hpp"
+#include "security/seccomp.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 namespace {

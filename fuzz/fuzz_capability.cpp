@@ -2,7 +2,7 @@
 // xattr it is stored as, and the reverse used by diagnostics. Properties: text gives caps or a usage
 // error; caps -> xattr -> caps and caps -> text -> caps are identities; any 20 bytes decode without
 // a crash and re-encode to the same capabilities.
-#include "builder/capability.hpp"
+#include "security/capability.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 namespace {

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "fuzz/fuzz_support.hpp"
-#include "grid/matrix_file.hpp"
+#include "matrix/matrix_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);

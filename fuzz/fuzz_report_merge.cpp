@@ -3,7 +3,7 @@
 // one summary.json per part (fuzz_support.hpp: kSeparator). Property: bad reports are usage errors;
 // whatever read_summary accepts merges and renders without a crash or an escaped exception.
 #include "fuzz/fuzz_support.hpp"
-#include "grid/summary.hpp"
+#include "matrix/summary.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto parts = rig::fuzz::split_input(data, size);

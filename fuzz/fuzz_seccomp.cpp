@@ -2,10 +2,10 @@
 // summaries its text output prints) and `rigctl seccomp gen --from` (tailor_seccomp) on any JSON.
 // Properties: bad profiles are usage errors; a tailored profile allows sethostname, setdomainname
 // and setns on the host's architecture and lints without a contradiction on them under any
-// capability set (what tailor_seccomp promises, builder/seccomp.hpp).
+// capability set (what tailor_seccomp promises, security/seccomp.hpp).
 #include <filesystem>
 
-#include "builder/seccomp.hpp"
+#include "security/seccomp.hpp"
 #include "core/fs.hpp"
 #include "fuzz/fuzz_support.hpp"
 

@@ -5,7 +5,7 @@
 #include <regex>
 #include <sstream>
 
-#include "builder/capability.hpp"
+#include "security/capability.hpp"
 #include "core/report_format.hpp"
 #include "smoke/launch_spec.hpp"
 #include "smoke/report.hpp"

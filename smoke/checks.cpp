@@ -7,7 +7,7 @@
 #include <sstream>
 #include <thread>
 
-#include "builder/capability.hpp"
+#include "security/capability.hpp"
 #include "builder/tar_pack.hpp"
 #include "core/interrupt.hpp"
 #include "core/text.hpp"

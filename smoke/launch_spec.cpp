@@ -7,8 +7,8 @@
 #include <regex>
 #include <thread>
 
-#include "builder/apparmor.hpp"
-#include "builder/capability.hpp"
+#include "security/apparmor.hpp"
+#include "security/capability.hpp"
 #include "core/text.hpp"
 
 namespace rig {
@@ -196,13 +196,5 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
   return spec;
 }
 
-HostFeatures probe_host(const std::string& root) {
-  HostFeatures h;
-  std::ifstream aa(root + "/sys/module/apparmor/parameters/enabled");
-  std::string v;
-  h.apparmor = aa && std::getline(aa, v) && !v.empty() && v[0] == 'Y';
-  h.cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return h;
-}
 
 }  // namespace rig

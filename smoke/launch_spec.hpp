@@ -17,6 +17,8 @@ inline constexpr const char* kLabelManaged = "io.rigctl.managed";
 inline constexpr const char* kLabelRig = "io.rigctl.rig";
 inline constexpr const char* kLabelRun = "io.rigctl.run";
 
+// What launch needs to know about the engine's host (from the engine's own report: the engine may
+// run on another machine than rigctl).
 struct HostFeatures {
   bool apparmor = false;  // the kernel has AppArmor enabled
   int cpus = 1;
@@ -86,8 +88,5 @@ Status check_launch_options(const Recipe& r, const LaunchOptionValues& o);
 Status check_rig_name(const std::string& name);
 
 Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s);
-
-// The host features rigctl looks at, read from /sys and /proc under `root` (tests pass a fake root).
-HostFeatures probe_host(const std::string& root = "");
 
 }  // namespace rig

@@ -5,6 +5,7 @@
 #include "core/arch.hpp"
 #include "core/fs.hpp"
 #include "core/lock.hpp"
+#include "host/machine.hpp"
 
 namespace rig {
 
@@ -71,7 +72,7 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Bor
   RIG_TRY(s->ports, reserve_rig_ports(s->recipe, o).context("launch rig '" + s->name + "'"));
   ls.port_base = s->ports.size() == 1 && (o.port_search_from || o.port_base) ? s->ports.front()->base() : 0;
   ls.host.apparmor = s->conn.version.apparmor;
-  ls.host.cpus = s->conn.version.cpus > 0 ? s->conn.version.cpus : probe_host().cpus;
+  ls.host.cpus = s->conn.version.cpus > 0 ? s->conn.version.cpus : probe_machine().cpus;
   ls.extra_env = o.extra_env;
   ls.drop_volumes = o.drop_volumes;
   ls.no_init = o.no_init;

@@ -13,6 +13,7 @@
 
 #include "builder/recipe.hpp"
 #include "core/text.hpp"
+#include "host/machine.hpp"
 #include "core/arch.hpp"
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
@@ -60,20 +61,6 @@ pid_t daemon_pid(const std::filesystem::path& pidfile, const std::filesystem::pa
     if (std::chrono::steady_clock::now() >= deadline) return 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-}
-
-bool on_path(const std::string& tool) {
-  const char* path = std::getenv("PATH");
-  std::string p = path ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
-  size_t start = 0;
-  while (start <= p.size()) {
-    auto end = p.find(':', start);
-    auto dir = p.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!dir.empty() && ::access((dir + "/" + tool).c_str(), X_OK) == 0) return true;
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return false;
 }
 
 // A hanging KVM costs a whole probe: remember the verdict for this boot of the machine.
@@ -133,7 +120,7 @@ Result<std::unique_ptr<VmHost>> VmHost::up(const VmHostOptions& o, CommandRunner
         .add_context("load recipe '" + o.recipe.string() + "'");
   const std::string qemu_package = arch == "arm64" ? "qemu-system-arm" : "qemu-system-x86";
   for (const std::string& tool : {machine->binary, std::string("qemu-img"), std::string("mkfs.ext4"), std::string("tar")})
-    if (!on_path(tool)) return unavailable(tool + " is not installed", "apt-get install -y " + qemu_package + " qemu-utils e2fsprogs");
+    if (!which_on_path(tool)) return unavailable(tool + " is not installed", "apt-get install -y " + qemu_package + " qemu-utils e2fsprogs");
 
   std::unique_ptr<VmHost> vm(new VmHost());
   vm->opts_ = o;

@@ -140,8 +140,8 @@ TEST_CASE("bootstrap: check_binfmt without binfmt_misc mounted", "[builder][boot
   REQUIRE_FALSE(st.ok());
   CHECK(st.error().category() == rig::Category::Unavailable);
   CHECK(rig::exit_code(st.error().category()) == 3);
-  CHECK(st.error().what() ==
-        "building for arm64 needs binfmt_misc, which is not mounted at " + (t / "binfmt_misc").string());
+  CHECK(st.error().what() == "building for arm64 (binfmt_misc at " + (t / "binfmt_misc").string() +
+                                "): binfmt_misc is not mounted: arm64 binaries cannot run");
   CHECK_THAT(st.error().hint(), Catch::Contains("qemu-user-static"));
 }
 
@@ -152,7 +152,7 @@ TEST_CASE("bootstrap: check_binfmt with a missing handler", "[builder][bootstrap
   auto st = rig::check_binfmt("arm64", t.path());
   REQUIRE_FALSE(st.ok());
   CHECK(st.error().category() == rig::Category::Unavailable);
-  CHECK(st.error().what() == "no qemu-user binfmt handler for arm64 (" + (t / "qemu-aarch64").string() + " is missing)");
+  CHECK_THAT(st.error().what(), Catch::EndsWith("no qemu-aarch64 handler: arm64 binaries cannot run"));
   CHECK(st.error().hint() == "apt-get install qemu-user-static binfmt-support && update-binfmts --enable qemu-aarch64");
 }
 
@@ -163,7 +163,7 @@ TEST_CASE("bootstrap: check_binfmt with a disabled handler", "[builder][bootstra
   auto st = rig::check_binfmt("arm64", t.path());
   REQUIRE_FALSE(st.ok());
   CHECK(st.error().category() == rig::Category::Unavailable);
-  CHECK(st.error().what() == "the binfmt handler " + (t / "qemu-aarch64").string() + " is disabled");
+  CHECK_THAT(st.error().what(), Catch::EndsWith("qemu-aarch64 handler is disabled"));
   CHECK(st.error().hint() == "update-binfmts --enable qemu-aarch64");
 }
 

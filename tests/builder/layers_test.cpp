@@ -6,7 +6,7 @@
 
 #include "builder/layers.hpp"
 #include "builder/recipe.hpp"
-#include "builder/seccomp.hpp"
+#include "security/seccomp.hpp"
 #include "support/test_util.hpp"
 
 using rigtest::json;

@@ -1,6 +1,6 @@
 #include "support/catch.hpp"
 
-#include "builder/capability.hpp"
+#include "security/capability.hpp"
 #include "builder/recipe.hpp"
 #include "core/signatures.hpp"
 #include "builder/recipe_rules.hpp"

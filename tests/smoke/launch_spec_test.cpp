@@ -166,14 +166,6 @@ TEST_CASE("launch spec: CPUs are capped at what the host has; tailored seccomp n
   CHECK_THAT(none.error().what(), Catch::Contains("seccomp.json"));
 }
 
-TEST_CASE("launch spec: probe_host reads AppArmor from a fake /sys", "[smoke][launch_spec]") {
-  auto dir = rigtest::TempDir();
-  std::filesystem::create_directories(dir.path() / "sys/module/apparmor/parameters");
-  CHECK_FALSE(rig::probe_host(dir.path().string()).apparmor);
-  std::ofstream(dir.path() / "sys/module/apparmor/parameters/enabled") << "Y\n";
-  CHECK(rig::probe_host(dir.path().string()).apparmor);
-}
-
 TEST_CASE("launch spec: fuse-overlayfs storage adds /dev/fuse and its storage.conf; unknown storage is a usage error", "[smoke][launch_spec]") {
   auto plain = rig::make_launch_spec(trixie(), settings());
   REQUIRE(plain.ok());

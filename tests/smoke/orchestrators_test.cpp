@@ -6,8 +6,8 @@
 #include <algorithm>
 
 #include "bench/bench.hpp"
-#include "grid/cell_run.hpp"
-#include "grid/host_facts.hpp"
+#include "matrix/cell_run.hpp"
+#include "host/host_facts.hpp"
 #include "smoke/ablate_run.hpp"
 #include "smoke/smoke_run.hpp"
 #include "support/fake_borders.hpp"

@@ -1,6 +1,6 @@
 #include "support/catch.hpp"
 
-#include "grid/applicability.hpp"
+#include "matrix/applicability.hpp"
 #include "support/test_util.hpp"
 
 namespace {

@@ -1,7 +1,7 @@
 #include "support/catch.hpp"
 
 #include "core/text.hpp"
-#include "grid/image_checks.hpp"
+#include "matrix/image_checks.hpp"
 #include "support/fake_engine.hpp"
 
 namespace {

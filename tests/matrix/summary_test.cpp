@@ -2,7 +2,7 @@
 
 #include <functional>
 
-#include "grid/summary.hpp"
+#include "matrix/summary.hpp"
 #include "support/test_util.hpp"
 
 namespace {

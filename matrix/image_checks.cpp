@@ -1,4 +1,4 @@
-#include "grid/image_checks.hpp"
+#include "matrix/image_checks.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "grid/applicability.hpp"
+#include "matrix/applicability.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "builder/apparmor.hpp"
+#include "security/apparmor.hpp"
 
 #include "support/catch.hpp"
 #include <cstdlib>

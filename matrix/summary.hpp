@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/json_reader.hpp"
-#include "grid/cell_run.hpp"
-#include "grid/host_facts.hpp"
+#include "matrix/cell_run.hpp"
+#include "host/host_facts.hpp"
 
 namespace rig {
 

@@ -1,4 +1,4 @@
-#include "grid/matrix_file.hpp"
+#include "matrix/matrix_file.hpp"
 
 #include <fnmatch.h>
 

@@ -1,6 +1,6 @@
 #include "support/catch.hpp"
 
-#include "builder/capability.hpp"
+#include "security/capability.hpp"
 #include "support/test_util.hpp"
 
 using rig::FileCaps;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "grid/matrix_file.hpp"
+#include "matrix/matrix_file.hpp"
 #include "support/test_util.hpp"
 
 using rigtest::json;

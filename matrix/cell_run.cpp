@@ -1,11 +1,11 @@
-#include "grid/cell_run.hpp"
+#include "matrix/cell_run.hpp"
 
 #include <chrono>
 
 #include "bench/bench.hpp"
 #include "core/fs.hpp"
-#include "grid/applicability.hpp"
-#include "grid/image_checks.hpp"
+#include "matrix/applicability.hpp"
+#include "matrix/image_checks.hpp"
 #include "smoke/ablate_run.hpp"
 #include "smoke/provision.hpp"
 #include "smoke/report.hpp"

@@ -1,4 +1,4 @@
-#include "grid/matrix_run.hpp"
+#include "matrix/matrix_run.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -9,11 +9,11 @@
 
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
-#include "grid/applicability.hpp"
-#include "grid/cell_run.hpp"
-#include "grid/matrix_file.hpp"
-#include "grid/summary.hpp"
-#include "grid/image_checks.hpp"
+#include "matrix/applicability.hpp"
+#include "matrix/cell_run.hpp"
+#include "matrix/matrix_file.hpp"
+#include "matrix/summary.hpp"
+#include "matrix/image_checks.hpp"
 #include "smoke/provision.hpp"
 #include "smoke/session.hpp"
 #include "vmhost/vmhost.hpp"

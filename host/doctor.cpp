@@ -1,4 +1,4 @@
-#include "builder/doctor.hpp"
+#include "host/doctor.hpp"
 
 #include <pwd.h>
 #include <sys/stat.h>
@@ -17,6 +17,7 @@
 
 #include "core/arch.hpp"
 #include "core/fs.hpp"
+#include "host/machine.hpp"
 
 namespace rig {
 
@@ -215,39 +216,12 @@ DoctorItem check_filesystem(const DoctorHost& h, const std::string& fs_name, con
   return item(name, CheckStatus::Warn, "not in /proc/filesystems (" + why + ")", "modprobe " + fs_name);
 }
 
-// The architectures rigctl's recipes build that the host cannot run natively.
-std::vector<std::string> foreign_arches(const DoctorHost& h) {
-  std::vector<std::string> out;
-  for (const char* a : {"amd64", "arm64"})
-    if (h.host_arch != a) out.push_back(a);
-  return out;
-}
-
 DoctorItem check_binfmt(const DoctorHost& h, const std::string& arch) {
-  std::string q = "qemu-" + qemu_arch(arch);
+  auto handler = read_binfmt(arch, at(h, "/proc/sys/fs/binfmt_misc"));
   std::string name = "binfmt " + arch;
-  std::string install = "apt-get install qemu-user-static binfmt-support && update-binfmts --enable " + q;
-  if (!exists(h, "/proc/sys/fs/binfmt_misc/status"))
-    return item(name, CheckStatus::Warn, "binfmt_misc is not mounted: " + arch + " builds cannot run",
-                "mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc; " + install);
-  if (auto st = read(h, "/proc/sys/fs/binfmt_misc/status"); st && *st != "enabled")
-    return item(name, CheckStatus::Warn, "binfmt_misc is disabled: " + arch + " builds cannot run",
-                "echo 1 > /proc/sys/fs/binfmt_misc/status");
-  auto handler = read(h, "/proc/sys/fs/binfmt_misc/" + q);
-  if (!handler) return item(name, CheckStatus::Warn, "no " + q + " handler: " + arch + " builds cannot run", install);
-  auto ls = lines(*handler);
-  if (ls.empty() || ls[0] != "enabled")
-    return item(name, CheckStatus::Warn, q + " handler is disabled", "update-binfmts --enable " + q);
-  std::string flags;
-  for (auto& l : ls)
-    if (l.rfind("flags:", 0) == 0) flags = l.substr(6);
-  flags.erase(0, flags.find_first_not_of(' '));
-  // Without F the kernel looks the interpreter up inside each chroot/container rootfs, where it is absent.
-  if (flags.find('F') == std::string::npos)
-    return item(name, CheckStatus::Warn,
-                q + " enabled without the F (fix-binary) flag: it fails inside chroots and containers",
-                "apt-get install qemu-user-static (registers its handlers with F)");
-  return item(name, CheckStatus::Ok, q + " enabled (flags " + flags + ")");
+  if (auto problem = binfmt_problem(arch, handler); !problem.empty())
+    return item(name, CheckStatus::Warn, problem, binfmt_fix(arch, handler));
+  return item(name, CheckStatus::Ok, "qemu-" + qemu_arch(arch) + " enabled (flags " + handler.flags + ")");
 }
 
 DoctorItem check_subids(const DoctorHost& h, const std::string& file) {
@@ -301,19 +275,6 @@ DoctorItem check_disk(const DoctorHost& h) {
   return item("disk", CheckStatus::Ok, d);
 }
 
-std::optional<fs::path> which_on_path(const std::string& tool) {
-  const char* path = std::getenv("PATH");
-  std::string s = path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
-  std::istringstream in(s);
-  for (std::string dir; std::getline(in, dir, ':');) {
-    if (dir.empty()) continue;
-    fs::path p = fs::path(dir) / tool;
-    std::error_code ec;
-    if (fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0) return p;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 DoctorHost real_doctor_host(std::function<Result<EngineVersion>()> engine, fs::path root) {
@@ -348,11 +309,11 @@ std::vector<DoctorItem> run_doctor(const DoctorHost& h) {
   out.push_back(check_device(h, "/dev/fuse", "fuse", "fuse-overlayfs, podman's storage fallback, opens it"));
   out.push_back(check_filesystem(h, "overlay", "native rootless overlay storage and Docker's overlay2"));
   out.push_back(check_filesystem(h, "fuse", "fuse-overlayfs fallback"));
-  for (auto& a : foreign_arches(h)) out.push_back(check_binfmt(h, a));
+  for (auto& a : foreign_arches(h.host_arch)) out.push_back(check_binfmt(h, a));
   out.push_back(check_subids(h, "/etc/subuid"));
   out.push_back(check_subids(h, "/etc/subgid"));
   out.push_back(check_tool(h, "mmdebstrap", CheckStatus::Fail, "mmdebstrap", "rigctl build bootstraps with it"));
-  for (auto& a : foreign_arches(h))
+  for (auto& a : foreign_arches(h.host_arch))
     out.push_back(
         check_tool(h, "qemu-" + qemu_arch(a) + "-static", CheckStatus::Warn, "qemu-user-static", a + " builds"));
   // Unprivileged builds map their subordinate ids through these setuid helpers.

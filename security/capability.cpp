@@ -1,4 +1,4 @@
-#include "builder/capability.hpp"
+#include "security/capability.hpp"
 
 #include <algorithm>
 #include <array>
@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string_view>
 
-#include "builder/recipe_rules.hpp"
+#include "core/text.hpp"
 
 namespace rig {
 

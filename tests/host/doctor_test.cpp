@@ -1,4 +1,4 @@
-#include "builder/doctor.hpp"
+#include "host/doctor.hpp"
 
 #include "support/catch.hpp"
 

@@ -1,4 +1,4 @@
-#include "builder/seccomp.hpp"
+#include "security/seccomp.hpp"
 
 #include <algorithm>
 #include "support/catch.hpp"

@@ -1,4 +1,4 @@
-#include "grid/summary.hpp"
+#include "matrix/summary.hpp"
 
 #include <cstdio>
 #include <map>

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "builder/recipe.hpp"
-#include "grid/host_facts.hpp"
-#include "grid/matrix_file.hpp"
+#include "host/host_facts.hpp"
+#include "matrix/matrix_file.hpp"
 
 namespace rig {
 

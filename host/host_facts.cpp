@@ -1,29 +1,16 @@
-#include "grid/host_facts.hpp"
-
-#include <sys/utsname.h>
+#include "host/host_facts.hpp"
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
-#include "builder/bootstrap.hpp"
-#include "builder/recipe.hpp"
 #include "core/arch.hpp"
+#include "host/machine.hpp"
 #include "engine/engine.hpp"
 
 namespace rig {
 
-namespace {
-
-std::string first_line(const std::string& path) {
-  std::ifstream in(path);
-  std::string v;
-  if (!in || !std::getline(in, v)) return "";
-  return v;
-}
-
-}  // namespace
 
 EngineFacts probe_engine_facts(EngineConnector& connector, const std::string& endpoint) {
   EngineFacts f;
@@ -70,21 +57,14 @@ HostInfo probe_host_info(EngineConnector& connector, const std::string& label,
                          const std::string& root) {
   HostInfo h;
   h.label = label;
-  utsname u{};
-  ::uname(&u);
-  h.kernel = u.release;
-  h.arch = host_arch();
-  h.cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  h.apparmor = first_line(root + "/sys/module/apparmor/parameters/enabled").rfind('Y', 0) == 0;
-  std::error_code ec;
-  h.fuse_device = std::filesystem::exists(root + "/dev/fuse", ec);
-  h.userns_restricted = first_line(root + "/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
-  if (h.userns_restricted.empty()) h.userns_restricted = "absent";
-  for (const char* a : {"amd64", "arm64"})
-    if (a != h.arch) {
-      auto st = check_binfmt(a, root + "/proc/sys/fs/binfmt_misc");
-      h.binfmt[a] = st.ok() ? "" : st.error().what();
-    }
+  auto m = probe_machine(root);
+  h.kernel = m.kernel;
+  h.arch = m.arch;
+  h.cpus = m.cpus;
+  h.apparmor = m.apparmor;
+  h.fuse_device = m.fuse_device;
+  h.userns_restricted = m.userns_restricted;
+  for (auto& [arch, handler] : m.binfmt) h.binfmt[arch] = binfmt_problem(arch, handler);
   for (auto& [name, ep] : engines) h.engines[name] = probe_engine_facts(connector, ep);
   if (const char* dh = std::getenv("DOCKER_HOST"); dh && *dh) {
     h.docker_host = dh;

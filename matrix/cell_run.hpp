@@ -11,8 +11,8 @@
 #include "builder/recipe.hpp"
 #include "core/json_reader.hpp"
 #include "smoke/borders.hpp"
-#include "grid/host_facts.hpp"
-#include "grid/matrix_file.hpp"
+#include "host/host_facts.hpp"
+#include "matrix/matrix_file.hpp"
 
 namespace rig {
 
