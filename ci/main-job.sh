@@ -7,4 +7,4 @@ bash ci/host-setup.sh --main
 # The binary only: the main job runs no unit tests, so it does not compile them.
 bash ci/build-rigctl.sh -DRIGCTL_TESTS=OFF
 ./build/rigctl build recipes/debian-trixie.json --load
-./build/rigctl smoke recipes/debian-trixie.json --json build/smoke-report.json --junit build/smoke-report.xml
+./build/rigctl smoke recipes/debian-trixie.json --json-file build/smoke-report.json --junit-file build/smoke-report.xml

@@ -5,6 +5,7 @@
 
 #include "cli/app.hpp"
 #include "cli/option_checks.hpp"
+#include "cli/report_outputs.hpp"
 #include "cli/recipe_arg.hpp"
 #include "core/fs.hpp"
 #include "core/text.hpp"
@@ -19,7 +20,7 @@ struct AblateOptions {
   std::vector<std::string> only;
   unsigned jobs = 0;
   std::string engine;
-  std::string json_file, markdown_file, junit_file;
+  ReportOutputs out;
 };
 
 // --only names items of the recipe: its flags and hardenings, whatever the engine (an item the
@@ -40,9 +41,7 @@ Status run_ablate(const AblateOptions& o, const Globals& g) {
   AblationOptions ao;
   // Every option is checked before the engine is contacted or anything is built.
   RIG_CHECK(check_engine_option(o.engine));
-  RIG_CHECK(check_output_file("--json", o.json_file));
-  RIG_CHECK(check_output_file("--markdown", o.markdown_file));
-  RIG_CHECK(check_output_file("--junit", o.junit_file));
+  RIG_CHECK(check_report_outputs(o.out));
   RIG_TRY(ao.recipe, resolve_recipe_or_image(o.recipe, o.engine, g.borders().engines));
   RIG_TRY(auto recipe, load_recipe(ao.recipe));
   RIG_CHECK(check_only(recipe, o.only));
@@ -53,11 +52,8 @@ Status run_ablate(const AblateOptions& o, const Globals& g) {
   ao.base_recipe = inner_image_recipe("inner-base");
   ao.progress = [](const std::string& m) { spdlog::info("{}", m); };
   RIG_TRY(auto report, run_ablation(ao, g.borders()));
-  std::fputs(ablation_table(report).c_str(), stdout);
-  std::fflush(stdout);
-  if (!o.json_file.empty()) RIG_CHECK(write_file_atomic(o.json_file, ablation_json(report).dump(2) + "\n").context("--json"));
-  if (!o.markdown_file.empty()) RIG_CHECK(write_file_atomic(o.markdown_file, ablation_markdown(report)).context("--markdown"));
-  if (!o.junit_file.empty()) RIG_CHECK(write_file_atomic(o.junit_file, ablation_junit(report)).context("--junit"));
+  RIG_CHECK(emit_report(o.out, {[&] { return ablation_table(report); }, [&] { return ablation_json(report); },
+                                [&] { return ablation_markdown(report); }, [&] { return ablation_junit(report); }}));
   if (!report.baseline_passed)
     return Error(Category::Checks, "ablate: the baseline (full profile) fails the chain, so no verdict is possible",
                  "run `rigctl smoke` to see why");
@@ -73,9 +69,7 @@ void register_ablate(CLI::App& app, Action& action, const Globals& g) {
   sub->add_option("--only", o->only, "Only these item ids (repeatable)");
   sub->add_option("--jobs", o->jobs, "Rigs at a time (default: number of cores)");
   sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
-  sub->add_option("--json", o->json_file, "Write the JSON report here");
-  sub->add_option("--markdown", o->markdown_file, "Write a Markdown table (for SPIKE-FINDINGS.md) here");
-  sub->add_option("--junit", o->junit_file, "Write a JUnit XML report here");
+  add_report_outputs(sub, o->out, kMarkdownFile | kJunitFile, "the report");
   sub->callback([o, &action, &g] { action = [o, &g] { return run_ablate(*o, g); }; });
 }
 

@@ -5,6 +5,7 @@
 #include "bench/bench.hpp"
 #include "cli/app.hpp"
 #include "cli/recipe_arg.hpp"
+#include "cli/report_outputs.hpp"
 #include "core/fs.hpp"
 
 namespace rig::cli {
@@ -16,13 +17,15 @@ struct BenchCliOptions {
   std::string engine;
   std::vector<std::string> items;
   unsigned runs = 5;
-  std::string json_file, markdown_file;
+  ReportOutputs out;
 };
 
 Status bench_command(const BenchCliOptions& o, const Globals& g) {
   BenchOptions bo;
   bo.items = {o.items.begin(), o.items.end()};
-  RIG_CHECK(check_bench_items(bo.items));  // before anything is built or launched
+  // Every option is checked before anything is built or launched.
+  RIG_CHECK(check_bench_items(bo.items));
+  RIG_CHECK(check_report_outputs(o.out));
   RIG_TRY(bo.recipe, resolve_recipe_or_image(o.recipe, o.engine, g.borders().engines));
   bo.engine = o.engine;
   bo.runs = o.runs;
@@ -33,10 +36,8 @@ Status bench_command(const BenchCliOptions& o, const Globals& g) {
   if (auto p = shipped_file("ci/smoke-baseline.sh"); !p.empty()) bo.baseline_script = std::filesystem::absolute(p);
   bo.progress = [](const std::string& m) { spdlog::info("{}", m); };
   RIG_TRY(auto report, run_bench(bo, g.borders()));
-  std::fputs(bench_table(report).c_str(), stdout);
-  std::fflush(stdout);
-  if (!o.json_file.empty()) RIG_CHECK(write_file_atomic(o.json_file, bench_json(report).dump(2) + "\n").context("--json"));
-  if (!o.markdown_file.empty()) RIG_CHECK(write_file_atomic(o.markdown_file, bench_markdown(report)).context("--markdown"));
+  RIG_CHECK(emit_report(o.out, {[&] { return bench_table(report); }, [&] { return bench_json(report); },
+                                [&] { return bench_markdown(report); }, {}}));
   std::string failed;
   for (auto& i : report.items)
     if (i.status == "failed") failed += (failed.empty() ? "" : ", ") + i.id;
@@ -55,8 +56,7 @@ void register_bench(CLI::App& app, Action& action, const Globals& g) {
   for (auto& [id, title] : bench_item_ids()) ids += (ids.empty() ? "" : ",") + id;
   sub->add_option("--items", o->items, "Comma-separated item ids (default: all but build): " + ids)->delimiter(',');
   sub->add_option("--runs", o->runs, "Repetitions for each median (default: 5)")->check(CLI::PositiveNumber);
-  sub->add_option("--json", o->json_file, "Write the JSON report (rigctl/bench/v1) here");
-  sub->add_option("--markdown", o->markdown_file, "Write a Markdown table (for SPIKE-FINDINGS.md) here");
+  add_report_outputs(sub, o->out, kMarkdownFile, "the report (rigctl/bench/v1)");
   sub->callback([o, &action, &g] { action = [o, &g] { return bench_command(*o, g); }; });
 }
 

@@ -13,6 +13,7 @@ namespace {
 struct GcOptions {
   std::string engine;
   std::string run;
+  bool json = false;
 };
 
 // What gc removes and when: docs/gc.md.
@@ -23,16 +24,24 @@ Status run_gc(const GcOptions& o, const Globals& g) {
         .add_context("--run");
   RIG_TRY(auto conn, g.borders().engines.connect(o.engine));
   RIG_TRY(auto r, collect_garbage(*conn.engine, o.run, [] { return snapshot_runs().live_runs; }));
-  for (auto& c : r.containers) std::printf("removed container %s\n", c.substr(0, 12).c_str());
-  for (auto& v : r.volumes) std::printf("removed volume %s\n", v.c_str());
-  for (auto& run : r.live_runs) std::printf("kept run %s: its rigctl is still running\n", run.c_str());
   // Build staging a killed rigctl left: its lease is gone (a live build's is held, however long it
   // has been writing).
   auto stale = remove_stale_staging(cache_root(), std::chrono::hours(1));
-  for (auto& p : stale) std::printf("removed stale build staging %s\n", p.c_str());
   remove_dead_leases();
   // VM hosts whose rigctl died (or whose qemu did): the VM stopped, its run dir and state removed.
   auto vms = collect_vm_garbage();
+  if (o.json) {
+    json staging = json::array();
+    for (auto& p : stale) staging.push_back(p.string());
+    json doc = {{"containers", r.containers}, {"volumes", r.volumes}, {"kept_runs", r.live_runs},
+                {"stale_staging", staging}, {"vm_hosts", vms}};
+    std::fputs((doc.dump(2) + "\n").c_str(), stdout);
+    return ok();
+  }
+  for (auto& c : r.containers) std::printf("removed container %s\n", c.substr(0, 12).c_str());
+  for (auto& v : r.volumes) std::printf("removed volume %s\n", v.c_str());
+  for (auto& run : r.live_runs) std::printf("kept run %s: its rigctl is still running\n", run.c_str());
+  for (auto& p : stale) std::printf("removed stale build staging %s\n", p.c_str());
   for (auto& id : vms) std::printf("removed VM host %s\n", id.c_str());
   std::printf("%zu containers, %zu volumes, %zu stale staging dirs, %zu VM hosts removed\n", r.containers.size(), r.volumes.size(),
               stale.size(), vms.size());
@@ -47,6 +56,7 @@ void register_gc(CLI::App& app, Action& action, const Globals& g) {
                                        "never what a running rigctl still uses");
   sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
   sub->add_option("--run", o->run, "Only what one run (io.rigctl.run) made, once that run has ended");
+  sub->add_flag("--json", o->json, "Print what was removed and kept as JSON");
   sub->callback([o, &action, &g] { action = [o, &g] { return run_gc(*o, g); }; });
 }
 

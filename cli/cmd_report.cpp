@@ -11,6 +11,7 @@ namespace {
 struct ReportMergeOptions {
   std::vector<std::string> dirs;
   std::string out;
+  bool json = false;
 };
 
 // Results from several hosts (the nightly runners' artefacts) into one report.
@@ -23,7 +24,7 @@ Status merge_command(const ReportMergeOptions& o) {
   }
   RIG_TRY(auto merged, merge_summaries(inputs).context("report merge"));
   RIG_CHECK(write_report_dir(merged, o.out).context("--out"));
-  std::fputs(summary_markdown(merged).c_str(), stdout);
+  std::fputs(o.json ? (merged.dump(2) + "\n").c_str() : summary_markdown(merged).c_str(), stdout);
   if (!summary_passed(merged))
     return Error(Category::Checks, "report: " + std::to_string(merged["totals"].value("fail", 0)) + " cell(s) failed");
   return ok();
@@ -38,6 +39,7 @@ void register_report(CLI::App& app, Action& action, const Globals&) {
   auto* merge = report->add_subcommand("merge", "Merge matrix result directories from several hosts into one report");
   merge->add_option("dirs", o->dirs, "Result directories (each with summary.json)")->required();
   merge->add_option("--out", o->out, "Merged report directory (summary.json, summary.md, junit.xml)")->required();
+  merge->add_flag("--json", o->json, "Print the merged summary as JSON instead of Markdown");
   merge->callback([o, &action] { action = [o] { return merge_command(*o); }; });
 }
 

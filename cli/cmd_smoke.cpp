@@ -2,6 +2,7 @@
 
 #include "cli/app.hpp"
 #include "cli/option_checks.hpp"
+#include "cli/report_outputs.hpp"
 #include "cli/progress.hpp"
 #include "cli/recipe_arg.hpp"
 #include "cli/rig_options.hpp"
@@ -16,8 +17,7 @@ namespace {
 struct SmokeOptions {
   RigOptions rig;
   std::string inner_network, inner_storage;
-  std::string json_file;
-  std::string junit_file;
+  ReportOutputs out;
   bool keep = false;
 };
 
@@ -28,8 +28,7 @@ Status smoke_command(const SmokeOptions& o, const Globals& g) {
   SmokeRequest req;
   auto& so = req.session;
   // Every option is checked before the engine is contacted or anything is built.
-  RIG_CHECK(check_output_file("--json", o.json_file));
-  RIG_CHECK(check_output_file("--junit", o.junit_file));
+  RIG_CHECK(check_report_outputs(o.out));
   RIG_TRY(so, rig_session_options(o.rig, g, DefaultName::PerRun, o.inner_storage, o.inner_network));
   so.web_recipe = inner_image_recipe("inner-web");
   so.base_recipe = inner_image_recipe("inner-base");
@@ -41,10 +40,8 @@ Status smoke_command(const SmokeOptions& o, const Globals& g) {
   RIG_TRY(auto report, run_smoke(req, g.borders(), ev));
   progress.done();
 
-  std::fputs(render_table(report).c_str(), stdout);
-  std::fflush(stdout);
-  if (!o.json_file.empty()) RIG_CHECK(write_file_atomic(o.json_file, report_json(report).dump(2) + "\n").context("--json"));
-  if (!o.junit_file.empty()) RIG_CHECK(write_file_atomic(o.junit_file, report_junit(report)).context("--junit"));
+  RIG_CHECK(emit_report(o.out, {[&] { return render_table(report); }, [&] { return report_json(report); }, {},
+                                [&] { return report_junit(report); }}));
   if (o.keep) std::fprintf(stderr, "rigctl: kept rig %s (remove with `rigctl gc`)\n", report.rig.c_str());
   if (!report.leftover.empty())
     return unavailable("smoke: the engine stopped answering after the checks", report.leftover);
@@ -65,8 +62,7 @@ void register_smoke(CLI::App& app, Action& action, const Globals& g) {
   auto* port = add_rig_options(sub, o->rig, "Rig name (default: rigctl-<recipe>-<run id>)");
   sub->add_option("--inner-network", o->inner_network, "Inner rootless network: one of the recipe's launch.inner.networks (default: podman's)");
   sub->add_option("--inner-storage", o->inner_storage, "Inner storage: one of the recipe's launch.inner.storage ids (default: the first)");
-  sub->add_option("--json", o->json_file, "Write the JSON report here");
-  sub->add_option("--junit", o->junit_file, "Write a JUnit XML report here");
+  add_report_outputs(sub, o->out, kJunitFile, "the report");
   sub->add_flag("--keep", o->keep, "Leave the rig running afterwards");
   sub->callback([o, port, &action, &g] {
     o->rig.port_base_given = port->count() > 0;

@@ -57,8 +57,11 @@ TEST_CASE("cli options: smoke refuses each bad value before contacting the engin
   usage_error_naming(e.run("smoke", {"--port-base", "0"}), {"--port-base: 0 is not a usable first port", "1 to 65526"});
   usage_error_naming(e.run("smoke", {"--port-base", "70000"}), {"--port-base: 70000 is not a usable first port"});
   usage_error_naming(e.run("smoke", {"--name", "web;id"}), {"--name: 'web;id' is not a name an engine accepts"});
-  usage_error_naming(e.run("smoke", {"--json", (e.dir / "missing/r.json").string()}), {"--json: the directory", "does not exist"});
-  usage_error_naming(e.run("smoke", {"--junit", e.dir.path().string()}), {"--junit: ", "is a directory"});
+  usage_error_naming(e.run("smoke", {"--json-file", (e.dir / "missing/r.json").string()}),
+                     {"--json-file: the directory", "does not exist"});
+  usage_error_naming(e.run("smoke", {"--junit-file", e.dir.path().string()}), {"--junit-file: ", "is a directory"});
+  // The older spelling names the same option.
+  usage_error_naming(e.run("smoke", {"--junit", e.dir.path().string()}), {"--junit-file: ", "is a directory"});
   usage_error_naming(e.run("smoke", {"--engine", "bogus://x"}), {"--engine: engine 'bogus://x': expected unix:///"});
 }
 
@@ -75,5 +78,22 @@ TEST_CASE("cli options: ablate refuses an --only that names no item before conta
   usage_error_naming(e.run("ablate", {"--only", "bogus"}),
                      {"--only: 'bogus' is neither a flag nor a hardening of recipe 'debian-trixie'", "expected one of tun, seccomp",
                       "init"});
-  usage_error_naming(e.run("ablate", {"--markdown", (e.dir / "missing/r.md").string()}), {"--markdown: the directory"});
+  usage_error_naming(e.run("ablate", {"--markdown-file", (e.dir / "missing/r.md").string()}), {"--markdown-file: the directory"});
+}
+
+TEST_CASE("cli options: bench checks its report files before building or launching anything", "[cli][options]") {
+  NoEngine e;
+  usage_error_naming(e.run("bench", {"--json-file", (e.dir / "missing/b.json").string()}), {"--json-file: the directory"});
+  usage_error_naming(e.run("bench", {"--markdown-file", e.dir.path().string()}), {"--markdown-file: ", "is a directory"});
+}
+
+TEST_CASE("cli options: --json is a flag on every command; a file goes with --json-file", "[cli][options]") {
+  NoEngine e;
+  // `--json FILE` (the old smoke/ablate/bench form) leaves FILE as a second positional: refused, exit 2.
+  for (const char* cmd : {"smoke", "ablate", "bench"}) {
+    auto r = e.run(cmd, {"--json", (e.dir / "r.json").string()});
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK_FALSE(std::filesystem::exists(e.dir / "r.json"));
+  }
 }

@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 before=$(labelled)
 "$RIGCTL" ablate --only tun --only seccomp --only apparmor --only fcaps \
-  --json "$SCRATCH/a.json" --markdown "$SCRATCH/a.md" --junit "$SCRATCH/a.xml" > "$SCRATCH/table.txt"
+  --json-file "$SCRATCH/a.json" --markdown-file "$SCRATCH/a.md" --junit-file "$SCRATCH/a.xml" > "$SCRATCH/table.txt"
 cat "$SCRATCH/table.txt"
 python3 - "$SCRATCH/a.json" <<'PY' || fail "verdicts differ from the profile's predictions"
 import json, sys
@@ -29,7 +29,7 @@ pass "ablation JUnit validates"
 caps=(CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE)
 only=()
 for c in "${caps[@]}"; do only+=(--only "cap-$(echo "$c" | tr 'A-Z_' 'a-z-')"); done
-"$RIGCTL" ablate "${only[@]}" --json "$SCRATCH/caps.json" > "$SCRATCH/caps.txt"
+"$RIGCTL" ablate "${only[@]}" --json-file "$SCRATCH/caps.json" > "$SCRATCH/caps.txt"
 cat "$SCRATCH/caps.txt"
 python3 - "$SCRATCH/caps.json" <<'PY' || fail "capability verdicts differ from the profile's"
 import json, sys

@@ -17,7 +17,7 @@ grep -q -- "--items" "$SCRATCH/nope.err" && grep -q "inner-run-latency" "$SCRATC
 pass "the message names --items and the valid ids"
 
 "$RIGCTL" bench --items inner-run-latency,podman-info,storage,restart-init --runs 3 \
-  --json "$SCRATCH/out.json" --markdown "$SCRATCH/out.md" >"$SCRATCH/table.txt" || { cat "$SCRATCH/table.txt"; fail "rigctl bench failed"; }
+  --json-file "$SCRATCH/out.json" --markdown-file "$SCRATCH/out.md" >"$SCRATCH/table.txt" || { cat "$SCRATCH/table.txt"; fail "rigctl bench failed"; }
 cat "$SCRATCH/table.txt"
 python3 - "$SCRATCH/out.json" <<'PY' || fail "bench JSON is not what was asked for"
 import json, math, sys

@@ -108,7 +108,7 @@ start_proxy "exit-null:^GET $API/exec/[0-9a-f]+/json:/proc/1/status; id -un" \
   "big-frame:^POST $API/exec/[0-9a-f]+/start:grep CapBnd" \
   "cut-frame:^POST $API/exec/[0-9a-f]+/start:podman info" \
   "stall:^POST $API/exec/[0-9a-f]+/start:rig-marker"
-smoke_through_proxy "$name" --json "$SCRATCH/exec.json"
+smoke_through_proxy "$name" --json-file "$SCRATCH/exec.json"
 expect_eq "$RC" "1" "exec faults: checks fail (exit 1)"
 python3 - "$SCRATCH/exec.json" <<'PY' || fail "exec faults: the report does not show each fault"
 import json, sys

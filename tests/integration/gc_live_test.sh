@@ -53,7 +53,7 @@ unset XDG_CACHE_HOME
 
 # 2. gc during a smoke run on the podman engine.
 name="rigctl-it-gclive-$$"
-env RIGCTL_IT_MARK="$MARK" "$RIGCTL" smoke --engine "$engine" --name "$name" --json "$SCRATCH/smoke.json" >"$SCRATCH/smoke.out" 2>&1 &
+env RIGCTL_IT_MARK="$MARK" "$RIGCTL" smoke --engine "$engine" --name "$name" --json-file "$SCRATCH/smoke.json" >"$SCRATCH/smoke.out" 2>&1 &
 spid=$!
 up=""
 for _ in $(seq 1 3000); do

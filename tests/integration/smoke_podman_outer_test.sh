@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 engine=unix:///run/rigctl-podman.sock
 curl -fsS --max-time 2 --unix-socket /run/rigctl-podman.sock http://localhost/v1.41/_ping >/dev/null ||
   fail "podman service not running on $engine (ci/host-setup.sh starts it)"
-"$RIGCTL" smoke --engine "$engine" --json "$SCRATCH/r.json" > "$SCRATCH/table.txt" || { cat "$SCRATCH/table.txt"; fail "smoke under podman failed"; }
+"$RIGCTL" smoke --engine "$engine" --json-file "$SCRATCH/r.json" > "$SCRATCH/table.txt" || { cat "$SCRATCH/table.txt"; fail "smoke under podman failed"; }
 cat "$SCRATCH/table.txt"
 expect_eq "$(json_field '["passed"]' < "$SCRATCH/r.json")" "12" "12/12 with podman as the outer engine"
 expect_eq "$(json_field '["host"]["engine"]' < "$SCRATCH/r.json")" "podman" "the report names the outer engine"

@@ -2,7 +2,7 @@
 # The full chain on the default recipe: 12/12, reports consistent, nothing left behind.
 source "$(dirname "$0")/lib.sh"
 before=$(labelled)
-"$RIGCTL" smoke debian-trixie --json "$SCRATCH/r.json" --junit "$SCRATCH/r.xml" > "$SCRATCH/table.txt" || { cat "$SCRATCH/table.txt"; fail "smoke failed"; }
+"$RIGCTL" smoke debian-trixie --json-file "$SCRATCH/r.json" --junit-file "$SCRATCH/r.xml" > "$SCRATCH/table.txt" || { cat "$SCRATCH/table.txt"; fail "smoke failed"; }
 cat "$SCRATCH/table.txt"
 expect_eq "$(json_field '["passed"]' < "$SCRATCH/r.json")" "12" "12/12 checks pass"
 expect_eq "$(json_field '["host"]["podman_version"][:2]' < "$SCRATCH/r.json")" "5." "podman 5 inside"

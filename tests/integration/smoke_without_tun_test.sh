@@ -3,7 +3,7 @@
 # checks that need the app reported "not run".
 source "$(dirname "$0")/lib.sh"
 set +e
-"$RIGCTL" smoke --without tun --json "$SCRATCH/r.json" --junit "$SCRATCH/r.xml" > "$SCRATCH/table.txt"; rc=$?
+"$RIGCTL" smoke --without tun --json-file "$SCRATCH/r.json" --junit-file "$SCRATCH/r.xml" > "$SCRATCH/table.txt"; rc=$?
 set -e
 cat "$SCRATCH/table.txt"
 expect_eq "$rc" "1" "failed checks exit 1"

@@ -11,7 +11,7 @@ fi
 qemu_pids() { pgrep -f "qemu-system-aarch64 -name rigctl-host" || true; }
 before=$(qemu_pids)
 t0=$(date +%s)
-"$RIGCTL" host run debian-trixie-arm64 -- smoke debian-trixie --json "$SCRATCH/r.json" > "$SCRATCH/table.txt" 2> "$SCRATCH/err.txt" ||
+"$RIGCTL" host run debian-trixie-arm64 -- smoke debian-trixie --json-file "$SCRATCH/r.json" > "$SCRATCH/table.txt" 2> "$SCRATCH/err.txt" ||
   { cat "$SCRATCH/table.txt" "$SCRATCH/err.txt"; fail "host run smoke failed"; }
 cat "$SCRATCH/table.txt"
 grep '^rigctl: host ' "$SCRATCH/err.txt" || true
