@@ -3,7 +3,7 @@
 # (smoke per recipe x outer engine x inner network, the ablation per engine, the benchmarks, arm64
 # image checks), merged with result directories from other hosts given as arguments (VM hosts,
 # nightly runners' artefacts), plus ci/bench-ablate.sh. Every number in the file comes from these runs;
-# ci/findings.py only arranges them and adds the prose.
+# the tables are rigctl's own report (summary.md); ci/findings.py only picks its sections and adds the prose.
 # Usage: ci/findings.sh [OUT] [MORE_RESULT_DIR...]   (needs ci/host-setup.sh's services and build/rigctl)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,5 +17,5 @@ trap 'rm -rf "$work"' EXIT
 "$RIGCTL" matrix matrix/findings.json --out "$work/local" --host-label this-machine --jobs 1 > /dev/null || true
 "$RIGCTL" report merge "$work/local" "$@" --out "$work/merged" > /dev/null || true
 bash ci/bench-ablate.sh > "$work/bench-ablate.txt" 2>/dev/null || echo "ci/bench-ablate.sh failed" > "$work/bench-ablate.txt"
-python3 ci/findings.py "$work/merged/summary.json" "$work/bench-ablate.txt" "$OUT"
+python3 ci/findings.py "$work/merged" "$work/bench-ablate.txt" "$OUT"
 echo "wrote $OUT" >&2

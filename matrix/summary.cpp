@@ -8,6 +8,7 @@
 #include "core/report_format.hpp"
 #include "core/fs.hpp"
 #include "core/json_shape.hpp"
+#include "core/text.hpp"
 #include "smoke/report.hpp"
 
 namespace rig {
@@ -98,6 +99,32 @@ json summary_json(const std::string& matrix_name, const std::vector<HostInfo>& h
 }
 
 bool summary_passed(const json& summary) { return counted_totals(summary).value("fail", 0) == 0; }
+
+namespace {
+
+// The line of a failure's output that says what went wrong (the first naming an error or a denial),
+// else its first line; cut to one table cell's width.
+std::string telling_line(const std::string& text, size_t max_bytes = 110) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (!trim(l).empty() && l.rfind("Loaded image", 0) != 0) lines.push_back(trim(l));
+  if (lines.empty()) return "";
+  std::string pick = lines.front();
+  for (auto& l : lines)
+    if (l.find("rror") != std::string::npos || l.find("failed") != std::string::npos || l.find("denied") != std::string::npos ||
+        l.find("not permitted") != std::string::npos || l.find("No such") != std::string::npos) {
+      pick = l;
+      break;
+    }
+  if (pick.size() <= max_bytes) return pick;
+  // Cut on a character boundary: never in the middle of a UTF-8 sequence.
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(pick[cut]) & 0xC0) == 0x80) --cut;
+  return pick.substr(0, cut) + "…";
+}
+
+}  // namespace
 
 std::string summary_markdown(const json& sm) {
   std::ostringstream o;
@@ -228,6 +255,19 @@ std::string summary_markdown(const json& sm) {
       }
       o << "\n";
     }
+    // The evidence behind each verdict: the check that failed without the item and the line that says why.
+    o << "\n### What failed without each item\n\n| item | host · engine | failing check | observed (first line) |\n|---|---|---|---|\n";
+    for (auto& id : items)
+      for (auto* c : ablated)
+        for (auto& it : (*stage_of(*c, "ablate"))["detail"]["items"]) {
+          if (it.value("id", "") != id) continue;
+          std::string check = it.value("observed_check", "");
+          std::string seen = check.empty() && it.value("verdict", "").rfind("not needed", 0) != 0
+                                 ? it.value("reason", "")
+                                 : it.value("observed_error", "");
+          o << "| " << id << " | " << c->value("host", "") << " · " << (*c)["axes"].value("engine", "") << " | "
+            << (check.empty() ? "—" : check) << " | " << md_cell(telling_line(seen)) << " |\n";
+        }
   }
 
   std::ostringstream bench;
