@@ -42,7 +42,7 @@ Result<std::unique_ptr<Session>> open_ready_rig(BenchContext& c, const SessionOp
   if (checks.empty() || checks.front().status != CheckState::Pass)
     return Error(Category::Checks, "rig " + so.name + " did not come up: " + (checks.empty() ? "" : tail(checks.front().output, 20, 800)));
   if (c.host.podman_version.empty()) {
-    auto v = s->conn.engine->exec(s->rig->id(), ExecRequest{{"podman", "version", "--format", "{{.Client.Version}}"}, "", {}, 60000});
+    auto v = s->rig->control().exec(ExecRequest{{"podman", "version", "--format", "{{.Client.Version}}"}, "", {}, 60000});
     if (v && v->exit_code == 0) {
       c.host.podman_version = trim(v->out);
     }
@@ -52,7 +52,7 @@ Result<std::unique_ptr<Session>> open_ready_rig(BenchContext& c, const SessionOp
 
 Result<double> timed_exec(Session& s, const std::vector<std::string>& argv, const std::vector<std::string>& env, long timeout_ms) {
   auto t0 = std::chrono::steady_clock::now();
-  RIG_TRY(auto r, s.conn.engine->exec(s.rig->id(), ExecRequest{argv, "", env, timeout_ms}));
+  RIG_TRY(auto r, s.rig->control().exec(ExecRequest{argv, "", env, timeout_ms}));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (r.exit_code != 0)
     return Error(Category::Checks, "`" + shell_quote(argv) + "` exited " + std::to_string(r.exit_code) + ": " + tail(r.out, 20, 800));
@@ -63,7 +63,7 @@ Status put_base_archive(Session& s) {
   uint32_t uid = s.recipe.user ? s.recipe.user->uid : 1000, gid = s.recipe.user ? s.recipe.user->gid : 1000;
   RIG_TRY(auto tar, pack_tar({{"rig-bench/", "", "", uid, gid, 0755},
                               {"rig-bench/base.tar", s.images.base_archive.string(), "", uid, gid, 0644}}));
-  return s.conn.engine->put_archive(s.rig->id(), "/tmp", tar);
+  return s.rig->control().put_files("/tmp", tar);
 }
 
 }  // namespace rig

@@ -60,14 +60,14 @@ Status put_context(Session& s, const std::string& base_ref) {
   for (int i = 0; i < kFiles; ++i)
     e.push_back({"rig-bench-storage/ctx/files/f" + std::to_string(i), "", "bench file " + std::to_string(i) + "\n", uid, gid, 0644});
   RIG_TRY(auto tar, pack_tar(e));
-  return s.conn.engine->put_archive(s.rig->id(), "/workspace", tar);
+  return s.rig->control().put_files("/workspace", tar);
 }
 
 // Loads the base into the store and proves the store is what it claims to be.
 Status prepare(Session& s, const Store& st) {
   auto env = env_of(st);
   RIG_CHECK(timed_exec(s, podman(st, {"load", "-q", "-i", kBenchBaseTar}), env).context(st.name + ": podman load"));
-  RIG_TRY(auto r, s.conn.engine->exec(s.rig->id(), ExecRequest{podman(st, {"info", "--format", "{{.Store.GraphRoot}} {{.Store.GraphDriverName}} {{.Store.GraphOptions}}"}),
+  RIG_TRY(auto r, s.rig->control().exec(ExecRequest{podman(st, {"info", "--format", "{{.Store.GraphRoot}} {{.Store.GraphDriverName}} {{.Store.GraphOptions}}"}),
                                                                  "", env, 60000}));
   bool fuse = r.out.find("fuse-overlayfs") != std::string::npos;
   if (r.exit_code != 0 || r.out.rfind(dir_of(st) + "/data/containers/storage overlay ", 0) != 0 || fuse != st.fuse)

@@ -29,7 +29,7 @@ Status run_launch(const LaunchOptions& o, const Globals& g) {
     json flags = json::array();
     for (auto& f : s->spec.flags) flags.push_back({{"id", f.id}, {"state", f.state}, {"reason", f.reason}});
     json ports = json::array();
-    for (auto& [h, c] : s->spec.ports) ports.push_back({{"host", "127.0.0.1:" + std::to_string(h)}, {"container", c}});
+    for (auto& p : s->spec.ports) ports.push_back({{"host", p.host_ip + ":" + std::to_string(p.host)}, {"container", p.container}});
     std::printf("%s\n", json{{"name", s->name}, {"id", s->rig->id()}, {"image", s->images.outer_ref}, {"run_id", s->run_id},
                              {"flags", flags}, {"ports", ports}, {"volumes", s->spec.volumes}}
                             .dump(2)
@@ -40,7 +40,7 @@ Status run_launch(const LaunchOptions& o, const Globals& g) {
   for (auto& f : s->spec.flags)
     std::printf("  flag %-12s %-15s %s\n", f.id.c_str(), f.state.c_str(), f.reason.c_str());
   if (!s->spec.ports.empty())
-    std::printf("  ports 127.0.0.1:%u-%u\n", s->spec.ports.front().first, s->spec.ports.back().first);
+    std::printf("  ports %s:%u-%u\n", s->spec.ports.front().host_ip.c_str(), s->spec.ports.front().host, s->spec.ports.back().host);
   for (auto& [v, t] : s->spec.volumes) std::printf("  volume %s -> %s\n", v.c_str(), t.c_str());
   return ok();
 }

@@ -64,13 +64,13 @@ std::string short_opt(const std::string& opt) {
   return s;
 }
 
-// Everything the checks do inside the rig, with the engine as the only channel.
+// Everything the checks do inside the rig, with the rig-runtime seam (RigControl) as the only channel.
 class Chain {
  public:
   Chain(ChainInputs& in, HostFacts& facts) : in_(in), facts_(facts) {}
 
   Result<ExecResult> sh(const std::string& script, long timeout_ms) {
-    return in_.engine.exec(in_.container_id, ExecRequest{{"sh", "-c", script}, "", {}, timeout_ms});
+    return in_.rig.exec(ExecRequest{{"sh", "-c", script}, "", {}, timeout_ms});
   }
 
   // Ready = the entrypoint finished its warm-up for *this* start of the container (its marker holds
@@ -80,7 +80,7 @@ class Chain {
     std::string last;
     while (since(t0) * 1000 < timeout_ms) {
       if (interrupted()) return interrupted_error();
-      RIG_TRY(auto info, in_.engine.inspect_container(in_.container_id));
+      RIG_TRY(auto info, in_.rig.state());
       if (!info) return Outcome{false, "the outer container is gone"};
       if (!info->running) {
         last = "outer container is " + (info->status.empty() ? std::string("?") : info->status) + " (exit code " +
@@ -134,19 +134,19 @@ class Chain {
   // the file capabilities newuidmap needs), no device beyond the allowed ones, and PID 1's bounding
   // set exactly the launch profile's kept capabilities (without a capabilities profile: CAP_SYS_ADMIN,
   // bit 21, absent).
-  static Outcome not_privileged(const ContainerInfo& c, const ExecResult& r, std::optional<uint64_t> expected) {
+  static Outcome not_privileged(const RigState& c, const ExecResult& r, std::optional<uint64_t> expected) {
     std::vector<std::string> problems;
     if (c.privileged) problems.push_back("HostConfig.Privileged is true");
-    if (!c.cap_add.empty()) problems.push_back("HostConfig.CapAdd adds " + join(c.cap_add, ", "));
+    if (!c.added_capabilities.empty()) problems.push_back("HostConfig.CapAdd adds " + join(c.added_capabilities, ", "));
     std::vector<std::string> opts;
-    for (auto& o : c.security_opt) {
+    for (auto& o : c.security_options) {
       opts.push_back(short_opt(o));
       if (o.find("no-new-privileges") != std::string::npos) problems.push_back("HostConfig.SecurityOpt has " + short_opt(o));
     }
     for (auto& d : c.devices)
       if (!kAllowedDevices.count(d))
         problems.push_back("HostConfig.Devices has '" + d + "' (a rig may only have /dev/net/tun and /dev/fuse)");
-    std::string out = "Privileged=" + std::string(c.privileged ? "true" : "false") + " CapAdd=[" + join(c.cap_add, ",") +
+    std::string out = "Privileged=" + std::string(c.privileged ? "true" : "false") + " CapAdd=[" + join(c.added_capabilities, ",") +
                       "] SecurityOpt=[" + join(opts, ",") + "] Devices=[" + join(c.devices, ",") + "]\n" + trim(exec_output(r));
     if (r.exit_code != 0 || r.truncated) {
       problems.push_back("cannot read PID 1's capability bounding set");
@@ -203,12 +203,11 @@ class Chain {
   // 'h' only prints the sysrq help to the kernel log, so even a failing check triggers nothing.
   Result<Outcome> apparmor_confined(long timeout_ms) {
     const std::string& p = in_.apparmor_profile;
-    RIG_TRY(auto r, in_.engine.exec(in_.container_id,
-                                    ExecRequest{{"sh", "-c",
-                                                 "echo \"label: $(cat /proc/1/attr/current)\"; "
-                                                 "if echo h > /proc/sysrq-trigger; then echo 'sysrq-trigger: write allowed'; "
-                                                 "else echo 'sysrq-trigger: write refused'; fi"},
-                                                "0", {}, timeout_ms}));
+    RIG_TRY(auto r, in_.rig.exec(ExecRequest{{"sh", "-c",
+                                              "echo \"label: $(cat /proc/1/attr/current)\"; "
+                                              "if echo h > /proc/sysrq-trigger; then echo 'sysrq-trigger: write allowed'; "
+                                              "else echo 'sysrq-trigger: write refused'; fi"},
+                                             "0", {}, timeout_ms}));
     std::string out = trim(r.out);
     bool label = out.find("label: " + p + " (enforce)") != std::string::npos;
     bool denied = out.find("write refused") != std::string::npos && out.find("Permission denied") != std::string::npos;
@@ -236,7 +235,7 @@ class Chain {
          }},
         {{"not-privileged", "outer container is not privileged"}, {"outer-up"}, 15000,
          [this](long t) -> Result<Outcome> {
-           RIG_TRY(auto info, in_.engine.inspect_container(in_.container_id));
+           RIG_TRY(auto info, in_.rig.state());
            if (!info) return Outcome{false, "the outer container is gone"};
            RIG_TRY(auto r, sh("grep CapBnd /proc/1/status", t));
            return not_privileged(*info, r, in_.bounding_set);
@@ -252,7 +251,7 @@ class Chain {
            RIG_TRY(auto tar, pack_tar({{"rig-images/", "", "", 1000, 1000, 0755},
                                         {"rig-images/web.tar", in_.web_archive, "", 1000, 1000, 0644},
                                         {"rig-images/base.tar", in_.base_archive, "", 1000, 1000, 0644}}));
-           RIG_CHECK(in_.engine.put_archive(in_.container_id, "/tmp", tar));
+           RIG_CHECK(in_.rig.put_files("/tmp", tar));
            // --userns=auto: inner root maps into the subordinate range, not onto the rig user (check 12).
            RIG_TRY(auto r, sh("podman load -q -i /tmp/rig-images/web.tar && "
                               "podman run -d --name rig-web --userns=auto" + net + " -p " + port + ":80 --pull=never " + web +
@@ -285,7 +284,7 @@ class Chain {
            auto t0 = Clock::now();
            // The restart may use the check's whole budget: on an emulated arm64 host stop + start
            // outlasted a fixed 40 s HTTP wait (measured: docs/vmhost.md).
-           RIG_CHECK(in_.engine.restart_container(in_.container_id, 10, t));
+           RIG_CHECK(in_.rig.restart(10, t));
            RIG_TRY(auto ready, wait_ready(t));
            double secs = since(t0);
            if (!ready.ok) return ready;
@@ -408,10 +407,10 @@ Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts) {
       res.seconds = since(t0);
       if (!out) {
         if (out.error().category() == Category::Interrupted) return std::move(out).error();
-        // An engine error fails this check, unless the engine itself is gone: then no later check
+        // A runtime error fails this check, unless the runtime itself is gone: then no later check
         // can say anything and the run ends as the engine being unavailable (exit 3).
         if (out.error().category() == Category::Unavailable) {
-          auto probe = in.engine.inspect_container(in.container_id);
+          auto probe = in.rig.state();
           if (!probe)
             return std::move(out).error().add_context("check " + res.id + " (the engine no longer answers)");
         }

@@ -12,6 +12,7 @@
 #include "engine/engine.hpp"
 #include "core/signatures.hpp"
 #include "smoke/launch_spec.hpp"
+#include "smoke/rig_control.hpp"
 
 namespace rig {
 
@@ -57,9 +58,8 @@ struct SmokeReport {
 };
 
 struct ChainInputs {
-  explicit ChainInputs(Engine& e) : engine(e) {}
-  Engine& engine;
-  std::string container_id;
+  explicit ChainInputs(RigControl& r) : rig(r) {}
+  RigControl& rig;  // the rig under test, through the rig-runtime seam
   std::string run_id;
   std::string web_ref, base_ref;
   std::string web_archive, base_archive;  // host paths of docker-archives

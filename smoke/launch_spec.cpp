@@ -94,54 +94,33 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
                          "use a host with AppArmor (e.g. `rigctl host run ubuntu-noble -- smoke ubuntu-noble --apparmor tailored`)");
   }
   LaunchSpec spec;
+  spec.image = s.image;
+  spec.engine_kind = s.engine_kind;
   spec.labels = {{kLabelManaged, "true"}, {kLabelRig, s.name}, {kLabelRun, s.run_id}};
   for (auto& [k, v] : r.labels) spec.labels.emplace(k, v);
-
-  json host = json::object();
-  host["Init"] = l.init && !s.no_init;
-  host["RestartPolicy"] = {{"Name", l.restart}};
-  if (l.memory_mb) host["Memory"] = static_cast<int64_t>(l.memory_mb) * 1024 * 1024;
-  if (l.cpus > 0) host["NanoCpus"] = static_cast<int64_t>(std::min<double>(l.cpus, s.host.cpus) * 1e9);
-  if (l.pids_limit) host["PidsLimit"] = static_cast<int64_t>(l.pids_limit);
-  // Stated explicitly so a reviewer of the API body sees them.
-  host["Privileged"] = false;
-  host["CapAdd"] = nullptr;
+  spec.init = l.init && !s.no_init;
+  spec.restart_policy = l.restart;
+  if (l.memory_mb) spec.memory_bytes = static_cast<int64_t>(l.memory_mb) * 1024 * 1024;
+  if (l.cpus > 0) spec.nano_cpus = static_cast<int64_t>(std::min<double>(l.cpus, s.host.cpus) * 1e9);
+  if (l.pids_limit) spec.pids_limit = static_cast<int64_t>(l.pids_limit);
   // Least privilege: the capabilities ablation showed the chain does not need are dropped (never one
   // added); an ablation drops a kept one as well to show it is needed.
   if (l.capabilities) {
-    json drop = json::array();
     uint64_t kept = l.capabilities->keep_mask();
-    for (auto& d : l.capabilities->drop) drop.push_back(d);
+    spec.cap_drop = l.capabilities->drop;
     for (auto& d : s.drop_capabilities) {
-      if (std::find(l.capabilities->drop.begin(), l.capabilities->drop.end(), d) == l.capabilities->drop.end()) drop.push_back(d);
+      if (std::find(spec.cap_drop.begin(), spec.cap_drop.end(), d) == spec.cap_drop.end()) spec.cap_drop.push_back(d);
       if (int bit = capability_bit(d); bit >= 0) kept &= ~(uint64_t{1} << bit);
     }
-    host["CapDrop"] = drop;
     spec.bounding_set = kept;
   }
-
-  json exposed = json::object(), bindings = json::object();
   for (auto& p : l.ports) {
     uint32_t base = s.port_base ? s.port_base : p.host_port;
-    for (uint32_t i = 0; i < p.count; ++i) {
-      std::string key = std::to_string(p.container_port + i) + "/tcp";
-      exposed[key] = json::object();
-      bindings[key] = json::array({{{"HostIp", p.host_ip}, {"HostPort", std::to_string(base + i)}}});
-      spec.ports.emplace_back(base + i, p.container_port + i);
-    }
+    for (uint32_t i = 0; i < p.count; ++i) spec.ports.push_back({p.host_ip, base + i, p.container_port + i});
   }
-  host["PortBindings"] = bindings;
+  for (auto& v : l.volumes)
+    if (!s.drop_volumes.count(v.name)) spec.volumes[s.name + "-" + v.name] = v.target;
 
-  json mounts = json::array();
-  for (auto& v : l.volumes) {
-    if (s.drop_volumes.count(v.name)) continue;
-    std::string vol = s.name + "-" + v.name;
-    spec.volumes[vol] = v.target;
-    mounts.push_back({{"Type", "volume"}, {"Source", vol}, {"Target", v.target}});
-  }
-  host["Mounts"] = mounts;
-
-  json devices = json::array(), secopts = json::array();
   for (auto& f : l.flags) {
     FlagDecision d{f.id, "applied", ""};
     if (std::find(f.engines.begin(), f.engines.end(), s.engine_kind) == f.engines.end()) {
@@ -151,21 +130,19 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
     } else if (auto why = flag_not_applicable(f, s.host.apparmor, storage->id); !why.empty()) {
       d = {f.id, "not-applicable", why};
     } else if (f.effect_kind == "device") {
-      devices.push_back({{"PathOnHost", f.effect_value}, {"PathInContainer", f.effect_value}, {"CgroupPermissions", "rwm"}});
+      spec.devices.push_back(f.effect_value);
     } else if (f.effect_kind == "seccomp") {
       if (f.effect_value == "tailored") {
         if (s.seccomp_profile.empty())
           return usage_error("flag '" + f.id + "' wants the tailored seccomp profile, but the image has no " +
                              "/usr/share/containers/seccomp.json to derive it from");
-        if (s.engine_kind == "podman") {
-          if (s.seccomp_profile_path.empty())
-            return usage_error("podman's service reads seccomp profiles from a path on its own host; no local profile file");
-          secopts.push_back("seccomp=" + s.seccomp_profile_path);
-        } else {
-          secopts.push_back("seccomp=" + s.seccomp_profile);
-        }
+        if (s.engine_kind == "podman" && s.seccomp_profile_path.empty())
+          return usage_error("podman's service reads seccomp profiles from a path on its own host; no local profile file");
+        spec.seccomp = SeccompMode::Tailored;
+        spec.seccomp_profile = s.seccomp_profile;
+        spec.seccomp_profile_path = s.seccomp_profile_path;
       } else {
-        secopts.push_back("seccomp=unconfined");
+        spec.seccomp = SeccompMode::Unconfined;
       }
     } else if (f.effect_kind == "apparmor") {
       const std::string& mode = s.apparmor.empty() ? f.effect_value : s.apparmor;
@@ -173,28 +150,66 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
         spec.apparmor_profile = kTailoredAppArmorName;
         d.reason = std::string("tailored profile ") + kTailoredAppArmorName + " (rigctl seccomp apparmor)";
       }
-      secopts.push_back("apparmor=" + (mode == "tailored" ? std::string(kTailoredAppArmorName) : std::string("unconfined")));
+      spec.apparmor = mode == "tailored" ? std::string(kTailoredAppArmorName) : std::string("unconfined");
     } else if (f.effect_kind == "systempaths") {
-      host["MaskedPaths"] = json::array();
-      host["ReadonlyPaths"] = json::array();
-      // podman's compatible service ignores empty path lists; its own spelling is unmask=ALL.
-      if (s.engine_kind == "podman") secopts.push_back("unmask=ALL");
+      spec.unmask_system_paths = true;
     }
     spec.flags.push_back(d);
+  }
+  spec.env = storage->env;
+  for (auto& [k, v] : s.extra_env) spec.env[k] = v;
+  return spec;
+}
+
+json docker_create_body(const LaunchSpec& spec) {
+  json host = json::object();
+  host["Init"] = spec.init;
+  host["RestartPolicy"] = {{"Name", spec.restart_policy}};
+  if (spec.memory_bytes) host["Memory"] = spec.memory_bytes;
+  if (spec.nano_cpus) host["NanoCpus"] = spec.nano_cpus;
+  if (spec.pids_limit) host["PidsLimit"] = spec.pids_limit;
+  // Stated explicitly so a reviewer of the API body sees them.
+  host["Privileged"] = false;
+  host["CapAdd"] = nullptr;
+  if (spec.bounding_set) host["CapDrop"] = spec.cap_drop;
+
+  json exposed = json::object(), bindings = json::object();
+  for (auto& p : spec.ports) {
+    std::string key = std::to_string(p.container) + "/tcp";
+    exposed[key] = json::object();
+    bindings[key] = json::array({{{"HostIp", p.host_ip}, {"HostPort", std::to_string(p.host)}}});
+  }
+  host["PortBindings"] = bindings;
+
+  json mounts = json::array();
+  for (auto& [vol, target] : spec.volumes) mounts.push_back({{"Type", "volume"}, {"Source", vol}, {"Target", target}});
+  host["Mounts"] = mounts;
+
+  json devices = json::array(), secopts = json::array();
+  for (auto& d : spec.devices) devices.push_back({{"PathOnHost", d}, {"PathInContainer", d}, {"CgroupPermissions", "rwm"}});
+  // The order a reviewer reads in the recipe: seccomp, then AppArmor, then podman's unmask.
+  if (spec.seccomp == SeccompMode::Tailored)
+    // podman's service reads the profile from a path on its own host; Docker takes it inline.
+    secopts.push_back("seccomp=" + (spec.engine_kind == "podman" ? spec.seccomp_profile_path : spec.seccomp_profile));
+  else if (spec.seccomp == SeccompMode::Unconfined)
+    secopts.push_back("seccomp=unconfined");
+  if (!spec.apparmor.empty()) secopts.push_back("apparmor=" + spec.apparmor);
+  if (spec.unmask_system_paths) {
+    host["MaskedPaths"] = json::array();
+    host["ReadonlyPaths"] = json::array();
+    // podman's compatible service ignores empty path lists; its own spelling is unmask=ALL.
+    if (spec.engine_kind == "podman") secopts.push_back("unmask=ALL");
   }
   host["Devices"] = devices;
   host["SecurityOpt"] = secopts;
 
-  spec.body = {{"Image", s.image}, {"Labels", spec.labels}, {"ExposedPorts", exposed}, {"HostConfig", host}};
-  std::map<std::string, std::string> env_vars = storage->env;
-  for (auto& [k, v] : s.extra_env) env_vars[k] = v;
-  if (!env_vars.empty()) {
+  json body = {{"Image", spec.image}, {"Labels", spec.labels}, {"ExposedPorts", exposed}, {"HostConfig", host}};
+  if (!spec.env.empty()) {
     json env = json::array();
-    for (auto& [k, v] : env_vars) env.push_back(k + "=" + v);
-    spec.body["Env"] = env;
+    for (auto& [k, v] : spec.env) env.push_back(k + "=" + v);
+    body["Env"] = env;
   }
-  return spec;
+  return body;
 }
-
 
 }  // namespace rig

@@ -1,5 +1,8 @@
-// Recipe launch profile -> Docker Engine API container-create body. Pure, so the exact flag set a
-// rig gets is unit-tested: never Privileged, never CapAdd, never no-new-privileges.
+// Recipe launch profile -> what a rig gets (LaunchSpec: devices, seccomp, AppArmor, system paths,
+// capabilities, volumes, ports, init, limits, labels, env), decided once and runtime-neutral; an outer
+// runtime renders it (docker_create_body: the Docker Engine API body, which podman's compatible service
+// reads too). Pure, so the exact flag set a rig gets is unit-tested: never Privileged, never an added
+// capability, never no-new-privileges.
 #pragma once
 
 #include <map>
@@ -53,17 +56,44 @@ struct FlagDecision {
   std::string reason;
 };
 
+struct PublishedPort {
+  std::string host_ip;  // always a loopback address in the shipped recipes
+  uint32_t host = 0;
+  uint32_t container = 0;
+};
+
+enum class SeccompMode { RuntimeDefault, Unconfined, Tailored };
+
 struct LaunchSpec {
-  json body;
+  std::string image;
+  std::string engine_kind = "docker";  // whose API dialect the renderer speaks: docker | podman
   std::vector<FlagDecision> flags;
   std::map<std::string, std::string> volumes;  // volume name -> target
   std::map<std::string, std::string> labels;
-  std::vector<std::pair<uint32_t, uint32_t>> ports;  // host port -> container port
+  std::map<std::string, std::string> env;
+  std::vector<PublishedPort> ports;
+  bool init = false;               // an init as PID 1 (reaps, forwards signals)
+  std::string restart_policy;      // "" = the runtime's default
+  int64_t memory_bytes = 0;        // 0 = unlimited
+  int64_t nano_cpus = 0;           // 0 = unlimited
+  int64_t pids_limit = 0;          // 0 = unlimited
+  std::vector<std::string> devices;  // host device paths passed through at the same path
+  SeccompMode seccomp = SeccompMode::RuntimeDefault;
+  std::string seccomp_profile;       // Tailored: the profile's JSON text
+  std::string seccomp_profile_path;  // Tailored: the same as a file on the engine's host
+  // AppArmor: "" = the runtime's default profile, "unconfined", or the name of a loaded profile.
+  std::string apparmor;
   std::string apparmor_profile;  // the confining AppArmor profile the rig runs under; "" = none given
+  bool unmask_system_paths = false;  // no masked or read-only /proc and /sys paths
+  std::vector<std::string> cap_drop;  // engine API names; never one added
   // The capability bounding set the rig must have: the profile's keep set minus what an ablation
   // dropped. nullopt for a launch without a capabilities section (only CAP_SYS_ADMIN is then checked).
   std::optional<uint64_t> bounding_set;
 };
+
+// The Docker Engine API container-create body for the spec (podman's compatible service takes the
+// same body; where its spelling differs, spec.engine_kind says so).
+json docker_create_body(const LaunchSpec& spec);
 
 // Why a flag does not apply here ("" when it does): a host feature it needs is missing, or it is
 // only for another inner storage. Shared by launch and ablation so both judge alike.

@@ -4,6 +4,13 @@
 
 namespace rig {
 
+Result<std::optional<RigState>> EngineRigControl::state() {
+  RIG_TRY(auto info, engine_.inspect_container(id_));
+  if (!info) return std::optional<RigState>();
+  return std::optional<RigState>(RigState{info->running, info->status, info->exit_code, info->error, info->privileged,
+                                          info->cap_add, info->security_opt, info->devices});
+}
+
 Result<std::unique_ptr<Rig>> Rig::launch(Engine& engine, const LaunchSpec& spec, const std::string& name) {
   std::unique_ptr<Rig> rig(new Rig(engine, name));
   if (auto run = spec.labels.find(kLabelRun); run != spec.labels.end()) rig->run_id_ = run->second;
@@ -18,7 +25,7 @@ Result<std::unique_ptr<Rig>> Rig::launch(Engine& engine, const LaunchSpec& spec,
     if (interrupted()) return rig->unwind(interrupted_error().add_context("launch rig '" + name + "'"));
   }
   rig->create_sent_ = true;
-  auto id = engine.create_container(name, spec.body);
+  auto id = engine.create_container(name, docker_create_body(spec));
   if (!id) {
     auto e = std::move(id).error();
     if (e.message().find("with 409:") != std::string::npos || e.message().find("already in use") != std::string::npos) {
@@ -30,6 +37,7 @@ Result<std::unique_ptr<Rig>> Rig::launch(Engine& engine, const LaunchSpec& spec,
     return rig->unwind(e.add_context("launch rig '" + name + "'"));
   }
   rig->id_ = *id;
+  rig->control_ = std::make_unique<EngineRigControl>(engine, rig->id_);
   if (auto st = engine.start_container(rig->id_); !st) return rig->unwind(std::move(st).error().add_context("launch rig '" + name + "'"));
   return rig;
 }

@@ -10,6 +10,7 @@
 
 #include "engine/engine.hpp"
 #include "smoke/launch_spec.hpp"
+#include "smoke/rig_control.hpp"
 
 namespace rig {
 
@@ -32,12 +33,15 @@ class Rig {
   const std::string& id() const { return id_; }
   const std::string& name() const { return name_; }
   Engine& engine() { return engine_; }
+  // The chain's view of this rig (valid once launch() returned it).
+  RigControl& control() { return *control_; }
 
  private:
   Rig(Engine& e, std::string name) : engine_(e), name_(std::move(name)) {}
   Engine& engine_;
   std::string name_;
   std::string id_;
+  std::unique_ptr<EngineRigControl> control_;
   std::string run_id_;        // the io.rigctl.run label of what this rig creates
   bool create_sent_ = false;  // the container may exist even without an id_
   std::vector<std::string> volumes_;

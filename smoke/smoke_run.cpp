@@ -5,15 +5,14 @@
 namespace rig {
 
 ChainInputs chain_inputs(const Session& s, const std::string& inner_network, const std::string& inner_storage) {
-  ChainInputs in{*s.conn.engine};
-  in.container_id = s.rig->id();
+  ChainInputs in{s.rig->control()};
   in.run_id = s.run_id;
   in.web_ref = s.images.web_ref;
   in.base_ref = s.images.base_ref;
   in.web_archive = s.images.web_archive.string();
   in.base_archive = s.images.base_archive.string();
-  in.host_port = s.spec.ports.empty() ? 10000 : s.spec.ports.front().first;
-  in.inner_port = s.spec.ports.empty() ? 10000 : s.spec.ports.front().second;
+  in.host_port = s.spec.ports.empty() ? 10000 : s.spec.ports.front().host;
+  in.inner_port = s.spec.ports.empty() ? 10000 : s.spec.ports.front().container;
   in.inner_network = inner_network;
   in.apparmor_profile = s.spec.apparmor_profile;
   in.bounding_set = s.spec.bounding_set;

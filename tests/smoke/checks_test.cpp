@@ -11,9 +11,9 @@ namespace {
 struct Fixture {
   rigtest::FakeEngine engine;
   rig::HostFacts facts;
-  rig::ChainInputs in{engine};
+  rig::EngineRigControl rig{engine, "c1"};
+  rig::ChainInputs in{rig};
   Fixture() {
-    in.container_id = "c1";
     in.run_id = "r1";
     in.web_ref = "localhost/rigctl/inner-web:amd64";
     in.base_ref = "localhost/rigctl/inner-base:amd64";

@@ -77,7 +77,7 @@ TEST_CASE("session: images for the engine's arch, a rig named for the recipe and
   auto& sess = *s.value();
   CHECK(f.images.asked == std::vector<std::string>{"debian-trixie amd64"});
   CHECK(sess.name == "rigctl-debian-trixie-" + sess.run_id);
-  CHECK(sess.spec.body["Image"] == "rigctl/debian-trixie:amd64");
+  CHECK(sess.spec.image == "rigctl/debian-trixie:amd64");
   auto calls = f.engines.calls();
   CHECK(has(calls, "create-container " + sess.name));
   CHECK(has(calls, "start id-" + sess.name));

@@ -9,7 +9,7 @@ namespace {
 
 rig::LaunchSpec spec() {
   rig::LaunchSpec s;
-  s.body = {{"Image", "img"}};
+  s.image = "img";
   s.volumes = {{"r-store", "/s"}, {"r-workspace", "/w"}};
   s.labels = {{"io.rigctl.managed", "true"}};
   return s;

@@ -1,0 +1,58 @@
+// The rig-runtime seam: what the check chain needs of a running rig, whatever outer runtime runs it.
+// The Docker API rig (a container in an Engine, below) is the first implementation; an Incus or LXC rig
+// implements the same four operations, and the chain, the ablation and the matrix do not change.
+// Launch decisions are runtime-neutral too (smoke/launch_spec.hpp: LaunchSpec, rendered for the Docker
+// API by docker_create_body).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "engine/engine.hpp"
+
+namespace rig {
+
+// What the runtime says about the rig right now.
+struct RigState {
+  bool running = false;
+  std::string status;  // the runtime's word: created | running | exited | dead | ...
+  int64_t exit_code = 0;
+  std::string error;
+  // What the runtime granted, as it reports it (not-privileged reads these as well as /proc/1/status).
+  bool privileged = false;
+  std::vector<std::string> added_capabilities;
+  std::vector<std::string> security_options;
+  std::vector<std::string> devices;  // host paths passed through
+};
+
+class RigControl {
+ public:
+  virtual ~RigControl() = default;
+  // Runs a command inside the rig (as the rig's user unless req.user says otherwise).
+  virtual Result<ExecResult> exec(const ExecRequest& req) = 0;
+  // Unpacks a tar stream into `dir` inside the rig.
+  virtual Status put_files(const std::string& dir, const std::string& tar) = 0;
+  // Stops (waiting up to timeout_s for PID 1) and starts it again; the runtime's call may take wait_ms.
+  virtual Status restart(int timeout_s, long wait_ms) = 0;
+  // nullopt: the rig no longer exists. An error: the runtime did not answer.
+  virtual Result<std::optional<RigState>> state() = 0;
+};
+
+// A rig that is a container of a Docker-API engine (Docker, or podman's compatible service). It does
+// not own the container: smoke/rig.hpp's Rig creates and removes it.
+class EngineRigControl : public RigControl {
+ public:
+  EngineRigControl(Engine& engine, std::string container_id) : engine_(engine), id_(std::move(container_id)) {}
+  Result<ExecResult> exec(const ExecRequest& req) override { return engine_.exec(id_, req); }
+  Status put_files(const std::string& dir, const std::string& tar) override { return engine_.put_archive(id_, dir, tar); }
+  Status restart(int timeout_s, long wait_ms) override { return engine_.restart_container(id_, timeout_s, wait_ms); }
+  Result<std::optional<RigState>> state() override;
+
+ private:
+  Engine& engine_;
+  std::string id_;
+};
+
+}  // namespace rig
