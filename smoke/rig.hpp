@@ -14,27 +14,27 @@
 
 namespace rig {
 
-class Rig {
+class Rig : public RunningRig {
  public:
   static Result<std::unique_ptr<Rig>> launch(Engine& engine, const LaunchSpec& spec, const std::string& name);
-  ~Rig();
+  ~Rig() override;
   Rig(const Rig&) = delete;
   Rig& operator=(const Rig&) = delete;
 
-  void keep() { keep_ = true; }
+  void keep() override { keep_ = true; }
   // Removes the container (found by this run's label when its id never came back) and the volumes.
   // Once only: a failed removal is not retried by the destructor.
-  Status remove();
+  Status remove() override;
   // For an error that ends the rig's life: removes the rig now and, when that fails too (an engine
   // gone away), says in the error's hint what remains and how to remove it later.
-  Error unwind(Error e);
+  Error unwind(Error e) override;
   // "" or how to remove what a failed remove() left: `rigctl gc --run ID`.
-  std::string leftover_hint(const Error& removal) const;
-  const std::string& id() const { return id_; }
-  const std::string& name() const { return name_; }
+  std::string leftover_hint(const Error& removal) const override;
+  const std::string& id() const override { return id_; }
+  const std::string& name() const override { return name_; }
   Engine& engine() { return engine_; }
   // The chain's view of this rig (valid once launch() returned it).
-  RigControl& control() { return *control_; }
+  RigControl& control() override { return *control_; }
 
  private:
   Rig(Engine& e, std::string name) : engine_(e), name_(std::move(name)) {}

@@ -40,6 +40,25 @@ class RigControl {
   virtual Result<std::optional<RigState>> state() = 0;
 };
 
+// A launched rig and everything made for it, owned: destroyed without keep(), it removes them (also on
+// error and interrupt unwinding). smoke/rig.hpp's Rig is the Docker-API one; an Incus or LXC rig is
+// another implementation of this and of RigControl.
+class RunningRig {
+ public:
+  virtual ~RunningRig() = default;
+  virtual RigControl& control() = 0;
+  virtual const std::string& name() const = 0;
+  virtual const std::string& id() const = 0;  // the runtime's id for it
+  virtual void keep() = 0;
+  // Removes it now, once; a failed removal is not retried on destruction.
+  virtual Status remove() = 0;
+  // For an error that ends the rig's life: removes it now and, when that fails too, says in the
+  // error's hint what remains and how to remove it later.
+  virtual Error unwind(Error e) = 0;
+  // "" or how to remove what a failed remove() left.
+  virtual std::string leftover_hint(const Error& removal) const = 0;
+};
+
 // A rig that is a container of a Docker-API engine (Docker, or podman's compatible service). It does
 // not own the container: smoke/rig.hpp's Rig creates and removes it.
 class EngineRigControl : public RigControl {

@@ -48,7 +48,7 @@ struct Session {
   std::string name;
   // Declared before `rig`: the ports stay reserved until the rig is gone.
   std::vector<std::shared_ptr<PortWindow>> ports;
-  std::unique_ptr<Rig> rig;
+  std::unique_ptr<RunningRig> rig;  // through the rig-runtime seam (smoke/rig_control.hpp)
 };
 
 // A fresh run id, registered with this process's lease (core/lock.hpp) before anything is labelled
