@@ -208,7 +208,9 @@ std::string ablation_markdown(const AblationReport& r) {
       << " |\n";
   o << "\nMeasured on: kernel " << r.host.kernel << ", " << r.host.engine << " " << r.host.engine_version << " (API "
     << r.host.api_version << "), podman " << r.host.podman_version << " inside, arch " << r.host.arch
-    << ". Baseline chain: " << (r.baseline_passed ? "12/12" : "FAILED") << ".\n";
+    << ". Baseline chain: "
+    << (r.baseline_passed ? std::to_string(r.baseline.size()) + "/" + std::to_string(r.baseline.size()) : std::string("FAILED"))
+    << ".\n";
   return o.str();
 }
 

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -217,6 +218,66 @@ class Chain {
     return Outcome{r.exit_code == 0 && !r.truncated && label && denied, out};
   }
 
+  // Container root's read of /proc/kcore (the host's physical memory as an ELF core) is refused by the
+  // profile. The systempaths flag unmasks /proc, so no /dev/null bind mount hides the file: the refusal
+  // must come from AppArmor (EACCES, "Permission denied", checked at open before the file's own
+  // CAP_SYS_RAWIO test). "Operation not permitted" (EPERM) would be that capability test alone, a weaker
+  // property, and fails the check.
+  Result<Outcome> kcore_denied(long timeout_ms) {
+    RIG_TRY(auto r, in_.rig.exec(ExecRequest{{"sh", "-c",
+                                              "if err=$(head -c 1 /proc/kcore 2>&1 >/dev/null); then echo 'kcore: read allowed'; "
+                                              "else echo \"kcore: read refused: $err\"; fi"},
+                                             "0", {}, timeout_ms}));
+    return kcore_outcome(r);
+  }
+
+  static Outcome kcore_outcome(const ExecResult& r) {
+    std::string out = trim(r.out);
+    bool refused = out.find("read refused") != std::string::npos;
+    bool by_profile = refused && out.find("Permission denied") != std::string::npos;
+    if (!refused) out += "\n(expected root's read of /proc/kcore to be refused)";
+    else if (!by_profile) out += "\n(refused, but not with Permission denied: not the profile's denial)";
+    if (r.truncated) out += "\n[output truncated: " + r.truncated_why + "]";
+    return Outcome{r.exit_code == 0 && !r.truncated && by_profile, out};
+  }
+
+  // PID 1 is an init, and after the inner containers have run and stopped no process in the rig is a
+  // zombie. Without an init PID 1 is the entrypoint's sleep, which reaps nothing: conmon and the rootless
+  // network helpers podman leaves behind are re-parented to it and stay zombies (FIELD-NOTES §1). A zombie
+  // may exist for an instant before an init reaps it, so the count is taken until it is zero, for ~2 s.
+  Result<Outcome> init_reaps(long timeout_ms) {
+    // Each zombie as "name (pid N, parent P)"; the last sample's list, empty when none was left.
+    static const std::string script = R"SH(for i in 1 2 3 4 5 6 7 8 9 10; do
+  z=$(for d in /proc/[0-9]*; do
+        awk -v pid="${d#/proc/}" '/^Name:/{n=$2} /^State:/{s=$2} /^PPid:/{p=$2}
+          END{if (s == "Z") print n " (pid " pid ", parent " p ")"}' "$d/status" 2>/dev/null
+      done)
+  [ -z "$z" ] && break
+  sleep 0.2
+done
+echo "pid1: $(cat /proc/1/comm)"
+printf '%s\n' "$z" | sed '/^$/d; s/^/zombie: /')SH";
+    RIG_TRY(auto r, sh(script, timeout_ms));
+    return init_outcome(r);
+  }
+
+  static Outcome init_outcome(const ExecResult& r) {
+    // podman names its catatonit "podman-init" inside the container (measured, podman 4.3 service).
+    static const std::set<std::string> kInits = {"docker-init", "podman-init", "catatonit", "tini", "dumb-init"};
+    if (r.exit_code != 0 || r.truncated) return Outcome{false, exec_output(r)};
+    std::string pid1;
+    std::vector<std::string> zombies;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("pid1: ", 0) == 0) pid1 = trim(line.substr(6));
+      if (line.rfind("zombie: ", 0) == 0) zombies.push_back(line.substr(8));
+    }
+    bool init = kInits.count(pid1) > 0;
+    std::string out = "PID 1 is " + (pid1.empty() ? std::string("?") : pid1) + (init ? " (an init)" : ", not an init") + "; " +
+                      (zombies.empty() ? std::string("no zombie processes") : std::to_string(zombies.size()) + " zombie process(es): " + join(zombies, ", "));
+    return Outcome{init && zombies.empty(), out};
+  }
+
   std::vector<Check> checks() {
     // Every value pasted into a script is quoted: refs, names and the network come from recipes and
     // the command line.
@@ -277,6 +338,10 @@ class Chain {
                               t));
            return from_exec(r, "built-ok");
          }},
+        // After built-runs so the inner containers (the build's RUN step, built-runs' --rm run) have run
+        // and exited; before the restart, which would start a fresh PID 1.
+        {{"init-reaps", "an init is PID 1 and no zombie is left"}, {"outer-up"}, 15000,
+         [this](long t) { return init_reaps(t); }},
         {{"restart-workspace", "workspace marker survives restart"}, {"outer-up"}, 180000,
          [this, run](long t) -> Result<Outcome> {
            RIG_TRY(auto w, sh("echo " + shell_quote(run) + " > /workspace/.rig-marker", 10000));
@@ -321,6 +386,11 @@ class Chain {
                       {"outer-up"},
                       15000,
                       [this](long t) { return apparmor_confined(t); }});
+    if (!in_.apparmor_profile.empty())
+      list.push_back({{"kcore-denied", "root's read of /proc/kcore refused by " + in_.apparmor_profile},
+                      {"outer-up"},
+                      15000,
+                      [this](long t) { return kcore_denied(t); }});
     return list;
   }
 

@@ -1,7 +1,7 @@
-// The smoke chain: the spike's 11 checks plus uid isolation, in order, each with a stable id. A check
-// runs only when the checks it needs passed; otherwise it is "not run" (never "passed"). A rig
-// launched under a confining AppArmor profile gets a 13th check: that the profile is the one in
-// force and still denies what docker-default denies.
+// The smoke chain: the spike's 11 checks plus reaping (init-reaps) and uid isolation, in order, each
+// with a stable id. A check runs only when the checks it needs passed; otherwise it is "not run" (never
+// "passed"). A rig launched under a confining AppArmor profile gets two more: that the profile is the
+// one in force and denies the sysrq-trigger write, and that it refuses root's read of /proc/kcore.
 #pragma once
 
 #include <functional>

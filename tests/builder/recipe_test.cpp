@@ -1004,8 +1004,8 @@ TEST_CASE("recipe: host sysctls and modules are plain words", "[builder][recipe]
 
 TEST_CASE("recipe: expect.check names a real smoke check", "[builder][recipe][validation][hostile]") {
   const std::string ids =
-      "(outer-up, main-uid, not-privileged, podman-info, inner-run, host-reach, inner-build, built-runs, restart-workspace, "
-      "restart-image, restart-app, uid-isolation, apparmor-confined)";
+      "(outer-up, main-uid, not-privileged, podman-info, inner-run, host-reach, inner-build, built-runs, init-reaps, "
+      "restart-workspace, restart-image, restart-app, uid-isolation, apparmor-confined, kcore-denied)";
   json j = full_recipe();
   j["launch"]["flags"][0]["expect"]["check"] = "inner-rn";
   check_rejected(j, "launch.flags[0].expect.check", "expected a smoke check id " + ids + ", got 'inner-rn'");

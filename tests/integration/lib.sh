@@ -51,7 +51,7 @@ rows = {}
 for line in open(sys.argv[2]):
     m = re.match(r'\s*(\d+)\s+(\S+)\s+(pass|fail|not-run)\s+[\d.]+s\s+(.*)$', line)
     if m: rows[m.group(2)] = (int(m.group(1)), m.group(3), m.group(4))
-assert len(rep["checks"]) == 12 == len(rows), (len(rep["checks"]), len(rows))
+assert len(rep["checks"]) == 13 == len(rows), (len(rep["checks"]), len(rows))
 for c in rep["checks"]:
     assert rows[c["id"]] == (c["number"], c["status"], c["title"]), (c["id"], rows[c["id"]])
 assert rep["passed"] == sum(1 for c in rep["checks"] if c["status"] == "pass")

@@ -32,7 +32,7 @@ for r in ("debian-trixie", "debian-bookworm", "ubuntu-noble"):
             if r == "debian-bookworm" and n == "pasta":
                 assert c["status"] == "not-applicable" and "supports inner networks slirp4netns" in sm["reason"], c
                 continue
-            assert c["status"] == "pass" and sm["detail"]["passed"] == 12 == sm["detail"]["total"], (c["id"], sm)
+            assert c["status"] == "pass" and sm["detail"]["passed"] == 13 == sm["detail"]["total"], (c["id"], sm)
             d = os.path.join(out, "cells", c["id"].replace("/", "_"))
             rep = json.load(open(os.path.join(d, "smoke.json")))
             assert rep["host"]["engine"] == e and rep["inner_network"] == n, (c["id"], rep["host"], rep["inner_network"])
@@ -53,7 +53,7 @@ assert checks["inner-images"]["output"].endswith(":arm64"), checks["inner-images
 assert cell("ubuntu-noble", "arm64", "docker", "pasta")["status"] == "excluded"
 assert "excluded" in open(os.path.join(out, "summary.md")).read()
 PY
-pass "summary: 10 cells 12/12 on both engines, bookworm+pasta not applicable with its reason, arm64 image checks under qemu-user"
+pass "summary: 10 cells 13/13 on both engines, bookworm+pasta not applicable with its reason, arm64 image checks under qemu-user"
 xmllint --noout --schema tests/schemas/junit.xsd "$out/junit.xml" || fail "junit.xml does not validate"
 pass "merged JUnit validates"
 expect_eq "$(labelled)" "$before" "the matrix left no rig containers or volumes behind"

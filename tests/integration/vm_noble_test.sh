@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The chain against an emulated Ubuntu noble *host* (qemu, AppArmor on, docker.io, the hardened
-# userns sysctl), booted once by `rigctl matrix matrix/vm-ci.json`: 12/12 with the full flag set,
-# then 13/13 with the tailored AppArmor profile in place of apparmor=unconfined (its 13th check:
-# PID 1 under rigctl-tailored in enforce mode, container root's write to /proc/sysrq-trigger denied).
+# userns sysctl), booted once by `rigctl matrix matrix/vm-ci.json`: 13/13 with the full flag set,
+# then 15/15 with the tailored AppArmor profile in place of apparmor=unconfined (its two extra checks:
+# PID 1 under rigctl-tailored in enforce mode with container root's write to /proc/sysrq-trigger
+# denied, and root's read of /proc/kcore refused by the profile).
 source "$(dirname "$0")/lib.sh"
 qemu_pids() { pgrep -f "qemu-system-x86_64 -name rigctl-host" || true; }
 before=$(qemu_pids)
@@ -26,14 +27,17 @@ cell='vm-ubuntu-noble/ubuntu-noble/amd64/docker/slirp4netns/overlay'
 stage() { json_field "[\"cells\"][0][\"stages\"][$1]$2" < "$sm"; }
 expect_eq "$(json_field '["cells"][0]["id"]' < "$sm")" "$cell" "the one VM cell ran"
 expect_eq "$(stage 0 '["stage"]')" "smoke" "first stage: smoke"
-expect_eq "$(stage 0 '["detail"]["passed"]')/$(stage 0 '["detail"]["total"]')" "12/12" "12/12 with the full flag set"
+expect_eq "$(stage 0 '["detail"]["passed"]')/$(stage 0 '["detail"]["total"]')" "13/13" "13/13 with the full flag set"
 expect_eq "$(stage 1 '["stage"]')" "confine" "second stage: confine"
-expect_eq "$(stage 1 '["detail"]["passed"]')/$(stage 1 '["detail"]["total"]')" "13/13" "13/13 under rigctl-tailored"
+expect_eq "$(stage 1 '["detail"]["passed"]')/$(stage 1 '["detail"]["total"]')" "15/15" "15/15 under rigctl-tailored"
 expect_eq "$(stage 1 '["detail"]["checks"]["apparmor-confined"]')" "pass" "the profile confines the rig and denies sysrq-trigger"
 c=$(dirname "$(find "$SCRATCH/out/cells" -name confine.json | head -1)")
 expect_match "$(json_field '["flags"]' < "$c/confine.json")" "tailored profile rigctl-tailored" "the apparmor flag applied the tailored profile"
-expect_match "$(json_field '["checks"][-1]["output_tail"]' < "$c/confine.json")" 'label: rigctl-tailored \(enforce\)' "PID 1's AppArmor label"
-expect_match "$(json_field '["checks"][-1]["output_tail"]' < "$c/confine.json")" 'sysrq-trigger: Permission denied' "root's sysrq-trigger write refused"
+expect_match "$(json_field '["checks"][-2]["output_tail"]' < "$c/confine.json")" 'label: rigctl-tailored \(enforce\)' "PID 1's AppArmor label"
+expect_match "$(json_field '["checks"][-2]["output_tail"]' < "$c/confine.json")" 'sysrq-trigger: Permission denied' "root's sysrq-trigger write refused"
+expect_eq "$(stage 1 '["detail"]["checks"]["kcore-denied"]')" "pass" "root's read of /proc/kcore refused by the profile"
+expect_match "$(json_field '["checks"][-1]["output_tail"]' < "$c/confine.json")" 'kcore: read refused: .*Permission denied' "kcore refused with EACCES (AppArmor), not EPERM"
+expect_eq "$(stage 0 '["detail"]["checks"]["init-reaps"]')" "pass" "an init is PID 1 and no zombie is left on the VM host"
 expect_match "$(json_field '["hosts"][0]["kernel"]' < "$sm")" '^6\.8\.0-[0-9]+-generic$' "the VM's Ubuntu 6.8 kernel, not this machine's"
 expect_eq "$(json_field '["hosts"][0]["apparmor"]' < "$sm")" "True" "the VM host enforces AppArmor"
 expect_match "$(json_field '["hosts"][0]["userns_restricted"]' < "$sm")" '^1 ' "the hardened userns sysctl is still 1 after both chains"

@@ -24,6 +24,7 @@ struct Fixture {
         {"rig-ready", {0, "", 0.01}},
         {"/proc/1/status; id -un", {0, "1000\nbuilder\n", 0.01}},
         {"CapBnd", {0, "CapBnd:\t00000000a80425fb\n", 0.01}},
+        {"pid1: $(cat /proc/1/comm)", {0, "pid1: docker-init\n", 0.01}},
         {"podman info --format json",
          {0, R"({"host":{"security":{"rootless":true},"networkBackend":"netavark"},"store":{"graphDriverName":"overlay"},"version":{"Version":"5.4.2"}})", 0.1}},
         {"podman run -d --name rig-web", {0, "Loaded image\nabc123\ntrue\n", 0.3}},
@@ -35,7 +36,7 @@ struct Fixture {
     REQUIRE(r.ok());
     std::map<std::string, rig::CheckResult> out;
     for (auto& c : r.value()) out[c.id] = c;
-    REQUIRE(out.size() == 12);
+    REQUIRE(out.size() == 13);
     return out;
   }
 };
@@ -50,7 +51,7 @@ TEST_CASE("chain: twelve checks in the spike's order plus uid isolation", "[smok
   std::vector<std::string> ids;
   for (auto& c : r.value()) ids.push_back(c.id);
   CHECK(ids == std::vector<std::string>{"outer-up", "main-uid", "not-privileged", "podman-info", "inner-run", "host-reach",
-                                        "inner-build", "built-runs", "restart-workspace", "restart-image", "restart-app",
+                                        "inner-build", "built-runs", "init-reaps", "restart-workspace", "restart-image", "restart-app",
                                         "uid-isolation"});
   CHECK(f.facts.podman_version == "5.4.2");
 }
@@ -141,13 +142,17 @@ TEST_CASE("chain: a rig under a confining AppArmor profile gets the apparmor-con
   const std::string denied = "label: rigctl-tailored (enforce)\nsh: 1: cannot create /proc/sysrq-trigger: Permission denied\n"
                              "sysrq-trigger: write refused\n";
   f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"/proc/sysrq-trigger", {0, denied, 0.01}});
+  f.engine.exec_rules.insert(f.engine.exec_rules.begin(),
+                             {"/proc/kcore", {0, "kcore: read refused: head: cannot open '/proc/kcore' for reading: Permission denied\n", 0.01}});
   auto r = rig::run_chain(f.in, f.facts);
   REQUIRE(r.ok());
-  REQUIRE(r->size() == 13);
-  auto& last = r->back();
-  CHECK(last.id == "apparmor-confined");
-  CHECK(last.number == 13);
-  CHECK(last.status == rig::CheckState::Pass);
+  REQUIRE(r->size() == 15);
+  auto& confined = (*r)[13];
+  CHECK(confined.id == "apparmor-confined");
+  CHECK(confined.number == 14);
+  CHECK(confined.status == rig::CheckState::Pass);
+  CHECK(r->back().id == "kcore-denied");
+  CHECK(r->back().status == rig::CheckState::Pass);
   // Container root, not the rig user: only root's write shows the profile (uid 1000 fails on DAC alone).
   bool as_root = false;
   for (auto& c : f.engine.calls) as_root |= c.rfind("exec c1 -u 0 ", 0) == 0 && c.find("sysrq-trigger") != std::string::npos;
@@ -161,7 +166,9 @@ TEST_CASE("chain: apparmor-confined fails when the rig is unconfined or the writ
     f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"/proc/sysrq-trigger", {0, answer, 0.01}});
     auto r = rig::run_chain(f.in, f.facts);
     REQUIRE(r.ok());
-    return r->back();
+    REQUIRE(r->size() == 15);
+    REQUIRE((*r)[13].id == "apparmor-confined");
+    return (*r)[13];
   };
   auto unconfined = outcome("label: unconfined\nsysrq-trigger: write allowed\n");
   CHECK(unconfined.status == rig::CheckState::Fail);
@@ -354,4 +361,46 @@ TEST_CASE("chain: an engine error fails the check while the engine answers, ends
   CHECK(r.error().category() == rig::Category::Unavailable);
   CHECK_THAT(r.error().what(), Catch::StartsWith("check podman-info (the engine no longer answers): engine at 'x'"));
   CHECK(reported == std::vector<std::string>{"outer-up", "main-uid", "not-privileged"});
+}
+
+TEST_CASE("chain: kcore-denied passes only on the profile's denial (EACCES), not on a missing capability (EPERM)", "[smoke][checks]") {
+  auto outcome = [](const std::string& answer) {
+    Fixture f;
+    f.in.apparmor_profile = "rigctl-tailored";
+    f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"/proc/kcore", {0, answer, 0.01}});
+    auto r = rig::run_chain(f.in, f.facts);
+    REQUIRE(r.ok());
+    REQUIRE(r->back().id == "kcore-denied");
+    return r->back();
+  };
+  CHECK(outcome("kcore: read refused: head: cannot open '/proc/kcore' for reading: Permission denied\n").status ==
+        rig::CheckState::Pass);
+  auto eperm = outcome("kcore: read refused: head: cannot open '/proc/kcore' for reading: Operation not permitted\n");
+  CHECK(eperm.status == rig::CheckState::Fail);
+  CHECK_THAT(eperm.output, Catch::Contains("not the profile's denial"));
+  auto allowed = outcome("kcore: read allowed\n");
+  CHECK(allowed.status == rig::CheckState::Fail);
+  CHECK_THAT(allowed.output, Catch::Contains("expected root's read of /proc/kcore to be refused"));
+}
+
+TEST_CASE("chain: init-reaps wants an init as PID 1 and no zombies; it names what it found", "[smoke][checks]") {
+  auto outcome = [](const std::string& answer) {
+    Fixture f;
+    f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"pid1: $(cat /proc/1/comm)", {0, answer, 0.01}});
+    return f.run().at("init-reaps");
+  };
+  auto ok = outcome("pid1: docker-init\n");
+  CHECK(ok.status == rig::CheckState::Pass);
+  CHECK(ok.output == "PID 1 is docker-init (an init); no zombie processes");
+  CHECK(outcome("pid1: catatonit\n").status == rig::CheckState::Pass);
+  CHECK(outcome("pid1: podman-init\n").status == rig::CheckState::Pass);  // podman's --init, as its service names it
+  auto no_init = outcome("pid1: sleep\nzombie: conmon (pid 88, parent 1)\nzombie: slirp4netns (pid 91, parent 1)\n");
+  CHECK(no_init.status == rig::CheckState::Fail);
+  CHECK(no_init.output == "PID 1 is sleep, not an init; 2 zombie process(es): conmon (pid 88, parent 1), slirp4netns (pid 91, parent 1)");
+  // The catalog names the cause, for the ablation of the init flag to match.
+  REQUIRE_FALSE(no_init.diagnosis.empty());
+  CHECK(no_init.diagnosis.front().id == "pid1-not-init");
+  auto leaky = outcome("pid1: docker-init\nzombie: sh (pid 12, parent 7)\n");
+  CHECK(leaky.status == rig::CheckState::Fail);
+  CHECK_THAT(leaky.output, Catch::Contains("1 zombie process(es): sh (pid 12, parent 7)"));
 }
