@@ -11,6 +11,7 @@
 #include "builder/cache.hpp"
 #include "builder/docker_archive.hpp"
 #include "builder/layers.hpp"
+#include "builder/sbom.hpp"
 #include "security/seccomp.hpp"
 #include "core/arch.hpp"
 #include "core/fs.hpp"
@@ -114,6 +115,10 @@ Result<std::optional<OciImage>> intact_image(const std::filesystem::path& dir, c
   return img;
 }
 
+// Part of every image cache key: bumped when the layout rigctl writes gains something, so an entry
+// written by an older rigctl is rebuilt rather than served without it. 2: the SPDX SBOM artifact.
+constexpr const char* kImageLayoutVersion = "layout-2";
+
 std::string recipe_fingerprint(const Recipe& r) {
   // The recipe text plus the bytes of every file it pulls in from next to it.
   Sha256 h;
@@ -161,7 +166,7 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
   if (r.base.keyring) keyring_source = r.base.keyring->distro + ":" + r.base.keyring->suite + ":" + r.base.keyring->package;
   const std::string base_key =
       sha256_hex(std::string(RIGCTL_VERSION) + "\n" + bootstrap_identity(spec) + "\n" + keyring_source);
-  out.image_key = sha256_hex(base_key + "\n" + recipe_fingerprint(r) + "\n" + out.tag);
+  out.image_key = sha256_hex(base_key + "\n" + recipe_fingerprint(r) + "\n" + out.tag + "\n" + kImageLayoutVersion);
   const auto image_dir = cache / "images" / out.image_key;
   const auto base_dir = cache / "base" / base_key;
 
@@ -290,6 +295,14 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
   phase(ev, "write OCI layout");
   RIG_TRY(auto img, write_oci_layout(staging.path(), config, layers, out.tag, epoch));
   std::filesystem::remove(staging.path() / "recipe-layer.tar");
+  // What the image is made of, next to it: dpkg's installed packages as an SPDX 2.3 document, attached
+  // as an artifact whose subject is the image manifest.
+  phase(ev, "write SBOM (SPDX 2.3)");
+  RIG_TRY(auto packages, image_packages(img.layers));
+  std::string sbom = spdx_document({out.tag, img.manifest_digest, r.base.distro, epoch}, packages).dump(2) + "\n";
+  RIG_TRY(auto sbom_digest, attach_artifact(img, kMediaSpdxJson, kMediaSpdxJson, sbom,
+                                            {{"org.opencontainers.image.created", rfc3339(epoch)},
+                                             {"org.opencontainers.image.description", "SPDX 2.3 SBOM: dpkg's installed packages"}}));
   if (auto it = scan.captured.find(kStockSeccompPath); it != scan.captured.end()) {
     phase(ev, "derive tailored seccomp profile");
     json stock;
@@ -304,7 +317,8 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
   json record = {{"manifest_digest", img.manifest_digest}, {"tag", out.tag},        {"arch", arch},
                  {"mirror", out.mirror.uri},               {"mirror_origin", out.mirror.origin},
                  {"base_key", base_key},                   {"recipe", r.file.string()},
-                 {"removed_users", recipe_layer.removed_users}};
+                 {"removed_users", recipe_layer.removed_users}, {"sbom_digest", sbom_digest},
+                 {"sbom_packages", packages.size()}};
   RIG_CHECK(write_file_atomic(staging.path() / "build.json", record.dump(2) + "\n"));
   std::map<std::string, std::string> known;
   for (auto& l : layers) known["blobs/sha256/" + digest_hex(l.digest)] = digest_hex(l.digest);

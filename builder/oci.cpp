@@ -135,6 +135,43 @@ Result<OciImage> write_oci_layout(const std::filesystem::path& dir, const json& 
   return img;
 }
 
+Result<std::string> attach_artifact(const OciImage& image, const std::string& artifact_type, const std::string& media_type,
+                                    const std::string& content, const json& annotations) {
+  namespace fs = std::filesystem;
+  const fs::path& dir = image.dir;
+  std::error_code ec;
+  auto subject_size = fs::file_size(dir / "blobs" / "sha256" / digest_hex(image.manifest_digest), ec);
+  if (ec) return internal_error("cannot read the image manifest in '" + dir.string() + "': " + ec.message());
+  const std::string empty = "{}";
+  RIG_TRY(auto empty_digest, put_blob(dir, empty));
+  RIG_TRY(auto content_digest, put_blob(dir, content));
+  json manifest = {{"schemaVersion", 2},
+                   {"mediaType", kMediaManifest},
+                   {"artifactType", artifact_type},
+                   {"config", descriptor(kMediaEmpty, empty_digest, empty.size())},
+                   {"layers", json::array({descriptor(media_type.c_str(), content_digest, content.size())})},
+                   {"subject", descriptor(kMediaManifest, image.manifest_digest, subject_size)},
+                   {"annotations", annotations}};
+  std::string manifest_text = manifest.dump();
+  RIG_TRY(auto manifest_digest, put_blob(dir, manifest_text));
+  RIG_TRY(auto index_text, read_file(dir / "index.json"));
+  json index;
+  try {
+    index = json::parse(index_text);
+  } catch (const json::exception& e) {
+    return internal_error("'" + (dir / "index.json").string() + "' is not JSON: " + e.what());
+  }
+  json entry = descriptor(kMediaManifest, manifest_digest, manifest_text.size());
+  entry["artifactType"] = artifact_type;
+  auto& list = index["manifests"];
+  // Attaching the same artifact twice leaves one entry.
+  for (auto& m : list)
+    if (m.value("digest", "") == manifest_digest) return manifest_digest;
+  list.push_back(entry);
+  RIG_CHECK(write_file_atomic(dir / "index.json", index.dump()));
+  return manifest_digest;
+}
+
 Result<OciImage> read_oci_layout(const std::filesystem::path& dir) {
   auto blob = [&](const std::string& digest) { return dir / "blobs" / "sha256" / digest_hex(digest); };
   RIG_TRY(auto index_text, read_file(dir / "index.json"));

@@ -16,6 +16,7 @@ inline constexpr const char* kMediaManifest = "application/vnd.oci.image.manifes
 inline constexpr const char* kMediaConfig = "application/vnd.oci.image.config.v1+json";
 inline constexpr const char* kMediaLayer = "application/vnd.oci.image.layer.v1.tar";
 inline constexpr const char* kMediaIndex = "application/vnd.oci.image.index.v1+json";
+inline constexpr const char* kMediaEmpty = "application/vnd.oci.empty.v1+json";
 
 struct OciImage {
   std::filesystem::path dir;
@@ -37,6 +38,13 @@ json image_config(const Recipe& r, const std::string& arch, const std::vector<La
 // into blobs/, config and manifest are written, index.json names the image `ref`.
 Result<OciImage> write_oci_layout(const std::filesystem::path& dir, const json& config,
                                   const std::vector<LayerInfo>& layers, const std::string& ref, int64_t epoch);
+
+// Attaches `content` to the image as an OCI 1.1 artifact: a manifest with `artifact_type`, the empty
+// config, one blob of `media_type`, and `subject` = the image's manifest, listed in index.json after the
+// image (so tools that pick the image by its ref.name, and read_oci_layout, still find it first).
+// Returns the artifact manifest's digest.
+Result<std::string> attach_artifact(const OciImage& image, const std::string& artifact_type, const std::string& media_type,
+                                    const std::string& content, const json& annotations);
 
 // Reads back a layout written by write_oci_layout (the cache uses this).
 Result<OciImage> read_oci_layout(const std::filesystem::path& dir);

@@ -24,6 +24,8 @@ TEST_PACKAGES=(
   qemu-system-x86 qemu-system-arm qemu-utils e2fsprogs
   # what the tests use to check rigctl's output independently
   skopeo umoci libxml2-utils curl ca-certificates libcap2-bin
+  # the SBOM check validates against tests/schemas/spdx-2.3.schema.json
+  python3-jsonschema
 )
 main_only=0
 [ "${1:-}" = --main ] && main_only=1

@@ -41,9 +41,24 @@ struct Fixture {
   }
 };
 
+// The chain under the tailored profile, with the script that mentions `probe` answering `answer`:
+// the result of check `id` (one of the two that only a confined rig gets).
+rig::CheckResult confined_check(const std::string& probe, const std::string& answer, const std::string& id) {
+  Fixture f;
+  f.in.apparmor_profile = "rigctl-tailored";
+  f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {probe, {0, answer, 0.01}});
+  auto r = rig::run_chain(f.in, f.facts);
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 15);
+  for (auto& c : r.value())
+    if (c.id == id) return c;
+  FAIL("no check " << id);
+  return {};
+}
+
 }  // namespace
 
-TEST_CASE("chain: twelve checks in the spike's order plus uid isolation", "[smoke][checks]") {
+TEST_CASE("chain: thirteen checks in the spike's order plus reaping and uid isolation", "[smoke][checks]") {
   Fixture f;
   f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"podman load -q -i /tmp/rig-images/web.tar", {1, "boom", 0.1}});
   auto r = rig::run_chain(f.in, f.facts);
@@ -160,16 +175,7 @@ TEST_CASE("chain: a rig under a confining AppArmor profile gets the apparmor-con
 }
 
 TEST_CASE("chain: apparmor-confined fails when the rig is unconfined or the write goes through", "[smoke][checks]") {
-  auto outcome = [](const std::string& answer) {
-    Fixture f;
-    f.in.apparmor_profile = "rigctl-tailored";
-    f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"/proc/sysrq-trigger", {0, answer, 0.01}});
-    auto r = rig::run_chain(f.in, f.facts);
-    REQUIRE(r.ok());
-    REQUIRE(r->size() == 15);
-    REQUIRE((*r)[13].id == "apparmor-confined");
-    return (*r)[13];
-  };
+  auto outcome = [](const std::string& answer) { return confined_check("/proc/sysrq-trigger", answer, "apparmor-confined"); };
   auto unconfined = outcome("label: unconfined\nsysrq-trigger: write allowed\n");
   CHECK(unconfined.status == rig::CheckState::Fail);
   CHECK_THAT(unconfined.output, Catch::Contains("expected PID 1 under rigctl-tailored (enforce)"));
@@ -364,15 +370,7 @@ TEST_CASE("chain: an engine error fails the check while the engine answers, ends
 }
 
 TEST_CASE("chain: kcore-denied passes only on the profile's denial (EACCES), not on a missing capability (EPERM)", "[smoke][checks]") {
-  auto outcome = [](const std::string& answer) {
-    Fixture f;
-    f.in.apparmor_profile = "rigctl-tailored";
-    f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"/proc/kcore", {0, answer, 0.01}});
-    auto r = rig::run_chain(f.in, f.facts);
-    REQUIRE(r.ok());
-    REQUIRE(r->back().id == "kcore-denied");
-    return r->back();
-  };
+  auto outcome = [](const std::string& answer) { return confined_check("/proc/kcore", answer, "kcore-denied"); };
   CHECK(outcome("kcore: read refused: head: cannot open '/proc/kcore' for reading: Permission denied\n").status ==
         rig::CheckState::Pass);
   auto eperm = outcome("kcore: read refused: head: cannot open '/proc/kcore' for reading: Operation not permitted\n");
