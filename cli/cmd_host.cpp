@@ -58,7 +58,7 @@ Result<std::unique_ptr<VmHost>> boot(const HostOptions& o, const Globals& g) {
     else
       spdlog::debug("{}", m);
   };
-  auto vm = VmHost::up(vo, g.borders().runner);
+  auto vm = VmHost::up(vo, g.borders().runner, g.borders().engines);
   *booting = false;
   progress->done();
   if (!vm) return std::move(vm).error().add_context("host up '" + o.name + "'");

@@ -285,6 +285,13 @@ class DockerEngine final : public Engine {
     });
   }
 
+  Result<json> list_container_summaries(const std::string& label_filter) override {
+    json filters = {{"label", {label_filter}}};
+    RIG_TRY(auto r, call("GET", "/containers/json?filters=" + url_escape(filters.dump()), "", true));
+    if (r.http.status != 200) return api_error("list containers", r);
+    return parse_reply(r.request, r.http.body, json::value_t::array);
+  }
+
   Status put_archive(const std::string& id, const std::string& dir, const std::string& tar) override {
     HttpRequest req;
     req.method = "PUT";

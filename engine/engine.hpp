@@ -104,6 +104,9 @@ class Engine {
   // GET /containers/{id}/json; nullopt when it does not exist.
   virtual Result<std::optional<ContainerInfo>> inspect_container(const std::string& id) = 0;
   virtual Result<std::vector<std::string>> list_containers(const std::string& label_filter) = 0;  // ids, all states
+  // GET /containers/json (running ones carrying the label), the array as the engine answered it: the
+  // caller reads the fields it needs (the VM host's port mirror reads Ports).
+  virtual Result<json> list_container_summaries(const std::string& label_filter) = 0;
   // PUT /containers/{id}/archive: unpacks a tar (built by the caller) into dir.
   virtual Status put_archive(const std::string& id, const std::string& dir, const std::string& tar) = 0;
   // Runs req.cmd (an argv, no shell unless the caller asks for one). A command that runs out of

@@ -248,7 +248,7 @@ Result<json> run_matrix(const MatrixOptions& o, const Borders& b) {
       vo.name = name.substr(3);
       vo.recipe = recipe;
       vo.progress = o.progress;
-      auto booted = VmHost::up(vo, b.runner);
+      auto booted = VmHost::up(vo, b.runner, b.engines);
       if (!booted) {
         if (booted.error().category() == Category::Interrupted) return std::move(booted).error();
         // A VM that cannot boot here (no qemu, no kernel) makes its cells not applicable, with why.

@@ -8,14 +8,12 @@
 #include <chrono>
 #include <cstring>
 
-#include "engine/http.hpp"
 
 namespace rig {
 
 namespace {
 
 constexpr const char* kNetdev = "n0";  // qemu_command.cpp names the user-mode netdev so
-constexpr const char* kManagedLabel = "io.rigctl.managed=true";
 
 // The next QMP message that is not an asynchronous event, within the deadline. QMP sends one JSON
 // object per line.
@@ -99,8 +97,8 @@ Result<std::string> monitor_command(const std::filesystem::path& socket, const s
   return reply;
 }
 
-PortMirror::PortMirror(std::string endpoint, std::filesystem::path monitor, std::function<void(const std::string&)> log)
-    : endpoint_(std::move(endpoint)), monitor_(std::move(monitor)), log_(std::move(log)) {
+PortMirror::PortMirror(std::function<Result<json>()> list, std::filesystem::path monitor, std::function<void(const std::string&)> log)
+    : list_(std::move(list)), monitor_(std::move(monitor)), log_(std::move(log)) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -110,19 +108,11 @@ PortMirror::~PortMirror() {
 }
 
 void PortMirror::loop() {
-  auto ep = parse_endpoint(endpoint_);
-  if (!ep) return;
-  json filters = {{"label", {kManagedLabel}}};
   while (!stop_) {
-    HttpRequest req;
-    // Unversioned: the engine's own level, whatever minimum it enforces; the listing's Ports
-    // fields are the same at every level.
-    req.path = "/containers/json?filters=" + url_escape(filters.dump());
-    req.timeout_ms = 5000;
-    if (auto r = http_request(*ep, req); r && r->status == 200) {
+    if (auto listing = list_()) {
       std::set<uint16_t> want;
       try {
-        want = loopback_tcp_ports(json::parse(r->body));
+        want = loopback_tcp_ports(*listing);
       } catch (const json::exception&) {
       }
       for (auto p : want)

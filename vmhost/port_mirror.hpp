@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "core/error.hpp"
 #include "core/json_reader.hpp"
 
 namespace rig {
@@ -30,14 +31,16 @@ Result<std::string> monitor_command(const std::filesystem::path& socket, const s
 
 class PortMirror {
  public:
-  PortMirror(std::string endpoint, std::filesystem::path monitor, std::function<void(const std::string&)> log);
+  // `list` answers the guest engine's container listing (an Engine's list_container_summaries over a
+  // connection the caller opened: the mirror opens none itself).
+  PortMirror(std::function<Result<json>()> list, std::filesystem::path monitor, std::function<void(const std::string&)> log);
   ~PortMirror();  // stops polling; the forwards die with qemu
   PortMirror(const PortMirror&) = delete;
   PortMirror& operator=(const PortMirror&) = delete;
 
  private:
   void loop();
-  std::string endpoint_;
+  std::function<Result<json>()> list_;
   std::filesystem::path monitor_;
   std::function<void(const std::string&)> log_;
   std::set<uint16_t> forwarded_;

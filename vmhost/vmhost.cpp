@@ -19,7 +19,7 @@
 #include "core/interrupt.hpp"
 #include "core/json_reader.hpp"
 #include "core/json_shape.hpp"
-#include "engine/http.hpp"
+#include "engine/engine.hpp"
 #include "vmhost/host_image.hpp"
 #include "vmhost/qemu_command.hpp"
 
@@ -109,7 +109,7 @@ Result<uint16_t> free_loopback_port() {
   return static_cast<uint16_t>(ntohs(a.sin_port));
 }
 
-Result<std::unique_ptr<VmHost>> VmHost::up(const VmHostOptions& o, CommandRunner& runner) {
+Result<std::unique_ptr<VmHost>> VmHost::up(const VmHostOptions& o, CommandRunner& runner, EngineConnector& engines) {
   RIG_TRY(auto recipe, load_recipe(o.recipe));
   if (!recipe.host) return usage_error("recipe '" + o.recipe.string() + "' has no \"host\" section: it is not a host recipe");
   const std::string arch = recipe.architectures.front();  // exactly one in a host recipe
@@ -168,12 +168,17 @@ Result<std::unique_ptr<VmHost>> VmHost::up(const VmHostOptions& o, CommandRunner
   vm->timings_.boot = now_s() - vm->started_;
   vm->say("host " + o.name + ": init started after " + std::to_string(vm->timings_.boot).substr(0, 4) + " s (" + s.accel +
           "), waiting for the engine");
-  RIG_CHECK(vm->wait_engine(o.boot_timeout_s - vm->timings_.boot));
+  RIG_CHECK(vm->wait_engine(o.boot_timeout_s - vm->timings_.boot, engines));
   vm->timings_.engine_ready = now_s() - vm->started_;
-  if (o.mirror_ports)
-    vm->mirror_ = std::make_unique<PortMirror>(s.endpoint, s.run_dir / "qmp.sock", [p = o.progress](const std::string& m) {
+  if (o.mirror_ports) {
+    // The mirror's own connection, used only by its thread.
+    RIG_TRY(auto conn, engines.connect(s.endpoint).context("host " + o.name + ": port mirror"));
+    std::shared_ptr<Engine> guest(std::move(conn.engine));
+    auto list = [guest] { return guest->list_container_summaries("io.rigctl.managed=true"); };
+    vm->mirror_ = std::make_unique<PortMirror>(list, s.run_dir / "qmp.sock", [p = o.progress](const std::string& m) {
       if (p) p(m);
     });
+  }
   return vm;
 }
 
@@ -235,18 +240,16 @@ Result<std::string> VmHost::boot_with(const std::string& accel, double timeout_s
   return "nothing from its init on the console in " + std::to_string(static_cast<int>(timeout_s)) + " s; console:\n" + console_tail();
 }
 
-Status VmHost::wait_engine(double timeout_s) {
-  RIG_TRY(auto ep, parse_endpoint(state_.endpoint));
+Status VmHost::wait_engine(double timeout_s, EngineConnector& engines) {
   auto t0 = now_s();
   std::string last;
   while (now_s() - t0 < timeout_s) {
     if (interrupted()) return interrupted_error();
-    HttpRequest req;
-    req.path = "/_ping";
-    req.timeout_ms = 3000;
-    auto r = http_request(ep, req);
-    if (r && r->status == 200) return ok();
-    last = r ? "HTTP " + std::to_string(r->status) : r.error().what();
+    // Ready = a connection succeeds: the engine answers its version at an API level rigctl speaks.
+    auto c = engines.connect(state_.endpoint);
+    if (c) return ok();
+    if (c.error().category() == Category::Interrupted) return std::move(c).error();
+    last = c.error().what();
     auto text = read_file(console_log());
     bool died = text && text->find(kDockerdDied) != std::string::npos;
     if (died || !vm_process_alive(state_.pid, state_.run_dir))
@@ -255,7 +258,7 @@ Status VmHost::wait_engine(double timeout_s) {
                          "see " + console_log().string());
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
-  return unavailable("the VM's engine did not answer " + state_.endpoint + "/_ping within " +
+  return unavailable("no connection to the VM's engine at " + state_.endpoint + " within " +
                          std::to_string(static_cast<int>(opts_.boot_timeout_s)) + " s (last: " + last + "); console:\n" +
                          console_tail(),
                      "see " + console_log().string());

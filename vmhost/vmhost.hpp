@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/subprocess.hpp"
+#include "engine/engine.hpp"
 #include "vmhost/port_mirror.hpp"
 #include "vmhost/qemu_command.hpp"
 #include "vmhost/vm_state.hpp"
@@ -22,7 +23,7 @@ struct VmHostOptions {
   std::filesystem::path recipe;      // resolved path
   uint16_t port = 0;                 // 0 = a free 127.0.0.1 port
   unsigned cpus = 2, memory_mb = 4096;
-  double boot_timeout_s = 240;       // until the engine answers /_ping
+  double boot_timeout_s = 240;       // until a connection to the engine succeeds
   std::function<void(const std::string&)> progress;
   // Mirror the rigs' loopback ports from the VM to 127.0.0.1 here while this object lives
   // (port_mirror.hpp), so `smoke` reaches the inner app as on a local engine.
@@ -30,14 +31,16 @@ struct VmHostOptions {
 };
 
 // Seconds. build: the host image (0.x when cached); boot: qemu start to the init's first console
-// marker; engine_ready: qemu start to the first answered /_ping.
+// marker; engine_ready: qemu start to the first successful engine connection (its version answered).
 struct VmTimings {
   double build = 0, boot = 0, engine_ready = 0;
 };
 
 class VmHost {
  public:
-  static Result<std::unique_ptr<VmHost>> up(const VmHostOptions& o, CommandRunner& runner);
+  // The guest's engine is reached only through `engines` (the composition root's connector): the
+  // readiness wait and the port mirror's listing both connect through it.
+  static Result<std::unique_ptr<VmHost>> up(const VmHostOptions& o, CommandRunner& runner, EngineConnector& engines);
   ~VmHost();  // powers off and removes the run dir unless detach()
   VmHost(const VmHost&) = delete;
   VmHost& operator=(const VmHost&) = delete;
@@ -57,7 +60,7 @@ class VmHost {
  private:
   VmHost() = default;
   Result<std::string> boot_with(const std::string& accel, double timeout_s, CommandRunner& runner);
-  Status wait_engine(double timeout_s);
+  Status wait_engine(double timeout_s, EngineConnector& engines);
   void say(const std::string& m) const {
     if (opts_.progress) opts_.progress(m);
   }

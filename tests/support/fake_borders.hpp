@@ -57,6 +57,9 @@ class SharedEngine final : public rig::Engine {
   rig::Result<std::vector<std::string>> list_containers(const std::string& f) override {
     return locked([&] { return e_.list_containers(f); });
   }
+  rig::Result<rig::json> list_container_summaries(const std::string& f) override {
+    return locked([&] { return e_.list_container_summaries(f); });
+  }
   rig::Status put_archive(const std::string& id, const std::string& d, const std::string& t) override {
     return locked([&] { return e_.put_archive(id, d, t); });
   }

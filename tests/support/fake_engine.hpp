@@ -18,6 +18,7 @@ class FakeEngine : public rig::Engine {
  public:
   std::vector<std::string> calls;
   std::vector<std::pair<std::string, rig::ExecResult>> exec_rules;  // substring -> result
+  rig::json summaries = rig::json::array();  // what list_container_summaries answers
   std::vector<std::pair<std::string, rig::Error>> exec_errors;      // substring -> error
   std::map<std::string, rig::Error> errors;                          // verb -> error of every such call
   std::map<std::string, int> errors_after;  // verb -> how many calls succeed before errors[verb] applies
@@ -101,6 +102,11 @@ class FakeEngine : public rig::Engine {
     calls.push_back("list-containers " + filter);
     if (auto e = failure("list-containers")) return *e;
     return containers;
+  }
+  rig::Result<rig::json> list_container_summaries(const std::string& filter) override {
+    calls.push_back("list-container-summaries " + filter);
+    if (auto e = failure("list-container-summaries")) return *e;
+    return summaries;
   }
   rig::Status put_archive(const std::string& id, const std::string& dir, const std::string&) override {
     calls.push_back("put-archive " + id + " " + dir);

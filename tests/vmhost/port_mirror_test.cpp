@@ -1,6 +1,12 @@
 // Which ports the VM host mirrors to this machine, and the monitor commands that do it.
 #include "support/catch.hpp"
 
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "support/test_util.hpp"
 #include "vmhost/port_mirror.hpp"
 #include "vmhost/vmhost.hpp"
 
@@ -28,4 +34,29 @@ TEST_CASE("console tail: last lines, carriage returns dropped", "[vmhost]") {
   CHECK(rig::tail_lines("a\r\nb\r\nc\r\n", 2) == "b\nc\n");
   CHECK(rig::tail_lines("a\nb", 5) == "a\nb\n");
   CHECK(rig::tail_lines("", 3).empty());
+}
+
+TEST_CASE("port mirror: it asks the listing function it is given (no connection of its own); a port it cannot forward is said once", "[vmhost][mirror]") {
+  rigtest::TempDir dir;
+  std::atomic<int> listed{0};
+  std::mutex m;
+  std::vector<std::string> said;
+  {
+    rig::PortMirror mirror(
+        [&]() -> rig::Result<json> {
+          ++listed;
+          return json::parse(R"([{"Ports":[{"IP":"127.0.0.1","PrivatePort":10000,"PublicPort":12345,"Type":"tcp"}]}])");
+        },
+        dir / "no-qmp.sock",
+        [&](const std::string& line) {
+          std::lock_guard<std::mutex> lock(m);
+          said.push_back(line);
+        });
+    // It polls every half second: wait for three listings.
+    for (int i = 0; i < 100 && listed < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(listed >= 3);
+  std::lock_guard<std::mutex> lock(m);
+  REQUIRE(said.size() == 1);
+  CHECK_THAT(said[0], Catch::StartsWith("cannot mirror 127.0.0.1:12345: "));
 }
