@@ -45,21 +45,6 @@ std::string spdx_id(const std::string& prefix, size_t index, const std::string& 
   return id;
 }
 
-// purl's version and qualifier values are percent-encoded outside the unreserved set.
-std::string purl_escape(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s)
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  return out;
-}
-
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -181,7 +166,7 @@ json spdx_document(const SbomSubject& s, const std::vector<DebPackage>& packages
   for (size_t i = 0; i < packages.size(); ++i) {
     auto& p = packages[i];
     std::string id = spdx_id("SPDXRef-Package-deb-", i + 1, p.name);
-    std::string purl = "pkg:deb/" + s.distro + "/" + p.name + "@" + purl_escape(p.version) + "?arch=" + purl_escape(p.architecture);
+    std::string purl = "pkg:deb/" + s.distro + "/" + p.name + "@" + url_escape(p.version) + "?arch=" + url_escape(p.architecture);
     json pkg = {{"SPDXID", id},
                 {"name", p.name},
                 {"versionInfo", p.version},

@@ -1,5 +1,6 @@
 #include "core/text.hpp"
 
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 
@@ -133,6 +134,20 @@ std::string show_value(std::string_view v, size_t max_bytes) {
   out += cut.size() < v.size() ? "…'" : "'";
   if (cut.size() < v.size()) out += " (" + std::to_string(v.size()) + " bytes)";
   return valid_utf8(out);
+}
+
+std::string url_escape(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s)
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  return out;
 }
 
 }  // namespace rig

@@ -32,4 +32,8 @@ std::string show_value(std::string_view v, size_t max_bytes = 80);
 // every value pasted into an `sh -c` script; prefer an argv where no shell is needed.
 std::string shell_quote(std::string_view s);
 
+// Percent-encoding of everything outside RFC 3986's unreserved set (letters, digits, - _ . ~): URL
+// query values for the engine API, purl versions in the SBOM.
+std::string url_escape(const std::string& s);
+
 }  // namespace rig

@@ -192,19 +192,5 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
   return unavailable(where + ": " + what + " (" + detail + ")", "check that the engine is still running (e.g. `docker info`)");
 }
 
-std::string url_escape(const std::string& s) {
-  std::string out;
-  static const char* hex = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 }  // namespace rig

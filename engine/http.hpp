@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/text.hpp"  // url_escape
 
 namespace rig {
 
@@ -58,7 +59,5 @@ struct HttpRequest {
 // no answer in time, a reply over max_body -- is Unavailable (exit 3) naming the endpoint, the method
 // and path, and what happened. A status code is not a failure here: callers judge it.
 Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req);
-
-std::string url_escape(const std::string& s);
 
 }  // namespace rig
