@@ -874,6 +874,7 @@ Recipe parse_document(const json& doc, const fs::path& file) {
     const json launch = resolve_launch(*l, file);
     const bool shared = l->raw().is_object() && l->raw().contains("profile");
     r.launch = parse_launch(JsonNode(launch, shared ? l->path() + " (with its profile)" : l->path()));
+    r.launch->resolved_json = launch.dump();
     for (size_t i = 0; i < r.launch->hardening.size(); ++i) {
       auto& h = r.launch->hardening[i];
       std::string at = "launch.hardening[" + std::to_string(i) + "].ablate.path";

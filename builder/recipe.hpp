@@ -162,6 +162,9 @@ struct Launch {
   std::vector<std::string> inner_networks;
   std::vector<InnerStorage> inner_storage;  // never empty: defaults to [{"id": "overlay"}]
   const InnerStorage* find_storage(const std::string& id) const;  // "" = the first
+  // The launch object as resolved (shared profile merged with the recipe's own keys and overrides),
+  // serialised with sorted keys and no whitespace: what the ablation record's profile digest hashes.
+  std::string resolved_json;
 };
 
 // Only in host recipes (recipes/hosts/): what `rigctl host` needs to boot the image as a VM.

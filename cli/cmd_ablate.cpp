@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
+#include <optional>
 
 #include "cli/app.hpp"
 #include "cli/option_checks.hpp"
@@ -10,6 +12,7 @@
 #include "core/fs.hpp"
 #include "core/text.hpp"
 #include "smoke/ablate_run.hpp"
+#include "smoke/ablation_record.hpp"
 
 namespace rig::cli {
 
@@ -20,6 +23,7 @@ struct AblateOptions {
   std::vector<std::string> only;
   unsigned jobs = 0;
   std::string engine;
+  std::string attach;  // OCI layout to attach the record to
   ReportOutputs out;
 };
 
@@ -45,6 +49,11 @@ Status run_ablate(const AblateOptions& o, const Globals& g) {
   RIG_TRY(ao.recipe, resolve_recipe_or_image(o.recipe, o.engine, g.borders().engines));
   RIG_TRY(auto recipe, load_recipe(ao.recipe));
   RIG_CHECK(check_only(recipe, o.only));
+  std::optional<OciImage> layout;
+  if (!o.attach.empty()) {
+    RIG_TRY(auto l, check_attach_layout(o.attach, recipe));
+    layout = std::move(l);
+  }
   ao.only = o.only;
   ao.jobs = o.jobs;
   ao.engine = o.engine;
@@ -56,7 +65,11 @@ Status run_ablate(const AblateOptions& o, const Globals& g) {
                                 [&] { return ablation_markdown(report); }, [&] { return ablation_junit(report); }}));
   if (!report.baseline_passed)
     return Error(Category::Checks, "ablate: the baseline (full profile) fails the chain, so no verdict is possible",
-                 "run `rigctl smoke` to see why");
+                 std::string("run `rigctl smoke` to see why") + (layout ? "; no record was attached" : ""));
+  if (layout) {
+    RIG_TRY(auto digest, attach_ablation_record(*layout, recipe, report, {RIGCTL_VERSION, o.only, std::time(nullptr)}));
+    spdlog::info("ablation record attached to {} as {}", o.attach, digest);
+  }
   return ok();
 }
 
@@ -69,6 +82,9 @@ void register_ablate(CLI::App& app, Action& action, const Globals& g) {
   sub->add_option("--only", o->only, "Only these item ids (repeatable)");
   sub->add_option("--jobs", o->jobs, "Rigs at a time (default: number of cores)");
   sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
+  sub->add_option("--attach", o->attach,
+                  "Attach the record of what this ablation proved to the OCI layout DIR (from `rigctl build --out DIR`; "
+                  "its image must be the one ablated)");
   add_report_outputs(sub, o->out, kMarkdownFile | kJunitFile, "the report");
   sub->callback([o, &action, &g] { action = [o, &g] { return run_ablate(*o, g); }; });
 }

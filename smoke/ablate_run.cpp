@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/interrupt.hpp"
+#include "core/sha256.hpp"
 #include "smoke/smoke_run.hpp"
 
 namespace rig {
@@ -18,6 +19,7 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 struct ChainRun {
   std::vector<CheckResult> checks;
   HostFacts facts;
+  AblatedImage image;
 };
 
 // One rig through the chain. A rig that cannot even be launched fails at a pseudo-check "launch".
@@ -40,6 +42,8 @@ Result<ChainRun> run_one(const SessionOptions& so, const std::string& inner_netw
   }
   auto& sess = *s.value();
   out.facts = session_facts(sess);
+  out.image = {sess.images.outer_manifest_digest, sess.images.outer_config_digest,
+               sess.images.seccomp_profile.empty() ? "" : sha256_hex(sess.images.seccomp_profile)};
   auto in = chain_inputs(sess, inner_network, so.inner_storage);
   in.stop_at_first_failure = true;
   in.only = only;
@@ -91,6 +95,7 @@ Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) 
   RIG_TRY(auto baseline, run_one(bo, o.inner_network, b));
   report.baseline = baseline.checks;
   report.host = baseline.facts;
+  report.image = baseline.image;
   report.baseline_seconds = since(bt);
   report.baseline_passed = !baseline.checks.empty() &&
                            std::all_of(baseline.checks.begin(), baseline.checks.end(), [](auto& c) { return c.status == CheckState::Pass; });

@@ -55,9 +55,16 @@ struct ItemResult {
 // Verdict from the item's chain. `baseline_restart` is the restart time with nothing removed.
 ItemResult judge(const AblationItem& item, const std::vector<CheckResult>& checks, double baseline_restart);
 
+// What was ablated, exactly: the record (smoke/ablation_record.hpp) names it by digest.
+struct AblatedImage {
+  std::string manifest_digest, config_digest;
+  std::string seccomp_sha256;  // the tailored seccomp profile the rigs ran under ("" without one)
+};
+
 struct AblationReport {
   std::string recipe;
   HostFacts host;
+  AblatedImage image;
   bool baseline_passed = false;
   std::vector<CheckResult> baseline;
   double baseline_seconds = 0;

@@ -37,6 +37,8 @@ Result<Provisioned> provision_images(Engine& engine, const Recipe& outer, const 
   br.mirror = req.mirror;
   RIG_TRY(auto built, build_image(outer, br, runner, ev).context("build outer image"));
   p.outer_ref = built.tag;
+  p.outer_manifest_digest = built.image.manifest_digest;
+  p.outer_config_digest = built.image.config_digest;
   p.arch = built.image.arch;
   if (ev.phase) ev.phase("ensure " + built.tag + " is in the engine");
   RIG_TRY(p.outer_loaded, ensure_loaded(engine, built.image, built.tag));

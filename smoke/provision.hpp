@@ -23,6 +23,7 @@ struct ProvisionRequest {
 
 struct Provisioned {
   std::string outer_ref;
+  std::string outer_manifest_digest, outer_config_digest;  // the image the rig runs (config digest = engine image id)
   std::string seccomp_profile;  // tailored profile JSON text ("" if the image has no stock profile)
   std::string seccomp_profile_path;
   bool outer_loaded = false;    // false: the engine already had it

@@ -29,7 +29,17 @@ pass "ablation JUnit validates"
 caps=(CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE)
 only=()
 for c in "${caps[@]}"; do only+=(--only "cap-$(echo "$c" | tr 'A-Z_' 'a-z-')"); done
-"$RIGCTL" ablate "${only[@]}" --json-file "$SCRATCH/caps.json" > "$SCRATCH/caps.txt"
+# The record of this proof goes next to the image: a layout from `rigctl build --out` (the cache's image,
+# so the very image the rigs ran). A layout of anything else is refused before any rig starts.
+"$RIGCTL" build --out "$SCRATCH/oci" --json > "$SCRATCH/build.json" || fail "build --out"
+mkdir -p "$SCRATCH/not-a-layout"
+set +e
+"$RIGCTL" ablate --only cap-kill --attach "$SCRATCH/not-a-layout" 2> "$SCRATCH/attach.err"; rc=$?
+set -e
+expect_eq "$rc" 2 "--attach of a directory that is no OCI layout: usage error"
+grep -q "has no oci-layout file" "$SCRATCH/attach.err" || fail "the error does not say what is wrong: $(cat "$SCRATCH/attach.err")"
+expect_eq "$(labelled)" "$before" "nothing was launched for a bad --attach"
+"$RIGCTL" ablate "${only[@]}" --attach "$SCRATCH/oci" --json-file "$SCRATCH/caps.json" > "$SCRATCH/caps.txt"
 cat "$SCRATCH/caps.txt"
 python3 - "$SCRATCH/caps.json" <<'PY' || fail "capability verdicts differ from the profile's"
 import json, sys
@@ -47,4 +57,38 @@ for k, i in v.items():
         assert i["verdict"] == "not needed on this host" and "baseline" in i["reason"], i
 PY
 pass "every default capability has a verdict: SETUID, SETGID, SYS_CHROOT required, the other eleven not needed"
+python3 - "$SCRATCH/oci" "$SCRATCH/build.json" "$SRC/docs/schemas/ablation-record.schema.json" "$SCRATCH/caps.json" <<'PY' || fail "ablation record"
+import json, sys, jsonschema
+out, build, schema, caps = sys.argv[1:5]
+blob = lambda d: open(f"{out}/blobs/sha256/{d.split(':')[1]}", "rb").read()
+digest = json.load(open(build))["digest"]
+index = json.load(open(f"{out}/index.json"))
+assert index["manifests"][0]["digest"] == digest, "the image stays the first manifest"
+arts = [m for m in index["manifests"] if m.get("artifactType") == "application/vnd.rigctl.ablation-record.v1+json"]
+assert len(arts) == 1, index
+m = json.loads(blob(arts[0]["digest"]))
+assert m["subject"]["digest"] == digest
+rec = json.loads(blob(m["layers"][0]["digest"]))
+jsonschema.validate(rec, json.load(open(schema)))
+assert rec["image"]["manifest_digest"] == digest
+assert rec["image"]["config_digest"] == json.loads(blob(digest))["config"]["digest"]
+# The profile digest, recomputed independently: the shared profile (whole-line // comments) merged
+# with the recipe's own launch keys.
+import hashlib, re
+jsonc = lambda p: json.loads(re.sub(r"(?m)^\s*//.*$", "", open(p).read()))
+own = jsonc("recipes/debian-trixie.json")["launch"]
+launch = jsonc("recipes/" + own.pop("profile"))
+launch.update(own)
+assert rec["profile"]["digest"] == "sha256:" + hashlib.sha256(json.dumps(launch, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest(), rec["profile"]
+report = {i["id"]: i for i in json.load(open(caps))["items"]}
+items = {i["id"]: i for i in rec["items"]}
+assert set(items) == set(report) and len(items) == 14 and rec["scope"]["complete"] is False
+for k, i in items.items():
+    assert i["verdict"] == report[k]["verdict"], (k, i)
+assert items["cap-setuid"]["observed"]["check"] == "podman-info"
+PY
+pass "the ablation record is attached to the layout, names the image and profile, and validates against its schema"
+skopeo inspect "oci:$SCRATCH/oci:rigctl/debian-trixie:amd64" > /dev/null || fail "skopeo no longer reads the layout"
+umoci stat --image "$SCRATCH/oci:rigctl/debian-trixie:amd64" > /dev/null || fail "umoci no longer reads the layout"
+pass "skopeo and umoci still read the layout with the SBOM and the record attached"
 expect_eq "$(labelled)" "$before" "ablation removed every rig it made"
