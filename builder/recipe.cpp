@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 
 const std::set<std::string> kDistros = {"debian", "ubuntu"};
 const std::set<std::string> kVariants = {"extract", "custom", "essential", "apt", "required", "minbase", "buildd", "important", "standard"};
-const std::set<std::string> kEffects = {"device", "seccomp", "apparmor", "systempaths"};
+const std::set<std::string> kEffects = {"device", "seccomp", "apparmor", "systempaths", "cgroups"};
 const std::set<std::string> kEngines = {"docker", "podman"};
 const std::set<std::string> kInnerNetworks = {"pasta", "slirp4netns"};
 const std::set<std::string> kRestart = {"no", "always", "unless-stopped", "on-failure"};
@@ -406,7 +406,7 @@ LaunchFlag parse_flag(JsonNode n) {
   auto eff = o.required("effect").object();
   auto kind = eff.required("kind");
   f.effect_kind = kind.str();
-  if (!kEffects.count(f.effect_kind)) reject(kind, "one of device, seccomp, apparmor, systempaths", f.effect_kind);
+  if (!kEffects.count(f.effect_kind)) reject(kind, "one of device, seccomp, apparmor, systempaths, cgroups", f.effect_kind);
   auto value = eff.required("value");
   f.effect_value = value.str();
   if (f.effect_kind == "device" && !is_launch_device(f.effect_value))
@@ -415,6 +415,7 @@ LaunchFlag parse_flag(JsonNode n) {
     value.fail("expected \"tailored\" (the generated profile); \"unconfined\" is allowed but weaker");
   if ((f.effect_kind == "apparmor" || f.effect_kind == "systempaths") && f.effect_value != "unconfined" && f.effect_value != "tailored")
     value.fail("expected \"unconfined\" or \"tailored\"");
+  if (f.effect_kind == "cgroups" && f.effect_value != "writable") value.fail("expected \"writable\" (the rig's own cgroup namespace mounted read-write)");
   eff.finish();
   if (auto e = o.optional("engines")) {
     for (auto& en : e->array()) {
@@ -428,9 +429,9 @@ LaunchFlag parse_flag(JsonNode n) {
   if (auto r = o.optional("requires")) {
     f.requires_host = r->nonempty_str();
     // The storage id is checked against launch.inner.storage once that is read.
-    if (f.requires_host != "apparmor" &&
+    if (f.requires_host != "apparmor" && f.requires_host != "cgroup2" &&
         !(f.requires_host.starts_with("inner-storage:") && is_plain_id(std::string_view(f.requires_host).substr(14))))
-      reject(*r, "\"apparmor\" or \"inner-storage:<id>\"", f.requires_host);
+      reject(*r, "\"apparmor\", \"cgroup2\" or \"inner-storage:<id>\"", f.requires_host);
   }
   parse_expect(o, f.expect_check, f.expect_signature);
   o.finish();
@@ -505,8 +506,8 @@ Hardening parse_hardening(JsonNode n) {
   } else if (h.kind == "env") {
     h.name = ruled_str(ab.required("name"), is_env_name, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
     h.value = value_str(ab.required("value"));
-  } else if (h.kind != "file_capabilities" && h.kind != "init") {
-    reject(kind, "one of file_capabilities, file_line, directory, volume, env, init", h.kind);
+  } else if (h.kind != "file_capabilities" && h.kind != "init" && h.kind != "cgroup_delegation") {
+    reject(kind, "one of file_capabilities, file_line, directory, volume, env, init, cgroup_delegation", h.kind);
   }
   ab.finish();
   parse_expect(o, h.expect_check, h.expect_signature);
@@ -623,6 +624,12 @@ Launch parse_launch(JsonNode n) {
     io.finish();
   }
   if (l.inner_storage.empty()) l.inner_storage.push_back({"overlay", {}});
+  // A delegation needs the writable mount the cgroups flag asks for: alone it could only fail.
+  const bool cgroups_flag = std::any_of(l.flags.begin(), l.flags.end(), [](const LaunchFlag& f) { return f.effect_kind == "cgroups"; });
+  for (size_t i = 0; i < l.hardening.size(); ++i)
+    if (l.hardening[i].kind == "cgroup_delegation" && !cgroups_flag)
+      throw JsonFieldError{"launch.hardening[" + std::to_string(i) + "].ablate.kind",
+                           "cgroup_delegation needs a flag with effect {\"kind\": \"cgroups\", \"value\": \"writable\"}"};
   for (size_t i = 0; i < l.flags.size(); ++i) {
     auto& req = l.flags[i].requires_host;
     if (req.starts_with("inner-storage:") && !l.find_storage(req.substr(14)))

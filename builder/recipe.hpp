@@ -87,10 +87,11 @@ struct LaunchFlag {
   std::string option;  // the docker CLI spelling, for humans
   std::string what;
   std::string why;
-  std::string effect_kind;   // device | seccomp | apparmor | systempaths
+  std::string effect_kind;   // device | seccomp | apparmor | systempaths | cgroups
   std::string effect_value;  // "/dev/net/tun", "tailored", "unconfined"
   std::vector<std::string> engines;  // docker, podman
-  // "" | "apparmor" (the host kernel has AppArmor) | "inner-storage:<id>" (only with that inner storage)
+  // "" | "apparmor" (the host kernel has AppArmor) | "cgroup2" (cgroup v2 and an engine that can mount it
+  // writable) | "inner-storage:<id>" (only with that inner storage)
   std::string requires_host;
   std::string expect_check;   // the smoke check that fails without it
   std::string expect_signature;
@@ -102,7 +103,7 @@ struct Hardening {
   std::string id;
   std::string what;
   std::string why;
-  std::string kind;   // file_capabilities | file_line | directory | volume | env | init
+  std::string kind;   // file_capabilities | file_line | directory | volume | env | init | cgroup_delegation
   std::string path;   // file_line, directory
   std::string line;   // file_line
   std::string name;   // volume, env

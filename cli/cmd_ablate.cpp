@@ -32,7 +32,7 @@ struct AblateOptions {
 Status check_only(const Recipe& r, const std::vector<std::string>& only) {
   if (!r.launch) return usage_error("recipe '" + r.file.string() + "' has no \"launch\" profile");
   std::vector<std::string> ids;
-  for (auto& item : ablation_items(r, "docker", false)) ids.push_back(item.id);
+  for (auto& item : ablation_items(r, "docker", HostFeatures{})) ids.push_back(item.id);
   for (auto& id : only)
     if (std::find(ids.begin(), ids.end(), id) == ids.end())
       return usage_error("'" + valid_utf8(id) + "' is neither a flag nor a hardening of recipe '" + r.name + "' (expected one of " +

@@ -12,10 +12,11 @@ namespace rig {
 
 // Every check `rigctl smoke` can run, in chain order (smoke/checks.cpp; apparmor-confined and
 // kcore-denied only run with --apparmor tailored).
-inline constexpr std::array<std::string_view, 15> kSmokeCheckIds = {
-    "outer-up",      "main-uid",          "not-privileged", "podman-info",     "inner-run",
-    "host-reach",    "inner-build",       "built-runs",     "init-reaps",      "restart-workspace",
-    "restart-image", "restart-app",       "uid-isolation",  "apparmor-confined", "kcore-denied"};
+inline constexpr std::array<std::string_view, 17> kSmokeCheckIds = {
+    "outer-up",      "main-uid",          "not-privileged", "rig-limits",      "podman-info",
+    "inner-run",     "host-reach",        "inner-build",    "built-runs",      "inner-limits",
+    "init-reaps",    "restart-workspace", "restart-image",  "restart-app",     "uid-isolation",
+    "apparmor-confined", "kcore-denied"};
 
 // The only host devices a launch flag may pass through (`effect: {kind: device}`). A device is a
 // door into the host kernel: /dev/net/tun lets rootless podman's pasta/slirp4netns create their tap

@@ -101,6 +101,7 @@ class DockerEngine final : public Engine {
         for (auto& n : opt_array(o, "SecurityOptions"))
           if (n.str().find("name=apparmor") != std::string::npos) v.apparmor = true;
         if (auto n = o.optional("NCPU")) v.cpus = static_cast<int>(int_in(*n, 0, INT_MAX));
+        v.cgroup_version = opt_str(o, "CgroupVersion");
         return Ok{};
       }));
     }

@@ -42,6 +42,7 @@ struct EngineVersion {
   int cpus = 0;
   std::string api_min;   // the oldest API level it still serves ("" = it does not say)
   std::string api_used;  // what rigctl speaks to it (negotiate_api_version)
+  std::string cgroup_version;  // from /info CgroupVersion: "1", "2", or "" when the engine does not say
 };
 
 struct ExecResult {

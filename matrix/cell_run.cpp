@@ -88,6 +88,7 @@ Result<StageResult> smoke_stage(const std::string& stage, const Cell& c, const C
   }
   if (auto* f = rep->first_failure()) s.reason = "first failure: " + f->id;
   s.detail["passed"] = rep->count(CheckState::Pass);
+  s.detail["not_applicable"] = rep->count(CheckState::NotApplicable);
   s.detail["total"] = rep->checks.size();
   s.detail["checks"] = checks;
   s.detail["order"] = order;

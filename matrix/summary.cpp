@@ -191,7 +191,10 @@ std::string summary_markdown(const json& sm) {
       if (!s) return "";
       std::string v = short_state(s->value("status", ""));
       if ((std::string(name) == "smoke" || std::string(name) == "confine") && (*s)["detail"].contains("passed"))
+      {
         v += " " + std::to_string((*s)["detail"].value("passed", 0)) + "/" + std::to_string((*s)["detail"].value("total", 0));
+        if (int na = (*s)["detail"].value("not_applicable", 0)) v += " (" + std::to_string(na) + " n/a)";
+      }
       return v;
     };
     o << "| " << c.value("host", "") << " | " << axes_label(c) << " | " << (st == "fail" ? "**FAIL**" : short_state(st))
@@ -313,7 +316,10 @@ std::string summary_junit(const json& sm) {
         if ((name == "smoke" || name == "confine") && stg["detail"].contains("checks"))
           for (auto& id : check_order(stg["detail"])) {
             std::string sv = stg["detail"]["checks"].value(id, "not-run");
-            add(name + "." + id, sv == "not-run" ? "not-run" : sv, sv == "fail" ? "check failed (see smoke.json)" : "needs an earlier check", 0);
+            add(name + "." + id, sv, sv == "fail"             ? "check failed (see smoke.json)"
+                                     : sv == "not-applicable" ? "not applicable on this host (the reason is in smoke.json)"
+                                                              : "needs an earlier check",
+                0);
           }
       }
     }

@@ -63,7 +63,7 @@ Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) 
   report.recipe = recipe.name;
   if (!recipe.launch) return usage_error("recipe '" + o.recipe.string() + "' has no \"launch\" profile");
   RIG_TRY(auto conn, b.engines.connect(o.engine));
-  auto items = ablation_items(recipe, conn.version.kind(), conn.version.apparmor, o.inner_storage);
+  auto items = ablation_items(recipe, conn.version.kind(), host_features(conn.version), o.inner_storage);
   if (!o.only.empty()) {
     std::vector<AblationItem> chosen;
     for (auto& id : o.only) {
@@ -98,7 +98,7 @@ Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) 
   report.image = baseline.image;
   report.baseline_seconds = since(bt);
   report.baseline_passed = !baseline.checks.empty() &&
-                           std::all_of(baseline.checks.begin(), baseline.checks.end(), [](auto& c) { return c.status == CheckState::Pass; });
+                           std::all_of(baseline.checks.begin(), baseline.checks.end(), [](auto& c) { return c.status == CheckState::Pass || c.status == CheckState::NotApplicable; });
   for (auto& c : baseline.checks)
     if (c.id == "restart-workspace") report.baseline_restart = c.metric;
   if (!report.baseline_passed) {
@@ -128,6 +128,7 @@ Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) 
           if (h.kind == "env") so.extra_env[h.name] = h.value;
           if (h.kind == "volume") so.drop_volumes.insert(h.name);
           if (h.kind == "init") so.no_init = true;
+          if (h.kind == "cgroup_delegation") so.no_cgroup_delegation = true;
           if (item.level == "image") {
             auto v = variant_recipe(recipe, h);
             if (!v) {

@@ -58,7 +58,7 @@ const char* verdict_name(Verdict v) {
   return "?";
 }
 
-std::vector<AblationItem> ablation_items(const Recipe& r, const std::string& engine_kind, bool apparmor_host,
+std::vector<AblationItem> ablation_items(const Recipe& r, const std::string& engine_kind, const HostFeatures& host,
                                          const std::string& inner_storage) {
   std::vector<AblationItem> out;
   if (!r.launch) return out;
@@ -69,12 +69,14 @@ std::vector<AblationItem> ablation_items(const Recipe& r, const std::string& eng
     if (std::find(f.engines.begin(), f.engines.end(), engine_kind) == f.engines.end())
       it.not_applicable = engine_kind + " does not use this flag";
     else
-      it.not_applicable = flag_not_applicable(f, apparmor_host, storage);
+      it.not_applicable = flag_not_applicable(f, host, storage);
     out.push_back(it);
   }
   for (auto& h : r.launch->hardening) {
     bool image = h.kind == "file_capabilities" || h.kind == "file_line" || h.kind == "directory";
-    out.push_back({h.id, image ? "image" : "launch", h.what, h.why, h.expect_check, h.expect_signature, "", nullptr, &h, "", false});
+    AblationItem it{h.id, image ? "image" : "launch", h.what, h.why, h.expect_check, h.expect_signature, "", nullptr, &h, "", false};
+    if (h.kind == "cgroup_delegation") it.not_applicable = cgroup_delegation_not_applicable(*r.launch, host, engine_kind);
+    out.push_back(it);
   }
   if (const auto& caps = r.launch->capabilities) {
     for (auto& k : caps->keep) {

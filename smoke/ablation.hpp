@@ -33,8 +33,9 @@ struct AblationItem {
 };
 
 // Items in recipe order: flags first, then hardenings, then every capability of Docker's default set
-// (the profile's kept ones, each run dropped; its dropped ones, judged by the baseline). `apparmor_host` decides AppArmor's precondition.
-std::vector<AblationItem> ablation_items(const Recipe& r, const std::string& engine_kind, bool apparmor_host,
+// (the profile's kept ones, each run dropped; its dropped ones, judged by the baseline). `host` decides
+// the preconditions (AppArmor, cgroup v2 with a writable mount).
+std::vector<AblationItem> ablation_items(const Recipe& r, const std::string& engine_kind, const HostFeatures& host,
                                          const std::string& inner_storage = "");
 
 // The image variant for an image-level item: the recipe without that hardening (text marked so the

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <chrono>
 #include <map>
 #include <set>
@@ -23,11 +25,34 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 struct Outcome {
   Outcome(bool ok_, std::string output_, std::string note_ = {}) : ok(ok_), output(std::move(output_)), note(std::move(note_)) {}
+  // The host lacks the check's precondition: reported as not applicable with `why`, never as a pass.
+  static Outcome not_applicable(std::string why, std::string output) {
+    Outcome o{false, std::move(output), std::move(why)};
+    o.applicable = false;
+    return o;
+  }
   bool ok;
   std::string output;
   std::string note;
   double metric = -1;
+  bool applicable = true;
 };
+
+// "key value..." lines of a probe's output -> key -> the rest of the line.
+std::map<std::string, std::string> keyed_lines(const std::string& text) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    auto sp = line.find(' ');
+    if (sp != std::string::npos) out.emplace(line.substr(0, sp), trim(line.substr(sp + 1)));
+  }
+  return out;
+}
+
+bool parse_i64(const std::string& s, int64_t& v) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+}
 
 struct Check {
   CheckInfo info;
@@ -278,6 +303,124 @@ printf '%s\n' "$z" | sed '/^$/d; s/^/zombie: /')SH";
     return Outcome{init && zombies.empty(), out};
   }
 
+  // The rig's own limits, read back from its cgroup files (what the kernel enforces, not what the
+  // engine's inspect says it asked for). cgroup v2 shows the rig's cgroup at the namespace root;
+  // cgroup v1 (Docker mounts the container's own directory per controller) at /sys/fs/cgroup/<ctrl>.
+  Result<Outcome> rig_limits(long timeout_ms) {
+    static const std::string script = R"SH(if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+  echo "cgroup v2"
+  echo "memory $(cat /sys/fs/cgroup/memory.max)"
+  echo "pids $(cat /sys/fs/cgroup/pids.max)"
+  echo "cpu $(cat /sys/fs/cgroup/cpu.max)"
+else
+  echo "cgroup v1"
+  echo "memory $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"
+  echo "pids $(cat /sys/fs/cgroup/pids/pids.max)"
+  c=/sys/fs/cgroup/cpu; [ -r $c/cpu.cfs_quota_us ] || c=/sys/fs/cgroup/cpu,cpuacct
+  echo "cpu $(cat $c/cpu.cfs_quota_us) $(cat $c/cpu.cfs_period_us)"
+fi)SH";
+    RIG_TRY(auto r, sh(script, timeout_ms));
+    return rig_limits_outcome(r, in_.limits);
+  }
+
+  static Outcome rig_limits_outcome(const ExecResult& r, const RigLimits& want) {
+    if (r.exit_code != 0 || r.truncated) return Outcome{false, exec_output(r)};
+    auto kv = keyed_lines(r.out);
+    std::vector<std::string> seen, problems;
+    // memory: bytes, or "max" (v2) / a page-rounded 2^63 (v1) when unlimited.
+    int64_t mem = 0;
+    bool mem_set = parse_i64(kv["memory"], mem) && mem < (int64_t{1} << 62);
+    seen.push_back("memory " + (mem_set ? std::to_string(mem / (1024 * 1024)) + " MiB" : std::string("unlimited")));
+    if (want.memory_bytes && (!mem_set || mem != want.memory_bytes))
+      problems.push_back("memory limit is '" + kv["memory"] + "', the profile's is " + std::to_string(want.memory_bytes) + " bytes");
+    int64_t pids = 0;
+    bool pids_set = parse_i64(kv["pids"], pids);
+    seen.push_back("pids " + (pids_set ? std::to_string(pids) : std::string("unlimited")));
+    if (want.pids && (!pids_set || pids != want.pids))
+      problems.push_back("pids limit is '" + kv["pids"] + "', the profile's is " + std::to_string(want.pids));
+    // cpu: "quota period" in microseconds (v2 "max period" and v1 quota -1 mean unlimited).
+    std::istringstream cpu(kv["cpu"]);
+    std::string quota_s, period_s;
+    cpu >> quota_s >> period_s;
+    int64_t quota = 0, period = 0;
+    bool cpu_set = parse_i64(quota_s, quota) && quota > 0 && parse_i64(period_s, period) && period > 0;
+    double nano = cpu_set ? static_cast<double>(quota) * 1e9 / static_cast<double>(period) : 0;
+    char cpus[64];
+    std::snprintf(cpus, sizeof cpus, "cpu %.2f", nano / 1e9);
+    seen.push_back(cpu_set ? std::string(cpus) : std::string("cpu unlimited"));
+    // The engine rounds the quota to whole microseconds of its period.
+    if (want.nano_cpus && (!cpu_set || std::abs(nano - static_cast<double>(want.nano_cpus)) > 1e6))
+      problems.push_back("cpu quota is '" + kv["cpu"] + "', the profile's is " + std::to_string(want.nano_cpus) + " nano-CPUs");
+    std::string out = trim(r.out) + "\nin force: " + join(seen, ", ");
+    for (auto& p : problems) out += "\n(" + p + ")";
+    return Outcome{problems.empty(), out};
+  }
+
+  // An inner container's --memory and --pids-limit hold: a 64 MiB allocation under --memory 32m (no
+  // swap) is OOM-killed (exit 137 with podman's OOMKilled or the rig's oom_kill count going up) and a 40-process fork loop under --pids-limit 16 fails to fork, while the same
+  // two without a limit succeed (so the limit, nothing else, stopped them). Rootless podman applies
+  // them only through a delegated cgroup v2 subtree (security/cgroup_delegation.hpp); on cgroup v1 it
+  // cannot at all, so there the check is not applicable.
+  Result<Outcome> inner_limits(const std::string& base, long timeout_ms) {
+    if (!in_.inner_limits_not_applicable.empty())
+      return Outcome::not_applicable("inner --memory and --pids-limit are not enforced on this host: " + in_.inner_limits_not_applicable +
+                                         "; inner containers are bounded only by the rig's own limits",
+                                     "");
+    const std::string name = shell_quote("rig-limits-" + in_.run_id);
+    const std::string script = R"SH(cg=/sys/fs/cgroup
+if [ "$(stat -fc %T $cg)" != cgroup2fs ]; then echo "cgroup v1"; exit 0; fi
+echo "cgroup v2, /sys/fs/cgroup mounted $(awk '$5 == "/sys/fs/cgroup" {split($6, o, ","); print o[1]}' /proc/self/mountinfo)"
+d=$cg/libpod_parent
+if [ -w "$d" ] && [ -w "$d/cgroup.procs" ]; then echo "delegated: $d (children get: $(cat $d/cgroup.subtree_control))"
+else echo "not delegated: $d is missing or not writable by uid $(id -u)"; fi
+ooms() { awk '$1 == "oom_kill" {print $2}' $cg/memory.events 2>/dev/null || echo 0; }
+podman rm -f )SH" + name + R"SH( >/dev/null 2>&1
+before=$(ooms)
+out=$(podman run --name )SH" + name + " --pull=never --memory 32m --memory-swap 32m " + base +
+                               R"SH( busybox dd if=/dev/zero of=/dev/null bs=64M count=1 2>&1); rc=$?
+echo "memory-limited exit $rc, oom-killed $(podman inspect -f '{{.State.OOMKilled}}' )SH" + name + R"SH( 2>/dev/null), oom-kill events +$(( $(ooms) - before ))"
+[ $rc -eq 137 ] || printf '%s\n' "$out" | tail -n 2
+podman rm -f )SH" + name + R"SH( >/dev/null 2>&1
+podman run --rm --pull=never )SH" + base + R"SH( busybox dd if=/dev/zero of=/dev/null bs=64M count=1 >/dev/null 2>&1
+echo "memory-unlimited exit $?"
+fork='i=0; while [ $i -lt 40 ]; do busybox sleep 1 & i=$((i + 1)); done; wait'
+out=$(podman run --rm --pull=never --pids-limit 16 )SH" + base + R"SH( sh -c "$fork" 2>&1); rc=$?
+echo "pids-limited exit $rc: $(printf '%s\n' "$out" | tail -n 1)"
+podman run --rm --pull=never )SH" + base + R"SH( sh -c "$fork" >/dev/null 2>&1
+echo "pids-unlimited exit $?")SH";
+    RIG_TRY(auto r, sh(script, timeout_ms));
+    return inner_limits_outcome(r);
+  }
+
+  static Outcome inner_limits_outcome(const ExecResult& r) {
+    if (r.exit_code != 0 || r.truncated) return Outcome{false, exec_output(r)};
+    std::string out = trim(r.out);
+    if (out == "cgroup v1")
+      return Outcome::not_applicable(
+          "inner --memory and --pids-limit are not enforced on this host: cgroup v1 (rootless podman needs a delegated cgroup v2 "
+          "subtree); inner containers are bounded only by the rig's own limits",
+          out);
+    auto kv = keyed_lines(out);
+    // Killed by the OOM killer: SIGKILL (137) and either podman saw it (podman 5) or the kernel's
+    // oom_kill counter of the rig's cgroup (hierarchical, so it counts the inner container's) went up:
+    // podman 4.9 reports OOMKilled false for a rootless cgroupfs container the kernel did OOM-kill.
+    const std::string& ml = kv["memory-limited"];
+    bool oom = ml.rfind("exit 137, ", 0) == 0 &&
+               (ml.find("oom-killed true") != std::string::npos ||
+                (ml.find("oom-kill events +") != std::string::npos && ml.find("oom-kill events +0") == std::string::npos &&
+                 ml.find("oom-kill events +-") == std::string::npos));
+    bool mem_control = kv["memory-unlimited"] == "exit 0";
+    const std::string& pl = kv["pids-limited"];
+    bool fork_failed = pl.rfind("exit 0", 0) != 0 && !pl.empty() &&
+                       (pl.find("can't fork") != std::string::npos || pl.find("Resource temporarily unavailable") != std::string::npos);
+    bool pids_control = kv["pids-unlimited"] == "exit 0";
+    if (!oom) out += "\n(memory limit not enforced: expected the 64 MiB allocation under --memory 32m to be OOM-killed, exit 137)";
+    if (!mem_control) out += "\n(the same allocation without a limit failed too: the check cannot judge the limit)";
+    if (!fork_failed) out += "\n(pids limit not enforced: expected the fork loop under --pids-limit 16 to fail to fork)";
+    if (!pids_control) out += "\n(the same fork loop without a limit failed too: the check cannot judge the limit)";
+    return Outcome{oom && mem_control && fork_failed && pids_control, out};
+  }
+
   std::vector<Check> checks() {
     // Every value pasted into a script is quoted: refs, names and the network come from recipes and
     // the command line.
@@ -301,6 +444,8 @@ printf '%s\n' "$z" | sed '/^$/d; s/^/zombie: /')SH";
            RIG_TRY(auto r, sh("grep CapBnd /proc/1/status", t));
            return not_privileged(*info, r, in_.bounding_set);
          }},
+        {{"rig-limits", "the rig's memory, pids and CPU limits are in force (its cgroup files)"}, {"outer-up"}, 15000,
+         [this](long t) { return rig_limits(t); }},
         {{"podman-info", "podman info works (rootless, overlay driver)"}, {"outer-up"}, 60000,
          [this](long t) -> Result<Outcome> {
            RIG_TRY(auto r, sh("podman info --format json", t));
@@ -338,6 +483,9 @@ printf '%s\n' "$z" | sed '/^$/d; s/^/zombie: /')SH";
                               t));
            return from_exec(r, "built-ok");
          }},
+        // After inner-build, which loaded the base image.
+        {{"inner-limits", "inner --memory and --pids-limit are enforced"}, {"inner-build"}, 180000,
+         [this, base](long t) { return inner_limits(base, t); }},
         // After built-runs so the inner containers (the build's RUN step, built-runs' --rm run) have run
         // and exited; before the restart, which would start a fresh PID 1.
         {{"init-reaps", "an init is PID 1 and no zombie is left"}, {"outer-up"}, 15000,
@@ -434,6 +582,7 @@ const char* check_state_name(CheckState s) {
     case CheckState::Pass: return "pass";
     case CheckState::Fail: return "fail";
     case CheckState::NotRun: return "not-run";
+    case CheckState::NotApplicable: return "not-applicable";
   }
   return "?";
 }
@@ -487,7 +636,7 @@ Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts) {
         res.status = CheckState::Fail;
         res.output = valid_utf8(tail(out.error().what()));
       } else {
-        res.status = out->ok ? CheckState::Pass : CheckState::Fail;
+        res.status = !out->applicable ? CheckState::NotApplicable : out->ok ? CheckState::Pass : CheckState::Fail;
         // Stored and reported (JSON, JUnit): cut at a character boundary, invalid bytes replaced.
         res.output = valid_utf8(tail(out->output));
         res.note = valid_utf8(out->note);

@@ -16,7 +16,9 @@
 
 namespace rig {
 
-enum class CheckState { Pass, Fail, NotRun };
+// NotApplicable: the host lacks the check's precondition (a cgroup v1 host cannot enforce a rootless
+// inner container's limits); the note says why. It is never a pass, and never counted as one.
+enum class CheckState { Pass, Fail, NotRun, NotApplicable };
 const char* check_state_name(CheckState s);
 
 struct CheckResult {
@@ -53,8 +55,17 @@ struct SmokeReport {
   double seconds = 0;
   std::string leftover;  // the rig could not be removed afterwards: what remains and how to remove it
   int count(CheckState s) const;
-  bool passed() const { return count(CheckState::Pass) == static_cast<int>(checks.size()); }
+  // Every check passed or was not applicable (nothing failed, nothing was left unrun).
+  bool passed() const { return count(CheckState::Pass) + count(CheckState::NotApplicable) == static_cast<int>(checks.size()); }
   const CheckResult* first_failure() const;
+};
+
+// The rig's own limits as launched (0: the profile sets none): rig-limits reads them back from the
+// rig's cgroup files.
+struct RigLimits {
+  int64_t memory_bytes = 0;
+  int64_t pids = 0;
+  int64_t nano_cpus = 0;
 };
 
 struct ChainInputs {
@@ -75,6 +86,11 @@ struct ChainInputs {
   // The exact capability bounding set the launch profile gives the rig (not-privileged asserts it);
   // nullopt: only CAP_SYS_ADMIN's absence is checked.
   std::optional<uint64_t> bounding_set;
+  RigLimits limits;
+  // Why inner limits cannot be enforced on this host ("" = try them): the profile's cgroups flag was
+  // not applicable or not for this engine. A flag *removed* by an ablation leaves this empty, so the
+  // check runs and shows the failure.
+  std::string inner_limits_not_applicable;
   std::function<void(const CheckResult&)> on_result;
 };
 

@@ -13,11 +13,29 @@
 
 namespace rig {
 
-std::string flag_not_applicable(const LaunchFlag& f, bool apparmor_host, const std::string& inner_storage) {
-  if (f.requires_host == "apparmor" && !apparmor_host) return "the host kernel has no AppArmor enabled";
+std::string flag_not_applicable(const LaunchFlag& f, const HostFeatures& host, const std::string& inner_storage) {
+  if (f.requires_host == "apparmor" && !host.apparmor) return "the host kernel has no AppArmor enabled";
+  if (f.requires_host == "cgroup2") {
+    // On cgroup v1 a writable cgroup mount would hand the rig the host's hierarchy (no cgroup namespace
+    // confines v1 delegation), so rigctl never asks for it there.
+    if (host.cgroup_version != "2")
+      return host.cgroup_version.empty() ? "the engine does not report its host's cgroup version (cgroup v2 is needed)"
+                                         : "the engine's host runs cgroup v" + host.cgroup_version + " (inner limits need cgroup v2 delegation)";
+    if (!host.writable_cgroups) return "the engine cannot mount /sys/fs/cgroup read-write (Docker 28, API 1.48, added writable-cgroups)";
+  }
   if (f.requires_host.rfind("inner-storage:", 0) == 0 && f.requires_host.substr(14) != inner_storage)
     return "only with inner storage " + f.requires_host.substr(14) + " (this rig uses " + inner_storage + ")";
   return "";
+}
+
+std::string cgroup_delegation_not_applicable(const Launch& l, const HostFeatures& host, const std::string& engine_kind) {
+  for (auto& f : l.flags) {
+    if (f.effect_kind != "cgroups") continue;
+    if (std::find(f.engines.begin(), f.engines.end(), engine_kind) == f.engines.end())
+      return engine_kind + " does not use the " + f.id + " flag it needs";
+    return flag_not_applicable(f, host, "");
+  }
+  return "the launch profile has no cgroups flag to make the rig's cgroup writable";
 }
 
 namespace {
@@ -127,7 +145,7 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
       d = {f.id, "not-for-engine", s.engine_kind + " does not need it"};
     } else if (s.without.count(f.id)) {
       d = {f.id, "removed", "--without " + f.id};
-    } else if (auto why = flag_not_applicable(f, s.host.apparmor, storage->id); !why.empty()) {
+    } else if (auto why = flag_not_applicable(f, s.host, storage->id); !why.empty()) {
       d = {f.id, "not-applicable", why};
     } else if (f.effect_kind == "device") {
       spec.devices.push_back(f.effect_value);
@@ -153,9 +171,15 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
       spec.apparmor = mode == "tailored" ? std::string(kTailoredAppArmorName) : std::string("unconfined");
     } else if (f.effect_kind == "systempaths") {
       spec.unmask_system_paths = true;
+    } else if (f.effect_kind == "cgroups") {
+      spec.writable_cgroups = true;
     }
     spec.flags.push_back(d);
   }
+  // The delegation needs the writable mount; without it (flag removed or not applicable) there is
+  // nothing to delegate.
+  spec.delegate_cgroup = spec.writable_cgroups && !s.no_cgroup_delegation &&
+                         std::any_of(l.hardening.begin(), l.hardening.end(), [](const Hardening& h) { return h.kind == "cgroup_delegation"; });
   spec.env = storage->env;
   for (auto& [k, v] : s.extra_env) spec.env[k] = v;
   return spec;
@@ -194,6 +218,7 @@ json docker_create_body(const LaunchSpec& spec) {
   else if (spec.seccomp == SeccompMode::Unconfined)
     secopts.push_back("seccomp=unconfined");
   if (!spec.apparmor.empty()) secopts.push_back("apparmor=" + spec.apparmor);
+  if (spec.writable_cgroups) secopts.push_back("writable-cgroups=true");
   if (spec.unmask_system_paths) {
     host["MaskedPaths"] = json::array();
     host["ReadonlyPaths"] = json::array();

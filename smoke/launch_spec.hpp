@@ -25,6 +25,8 @@ inline constexpr const char* kLabelRun = "io.rigctl.run";
 struct HostFeatures {
   bool apparmor = false;  // the kernel has AppArmor enabled
   int cpus = 1;
+  std::string cgroup_version;     // "1" | "2" | "" (the engine did not say)
+  bool writable_cgroups = false;  // the engine can mount /sys/fs/cgroup read-write (Docker 28, API 1.48)
 };
 
 struct LaunchSettings {
@@ -41,6 +43,7 @@ struct LaunchSettings {
   std::map<std::string, std::string> extra_env;
   std::set<std::string> drop_volumes;  // launch volume names
   bool no_init = false;
+  bool no_cgroup_delegation = false;  // hardening of kind cgroup_delegation ablated
   // Capability ablation: kept capabilities of the profile dropped as well (engine API names).
   std::set<std::string> drop_capabilities;
   std::string inner_storage;  // one of the recipe's launch.inner.storage ids; "" = the first
@@ -85,6 +88,10 @@ struct LaunchSpec {
   std::string apparmor;
   std::string apparmor_profile;  // the confining AppArmor profile the rig runs under; "" = none given
   bool unmask_system_paths = false;  // no masked or read-only /proc and /sys paths
+  bool writable_cgroups = false;     // the rig's own cgroup (namespace) mounted read-write
+  // After every start, root in the rig delegates a cgroup subtree to the rig user so rootless podman
+  // can apply inner containers' limits (security/cgroup_delegation.hpp).
+  bool delegate_cgroup = false;
   std::vector<std::string> cap_drop;  // engine API names; never one added
   // The capability bounding set the rig must have: the profile's keep set minus what an ablation
   // dropped. nullopt for a launch without a capabilities section (only CAP_SYS_ADMIN is then checked).
@@ -97,7 +104,10 @@ json docker_create_body(const LaunchSpec& spec);
 
 // Why a flag does not apply here ("" when it does): a host feature it needs is missing, or it is
 // only for another inner storage. Shared by launch and ablation so both judge alike.
-std::string flag_not_applicable(const LaunchFlag& f, bool apparmor_host, const std::string& inner_storage);
+std::string flag_not_applicable(const LaunchFlag& f, const HostFeatures& host, const std::string& inner_storage);
+
+// Why the profile's cgroup delegation does not apply here ("" when it does): it needs the cgroups flag.
+std::string cgroup_delegation_not_applicable(const Launch& l, const HostFeatures& host, const std::string& engine_kind);
 
 // The launch options a user gives, as given.
 struct LaunchOptionValues {

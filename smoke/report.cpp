@@ -39,8 +39,10 @@ std::string render_table(const SmokeReport& r) {
       for (auto& d : c.diagnosis) o << "     diagnosis [" << d.id << "]: " << d.cause << "\n     fix: " << d.fix << "\n";
     }
   }
-  std::snprintf(line, sizeof line, "%d/%zu passed, %d failed, %d not run in %.2f s (%s, %s %s, podman %s)\n",
-                r.count(CheckState::Pass), r.checks.size(), r.count(CheckState::Fail), r.count(CheckState::NotRun), r.seconds,
+  const int na = r.count(CheckState::NotApplicable);
+  const std::string na_text = na ? " (" + std::to_string(na) + " not applicable)" : "";
+  std::snprintf(line, sizeof line, "%d/%zu passed%s, %d failed, %d not run in %.2f s (%s, %s %s, podman %s)\n",
+                r.count(CheckState::Pass), r.checks.size(), na_text.c_str(), r.count(CheckState::Fail), r.count(CheckState::NotRun), r.seconds,
                 r.rig.c_str(), r.host.engine.c_str(), r.host.engine_version.c_str(),
                 r.host.podman_version.empty() ? "?" : r.host.podman_version.c_str());
   o << line;
@@ -71,6 +73,7 @@ json report_json(const SmokeReport& r) {
               {"passed", r.count(CheckState::Pass)},
               {"failed", r.count(CheckState::Fail)},
               {"not_run", r.count(CheckState::NotRun)},
+              {"not_applicable", r.count(CheckState::NotApplicable)},
               {"total", r.checks.size()},
               {"duration_seconds", r.seconds},
               {"inner_network", r.inner_network.empty() ? "default" : text(r.inner_network)},
@@ -103,6 +106,9 @@ std::string report_junit(const SmokeReport& r) {
     if (c.status == CheckState::NotRun) {
       jc.outcome = JUnitCase::Outcome::Skip;
       jc.message = "not run: " + c.note;
+    } else if (c.status == CheckState::NotApplicable) {
+      jc.outcome = JUnitCase::Outcome::Skip;
+      jc.message = "not applicable: " + c.note;
     } else if (c.status != CheckState::Pass) {
       jc.outcome = JUnitCase::Outcome::Fail;
       jc.message = c.diagnosis.empty() ? "unknown failure" : c.diagnosis.front().cause;

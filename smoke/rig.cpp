@@ -1,6 +1,8 @@
 #include "smoke/rig.hpp"
 
 #include "core/interrupt.hpp"
+#include "core/text.hpp"
+#include "security/cgroup_delegation.hpp"
 
 namespace rig {
 
@@ -8,7 +10,28 @@ Result<std::optional<RigState>> EngineRigControl::state() {
   RIG_TRY(auto info, engine_.inspect_container(id_));
   if (!info) return std::optional<RigState>();
   return std::optional<RigState>(RigState{info->running, info->status, info->exit_code, info->error, info->privileged,
-                                          info->cap_add, info->security_opt, info->devices});
+                                          info->cap_add, info->security_opt, info->devices, delegation_});
+}
+
+Status EngineRigControl::restart(int timeout_s, long wait_ms) {
+  RIG_CHECK(engine_.restart_container(id_, timeout_s, wait_ms));
+  return after_start();
+}
+
+Status EngineRigControl::after_start() {
+  if (!delegate_cgroup_) return ok();
+  // Root with the rig's group: the cgroup files are root's (no capability needed to change their
+  // mode), and what it creates belongs to group 1000 from the start.
+  auto r = engine_.exec(id_, ExecRequest{{"sh", "-c", cgroup_delegation_script()}, "0:1000", {}, 60000});
+  if (!r) {
+    if (r.error().category() == Category::Interrupted || r.error().category() == Category::Unavailable)
+      return std::move(r).error().add_context("delegate the rig's cgroup");
+    delegation_ = "not delegated: " + std::string(r.error().what());
+    return ok();
+  }
+  delegation_ = trim(r->out);
+  if (r->exit_code != 0) delegation_ = "not delegated (exit " + std::to_string(r->exit_code) + "): " + delegation_;
+  return ok();
 }
 
 Result<std::unique_ptr<Rig>> Rig::launch(Engine& engine, const LaunchSpec& spec, const std::string& name) {
@@ -37,8 +60,9 @@ Result<std::unique_ptr<Rig>> Rig::launch(Engine& engine, const LaunchSpec& spec,
     return rig->unwind(e.add_context("launch rig '" + name + "'"));
   }
   rig->id_ = *id;
-  rig->control_ = std::make_unique<EngineRigControl>(engine, rig->id_);
+  rig->control_ = std::make_unique<EngineRigControl>(engine, rig->id_, spec.delegate_cgroup);
   if (auto st = engine.start_container(rig->id_); !st) return rig->unwind(std::move(st).error().add_context("launch rig '" + name + "'"));
+  if (auto st = rig->control_->after_start(); !st) return rig->unwind(std::move(st).error().add_context("launch rig '" + name + "'"));
   return rig;
 }
 

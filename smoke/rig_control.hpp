@@ -25,6 +25,9 @@ struct RigState {
   std::vector<std::string> added_capabilities;
   std::vector<std::string> security_options;
   std::vector<std::string> devices;  // host paths passed through
+  // What the last start's cgroup delegation (security/cgroup_delegation.hpp) said; "" when the launch
+  // asked for none. A failed delegation does not stop the rig: inner-limits shows it.
+  std::string cgroup_delegation;
 };
 
 class RigControl {
@@ -63,15 +66,22 @@ class RunningRig {
 // not own the container: smoke/rig.hpp's Rig creates and removes it.
 class EngineRigControl : public RigControl {
  public:
-  EngineRigControl(Engine& engine, std::string container_id) : engine_(engine), id_(std::move(container_id)) {}
+  EngineRigControl(Engine& engine, std::string container_id, bool delegate_cgroup = false)
+      : engine_(engine), id_(std::move(container_id)), delegate_cgroup_(delegate_cgroup) {}
   Result<ExecResult> exec(const ExecRequest& req) override { return engine_.exec(id_, req); }
   Status put_files(const std::string& dir, const std::string& tar) override { return engine_.put_archive(id_, dir, tar); }
-  Status restart(int timeout_s, long wait_ms) override { return engine_.restart_container(id_, timeout_s, wait_ms); }
+  // A restart gives the rig a fresh cgroup: the delegation is made again.
+  Status restart(int timeout_s, long wait_ms) override;
   Result<std::optional<RigState>> state() override;
+  // What every start needs inside the rig (the cgroup delegation when the spec asks for it). Only an
+  // engine that stopped answering, or an interrupt, is an error.
+  Status after_start();
 
  private:
   Engine& engine_;
   std::string id_;
+  bool delegate_cgroup_ = false;
+  std::string delegation_;
 };
 
 }  // namespace rig

@@ -42,6 +42,16 @@ Result<std::vector<std::shared_ptr<PortWindow>>> reserve_rig_ports(const Recipe&
 
 }  // namespace
 
+HostFeatures host_features(const EngineVersion& v) {
+  HostFeatures h;
+  h.apparmor = v.apparmor;
+  h.cpus = v.cpus > 0 ? v.cpus : probe_machine().cpus;
+  h.cgroup_version = v.cgroup_version;
+  // --security-opt writable-cgroups came with Docker 28 (API 1.48); podman's service has no such option.
+  h.writable_cgroups = !v.podman && !v.api_version.empty() && !version_less(v.api_version, "1.48");
+  return h;
+}
+
 Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Borders& b, const BuildEvents& ev) {
   auto s = std::make_unique<Session>();
   if (o.recipe_object) {
@@ -71,11 +81,11 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Bor
   ls.seccomp_profile_path = s->images.seccomp_profile_path;
   RIG_TRY(s->ports, reserve_rig_ports(s->recipe, o).context("launch rig '" + s->name + "'"));
   ls.port_base = s->ports.size() == 1 && (o.port_search_from || o.port_base) ? s->ports.front()->base() : 0;
-  ls.host.apparmor = s->conn.version.apparmor;
-  ls.host.cpus = s->conn.version.cpus > 0 ? s->conn.version.cpus : probe_machine().cpus;
+  ls.host = host_features(s->conn.version);
   ls.extra_env = o.extra_env;
   ls.drop_volumes = o.drop_volumes;
   ls.no_init = o.no_init;
+  ls.no_cgroup_delegation = o.no_cgroup_delegation;
   ls.drop_capabilities = o.drop_capabilities;
   ls.inner_storage = o.inner_storage;
   ls.apparmor = o.apparmor;

@@ -34,6 +34,7 @@ struct SessionOptions {
   std::map<std::string, std::string> extra_env;
   std::set<std::string> drop_volumes;
   bool no_init = false;
+  bool no_cgroup_delegation = false;
   std::set<std::string> drop_capabilities;  // kept capabilities dropped as well (capability ablation)
   std::string inner_storage;  // "" = the recipe's first launch.inner.storage
   std::string apparmor;       // "" = the recipe's apparmor flag as written; "unconfined" | "tailored"
@@ -54,6 +55,10 @@ struct Session {
 // A fresh run id, registered with this process's lease (core/lock.hpp) before anything is labelled
 // with it, so `rigctl gc` leaves what it labels alone while this rigctl lives. Thread-safe.
 std::string new_run_id();
+
+// What launch and ablation judge applicability by, from the engine's own report (the engine may run
+// on another machine); cpus falls back to this machine's when the engine does not say.
+HostFeatures host_features(const EngineVersion& v);
 
 Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Borders& b, const BuildEvents& ev);
 

@@ -16,6 +16,14 @@ ChainInputs chain_inputs(const Session& s, const std::string& inner_network, con
   in.inner_network = inner_network;
   in.apparmor_profile = s.spec.apparmor_profile;
   in.bounding_set = s.spec.bounding_set;
+  in.limits = {s.spec.memory_bytes, s.spec.pids_limit, s.spec.nano_cpus};
+  if (s.recipe.launch)
+    for (auto& f : s.recipe.launch->flags) {
+      if (f.effect_kind != "cgroups") continue;
+      for (auto& d : s.spec.flags)
+        if (d.id == f.id && (d.state == "not-applicable" || d.state == "not-for-engine"))
+          in.inner_limits_not_applicable = d.reason + " (flag " + f.id + ")";
+    }
   in.inner_storage = inner_storage.empty() && s.recipe.launch ? s.recipe.launch->inner_storage.front().id : inner_storage;
   return in;
 }

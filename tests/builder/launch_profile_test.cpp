@@ -95,8 +95,8 @@ TEST_CASE("launch profile: the shipped recipes share one, so each flag's and har
     auto r = rig::load_recipe(recipes / name);
     REQUIRE(r.ok());
     REQUIRE(r->launch);
-    CHECK(r->launch->flags.size() == 5);
-    CHECK(r->launch->hardening.size() == 6);
+    CHECK(r->launch->flags.size() == 6);
+    CHECK(r->launch->hardening.size() == 7);
     for (auto& f : r->launch->flags) whys.insert(f.why);
     for (auto& h : r->launch->hardening) whys.insert(h.why);
   }

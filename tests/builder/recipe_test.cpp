@@ -455,7 +455,7 @@ TEST_CASE("recipe: duplicate flag id is rejected", "[builder][recipe][validation
 TEST_CASE("recipe: unknown effect kind is rejected", "[builder][recipe][validation]") {
   json j = full_recipe();
   j["launch"]["flags"][0]["effect"]["kind"] = "sysctl";
-  check_rejected(j, "launch.flags[0].effect.kind", "expected one of device, seccomp, apparmor, systempaths, got 'sysctl'");
+  check_rejected(j, "launch.flags[0].effect.kind", "expected one of device, seccomp, apparmor, systempaths, cgroups, got 'sysctl'");
 }
 
 TEST_CASE("recipe: invalid package name is rejected", "[builder][recipe][validation]") {
@@ -577,7 +577,7 @@ TEST_CASE("recipe: bad launch.inner and flag requires are rejected", "[builder][
   check_rejected(j, "launch.inner.storage[1]", "duplicate inner storage id 'overlay'");
   j = full_recipe();
   j["launch"]["flags"][0]["requires"] = "kvm";
-  check_rejected(j, "launch.flags[0].requires", "expected \"apparmor\" or \"inner-storage:<id>\", got 'kvm'");
+  check_rejected(j, "launch.flags[0].requires", "expected \"apparmor\", \"cgroup2\" or \"inner-storage:<id>\", got 'kvm'");
   j = full_recipe();
   j["launch"]["flags"][0]["requires"] = "inner-storage:btrfs";
   check_rejected(j, "launch.flags[0].requires", "'btrfs' is not one of launch.inner.storage");
@@ -1004,8 +1004,8 @@ TEST_CASE("recipe: host sysctls and modules are plain words", "[builder][recipe]
 
 TEST_CASE("recipe: expect.check names a real smoke check", "[builder][recipe][validation][hostile]") {
   const std::string ids =
-      "(outer-up, main-uid, not-privileged, podman-info, inner-run, host-reach, inner-build, built-runs, init-reaps, "
-      "restart-workspace, restart-image, restart-app, uid-isolation, apparmor-confined, kcore-denied)";
+      "(outer-up, main-uid, not-privileged, rig-limits, podman-info, inner-run, host-reach, inner-build, built-runs, "
+      "inner-limits, init-reaps, restart-workspace, restart-image, restart-app, uid-isolation, apparmor-confined, kcore-denied)";
   json j = full_recipe();
   j["launch"]["flags"][0]["expect"]["check"] = "inner-rn";
   check_rejected(j, "launch.flags[0].expect.check", "expected a smoke check id " + ids + ", got 'inner-rn'");

@@ -19,7 +19,7 @@ struct FakeHost {
   std::set<std::string> tools = {"mmdebstrap", "qemu-aarch64-static", "qemu-x86_64-static", "newuidmap", "newgidmap"};
   uint64_t free = 100ULL * 1000 * 1000 * 1000;
   rig::Result<rig::EngineVersion> engine =
-      rig::EngineVersion{"20.10.24", "1.41", "linux", "amd64", "6.1.0", false, true, 2, "1.12", "1.41"};
+      rig::EngineVersion{"20.10.24", "1.41", "linux", "amd64", "6.1.0", false, true, 2, "1.12", "1.41", "2"};
 
   FakeHost() {
     file("/proc/sys/kernel/osrelease", "6.1.0-18-amd64\n");

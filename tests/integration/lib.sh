@@ -49,12 +49,13 @@ import json, re, sys
 rep = json.load(open(sys.argv[1]))
 rows = {}
 for line in open(sys.argv[2]):
-    m = re.match(r'\s*(\d+)\s+(\S+)\s+(pass|fail|not-run)\s+[\d.]+s\s+(.*)$', line)
+    m = re.match(r'\s*(\d+)\s+(\S+)\s+(pass|fail|not-run|not-applicable)\s+[\d.]+s\s+(.*)$', line)
     if m: rows[m.group(2)] = (int(m.group(1)), m.group(3), m.group(4))
-assert len(rep["checks"]) == 13 == len(rows), (len(rep["checks"]), len(rows))
+assert len(rep["checks"]) == 15 == len(rows), (len(rep["checks"]), len(rows))
 for c in rep["checks"]:
     assert rows[c["id"]] == (c["number"], c["status"], c["title"]), (c["id"], rows[c["id"]])
 assert rep["passed"] == sum(1 for c in rep["checks"] if c["status"] == "pass")
+assert rep["not_applicable"] == sum(1 for c in rep["checks"] if c["status"] == "not-applicable")
 for k in ("kernel", "engine", "engine_version", "arch"): assert rep["host"][k], k
 PY
   pass "JSON report parses and matches the table"

@@ -80,11 +80,11 @@ TEST_CASE("ablation verdict: --init is judged by the measured restart time", "[s
 
 TEST_CASE("ablation items: flags then hardenings, AppArmor not applicable without AppArmor", "[smoke][ablation]") {
   auto r = trixie();
-  auto items = rig::ablation_items(r, "docker", false);
+  auto items = rig::ablation_items(r, "docker", rig::HostFeatures{});
   std::vector<std::string> ids;
   for (auto& i : items) ids.push_back(i.id);
-  CHECK(ids == std::vector<std::string>{"tun", "seccomp", "apparmor", "systempaths", "fuse", "fcaps", "default-sysctls",
-                                        "owned-mountpoints", "store-on-volume", "runtime-wipe", "init",
+  CHECK(ids == std::vector<std::string>{"tun", "seccomp", "apparmor", "systempaths", "fuse", "cgroups", "fcaps", "default-sysctls",
+                                        "owned-mountpoints", "store-on-volume", "runtime-wipe", "init", "cgroup-delegation",
                                         // every capability of Docker's default set: kept ones first
                                         "cap-setuid", "cap-setgid", "cap-sys-chroot", "cap-chown", "cap-dac-override",
                                         "cap-fsetid", "cap-fowner", "cap-mknod", "cap-net-raw", "cap-setfcap", "cap-setpcap",
@@ -93,19 +93,43 @@ TEST_CASE("ablation items: flags then hardenings, AppArmor not applicable withou
   CHECK(items[0].not_applicable.empty());
   // The fuse device belongs to the fuse-overlayfs storage only.
   CHECK(items[4].not_applicable == "only with inner storage fuse-overlayfs (this rig uses overlay)");
-  CHECK(rig::ablation_items(r, "docker", false, "fuse-overlayfs")[4].not_applicable.empty());
-  CHECK(items[5].level == "image");
-  CHECK(items[8].level == "launch");
-  auto with_aa = rig::ablation_items(r, "docker", true);
+  CHECK(rig::ablation_items(r, "docker", rig::HostFeatures{}, "fuse-overlayfs")[4].not_applicable.empty());
+  CHECK(items[6].level == "image");
+  CHECK(items[9].level == "launch");
+  rig::HostFeatures aa;
+  aa.apparmor = true;
+  auto with_aa = rig::ablation_items(r, "docker", aa);
   CHECK(with_aa[2].not_applicable.empty());
   r.launch->flags[1].engines = {"docker"};
-  auto podman = rig::ablation_items(r, "podman", false);
+  auto podman = rig::ablation_items(r, "podman", rig::HostFeatures{});
   CHECK(podman[1].not_applicable == "podman does not use this flag");
   CHECK(podman[0].not_applicable.empty());
 }
 
+TEST_CASE("ablation items: the cgroups flag and the delegation apply only on cgroup v2 with a writable-cgroups engine", "[smoke][ablation]") {
+  auto r = trixie();
+  auto find = [](const std::vector<rig::AblationItem>& items, const std::string& id) {
+    for (auto& i : items)
+      if (i.id == id) return i;
+    FAIL("no item " << id);
+    return rig::AblationItem{};
+  };
+  auto v1 = rig::ablation_items(r, "docker", rig::HostFeatures{true, 2, "1", false});
+  CHECK(find(v1, "cgroups").not_applicable == "the engine's host runs cgroup v1 (inner limits need cgroup v2 delegation)");
+  CHECK(find(v1, "cgroup-delegation").not_applicable == find(v1, "cgroups").not_applicable);
+  auto old_docker = rig::ablation_items(r, "docker", rig::HostFeatures{true, 2, "2", false});
+  CHECK_THAT(find(old_docker, "cgroups").not_applicable, Catch::Contains("Docker 28, API 1.48"));
+  auto v2 = rig::ablation_items(r, "docker", rig::HostFeatures{true, 2, "2", true});
+  CHECK(find(v2, "cgroups").not_applicable.empty());
+  CHECK(find(v2, "cgroup-delegation").not_applicable.empty());
+  CHECK(find(v2, "cgroup-delegation").level == "launch");
+  auto podman = rig::ablation_items(r, "podman", rig::HostFeatures{true, 2, "2", true});
+  CHECK(find(podman, "cgroups").not_applicable == "podman does not use this flag");
+  CHECK(find(podman, "cgroup-delegation").not_applicable == "podman does not use the cgroups flag it needs");
+}
+
 TEST_CASE("ablation items: each default capability once, kept ones run dropped, dropped ones judged by the baseline", "[smoke][ablation][capabilities]") {
-  auto items = rig::ablation_items(trixie(), "docker", false);
+  auto items = rig::ablation_items(trixie(), "docker", rig::HostFeatures{});
   std::set<std::string> caps;
   for (auto& i : items) {
     if (i.level != "capability") continue;

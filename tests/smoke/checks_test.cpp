@@ -1,12 +1,18 @@
 #include "support/catch.hpp"
 
 #include <functional>
+#include <set>
 
 #include "core/text.hpp"
 #include "smoke/checks.hpp"
 #include "support/fake_engine.hpp"
 
 namespace {
+
+const std::string kInnerLimitsHold =
+    "cgroup v2, /sys/fs/cgroup mounted rw\ndelegated: /sys/fs/cgroup/libpod_parent (children get: cpu memory pids)\n"
+    "memory-limited exit 137, oom-killed true, oom-kill events +1\nmemory-unlimited exit 0\n"
+    "pids-limited exit 2: sh: can't fork: Resource temporarily unavailable\npids-unlimited exit 0\n";
 
 struct Fixture {
   rigtest::FakeEngine engine;
@@ -29,14 +35,19 @@ struct Fixture {
          {0, R"({"host":{"security":{"rootless":true},"networkBackend":"netavark"},"store":{"graphDriverName":"overlay"},"version":{"Version":"5.4.2"}})", 0.1}},
         {"podman run -d --name rig-web", {0, "Loaded image\nabc123\ntrue\n", 0.3}},
         {"cat /built", {0, "built-ok\n3 layers\n", 0.2}},
+        // The rig's limits as the profile below sets them, and a cgroup v2 host where both inner
+        // limits hold.
+        {"memory.limit_in_bytes", {0, "cgroup v1\nmemory 4294967296\npids 4096\ncpu 200000 100000\n", 0.01}},
+        {"rig-limits-r1", {0, kInnerLimitsHold, 0.5}},
     };
+    in.limits = {4294967296, 4096, 2000000000};
   }
   std::map<std::string, rig::CheckResult> run() {
     auto r = rig::run_chain(in, facts);
     REQUIRE(r.ok());
     std::map<std::string, rig::CheckResult> out;
     for (auto& c : r.value()) out[c.id] = c;
-    REQUIRE(out.size() == 13);
+    REQUIRE(out.size() == 15);
     return out;
   }
 };
@@ -49,7 +60,7 @@ rig::CheckResult confined_check(const std::string& probe, const std::string& ans
   f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {probe, {0, answer, 0.01}});
   auto r = rig::run_chain(f.in, f.facts);
   REQUIRE(r.ok());
-  REQUIRE(r->size() == 15);
+  REQUIRE(r->size() == 17);
   for (auto& c : r.value())
     if (c.id == id) return c;
   FAIL("no check " << id);
@@ -65,9 +76,9 @@ TEST_CASE("chain: thirteen checks in the spike's order plus reaping and uid isol
   REQUIRE(r.ok());
   std::vector<std::string> ids;
   for (auto& c : r.value()) ids.push_back(c.id);
-  CHECK(ids == std::vector<std::string>{"outer-up", "main-uid", "not-privileged", "podman-info", "inner-run", "host-reach",
-                                        "inner-build", "built-runs", "init-reaps", "restart-workspace", "restart-image", "restart-app",
-                                        "uid-isolation"});
+  CHECK(ids == std::vector<std::string>{"outer-up", "main-uid", "not-privileged", "rig-limits", "podman-info", "inner-run",
+                                        "host-reach", "inner-build", "built-runs", "inner-limits", "init-reaps", "restart-workspace",
+                                        "restart-image", "restart-app", "uid-isolation"});
   CHECK(f.facts.podman_version == "5.4.2");
 }
 
@@ -161,10 +172,10 @@ TEST_CASE("chain: a rig under a confining AppArmor profile gets the apparmor-con
                              {"/proc/kcore", {0, "kcore: read refused: head: cannot open '/proc/kcore' for reading: Permission denied\n", 0.01}});
   auto r = rig::run_chain(f.in, f.facts);
   REQUIRE(r.ok());
-  REQUIRE(r->size() == 15);
-  auto& confined = (*r)[13];
+  REQUIRE(r->size() == 17);
+  auto& confined = (*r)[15];
   CHECK(confined.id == "apparmor-confined");
-  CHECK(confined.number == 14);
+  CHECK(confined.number == 16);
   CHECK(confined.status == rig::CheckState::Pass);
   CHECK(r->back().id == "kcore-denied");
   CHECK(r->back().status == rig::CheckState::Pass);
@@ -366,7 +377,7 @@ TEST_CASE("chain: an engine error fails the check while the engine answers, ends
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().category() == rig::Category::Unavailable);
   CHECK_THAT(r.error().what(), Catch::StartsWith("check podman-info (the engine no longer answers): engine at 'x'"));
-  CHECK(reported == std::vector<std::string>{"outer-up", "main-uid", "not-privileged"});
+  CHECK(reported == std::vector<std::string>{"outer-up", "main-uid", "not-privileged", "rig-limits"});
 }
 
 TEST_CASE("chain: kcore-denied passes only on the profile's denial (EACCES), not on a missing capability (EPERM)", "[smoke][checks]") {
@@ -401,4 +412,111 @@ TEST_CASE("chain: init-reaps wants an init as PID 1 and no zombies; it names wha
   auto leaky = outcome("pid1: docker-init\nzombie: sh (pid 12, parent 7)\n");
   CHECK(leaky.status == rig::CheckState::Fail);
   CHECK_THAT(leaky.output, Catch::Contains("1 zombie process(es): sh (pid 12, parent 7)"));
+}
+
+TEST_CASE("chain: rig-limits reads the rig's own limits back from its cgroup files", "[smoke][checks]") {
+  Fixture f;
+  auto c = f.run()["rig-limits"];
+  CHECK(c.status == rig::CheckState::Pass);
+  CHECK_THAT(c.output, Catch::Contains("in force: memory 4096 MiB, pids 4096, cpu 2.00"));
+
+  // cgroup v2 spelling, unlimited memory: the profile's limit is not in force.
+  Fixture g;
+  g.engine.exec_rules.insert(g.engine.exec_rules.begin(),
+                             {"memory.limit_in_bytes", {0, "cgroup v2\nmemory max\npids 4096\ncpu 200000 100000\n", 0.01}});
+  auto unlimited = g.run()["rig-limits"];
+  CHECK(unlimited.status == rig::CheckState::Fail);
+  CHECK_THAT(unlimited.output, Catch::Contains("memory limit is 'max', the profile's is 4294967296 bytes"));
+
+  Fixture h;
+  h.engine.exec_rules.insert(h.engine.exec_rules.begin(),
+                             {"memory.limit_in_bytes", {0, "cgroup v2\nmemory 4294967296\npids max\ncpu max 100000\n", 0.01}});
+  auto loose = h.run()["rig-limits"];
+  CHECK(loose.status == rig::CheckState::Fail);
+  CHECK_THAT(loose.output, Catch::Contains("pids limit is 'max'"));
+  CHECK_THAT(loose.output, Catch::Contains("cpu quota is 'max 100000'"));
+
+  // A profile without limits asks for none: whatever is in force is shown, nothing fails.
+  Fixture n;
+  n.in.limits = {};
+  n.engine.exec_rules.insert(n.engine.exec_rules.begin(),
+                             {"memory.limit_in_bytes", {0, "cgroup v1\nmemory 9223372036854771712\npids max\ncpu -1 100000\n", 0.01}});
+  auto none = n.run()["rig-limits"];
+  CHECK(none.status == rig::CheckState::Pass);
+  CHECK_THAT(none.output, Catch::Contains("memory unlimited, pids unlimited, cpu unlimited"));
+}
+
+TEST_CASE("chain: inner-limits passes only when both limits stop what the controls let through", "[smoke][checks]") {
+  auto with = [](const std::string& answer) {
+    Fixture f;
+    f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"rig-limits-r1", {0, answer, 0.01}});
+    return f.run()["inner-limits"];
+  };
+  CHECK(with(kInnerLimitsHold).status == rig::CheckState::Pass);
+
+  // cgroup v1: not applicable with the reason, never a pass; the smoke report still passes.
+  Fixture v1;
+  v1.engine.exec_rules.insert(v1.engine.exec_rules.begin(), {"rig-limits-r1", {0, "cgroup v1\n", 0.01}});
+  auto r = rig::run_chain(v1.in, v1.facts);
+  REQUIRE(r.ok());
+  rig::SmokeReport rep;
+  rep.checks = *r;
+  const rig::CheckResult* na = nullptr;
+  for (auto& c : rep.checks)
+    if (c.id == "inner-limits") na = &c;
+  REQUIRE(na);
+  CHECK(na->status == rig::CheckState::NotApplicable);
+  CHECK_THAT(na->note, Catch::Contains("not enforced on this host: cgroup v1"));
+  CHECK(rep.count(rig::CheckState::NotApplicable) == 1);
+  // A report of passes and a not-applicable check passes; the n/a is not counted as a pass.
+  rig::SmokeReport small;
+  small.checks = {*na, *na};
+  small.checks[0].status = rig::CheckState::Pass;
+  CHECK(small.passed());
+  CHECK(small.count(rig::CheckState::Pass) == 1);
+  small.checks[0].status = rig::CheckState::NotRun;
+  CHECK_FALSE(small.passed());
+  CHECK(std::string(rig::check_state_name(na->status)) == "not-applicable");
+
+  // Measured on Docker 29 without the delegation: the limits are silently dropped.
+  auto ignored = with("cgroup v2, /sys/fs/cgroup mounted rw\nnot delegated: /sys/fs/cgroup/libpod_parent is missing or not writable by uid 1000\n"
+                      "memory-limited exit 0, oom-killed false\n1+0 records in\n1+0 records out\nmemory-unlimited exit 0\n"
+                      "pids-limited exit 0: \npids-unlimited exit 0\n");
+  CHECK(ignored.status == rig::CheckState::Fail);
+  CHECK_THAT(ignored.output, Catch::Contains("memory limit not enforced"));
+  CHECK_THAT(ignored.output, Catch::Contains("pids limit not enforced"));
+  std::set<std::string> ids;
+  for (auto& d : ignored.diagnosis) ids.insert(d.id);
+  CHECK(ids.count("cgroup-not-delegated"));
+  CHECK(ids.count("inner-limit-ignored"));
+
+  auto read_only = with("cgroup v2, /sys/fs/cgroup mounted ro\nnot delegated: /sys/fs/cgroup/libpod_parent is missing or not writable by uid 1000\n"
+                        "memory-limited exit 0, oom-killed false\nmemory-unlimited exit 0\npids-limited exit 0: \npids-unlimited exit 0\n");
+  std::set<std::string> ro_ids;
+  for (auto& d : read_only.diagnosis) ro_ids.insert(d.id);
+  CHECK(ro_ids.count("cgroup-read-only"));
+
+  // The profile's cgroups flag could not be given here (Docker before 28): not applicable, not tried.
+  Fixture old;
+  old.in.inner_limits_not_applicable = "the engine cannot mount /sys/fs/cgroup read-write (flag cgroups)";
+  auto untried = old.run()["inner-limits"];
+  CHECK(untried.status == rig::CheckState::NotApplicable);
+  CHECK_THAT(untried.note, Catch::Contains("not enforced on this host: the engine cannot mount"));
+  for (auto& c : old.engine.calls) CHECK(c.find("rig-limits-r1") == std::string::npos);
+
+  // A control that fails too means the check cannot tell the limit did it.
+  auto no_control = with("cgroup v2, /sys/fs/cgroup mounted rw\ndelegated: x\nmemory-limited exit 137, oom-killed true\n"
+                         "memory-unlimited exit 137\npids-limited exit 2: sh: can't fork: Resource temporarily unavailable\npids-unlimited exit 0\n");
+  CHECK(no_control.status == rig::CheckState::Fail);
+  CHECK_THAT(no_control.output, Catch::Contains("cannot judge the limit"));
+
+  // podman 4.9 (the noble rig) reports OOMKilled false; the kernel's oom_kill count shows it was.
+  auto counted = with("cgroup v2, /sys/fs/cgroup mounted rw\ndelegated: x\nmemory-limited exit 137, oom-killed false, oom-kill events +1\n"
+                      "memory-unlimited exit 0\npids-limited exit 2: sh: can't fork: Resource temporarily unavailable\npids-unlimited exit 0\n");
+  CHECK(counted.status == rig::CheckState::Pass);
+
+  // Killed, but not by the OOM killer (a timeout's SIGKILL says exit 137 too).
+  auto not_oom = with("cgroup v2, /sys/fs/cgroup mounted rw\ndelegated: x\nmemory-limited exit 137, oom-killed false, oom-kill events +0\n"
+                      "memory-unlimited exit 0\npids-limited exit 2: sh: can't fork: Resource temporarily unavailable\npids-unlimited exit 0\n");
+  CHECK(not_oom.status == rig::CheckState::Fail);
 }

@@ -1,5 +1,6 @@
 #include "support/catch.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 #include "builder/recipe.hpp"
@@ -23,7 +24,7 @@ rig::LaunchSettings settings() {
   s.name = "rig-x";
   s.run_id = "run1";
   s.seccomp_profile = R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":[]})";
-  s.host = {false, 2};
+  s.host = {false, 2, "1", false};
   return s;
 }
 
@@ -248,7 +249,7 @@ TEST_CASE("launch options: every bad value is a usage error naming the option, t
   using O = rig::LaunchOptionValues;
   CHECK(option_error(O{"", {"bogus"}, "", "", "", {}}) ==
         "--without: 'bogus' is not a flag of the launch profile of recipe 'debian-trixie' (expected one of tun, seccomp, apparmor, "
-        "systempaths, fuse)");
+        "systempaths, fuse, cgroups)");
   CHECK(option_error(O{"", {}, "bogus", "", "", {}}) ==
         "--inner-storage: 'bogus' is not an inner storage of recipe 'debian-trixie' (expected one of overlay, fuse-overlayfs)");
   CHECK(option_error(O{"", {}, "", "bogus", "", {}}) ==
@@ -273,4 +274,55 @@ TEST_CASE("launch options: make_launch_spec applies the same checks", "[smoke][l
   s.name = "bad name";
   auto spec = rig::make_launch_spec(trixie(), s);
   CHECK_THAT(rigtest::error_of(spec).what(), Catch::StartsWith("--name: 'bad name' is not a name an engine accepts"));
+}
+
+TEST_CASE("launch spec: on a cgroup v2 host the rig's cgroup is writable and delegated; elsewhere neither", "[smoke][launch_spec]") {
+  auto secopts = [](const rig::LaunchSpec& spec) {
+    std::vector<std::string> out;
+    const auto body = rig::docker_create_body(spec);
+    for (auto& o : body["HostConfig"]["SecurityOpt"]) out.push_back(o.get<std::string>());
+    return out;
+  };
+  auto has = [](const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+  auto v2 = settings();
+  v2.host = {false, 2, "2", true};
+  auto spec = rig::make_launch_spec(trixie(), v2);
+  REQUIRE(spec.ok());
+  CHECK(has(secopts(*spec), "writable-cgroups=true"));
+  CHECK(spec->delegate_cgroup);
+  CHECK(state_of(*spec, "cgroups") == "applied");
+
+  // This host: cgroup v1, so nothing is asked of the engine.
+  auto v1 = settings();
+  v1.host = {false, 2, "1", false};
+  auto here = rig::make_launch_spec(trixie(), v1);
+  REQUIRE(here.ok());
+  CHECK_FALSE(has(secopts(*here), "writable-cgroups=true"));
+  CHECK_FALSE(here->delegate_cgroup);
+  CHECK(state_of(*here, "cgroups") == "not-applicable");
+
+  // An engine without the option (Docker before 28) on cgroup v2.
+  auto old = v2;
+  old.host.writable_cgroups = false;
+  CHECK_FALSE(rig::make_launch_spec(trixie(), old)->writable_cgroups);
+
+  // Ablations: the delegation alone, or the flag (and with it the delegation, which needs it).
+  auto no_delegation = v2;
+  no_delegation.no_cgroup_delegation = true;
+  auto nd = rig::make_launch_spec(trixie(), no_delegation);
+  CHECK(nd->writable_cgroups);
+  CHECK_FALSE(nd->delegate_cgroup);
+  auto no_flag = v2;
+  no_flag.without = {"cgroups"};
+  auto nf = rig::make_launch_spec(trixie(), no_flag);
+  CHECK_FALSE(has(secopts(*nf), "writable-cgroups=true"));
+  CHECK_FALSE(nf->delegate_cgroup);
+
+  auto podman = v2;
+  podman.engine_kind = "podman";
+  podman.seccomp_profile_path = "/x/rig-seccomp.json";
+  auto pd = rig::make_launch_spec(trixie(), podman);
+  REQUIRE(pd.ok());
+  CHECK(state_of(*pd, "cgroups") == "not-for-engine");
+  CHECK_FALSE(pd->delegate_cgroup);
 }

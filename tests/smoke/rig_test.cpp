@@ -171,3 +171,37 @@ TEST_CASE("gc: what a live run labelled is kept, the rest removed", "[smoke][rig
   for (auto& c : e.calls) CHECK(c.find("remove-container c-live") == std::string::npos);
   for (auto& c : e.calls) CHECK(c.find("remove-volume v-live") == std::string::npos);
 }
+
+TEST_CASE("rig: a spec asking for cgroup delegation gets it as root after the start and after every restart", "[smoke][rig]") {
+  rigtest::FakeEngine e;
+  e.exec_rules = {{"libpod_parent", {0, "delegated /sys/fs/cgroup/libpod_parent to gid 1000: +cpu +memory +pids\n", 0.01}}};
+  auto s = spec();
+  s.delegate_cgroup = true;
+  auto rig = rig::Rig::launch(e, s, "r");
+  REQUIRE(rig.ok());
+  auto& control = rig.value()->control();
+  REQUIRE(control.restart(1, 1000).ok());
+  std::vector<std::string> seq;
+  for (auto& c : e.calls)
+    if (c.rfind("start", 0) == 0 || c.rfind("restart", 0) == 0) seq.push_back(c.substr(0, c.find(' ')));
+    else if (c.rfind("exec id-r -u 0:1000 ", 0) == 0 && c.find("libpod_parent") != std::string::npos) seq.push_back("delegate");
+  CHECK(seq == std::vector<std::string>{"start", "delegate", "restart", "delegate"});
+  auto st = control.state();
+  REQUIRE(st.ok());
+  REQUIRE(st->has_value());
+  CHECK((*st)->cgroup_delegation == "delegated /sys/fs/cgroup/libpod_parent to gid 1000: +cpu +memory +pids");
+
+  // A failed delegation (a read-only mount) does not stop the rig; its state says why.
+  rigtest::FakeEngine ro;
+  ro.exec_rules = {{"libpod_parent", {1, "mkdir: cannot create directory '/sys/fs/cgroup/libpod_parent': Read-only file system\n", 0.01}}};
+  auto r2 = rig::Rig::launch(ro, s, "r");
+  REQUIRE(r2.ok());
+  auto st2 = r2.value()->control().state();
+  CHECK_THAT((*st2)->cgroup_delegation, Catch::Contains("not delegated (exit 1): mkdir") && Catch::Contains("Read-only file system"));
+
+  // Without the spec asking, nothing runs as root.
+  rigtest::FakeEngine plain;
+  auto r3 = rig::Rig::launch(plain, spec(), "r");
+  REQUIRE(r3.ok());
+  for (auto& c : plain.calls) CHECK(c.find("-u 0:1000") == std::string::npos);
+}

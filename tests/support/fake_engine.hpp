@@ -35,7 +35,7 @@ class FakeEngine : public rig::Engine {
 
   rig::Result<rig::EngineVersion> version() override {
     calls.push_back("version");
-    return rig::EngineVersion{"20.10.24", "1.41", "linux", "amd64", "6.18.0", false, false, 2, "1.12", "1.41"};
+    return rig::EngineVersion{"20.10.24", "1.41", "linux", "amd64", "6.18.0", false, false, 2, "1.12", "1.41", "1"};
   }
   rig::Result<std::string> load_image(const std::function<rig::Status(int)>&) override {
     calls.push_back("load");
