@@ -415,33 +415,29 @@ TEST_CASE("chain: init-reaps wants an init as PID 1 and no zombies; it names wha
 }
 
 TEST_CASE("chain: rig-limits reads the rig's own limits back from its cgroup files", "[smoke][checks]") {
-  Fixture f;
-  auto c = f.run()["rig-limits"];
+  // The check's result for what the rig's cgroup files say (the fixture's answer when empty).
+  auto with = [](const std::string& answer, rig::RigLimits limits = {4294967296, 4096, 2000000000}) {
+    Fixture f;
+    f.in.limits = limits;
+    if (!answer.empty()) f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"memory.limit_in_bytes", {0, answer, 0.01}});
+    return f.run()["rig-limits"];
+  };
+  auto c = with("");
   CHECK(c.status == rig::CheckState::Pass);
   CHECK_THAT(c.output, Catch::Contains("in force: memory 4096 MiB, pids 4096, cpu 2.00"));
 
   // cgroup v2 spelling, unlimited memory: the profile's limit is not in force.
-  Fixture g;
-  g.engine.exec_rules.insert(g.engine.exec_rules.begin(),
-                             {"memory.limit_in_bytes", {0, "cgroup v2\nmemory max\npids 4096\ncpu 200000 100000\n", 0.01}});
-  auto unlimited = g.run()["rig-limits"];
+  auto unlimited = with("cgroup v2\nmemory max\npids 4096\ncpu 200000 100000\n");
   CHECK(unlimited.status == rig::CheckState::Fail);
   CHECK_THAT(unlimited.output, Catch::Contains("memory limit is 'max', the profile's is 4294967296 bytes"));
 
-  Fixture h;
-  h.engine.exec_rules.insert(h.engine.exec_rules.begin(),
-                             {"memory.limit_in_bytes", {0, "cgroup v2\nmemory 4294967296\npids max\ncpu max 100000\n", 0.01}});
-  auto loose = h.run()["rig-limits"];
+  auto loose = with("cgroup v2\nmemory 4294967296\npids max\ncpu max 100000\n");
   CHECK(loose.status == rig::CheckState::Fail);
   CHECK_THAT(loose.output, Catch::Contains("pids limit is 'max'"));
   CHECK_THAT(loose.output, Catch::Contains("cpu quota is 'max 100000'"));
 
   // A profile without limits asks for none: whatever is in force is shown, nothing fails.
-  Fixture n;
-  n.in.limits = {};
-  n.engine.exec_rules.insert(n.engine.exec_rules.begin(),
-                             {"memory.limit_in_bytes", {0, "cgroup v1\nmemory 9223372036854771712\npids max\ncpu -1 100000\n", 0.01}});
-  auto none = n.run()["rig-limits"];
+  auto none = with("cgroup v1\nmemory 9223372036854771712\npids max\ncpu -1 100000\n", {});
   CHECK(none.status == rig::CheckState::Pass);
   CHECK_THAT(none.output, Catch::Contains("memory unlimited, pids unlimited, cpu unlimited"));
 }
