@@ -1,6 +1,7 @@
 // Names several layers must agree on, as data in one place: the smoke chain's check ids (a recipe's
-// `expect.check` must name one, or an ablation verdict could never match) and the host devices a
-// launch flag may pass into the outer container. Header-only so any layer can use it without a
+// `expect.check` must name one, or an ablation verdict could never match), the host devices a
+// launch flag may pass into the outer container, and the labels on everything a rig is made of (gc and
+// the VM host's port mirror find rigctl's containers by them). Header-only so any layer can use it without a
 // dependency on the smoke layer (whose checks.cpp must list exactly these ids).
 #pragma once
 
@@ -9,6 +10,10 @@
 #include <string_view>
 
 namespace rig {
+
+inline constexpr const char* kLabelManaged = "io.rigctl.managed";
+inline constexpr const char* kLabelRig = "io.rigctl.rig";
+inline constexpr const char* kLabelRun = "io.rigctl.run";
 
 // Every check `rigctl smoke` can run, in chain order (smoke/checks.cpp; apparmor-confined and
 // kcore-denied only run with --apparmor tailored).

@@ -12,13 +12,11 @@
 #include <vector>
 
 #include "builder/recipe.hpp"
+#include "core/catalog.hpp"
 #include "core/json_reader.hpp"
 
 namespace rig {
 
-inline constexpr const char* kLabelManaged = "io.rigctl.managed";
-inline constexpr const char* kLabelRig = "io.rigctl.rig";
-inline constexpr const char* kLabelRun = "io.rigctl.run";
 
 // What launch needs to know about the engine's host (from the engine's own report: the engine may
 // run on another machine than rigctl).

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <thread>
 
+#include "core/catalog.hpp"
 #include "builder/recipe.hpp"
 #include "core/text.hpp"
 #include "host/machine.hpp"
@@ -174,7 +175,7 @@ Result<std::unique_ptr<VmHost>> VmHost::up(const VmHostOptions& o, CommandRunner
     // The mirror's own connection, used only by its thread.
     RIG_TRY(auto conn, engines.connect(s.endpoint).context("host " + o.name + ": port mirror"));
     std::shared_ptr<Engine> guest(std::move(conn.engine));
-    auto list = [guest] { return guest->list_container_summaries("io.rigctl.managed=true"); };
+    auto list = [guest] { return guest->list_container_summaries(std::string(kLabelManaged) + "=true"); };
     vm->mirror_ = std::make_unique<PortMirror>(list, s.run_dir / "qmp.sock", [p = o.progress](const std::string& m) {
       if (p) p(m);
     });

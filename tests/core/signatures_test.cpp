@@ -35,6 +35,12 @@ TEST_CASE("diagnosis: every FIELD-NOTES failure signature is recognised", "[smok
   CHECK(ids(rig::diagnose("open sysctl net.ipv4.ip_unprivileged_port_start file: reopen fd 8: permission denied")) == V{"reopen-fd"});
   CHECK(ids(rig::diagnose("Trying to pull docker.io/library/alpine:latest...")) == V{"registry-pull"});
   CHECK(ids(rig::diagnose("cgroups in hybrid mode not supported")) == V{"cgroups-hybrid"});
+  // Without CAP_SYS_CHROOT, as podman 5.4 (this host) and podman 4.9 (the Ubuntu VM host) say it.
+  CHECK(ids(rig::diagnose("unpacking failed (error: exit status 1; output: ) after fallback to chroot: operation not permitted")) ==
+        V{"chroot-unpack"});
+  CHECK(ids(rig::diagnose("Error: creating container storage: creating an ID-mapped copy of layer \"f88f\": error chrooting to "
+                          "\"/home/builder/.local/share/containers/storage/overlay/0877/merged\": chrooting to \"/x/merged\": "
+                          "operation not permitted: exit status 1")) == V{"chroot-unpack"});
 }
 
 TEST_CASE("diagnosis: unknown failures match nothing", "[smoke][diagnosis]") {
