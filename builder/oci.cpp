@@ -1,9 +1,11 @@
 #include "builder/oci.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include "core/fs.hpp"
 #include "core/sha256.hpp"
+#include "core/text.hpp"
 
 namespace rig {
 
@@ -172,30 +174,45 @@ Result<std::string> attach_artifact(const OciImage& image, const std::string& ar
   return manifest_digest;
 }
 
+namespace {
+
+// A digest names a file under blobs/sha256: anything but 64 lowercase hex digits (a "../") could name a
+// file outside the layout.
+bool is_sha256_digest(const std::string& d) {
+  return d.size() == 71 && d.rfind("sha256:", 0) == 0 &&
+         std::all_of(d.begin() + 7, d.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+}  // namespace
+
 Result<OciImage> read_oci_layout(const std::filesystem::path& dir) {
+  auto bad = [&](const std::string& why) { return internal_error("'" + dir.string() + "' is not a valid OCI layout: " + why); };
   auto blob = [&](const std::string& digest) { return dir / "blobs" / "sha256" / digest_hex(digest); };
-  RIG_TRY(auto index_text, read_file(dir / "index.json"));
+  // A layout a user names may hold anything: read_json_file takes only bounded regular files (a FIFO
+  // named index.json would otherwise block rigctl before any work).
+  RIG_TRY(auto index, read_json_file((dir / "index.json").string()));
   try {
-    auto index = json::parse(index_text);
     auto& m = index.at("manifests").at(0);
     OciImage img;
     img.dir = dir;
     img.manifest_digest = m.at("digest").get<std::string>();
     img.ref = m.value("annotations", json::object()).value("org.opencontainers.image.ref.name", "");
     img.arch = m.value("platform", json::object()).value("architecture", "");
-    RIG_TRY(auto manifest_text, read_file(blob(img.manifest_digest)));
-    auto manifest = json::parse(manifest_text);
+    if (!is_sha256_digest(img.manifest_digest)) return bad("manifest digest '" + valid_utf8(img.manifest_digest) + "' is not sha256:<64 hex>");
+    RIG_TRY(auto manifest, read_json_file(blob(img.manifest_digest).string()));
     img.config_digest = manifest.at("config").at("digest").get<std::string>();
     img.size = manifest.at("config").at("size").get<uint64_t>();
+    if (!is_sha256_digest(img.config_digest)) return bad("config digest '" + valid_utf8(img.config_digest) + "' is not sha256:<64 hex>");
     for (auto& l : manifest.at("layers")) {
       auto d = l.at("digest").get<std::string>();
+      if (!is_sha256_digest(d)) return bad("layer digest '" + valid_utf8(d) + "' is not sha256:<64 hex>");
       auto size = l.at("size").get<uint64_t>();
       img.layers.push_back({blob(d), d, size});
       img.size += size;
     }
     return img;
   } catch (const json::exception& e) {
-    return internal_error("'" + dir.string() + "' is not a valid OCI layout: " + e.what());
+    return bad(e.what());
   }
 }
 

@@ -46,7 +46,8 @@ Result<OciImage> write_oci_layout(const std::filesystem::path& dir, const json& 
 Result<std::string> attach_artifact(const OciImage& image, const std::string& artifact_type, const std::string& media_type,
                                     const std::string& content, const json& annotations);
 
-// Reads back a layout written by write_oci_layout (the cache uses this).
+// Reads back a layout written by write_oci_layout (`ablate --attach` checks the user's layout with it):
+// index.json and the image manifest must be bounded regular JSON files.
 Result<OciImage> read_oci_layout(const std::filesystem::path& dir);
 
 std::string digest_hex(const std::string& digest);  // "sha256:abc" -> "abc"

@@ -67,9 +67,9 @@ Result<OciImage> check_attach_layout(const std::filesystem::path& dir, const Rec
     return usage_error("'" + dir.string() + "' has no oci-layout file (" + expected + ")").add_context(where);
   auto layout = read_oci_layout(dir);
   if (!layout) return usage_error("'" + dir.string() + "' is not a readable OCI layout: " + layout.error().what() + " (" + expected + ")").add_context(where);
-  auto config_text = read_file(dir / "blobs" / "sha256" / digest_hex(layout->config_digest));
-  if (!config_text) return usage_error("the image config in '" + dir.string() + "' cannot be read: " + config_text.error().what()).add_context(where);
-  auto config = json::parse(*config_text, nullptr, false);
+  auto config_doc = read_json_file((dir / "blobs" / "sha256" / digest_hex(layout->config_digest)).string());
+  if (!config_doc) return usage_error("the image config in '" + dir.string() + "' cannot be read: " + config_doc.error().what()).add_context(where);
+  const json& config = *config_doc;
   std::string label;
   if (config.is_object()) {
     auto labels = config.value("config", json::object()).value("Labels", json::object());

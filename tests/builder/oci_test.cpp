@@ -1,5 +1,7 @@
 #include "support/catch.hpp"
 
+#include <sys/stat.h>
+
 #include "builder/oci.hpp"
 #include "builder/recipe.hpp"
 #include "core/sha256.hpp"
@@ -234,4 +236,17 @@ TEST_CASE("oci: read_oci_layout errors", "[builder][oci]") {
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().category() == rig::Category::Internal);
   CHECK_THAT(bad.error().what(), Catch::StartsWith("'" + (t / "bad").string() + "' is not a valid OCI layout: "));
+
+  // A digest that walks out of blobs/ is refused before anything is read through it.
+  rigtest::write_text(t / "escape/index.json", "{\"manifests\": [{\"digest\": \"sha256:../../../../etc/passwd\"}]}");
+  auto escape = rig::read_oci_layout(t / "escape");
+  REQUIRE_FALSE(escape.ok());
+  CHECK_THAT(escape.error().what(), Catch::Contains("manifest digest 'sha256:../../../../etc/passwd' is not sha256:<64 hex>"));
+
+  // A FIFO named index.json is refused, not read forever.
+  fs::create_directories(t / "fifo");
+  REQUIRE(::mkfifo((t / "fifo" / "index.json").c_str(), 0600) == 0);
+  auto fifo = rig::read_oci_layout(t / "fifo");
+  REQUIRE_FALSE(fifo.ok());
+  CHECK_THAT(fifo.error().what(), Catch::Contains("index.json"));
 }
