@@ -66,7 +66,7 @@ Result<BenchReport> run_bench(const BenchOptions& o, const Borders& b) {
   BenchContext c{o, b, b.runner, std::move(recipe), std::move(conn), {}, o.first_port};
   const auto& v = c.conn.version;
   c.host = {v.kernel, v.kind(), v.version, v.api_version, c.conn.endpoint.display, "",
-            o.arch.empty() ? host_arch() : o.arch};
+            o.arch.empty() ? host_arch() : o.arch, c.recipe.launch->inner_engine, ""};
   BenchReport report;
   report.recipe = c.recipe.name;
   auto chosen = o.items.empty() ? default_bench_items() : o.items;

@@ -223,9 +223,26 @@ std::string read_source(const JsonNode& n, const fs::path& recipe_file) {
 // over it as an RFC 7386 merge patch (an object merges key by key, anything else replaces, null
 // removes), and launch.overrides patches single flags or hardenings by id the same way. A profile
 // cannot name another profile. An inline launch without "profile" is used as written.
+json resolve_profile(const JsonNode& l, const fs::path& recipe_file);
+
 json resolve_launch(const JsonNode& l, const fs::path& recipe_file) {
   const json& own = l.raw();
   if (!own.is_object() || !own.contains("profile")) return own;
+  json merged = resolve_profile(l, recipe_file);
+  // extra_hardening: hardenings only this recipe has, after the profile's (a merge patch would replace
+  // the whole list; overrides only patch items the profile has).
+  if (own.contains("extra_hardening")) {
+    JsonNode ex(own.at("extra_hardening"), l.path() + ".extra_hardening");
+    if (!ex.raw().is_array()) ex.fail("expected an array of hardenings");
+    if (!merged.contains("hardening") || merged["hardening"].is_null()) merged["hardening"] = json::array();
+    if (!merged["hardening"].is_array()) ex.fail("the launch profile's hardening is not an array");
+    for (auto& h : ex.raw()) merged["hardening"].push_back(h);
+  }
+  return merged;
+}
+
+json resolve_profile(const JsonNode& l, const fs::path& recipe_file) {
+  const json& own = l.raw();
   JsonNode src(own.at("profile"), l.path() + ".profile");
   std::string text = read_source(src, recipe_file);
   auto doc = parse_json_document(text);
@@ -237,21 +254,30 @@ json resolve_launch(const JsonNode& l, const fs::path& recipe_file) {
   json patch = own;
   patch.erase("profile");
   patch.erase("overrides");
+  patch.erase("extra_hardening");
   merged.merge_patch(patch);
   if (!own.contains("overrides")) return merged;
   JsonNode ov(own.at("overrides"), l.path() + ".overrides");
   if (!ov.raw().is_object()) ov.fail("expected an object: flag or hardening id -> the fields that differ");
   for (auto& [id, fields] : ov.raw().items()) {
     JsonNode fn(fields, ov.path() + "." + id);
-    if (!fields.is_object()) fn.fail("expected an object of the fields that differ for this recipe");
+    // null removes the item (as in a merge patch): a rig with another inner engine drops a hardening
+    // that has no counterpart there, and keeps every other item's why written once, in the profile.
+    if (!fields.is_object() && !fields.is_null()) fn.fail("expected an object of the fields that differ for this recipe, or null to drop it");
     bool found = false;
     for (const char* list : {"flags", "hardening"}) {
       if (!merged.contains(list) || !merged[list].is_array()) continue;
-      for (auto& item : merged[list])
-        if (item.is_object() && item.contains("id") && item["id"] == id) {
+      auto& items = merged[list];
+      for (size_t i = 0; i < items.size(); ++i) {
+        auto& item = items[i];
+        if (!item.is_object() || !item.contains("id") || item["id"] != id) continue;
+        found = true;
+        if (fields.is_null()) {
+          items.erase(i--);
+        } else {
           item.merge_patch(fields);
-          found = true;
         }
+      }
     }
     if (!found) fn.fail("the launch profile has no flag or hardening " + show_value(id));
   }
@@ -595,7 +621,21 @@ Launch parse_launch(JsonNode n) {
   if (auto cn = o.optional("capabilities")) l.capabilities = parse_capabilities(*cn, ids);
   if (auto in = o.optional("inner")) {
     auto io = in->object();
+    if (auto en = io.optional("engine")) {
+      l.inner_engine = en->str();
+      if (std::find(kInnerEngines.begin(), kInnerEngines.end(), l.inner_engine) == kInnerEngines.end())
+        reject(*en, "an inner engine: podman or docker", l.inner_engine);
+    }
+    if (auto api = io.optional("docker_api")) {
+      l.docker_api = api->boolean();
+      // dockerd's own socket is the Docker API; it cannot be switched off.
+      if (l.inner_engine == "docker" && !l.docker_api) api->fail("a Docker rig always serves dockerd's own API socket: leave docker_api out or true");
+    }
+    if (l.inner_engine == "docker") l.docker_api = true;
     if (auto nets = io.optional("networks")) {
+      // rootlesskit gives dockerd its network (slirp4netns, fixed in the entrypoint): nothing to choose per run.
+      if (l.inner_engine == "docker" && nets->raw() != json::array({"slirp4netns"}))
+        nets->fail("the docker inner engine's network is rootlesskit's slirp4netns, set by the image's entrypoint: expected [\"slirp4netns\"]");
       for (auto& nn : nets->array()) {
         auto net = nn.str();
         if (!kInnerNetworks.count(net)) reject(*nets, "network backends pasta or slirp4netns", net);
@@ -624,6 +664,22 @@ Launch parse_launch(JsonNode n) {
     io.finish();
   }
   if (l.inner_storage.empty()) l.inner_storage.push_back({"overlay", {}});
+  if (l.inner_engine == "docker") l.inner_networks = {"slirp4netns"};
+  if (l.inner_engine == "docker" && (l.inner_storage.size() != 1 || l.inner_storage.front().id != "overlay" || !l.inner_storage.front().env.empty()))
+    throw JsonFieldError{"launch.inner.storage", "the docker inner engine keeps its images with overlay2 on the store volume: expected only [{\"id\": \"overlay\"}]"};
+  // Every expected failure names a check the rig's chain has: podman-info is not in a Docker rig's.
+  auto check_engine = [&](const std::string& path, const std::string& check) {
+    auto owner = smoke_check_engine(check);
+    if (!owner.empty() && owner != l.inner_engine)
+      throw JsonFieldError{path, show_value(check) + " is a check of the " + std::string(owner) + " rig's chain; this rig's inner engine is " +
+                                     l.inner_engine};
+  };
+  for (size_t i = 0; i < l.flags.size(); ++i) check_engine("launch.flags[" + std::to_string(i) + "].expect.check", l.flags[i].expect_check);
+  for (size_t i = 0; i < l.hardening.size(); ++i)
+    check_engine("launch.hardening[" + std::to_string(i) + "].expect.check", l.hardening[i].expect_check);
+  if (l.capabilities)
+    for (size_t i = 0; i < l.capabilities->keep.size(); ++i)
+      check_engine("launch.capabilities.keep[" + std::to_string(i) + "].expect.check", l.capabilities->keep[i].expect_check);
   // A delegation needs the writable mount the cgroups flag asks for: alone it could only fail.
   const bool cgroups_flag = std::any_of(l.flags.begin(), l.flags.end(), [](const LaunchFlag& f) { return f.effect_kind == "cgroups"; });
   for (size_t i = 0; i < l.hardening.size(); ++i)
@@ -632,7 +688,9 @@ Launch parse_launch(JsonNode n) {
                            "cgroup_delegation needs a flag with effect {\"kind\": \"cgroups\", \"value\": \"writable\"}"};
   for (size_t i = 0; i < l.flags.size(); ++i) {
     auto& req = l.flags[i].requires_host;
-    if (req.starts_with("inner-storage:") && !l.find_storage(req.substr(14)))
+    // A Docker rig shares the profile's flags but has only overlay2: its fuse flag never applies
+    // ("only with inner storage fuse-overlayfs") rather than being an error.
+    if (req.starts_with("inner-storage:") && !l.find_storage(req.substr(14)) && l.inner_engine == "podman")
       throw JsonFieldError{"launch.flags[" + std::to_string(i) + "].requires",
                            show_value(req.substr(14)) + " is not one of launch.inner.storage"};
   }

@@ -158,6 +158,13 @@ struct Launch {
   std::vector<LaunchFlag> flags;
   std::vector<Hardening> hardening;
   std::optional<Capabilities> capabilities;
+  // launch.inner.engine: the engine the rig runs inside, "podman" (default) or "docker" (rootless
+  // dockerd started by the image's entrypoint). It picks the chain's engine and isolation checks.
+  std::string inner_engine = "podman";
+  // launch.inner.docker_api: the rig serves a Docker API on the rig user's socket (podman's
+  // Docker-compatible service, started by the entrypoint; a Docker rig always has dockerd's own) and
+  // the chain's docker-api check drives it with the docker CLI.
+  bool docker_api = false;
   // launch.inner: what the inner podman can be set up with (matrix axes). The first network is the
   // image's default; an empty list means podman's own default only.
   std::vector<std::string> inner_networks;

@@ -17,11 +17,24 @@ inline constexpr const char* kLabelRun = "io.rigctl.run";
 
 // Every check `rigctl smoke` can run, in chain order (smoke/checks.cpp; apparmor-confined and
 // kcore-denied only run with --apparmor tailored).
-inline constexpr std::array<std::string_view, 17> kSmokeCheckIds = {
+inline constexpr std::array<std::string_view, 20> kSmokeCheckIds = {
     "outer-up",      "main-uid",          "not-privileged", "rig-limits",      "podman-info",
-    "inner-run",     "host-reach",        "inner-build",    "built-runs",      "inner-limits",
-    "init-reaps",    "restart-workspace", "restart-image",  "restart-app",     "uid-isolation",
-    "apparmor-confined", "kcore-denied"};
+    "docker-info",   "inner-run",         "host-reach",     "inner-build",     "built-runs",
+    "inner-limits",  "docker-api",        "init-reaps",     "restart-workspace", "restart-image",
+    "restart-app",   "uid-isolation",     "uid-rig-user",   "apparmor-confined", "kcore-denied"};
+
+// The inner engines a rig can run (a recipe's launch.inner.engine). Each has its own engine check
+// and its own isolation check, because the properties differ: rootless podman runs inner containers
+// with --userns=auto (inner root maps into the subordinate range: uid-isolation), rootless dockerd
+// maps inner root onto the rig user itself (uid-rig-user, a weaker property under its own name).
+inline constexpr std::array<std::string_view, 2> kInnerEngines = {"podman", "docker"};
+
+// The check ids that belong to one inner engine's chain only ("" when every chain has the check).
+inline std::string_view smoke_check_engine(std::string_view id) {
+  if (id == "podman-info" || id == "uid-isolation") return "podman";
+  if (id == "docker-info" || id == "uid-rig-user") return "docker";
+  return "";
+}
 
 // The only host devices a launch flag may pass through (`effect: {kind: device}`). A device is a
 // door into the host kernel: /dev/net/tun lets rootless podman's pasta/slirp4netns create their tap

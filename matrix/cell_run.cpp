@@ -93,6 +93,8 @@ Result<StageResult> smoke_stage(const std::string& stage, const Cell& c, const C
   s.detail["checks"] = checks;
   s.detail["order"] = order;
   s.detail["podman_version"] = rep->host.podman_version;
+  s.detail["inner_engine"] = rep->host.inner_engine;
+  s.detail["inner_version"] = rep->host.inner_version;
   return s;
 }
 

@@ -209,7 +209,8 @@ std::string ablation_markdown(const AblationReport& r) {
                                                       : (i.observed_check + ": " + i.observed_error))
       << " |\n";
   o << "\nMeasured on: kernel " << r.host.kernel << ", " << r.host.engine << " " << r.host.engine_version << " (API "
-    << r.host.api_version << "), podman " << r.host.podman_version << " inside, arch " << r.host.arch
+    << r.host.api_version << "), " << (r.host.inner_engine.empty() ? "podman" : r.host.inner_engine) << " "
+    << (r.host.inner_version.empty() ? r.host.podman_version : r.host.inner_version) << " inside, arch " << r.host.arch
     << ". Baseline chain: "
     << (r.baseline_passed ? std::to_string(r.baseline.size()) + "/" + std::to_string(r.baseline.size()) : std::string("FAILED"))
     << ".\n";
@@ -244,6 +245,8 @@ json ablation_json(const AblationReport& r) {
             {"engine_version", r.host.engine_version},
             {"api_version", r.host.api_version},
             {"podman_version", r.host.podman_version},
+            {"inner_engine", r.host.inner_engine},
+            {"inner_version", r.host.inner_version},
             {"arch", r.host.arch}}}};
 }
 

@@ -1,5 +1,6 @@
 #include "smoke/checks.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -97,6 +98,21 @@ class Chain {
 
   Result<ExecResult> sh(const std::string& script, long timeout_ms) {
     return in_.rig.exec(ExecRequest{{"sh", "-c", script}, "", {}, timeout_ms});
+  }
+
+  // A command against the inner engine. When a Docker rig's dockerd does not answer, the reason is in
+  // its own log, not in the CLI's "Cannot connect": the log's tail is added to the output, so the
+  // failure signature (tun, seccomp, newuidmap, a stale pid file) can be read from the check.
+  Result<ExecResult> engine_sh(const std::string& script, long timeout_ms) {
+    RIG_TRY(auto r, sh(script, timeout_ms));
+    if (in_.inner_engine == "docker" && r.exit_code != 0 && r.out.find("Cannot connect to the Docker daemon") != std::string::npos) {
+      // Its errors, then how it ended: dockerd-rootless.sh traces every step (set -x) before them.
+      RIG_TRY(auto log, sh("l=\"$XDG_RUNTIME_DIR/dockerd.log\"; grep -iE 'level=(error|fatal)|error:|denied|not permitted' \"$l\" | tail -n 8; "
+                           "tail -n 3 \"$l\"",
+                           5000));
+      r.out += "\n--- dockerd.log (tail):\n" + log.out;
+    }
+    return r;
   }
 
   // Ready = the entrypoint finished its warm-up for *this* start of the container (its marker holds
@@ -221,6 +237,55 @@ class Chain {
     } catch (const JsonFieldError& e) {
       return Outcome{false, "podman info output: " + (e.path.empty() ? "" : e.path + ": ") + e.message + "\n" + text};
     }
+  }
+
+  // docker info --format '{{json .}}' of the rig's dockerd: rootless (SecurityOptions has name=rootless)
+  // and the overlay2 driver on the store volume (vfs or fuse-overlayfs would mean overlay was refused).
+  static Outcome docker_info(const std::string& text, std::string& version) {
+    auto doc = parse_json_document(text);
+    if (!doc) return Outcome{false, "docker info output is not JSON: " + doc.error().message() + "\n" + text};
+    try {
+      auto o = JsonNode(*doc, "").object();
+      version = opt_str(o, "ServerVersion");
+      std::string driver = opt_str(o, "Driver");
+      bool rootless = false;
+      if (auto so = o.optional("SecurityOptions"))
+        for (auto& opt : so->str_list()) rootless = rootless || opt == "name=rootless";
+      std::string cgroup = opt_str(o, "CgroupVersion") + "/" + opt_str(o, "CgroupDriver");
+      std::string summary = "dockerd " + version + ", rootless=" + (rootless ? "true" : "false") + ", driver=" + driver +
+                            ", cgroup=" + cgroup + ", runtime=" + opt_str(o, "DefaultRuntime") + ", data root=" + opt_str(o, "DockerRootDir");
+      if (driver != "overlay2") summary += " (expected the overlay2 driver)";
+      if (!rootless) summary += " (expected name=rootless in SecurityOptions)";
+      return Outcome{rootless && driver == "overlay2", summary};
+    } catch (const JsonFieldError& e) {
+      return Outcome{false, "docker info output: " + (e.path.empty() ? "" : e.path + ": ") + e.message + "\n" + text};
+    }
+  }
+
+  // A Docker API client inside the rig, as a CI runner would use it: the docker CLI with DOCKER_HOST
+  // on the rig's Docker API socket (podman's compatible service, or the rig's dockerd) runs a
+  // container and builds an image with a RUN step (the classic builder: no buildx in the rig).
+  Result<Outcome> docker_api(const std::string& base, long timeout_ms) {
+    const std::string sock = in_.inner_engine == "docker" ? "$XDG_RUNTIME_DIR/docker.sock" : "$XDG_RUNTIME_DIR/podman/podman.sock";
+    const std::string built = shell_quote("localhost/rig-api-built:" + in_.run_id);
+    RIG_TRY(auto r, sh("export DOCKER_HOST=unix://" + sock + " DOCKER_BUILDKIT=0\n"
+                       "command -v docker >/dev/null || { echo 'no docker CLI in the rig'; exit 3; }\n"
+                       "echo \"DOCKER_HOST=$DOCKER_HOST\"\n"
+                       "test -S \"${DOCKER_HOST#unix://}\" || { echo 'no Docker API socket there'; exit 3; }\n"
+                       "set -e\n"
+                       "echo \"server: $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')\"\n"
+                       "docker run --rm --pull=never " + base + " echo docker-api-run-ok\n"
+                       "mkdir -p /workspace/.rig-docker-api && cd /workspace/.rig-docker-api\n"
+                       "printf 'FROM %s\\nRUN echo docker-api-built > /api\\n' " + base + " > Dockerfile\n"
+                       "docker build -q -t " + built + " . 2>&1 | grep -v -i deprecat || true\n"
+                       "docker run --rm --pull=never " + built + " cat /api\n"
+                       "docker rmi " + built + " >/dev/null",
+                       timeout_ms));
+    std::string out = exec_output(r);
+    bool ran = out.find("docker-api-run-ok") != std::string::npos, built_ok = out.find("docker-api-built") != std::string::npos;
+    if (!ran) out += "\n(expected the docker CLI to run a container through the socket)";
+    else if (!built_ok) out += "\n(expected the image built through the socket to run its RUN step's file)";
+    return Outcome{r.exit_code == 0 && !r.truncated && ran && built_ok, out};
   }
 
   // The rig's PID 1 runs under the profile in enforce mode, and container root still cannot write
@@ -366,39 +431,44 @@ fi)SH";
       return Outcome::not_applicable("inner --memory and --pids-limit are not enforced on this host: " + in_.inner_limits_not_applicable +
                                          "; inner containers are bounded only by the rig's own limits",
                                      "");
+    const std::string cli = in_.inner_engine == "docker" ? "docker" : "podman";
     const std::string name = shell_quote("rig-limits-" + in_.run_id);
+    // podman's cgroupfs manager puts inner containers under libpod_parent (the delegated subtree);
+    // rootless dockerd without systemd has no delegation of its own to report.
+    const std::string delegation = cli == "podman" ? R"SH(d=$cg/libpod_parent
+if [ -w "$d" ] && [ -w "$d/cgroup.procs" ]; then echo "delegated: $d (children get: $(cat $d/cgroup.subtree_control))"
+else echo "not delegated: $d is missing or not writable by uid $(id -u)"; fi
+)SH" : "";
     const std::string script = R"SH(cg=/sys/fs/cgroup
 if [ "$(stat -fc %T $cg)" != cgroup2fs ]; then echo "cgroup v1"; exit 0; fi
 echo "cgroup v2, /sys/fs/cgroup mounted $(awk '$5 == "/sys/fs/cgroup" {split($6, o, ","); print o[1]}' /proc/self/mountinfo)"
-d=$cg/libpod_parent
-if [ -w "$d" ] && [ -w "$d/cgroup.procs" ]; then echo "delegated: $d (children get: $(cat $d/cgroup.subtree_control))"
-else echo "not delegated: $d is missing or not writable by uid $(id -u)"; fi
-ooms() { awk '$1 == "oom_kill" {print $2}' $cg/memory.events 2>/dev/null || echo 0; }
-podman rm -f )SH" + name + R"SH( >/dev/null 2>&1
+)SH" + delegation + R"SH(ooms() { awk '$1 == "oom_kill" {print $2}' $cg/memory.events 2>/dev/null || echo 0; }
+)SH" + cli + " rm -f " + name + R"SH( >/dev/null 2>&1
 before=$(ooms)
-out=$(podman run --name )SH" + name + " --pull=never --memory 32m --memory-swap 32m " + base +
+out=$()SH" + cli + " run --name " + name + " --pull=never --memory 32m --memory-swap 32m " + base +
                                R"SH( busybox dd if=/dev/zero of=/dev/null bs=64M count=1 2>&1); rc=$?
-echo "memory-limited exit $rc, oom-killed $(podman inspect -f '{{.State.OOMKilled}}' )SH" + name + R"SH( 2>/dev/null), oom-kill events +$(( $(ooms) - before ))"
+echo "memory-limited exit $rc, oom-killed $()SH" + cli + " inspect -f '{{.State.OOMKilled}}' " + name + R"SH( 2>/dev/null), oom-kill events +$(( $(ooms) - before ))"
 [ $rc -eq 137 ] || printf '%s\n' "$out" | tail -n 2
-podman rm -f )SH" + name + R"SH( >/dev/null 2>&1
-podman run --rm --pull=never )SH" + base + R"SH( busybox dd if=/dev/zero of=/dev/null bs=64M count=1 >/dev/null 2>&1
+)SH" + cli + " rm -f " + name + R"SH( >/dev/null 2>&1
+)SH" + cli + " run --rm --pull=never " + base + R"SH( busybox dd if=/dev/zero of=/dev/null bs=64M count=1 >/dev/null 2>&1
 echo "memory-unlimited exit $?"
 fork='i=0; while [ $i -lt 40 ]; do busybox sleep 1 & i=$((i + 1)); done; wait'
-out=$(podman run --rm --pull=never --pids-limit 16 )SH" + base + R"SH( sh -c "$fork" 2>&1); rc=$?
+out=$()SH" + cli + " run --rm --pull=never --pids-limit 16 " + base + R"SH( sh -c "$fork" 2>&1); rc=$?
 echo "pids-limited exit $rc: $(printf '%s\n' "$out" | tail -n 1)"
-podman run --rm --pull=never )SH" + base + R"SH( sh -c "$fork" >/dev/null 2>&1
+)SH" + cli + " run --rm --pull=never " + base + R"SH( sh -c "$fork" >/dev/null 2>&1
 echo "pids-unlimited exit $?")SH";
     RIG_TRY(auto r, sh(script, timeout_ms));
-    return inner_limits_outcome(r);
+    return inner_limits_outcome(r, cli);
   }
 
-  static Outcome inner_limits_outcome(const ExecResult& r) {
+  static Outcome inner_limits_outcome(const ExecResult& r, const std::string& cli = "podman") {
     if (r.exit_code != 0 || r.truncated) return Outcome{false, exec_output(r)};
     std::string out = trim(r.out);
     if (out == "cgroup v1")
       return Outcome::not_applicable(
-          "inner --memory and --pids-limit are not enforced on this host: cgroup v1 (rootless podman needs a delegated cgroup v2 "
-          "subtree); inner containers are bounded only by the rig's own limits",
+          "inner --memory and --pids-limit are not enforced on this host: cgroup v1 (" +
+              std::string(cli == "docker" ? "rootless dockerd runs without cgroups there" : "rootless podman needs a delegated cgroup v2 subtree") +
+              "); inner containers are bounded only by the rig's own limits",
           out);
     auto kv = keyed_lines(out);
     // Killed by the OOM killer: SIGKILL (137) and either podman saw it (podman 5) or the kernel's
@@ -425,9 +495,15 @@ echo "pids-unlimited exit $?")SH";
     // Every value pasted into a script is quoted: refs, names and the network come from recipes and
     // the command line.
     const std::string web = shell_quote(in_.web_ref), base = shell_quote(in_.base_ref), run = in_.run_id;
-    const std::string net = in_.inner_network.empty() ? "" : " --network=" + shell_quote(in_.inner_network);
+    // A Docker rig's one network is rootlesskit's slirp4netns: its containers take dockerd's default.
+    const std::string net =
+        in_.inner_network.empty() || in_.inner_engine == "docker" ? "" : " --network=" + shell_quote(in_.inner_network);
     const std::string built = shell_quote("localhost/rig-smoke-built:" + run);
     const std::string port = std::to_string(in_.inner_port);
+    // The inner engine's CLI: podman and docker spell every step below the same, except where noted.
+    const bool docker = in_.inner_engine == "docker";
+    const std::string cli = docker ? "docker" : "podman";
+    const std::string engine_check = docker ? "docker-info" : "podman-info";
     std::vector<Check> list{
         // Generous first-start and restart budgets: an emulated (TCG) host under load took ~60 s to bring
         // the rig up and ~90 s to restart it; a fast engine never waits them out.
@@ -446,46 +522,60 @@ echo "pids-unlimited exit $?")SH";
          }},
         {{"rig-limits", "the rig's memory, pids and CPU limits are in force (its cgroup files)"}, {"outer-up"}, 15000,
          [this](long t) { return rig_limits(t); }},
-        {{"podman-info", "podman info works (rootless, overlay driver)"}, {"outer-up"}, 60000,
-         [this](long t) -> Result<Outcome> {
-           RIG_TRY(auto r, sh("podman info --format json", t));
-           if (r.exit_code != 0 || r.truncated) return Outcome{false, exec_output(r)};
-           return podman_info(r.out, in_.inner_storage, facts_.podman_version);
-         }},
-        {{"inner-run", "inner web app runs (podman run -d -p " + port + ":80)"}, {"podman-info"}, 120000,
-         [this, web, port, net](long t) -> Result<Outcome> {
+        docker ? Check{{"docker-info", "rootless dockerd answers (rootless, overlay2 driver)"}, {"outer-up"}, 60000,
+                        [this](long t) -> Result<Outcome> {
+                          // docker info prints client facts and exits 0 with no daemon: ask the server first.
+                          RIG_TRY(auto r, engine_sh("docker version --format '{{.Server.Version}}' >/dev/null && docker info --format '{{json .}}'", t));
+                          if (r.exit_code != 0 || r.truncated) return Outcome{false, exec_output(r)};
+                          return docker_info(r.out, facts_.inner_version);
+                        }}
+               : Check{{"podman-info", "podman info works (rootless, overlay driver)"}, {"outer-up"}, 60000,
+                       [this](long t) -> Result<Outcome> {
+                         RIG_TRY(auto r, sh("podman info --format json", t));
+                         if (r.exit_code != 0 || r.truncated) return Outcome{false, exec_output(r)};
+                         auto o = podman_info(r.out, in_.inner_storage, facts_.podman_version);
+                         facts_.inner_version = facts_.podman_version;
+                         return o;
+                       }},
+        {{"inner-run", "inner web app runs (" + cli + " run -d -p " + port + ":80)"}, {engine_check}, 120000,
+         [this, web, port, net, cli, docker](long t) -> Result<Outcome> {
            RIG_TRY(auto tar, pack_tar({{"rig-images/", "", "", 1000, 1000, 0755},
                                         {"rig-images/web.tar", in_.web_archive, "", 1000, 1000, 0644},
                                         {"rig-images/base.tar", in_.base_archive, "", 1000, 1000, 0644}}));
            RIG_CHECK(in_.rig.put_files("/tmp", tar));
-           // --userns=auto: inner root maps into the subordinate range, not onto the rig user (check 12).
-           RIG_TRY(auto r, sh("podman load -q -i /tmp/rig-images/web.tar && "
-                              "podman run -d --name rig-web --userns=auto" + net + " -p " + port + ":80 --pull=never " + web +
-                                  " && podman inspect -f '{{.State.Running}}' rig-web",
+           // podman: --userns=auto, inner root maps into the subordinate range, not onto the rig user
+           // (uid-isolation). Rootless dockerd has no per-container user namespace (uid-rig-user).
+           RIG_TRY(auto r, engine_sh(cli + " load -q -i /tmp/rig-images/web.tar && " + cli + " run -d --name rig-web" +
+                                  (docker ? "" : " --userns=auto") + net + " -p " + port + ":80 --pull=never " + web + " && " + cli +
+                                  " inspect -f '{{.State.Running}}' rig-web",
                               t));
            return from_exec(r, "true");
          }},
         {{"host-reach", "host reaches the inner app on 127.0.0.1"}, {"inner-run"}, 20000,
          [this](long t) { return host_get(t); }},
-        {{"inner-build", "inner podman build with a RUN step"}, {"podman-info"}, 180000,
-         [this, base, built](long t) -> Result<Outcome> {
-           RIG_TRY(auto r, sh("set -e; test -f /tmp/rig-images/base.tar || exit 3; podman load -q -i /tmp/rig-images/base.tar; "
+        {{"inner-build", "inner " + cli + " build with a RUN step"}, {engine_check}, 180000,
+         [this, base, built, cli, docker](long t) -> Result<Outcome> {
+           // docker: the classic builder (the rig has no buildx), which never pulls a base it has.
+           RIG_TRY(auto r, engine_sh("set -e; test -f /tmp/rig-images/base.tar || exit 3; " + cli + " load -q -i /tmp/rig-images/base.tar; "
                               "mkdir -p /workspace/.rig-smoke && cd /workspace/.rig-smoke && "
-                              "printf 'FROM %s\\nRUN echo built-ok > /built\\n' " + base + " > Containerfile && "
-                              "podman build -q --pull=never -t " + built + " .",
+                              "printf 'FROM %s\\nRUN echo built-ok > /built\\n' " + base + " > Containerfile && " +
+                                  (docker ? "DOCKER_BUILDKIT=0 docker build -q -f Containerfile -t " : "podman build -q --pull=never -t ") +
+                                  built + " .",
                               t));
            return from_exec(r);
          }},
         {{"built-runs", "built image runs and shows its layer"}, {"inner-build"}, 60000,
-         [this, built](long t) -> Result<Outcome> {
-           RIG_TRY(auto r, sh("podman run --rm --pull=never " + built + " cat /built && "
-                              "podman image inspect -f '{{len .RootFS.Layers}} layers' " + built,
+         [this, built, cli](long t) -> Result<Outcome> {
+           RIG_TRY(auto r, engine_sh(cli + " run --rm --pull=never " + built + " cat /built && " + cli +
+                                  " image inspect -f '{{len .RootFS.Layers}} layers' " + built,
                               t));
            return from_exec(r, "built-ok");
          }},
         // After inner-build, which loaded the base image.
         {{"inner-limits", "inner --memory and --pids-limit are enforced"}, {"inner-build"}, 180000,
          [this, base](long t) { return inner_limits(base, t); }},
+        {{"docker-api", "a docker CLI inside drives the rig's Docker API socket (run, build)"}, {"inner-build"}, 180000,
+         [this, base](long t) { return docker_api(base, t); }},
         // After built-runs so the inner containers (the build's RUN step, built-runs' --rm run) have run
         // and exited; before the restart, which would start a fresh PID 1.
         {{"init-reaps", "an init is PID 1 and no zombie is left"}, {"outer-up"}, 15000,
@@ -510,25 +600,36 @@ echo "pids-unlimited exit $?")SH";
            return o;
          }},
         {{"restart-image", "built image survives restart"}, {"restart-workspace", "inner-build"}, 30000,
-         [this, built](long t) -> Result<Outcome> {
-           RIG_TRY(auto r, sh("podman image exists " + built + " && echo present", t));
+         [this, built, cli](long t) -> Result<Outcome> {
+           RIG_TRY(auto r, engine_sh(cli + " image inspect " + built + " >/dev/null && echo present", t));
            return from_exec(r, "present");
          }},
         {{"restart-app", "inner app is back after restart and the host reaches it"}, {"restart-workspace", "inner-run"}, 60000,
-         [this](long t) -> Result<Outcome> {
-           RIG_TRY(auto r, sh("podman inspect -f '{{.State.Running}}' rig-web", 15000));
+         [this, cli](long t) -> Result<Outcome> {
+           RIG_TRY(auto r, engine_sh(cli + " inspect -f '{{.State.Running}}' rig-web", 15000));
            if (r.exit_code != 0 || r.truncated || trim(r.out) != "true") return from_exec(r, "true");
            return host_get(t);
          }},
-        {{"uid-isolation", "inner root maps to a non-root, non-1000 host uid"}, {"inner-run"}, 15000,
-         [this](long t) -> Result<Outcome> {
-           RIG_TRY(auto r, sh("set -e; pid=$(podman inspect -f '{{.State.Pid}}' rig-web); test \"$pid\" -gt 0; "
-                              "echo inner; cat /proc/$pid/uid_map; echo outer; cat /proc/self/uid_map",
-                              t));
-           if (r.exit_code != 0 || r.truncated) return Outcome{false, exec_output(r)};
-           return uid_isolation(r.out);
-         }},
+        // Each engine's isolation under its own name: the Docker rig's property is weaker.
+        docker ? Check{{"uid-rig-user", "inner root maps onto the rig user, never host root (weaker than podman's --userns=auto)"},
+                       {"inner-run"},
+                       15000,
+                       [this](long t) -> Result<Outcome> {
+                         RIG_TRY(auto r, sh(uid_maps_script("docker"), t));
+                         if (r.exit_code != 0 || r.truncated) return Outcome{false, exec_output(r)};
+                         return uid_rig_user(r.out);
+                       }}
+               : Check{{"uid-isolation", "inner root maps to a non-root, non-1000 host uid"},
+                       {"inner-run"},
+                       15000,
+                       [this](long t) -> Result<Outcome> {
+                         RIG_TRY(auto r, sh(uid_maps_script("podman"), t));
+                         if (r.exit_code != 0 || r.truncated) return Outcome{false, exec_output(r)};
+                         return uid_isolation(r.out);
+                       }},
     };
+    if (!in_.docker_api)
+      list.erase(std::remove_if(list.begin(), list.end(), [](const Check& c) { return c.info.id == "docker-api"; }), list.end());
     if (!in_.apparmor_profile.empty())
       list.push_back({{"apparmor-confined", "rig confined by " + in_.apparmor_profile + "; sysrq-trigger write denied"},
                       {"outer-up"},
@@ -542,8 +643,19 @@ echo "pids-unlimited exit $?")SH";
     return list;
   }
 
-  // inner uid 0 -> outer uid X (inner map); outer X -> host Y (outer map). Y must be neither 0 nor 1000.
-  static Outcome uid_isolation(const std::string& text) {
+  // The inner app's uid_map ("inner") and the rig's own ("outer").
+  static std::string uid_maps_script(const std::string& cli) {
+    return "set -e; pid=$(" + cli + " inspect -f '{{.State.Pid}}' rig-web); test \"$pid\" -gt 0; "
+           "echo inner; cat /proc/$pid/uid_map; echo outer; cat /proc/self/uid_map";
+  }
+
+  // "inner" and "outer" uid_map texts -> where inner root lands: in the rig (X, the inner map) and on
+  // the host (Y, X through the outer map); -1 where a map does not cover it.
+  struct RootPath {
+    long long rig_uid = -1, host_uid = -1;
+    std::string error;  // the text was not two uid_maps
+  };
+  static RootPath inner_root_path(const std::string& text) {
     std::istringstream in(text);
     std::string word;
     std::vector<std::array<long long, 3>> inner, outer;
@@ -555,8 +667,7 @@ echo "pids-unlimited exit $?")SH";
       // (an error); report it rather than guess.
       long long a = 0, b = 0, c = 0;
       auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), a);
-      if (ec != std::errc() || end != word.data() + word.size() || !(in >> b >> c))
-        return Outcome{false, text + "(not a uid_map: '" + word + "')"};
+      if (ec != std::errc() || end != word.data() + word.size() || !(in >> b >> c)) return {-1, -1, "(not a uid_map: '" + word + "')"};
       cur->push_back({a, b, c});
     }
     auto map = [](const std::vector<std::array<long long, 3>>& m, long long id) -> long long {
@@ -564,10 +675,33 @@ echo "pids-unlimited exit $?")SH";
         if (id >= e[0] && id < e[0] + e[2]) return id - e[0] + e[1];
       return -1;
     };
-    long long outer_uid = map(inner, 0);
-    long long host_uid = outer_uid < 0 ? -1 : map(outer, outer_uid);
-    std::string out = text + "inner root -> rig uid " + std::to_string(outer_uid) + " -> host uid " + std::to_string(host_uid);
-    return Outcome{host_uid > 0 && host_uid != 1000, out};
+    RootPath p;
+    p.rig_uid = map(inner, 0);
+    p.host_uid = p.rig_uid < 0 ? -1 : map(outer, p.rig_uid);
+    return p;
+  }
+
+  // podman --userns=auto: inner root lands in the subordinate range, so on the host it is neither
+  // root nor the rig user (1000).
+  static Outcome uid_isolation(const std::string& text) {
+    auto p = inner_root_path(text);
+    if (!p.error.empty()) return Outcome{false, text + p.error};
+    std::string out = text + "inner root -> rig uid " + std::to_string(p.rig_uid) + " -> host uid " + std::to_string(p.host_uid);
+    return Outcome{p.host_uid > 0 && p.host_uid != 1000, out};
+  }
+
+  // Rootless dockerd: every inner container shares rootlesskit's user namespace, whose root is the rig
+  // user (uid_map "0 1000 1"). The property that holds is weaker than uid-isolation: inner root is the
+  // rig user (1000, what main-uid checks the rig runs as) and never host root; an escape from an inner
+  // container is the rig user, with the rig user's files. Passed only for exactly that.
+  static Outcome uid_rig_user(const std::string& text) {
+    auto p = inner_root_path(text);
+    if (!p.error.empty()) return Outcome{false, text + p.error};
+    std::string out = text + "inner root -> rig uid " + std::to_string(p.rig_uid) + " -> host uid " + std::to_string(p.host_uid);
+    bool ok = p.rig_uid == 1000 && p.host_uid > 0;
+    out += ok ? "\ninner root is the rig user, not host root (podman's --userns=auto would map it into the subordinate range)"
+              : "\n(expected inner root to be the rig user, uid 1000, and a non-root host uid)";
+    return Outcome{ok, out};
   }
 
  private:

@@ -39,8 +39,10 @@ struct HostFacts {
   std::string engine_version;
   std::string api_version;
   std::string endpoint;
-  std::string podman_version;  // inside the rig
+  std::string podman_version;  // inside the rig (a podman rig)
   std::string arch;
+  std::string inner_engine;    // podman | docker
+  std::string inner_version;   // the inner engine's version (podman's, or the rig's dockerd)
 };
 
 struct SmokeReport {
@@ -80,6 +82,8 @@ struct ChainInputs {
   bool stop_at_first_failure = false;
   std::set<std::string> only;  // when set, other checks are "not run" (ablation items that need less)
   double timeout_scale = 1.0;  // unit tests shrink every check's timeout
+  std::string inner_engine = "podman";  // podman | docker: which CLI, engine check and isolation check
+  bool docker_api = false;     // add the docker-api check (a docker CLI inside drives the rig's Docker API socket)
   std::string inner_network;   // "" = podman's default; else `podman run --network=<it>`
   std::string inner_storage;   // "fuse-overlayfs": podman-info must see fuse-overlayfs as mount_program
   std::string apparmor_profile;  // non-empty: add the apparmor-confined check for this profile

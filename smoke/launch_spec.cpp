@@ -181,6 +181,9 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
   spec.delegate_cgroup = spec.writable_cgroups && !s.no_cgroup_delegation &&
                          std::any_of(l.hardening.begin(), l.hardening.end(), [](const Hardening& h) { return h.kind == "cgroup_delegation"; });
   spec.env = storage->env;
+  // The podman rig's entrypoint starts podman's Docker-compatible service when asked (a Docker rig's
+  // dockerd is its own API).
+  if (l.docker_api && l.inner_engine == "podman") spec.env["RIG_DOCKER_API"] = "1";
   for (auto& [k, v] : s.extra_env) spec.env[k] = v;
   return spec;
 }

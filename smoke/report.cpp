@@ -41,10 +41,11 @@ std::string render_table(const SmokeReport& r) {
   }
   const int na = r.count(CheckState::NotApplicable);
   const std::string na_text = na ? " (" + std::to_string(na) + " not applicable)" : "";
-  std::snprintf(line, sizeof line, "%d/%zu passed%s, %d failed, %d not run in %.2f s (%s, %s %s, podman %s)\n",
+  std::snprintf(line, sizeof line, "%d/%zu passed%s, %d failed, %d not run in %.2f s (%s, %s %s, %s %s inside)\n",
                 r.count(CheckState::Pass), r.checks.size(), na_text.c_str(), r.count(CheckState::Fail), r.count(CheckState::NotRun), r.seconds,
                 r.rig.c_str(), r.host.engine.c_str(), r.host.engine_version.c_str(),
-                r.host.podman_version.empty() ? "?" : r.host.podman_version.c_str());
+                r.host.inner_engine.empty() ? "podman" : r.host.inner_engine.c_str(),
+                r.host.inner_version.empty() ? "?" : r.host.inner_version.c_str());
   o << line;
   if (!r.leftover.empty()) o << "warning: " << r.leftover << "\n";
   return o.str();
@@ -89,6 +90,7 @@ json host_facts_json(const HostFacts& h) {
   return {{"kernel", text(h.kernel)},     {"engine", text(h.engine)},
           {"engine_version", text(h.engine_version)}, {"api_version", text(h.api_version)},
           {"endpoint", text(h.endpoint)}, {"podman_version", text(h.podman_version)},
+          {"inner_engine", text(h.inner_engine)}, {"inner_version", text(h.inner_version)},
           {"arch", text(h.arch)}};
 }
 
@@ -98,6 +100,7 @@ std::string report_junit(const SmokeReport& r) {
                       {"kernel", r.host.kernel},
                       {"engine", r.host.engine + " " + r.host.engine_version},
                       {"podman", r.host.podman_version},
+                      {"inner_engine", r.host.inner_engine + " " + r.host.inner_version},
                       {"arch", r.host.arch}};
   for (auto& c : r.checks) {
     char num[8];

@@ -14,6 +14,10 @@ ChainInputs chain_inputs(const Session& s, const std::string& inner_network, con
   in.host_port = s.spec.ports.empty() ? 10000 : s.spec.ports.front().host;
   in.inner_port = s.spec.ports.empty() ? 10000 : s.spec.ports.front().container;
   in.inner_network = inner_network;
+  if (s.recipe.launch) {
+    in.inner_engine = s.recipe.launch->inner_engine;
+    in.docker_api = s.recipe.launch->docker_api;
+  }
   in.apparmor_profile = s.spec.apparmor_profile;
   in.bounding_set = s.spec.bounding_set;
   in.limits = {s.spec.memory_bytes, s.spec.pids_limit, s.spec.nano_cpus};
@@ -29,8 +33,8 @@ ChainInputs chain_inputs(const Session& s, const std::string& inner_network, con
 }
 
 HostFacts session_facts(const Session& s) {
-  return {s.conn.version.kernel, s.conn.version.kind(), s.conn.version.version,
-          s.conn.version.api_version, s.conn.endpoint.display, "", s.images.arch};
+  return {s.conn.version.kernel, s.conn.version.kind(), s.conn.version.version, s.conn.version.api_version, s.conn.endpoint.display, "",
+          s.images.arch, s.recipe.launch ? s.recipe.launch->inner_engine : std::string("podman"), ""};
 }
 
 Result<SmokeReport> run_smoke(const SmokeRequest& req, const Borders& b, const BuildEvents& ev) {

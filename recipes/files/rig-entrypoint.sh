@@ -27,6 +27,18 @@ fi
 # Bring inner apps back (with their port forwards) after a restart.
 podman start --all >>"$XDG_RUNTIME_DIR/rig-warmup.log" 2>&1 || true
 
+# The rig's Docker API (launch profile inner.docker_api -> RIG_DOCKER_API=1): podman's
+# Docker-compatible service on the rig user's socket, for Docker API clients (CI runners, the docker
+# CLI with DOCKER_HOST). --time=0: it never exits on idle, since nothing here would start it again.
+if [ "${RIG_DOCKER_API:-0}" = 1 ]; then
+  sock="$XDG_RUNTIME_DIR/podman/podman.sock"
+  mkdir -p "$XDG_RUNTIME_DIR/podman"
+  podman system service --time=0 "unix://$sock" >"$XDG_RUNTIME_DIR/podman-service.log" 2>&1 &
+  i=0
+  until [ -S "$sock" ] || [ $i -ge 300 ] || ! kill -0 $! 2>/dev/null; do i=$((i + 1)); sleep 0.1; done
+  [ -S "$sock" ] || { echo "rig-entrypoint: podman system service did not come up:" >&2; tail -n 5 "$XDG_RUNTIME_DIR/podman-service.log" >&2; }
+fi
+
 # Readiness for `rigctl smoke`: the start time of this container's PID 1, so a marker left over from
 # before a restart never counts.
 cut -d' ' -f22 /proc/1/stat > "$XDG_RUNTIME_DIR/rig-ready"

@@ -11,7 +11,7 @@ rig::BenchReport sample() {
   rig::BenchReport r;
   r.recipe = "debian-trixie";
   r.seconds = 123.456;
-  r.host = {"6.18.0", "docker", "20.10.24", "1.41", "unix:///var/run/docker.sock", "5.4.2", "amd64"};
+  r.host = {"6.18.0", "docker", "20.10.24", "1.41", "unix:///var/run/docker.sock", "5.4.2", "amd64", "podman", "5.4.2"};
   rig::BenchItem a;
   a.id = "storage";
   a.title = "300-file inner build: native overlay vs fuse-overlayfs";

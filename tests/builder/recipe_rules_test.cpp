@@ -95,7 +95,7 @@ TEST_CASE("recipe rules: env names and ids", "[builder][recipe][rules]") {
 
 // The catalog is the list smoke/checks.cpp runs; a missing id would make a valid recipe unloadable.
 TEST_CASE("catalog: check ids and devices", "[core][catalog]") {
-  CHECK(rig::kSmokeCheckIds.size() == 17);
+  CHECK(rig::kSmokeCheckIds.size() == 20);
   CHECK(rig::is_smoke_check_id("init-reaps"));
   CHECK(rig::is_smoke_check_id("kcore-denied"));
   CHECK(rig::is_smoke_check_id("outer-up"));

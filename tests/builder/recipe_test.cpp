@@ -1004,8 +1004,9 @@ TEST_CASE("recipe: host sysctls and modules are plain words", "[builder][recipe]
 
 TEST_CASE("recipe: expect.check names a real smoke check", "[builder][recipe][validation][hostile]") {
   const std::string ids =
-      "(outer-up, main-uid, not-privileged, rig-limits, podman-info, inner-run, host-reach, inner-build, built-runs, "
-      "inner-limits, init-reaps, restart-workspace, restart-image, restart-app, uid-isolation, apparmor-confined, kcore-denied)";
+      "(outer-up, main-uid, not-privileged, rig-limits, podman-info, docker-info, inner-run, host-reach, inner-build, built-runs, "
+      "inner-limits, docker-api, init-reaps, restart-workspace, restart-image, restart-app, uid-isolation, uid-rig-user, "
+      "apparmor-confined, kcore-denied)";
   json j = full_recipe();
   j["launch"]["flags"][0]["expect"]["check"] = "inner-rn";
   check_rejected(j, "launch.flags[0].expect.check", "expected a smoke check id " + ids + ", got 'inner-rn'");
@@ -1013,10 +1014,47 @@ TEST_CASE("recipe: expect.check names a real smoke check", "[builder][recipe][va
   j["launch"]["hardening"] = {{{"id", "h"}, {"what", "w"}, {"why", "y"}, {"ablate", {{"kind", "init"}}},
                                {"expect", {{"check", "restart"}, {"signature", "slow-restart"}}}}};
   check_rejected(j, "launch.hardening[0].expect.check", "expected a smoke check id " + ids + ", got 'restart'");
-  for (auto id : rig::kSmokeCheckIds) {
-    j["launch"]["hardening"][0]["expect"]["check"] = std::string(id);
-    CHECK(parse(j).ok());
+  // Every id is accepted where the rig's chain has it: the engine and isolation checks belong to one
+  // inner engine's chain, and a recipe cannot expect a failure at a check its rig never runs.
+  for (auto engine : rig::kInnerEngines) {
+    j["launch"]["inner"] = {{"engine", std::string(engine)}};
+    for (auto id : rig::kSmokeCheckIds) {
+      INFO(std::string(engine) + " " + std::string(id));
+      j["launch"]["hardening"][0]["expect"]["check"] = std::string(id);
+      auto owner = rig::smoke_check_engine(id);
+      if (owner.empty() || owner == engine)
+        CHECK(parse(j).ok());
+      else
+        check_rejected(j, "launch.hardening[0].expect.check",
+                       "'" + std::string(id) + "' is a check of the " + std::string(owner) + " rig's chain; this rig's inner engine is " +
+                           std::string(engine));
+    }
   }
+}
+
+TEST_CASE("recipe: launch.inner.engine and docker_api", "[builder][recipe][validation]") {
+  json j = full_recipe();
+  auto r = parse_ok(j);
+  CHECK(r.launch->inner_engine == "podman");
+  CHECK_FALSE(r.launch->docker_api);
+  j["launch"]["inner"]["docker_api"] = true;
+  CHECK(parse_ok(j).launch->docker_api);
+  j["launch"]["inner"] = {{"engine", "docker"}};
+  r = parse_ok(j);
+  CHECK(r.launch->inner_engine == "docker");
+  CHECK(r.launch->docker_api);  // dockerd's own socket
+  j["launch"]["inner"]["docker_api"] = false;
+  check_rejected(j, "launch.inner.docker_api", "a Docker rig always serves dockerd's own API socket: leave docker_api out or true");
+  j["launch"]["inner"] = {{"engine", "crio"}};
+  check_rejected(j, "launch.inner.engine", "expected an inner engine: podman or docker, got 'crio'");
+  j["launch"]["inner"] = {{"engine", "docker"}, {"networks", {"pasta"}}};
+  check_rejected(j, "launch.inner.networks",
+                 "the docker inner engine's network is rootlesskit's slirp4netns, set by the image's entrypoint: expected [\"slirp4netns\"]");
+  j["launch"]["inner"] = {{"engine", "docker"}};
+  CHECK(parse_ok(j).launch->inner_networks == std::vector<std::string>{"slirp4netns"});
+  j["launch"]["inner"] = {{"engine", "docker"}, {"storage", {{{"id", "fuse-overlayfs"}}}}};
+  check_rejected(j, "launch.inner.storage",
+                 "the docker inner engine keeps its images with overlay2 on the store volume: expected only [{\"id\": \"overlay\"}]");
 }
 
 TEST_CASE("recipe: launch.capabilities splits Docker's default set, never adds one", "[builder][recipe][validation][capabilities]") {

@@ -17,7 +17,7 @@ cat "$SCRATCH/table.txt"
 grep '^rigctl: host ' "$SCRATCH/err.txt" || true
 echo "wall clock: $(($(date +%s) - t0)) s"
 expect_eq "$(json_field '["result"]' < "$SCRATCH/r.json")" "pass" "the chain passes on the arm64 VM host"
-expect_eq "$(json_field '["total"]' < "$SCRATCH/r.json")" "15" "15 checks on the arm64 VM host"
+expect_eq "$(json_field '["total"]' < "$SCRATCH/r.json")" "16" "16 checks on the arm64 VM host"
 expect_eq "$(json_field '["host"]["engine"]' < "$SCRATCH/r.json")" "docker" "the engine is Docker"
 expect_eq "$(json_field '["host"]["arch"]' < "$SCRATCH/r.json")" "arm64" "the images are arm64 (the engine reports aarch64)"
 expect_match "$(json_field '["host"]["kernel"]' < "$SCRATCH/r.json")" '^[0-9]+\.[0-9]+\.[0-9]+.*-arm64$' "Debian's arm64 kernel, not this machine's"

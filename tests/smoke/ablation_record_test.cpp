@@ -34,7 +34,7 @@ rig::AblationReport report_for(const rig::OciImage& img) {
   rig::AblationReport rep;
   rep.recipe = "full";
   rep.baseline_passed = true;
-  rep.host = {"6.18.0", "docker", "20.10.24", "1.41", "unix:///var/run/docker.sock", "", "amd64"};
+  rep.host = {"6.18.0", "docker", "20.10.24", "1.41", "unix:///var/run/docker.sock", "", "amd64", "podman", ""};
   rep.image = {img.manifest_digest, img.config_digest, rig::sha256_hex("{}")};
   rig::CheckResult up;
   up.id = "outer-up";

@@ -194,7 +194,7 @@ TEST_CASE("ablation reports: markdown table and JUnit", "[smoke][ablation]") {
   rig::AblationReport rep;
   rep.recipe = "debian-trixie";
   rep.baseline_passed = true;
-  rep.host = {"6.18.0", "docker", "20.10.24", "1.41", "unix:///var/run/docker.sock", "5.4.2", "amd64"};
+  rep.host = {"6.18.0", "docker", "20.10.24", "1.41", "unix:///var/run/docker.sock", "5.4.2", "amd64", "podman", "5.4.2"};
   auto i = item("inner-run", "x|y");
   i.id = "tun";
   i.what = "passes | the tun device";

@@ -516,3 +516,126 @@ TEST_CASE("chain: inner-limits passes only when both limits stop what the contro
                       "memory-unlimited exit 0\npids-limited exit 2: sh: can't fork: Resource temporarily unavailable\npids-unlimited exit 0\n");
   CHECK(not_oom.status == rig::CheckState::Fail);
 }
+
+namespace {
+
+// The Docker rig: rootless dockerd inside, its own socket as the Docker API.
+struct DockerFixture : Fixture {
+  DockerFixture() {
+    in.inner_engine = "docker";
+    in.docker_api = true;
+    engine.exec_rules.insert(
+        engine.exec_rules.begin(),
+        {{"docker info --format",
+          {0, R"({"ServerVersion":"26.1.5+dfsg1","Driver":"overlay2","SecurityOptions":["name=seccomp,profile=builtin","name=rootless"],"CgroupVersion":"1","CgroupDriver":"none","DockerRootDir":"/home/builder/.local/share/docker"})", 0.1}},
+         {"docker run -d --name rig-web", {0, "Loaded image\nabc123\ntrue\n", 0.3}},
+         {"docker-api-run-ok", {0, "server: 26.1.5 (API 1.45)\ndocker-api-run-ok\ndocker-api-built\n", 0.3}},
+         {"cat /proc/$pid/uid_map", {0, "inner\n 0 1000 1\n 1 100000 65536\nouter\n 0 0 4294967295\n", 0.01}}});
+  }
+  std::map<std::string, rig::CheckResult> run_docker() {
+    auto r = rig::run_chain(in, facts);
+    REQUIRE(r.ok());
+    std::map<std::string, rig::CheckResult> out;
+    for (auto& c : r.value()) out[c.id] = c;
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("chain: a Docker rig runs the same chain with docker, its own engine check and its own isolation check", "[smoke][checks][docker]") {
+  DockerFixture f;
+  auto r = rig::run_chain(f.in, f.facts);
+  REQUIRE(r.ok());
+  std::vector<std::string> ids;
+  std::set<std::string> passed;
+  for (auto& c : r.value()) {
+    ids.push_back(c.id);
+    if (c.status == rig::CheckState::Pass) passed.insert(c.id);
+  }
+  for (auto id : {"docker-info", "inner-run", "inner-build", "built-runs", "docker-api", "uid-rig-user"}) CHECK(passed.count(id));
+  CHECK(ids == std::vector<std::string>{"outer-up", "main-uid", "not-privileged", "rig-limits", "docker-info", "inner-run", "host-reach",
+                                        "inner-build", "built-runs", "inner-limits", "docker-api", "init-reaps", "restart-workspace",
+                                        "restart-image", "restart-app", "uid-rig-user"});
+  CHECK(f.facts.inner_version == "26.1.5+dfsg1");
+  CHECK(f.facts.podman_version.empty());
+  // Nothing in a Docker rig's chain calls podman; no container gets podman's --userns=auto.
+  for (auto& call : f.engine.calls) {
+    INFO(call);
+    CHECK(call.find("podman ") == std::string::npos);
+  }
+}
+
+TEST_CASE("chain: docker-info wants rootless dockerd with overlay2", "[smoke][checks][docker]") {
+  for (auto [info, why] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"ServerVersion":"26.1.5","Driver":"overlay2","SecurityOptions":["name=seccomp,profile=builtin"]})", "expected name=rootless"},
+           {R"({"ServerVersion":"26.1.5","Driver":"vfs","SecurityOptions":["name=rootless"]})", "expected the overlay2 driver"},
+           {R"({"ServerVersion":"26.1.5","Driver":"overlay2","SecurityOptions":"rootless"})", "SecurityOptions"}}) {
+    DockerFixture f;
+    f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"docker info --format", {0, info, 0.1}});
+    auto c = f.run_docker();
+    INFO(c["docker-info"].output);
+    CHECK(c["docker-info"].status == rig::CheckState::Fail);
+    CHECK_THAT(c["docker-info"].output, Catch::Contains(why));
+    CHECK(c["inner-run"].status == rig::CheckState::NotRun);
+  }
+}
+
+TEST_CASE("chain: when a Docker rig's dockerd does not answer, the check shows dockerd's log and its signature", "[smoke][checks][docker]") {
+  DockerFixture f;
+  f.engine.exec_rules.insert(f.engine.exec_rules.begin(),
+                             {{"docker info --format", {1, "Cannot connect to the Docker daemon at unix:///run/user/1000/docker.sock. Is the docker daemon running?\n", 0.1}},
+                              {"dockerd.log", {0, "[rootlesskit:parent] error: failed to setup UID/GID map: newuidmap 37 [0 1000 1 1 100000 65536] failed: : fork/exec /usr/bin/newuidmap: operation not permitted\n", 0.01}}});
+  auto c = f.run_docker();
+  CHECK(c["docker-info"].status == rig::CheckState::Fail);
+  CHECK_THAT(c["docker-info"].output, Catch::Contains("--- dockerd.log (tail):"));
+  REQUIRE_FALSE(c["docker-info"].diagnosis.empty());
+  CHECK(c["docker-info"].diagnosis[0].id == "newidmap-exec");
+}
+
+TEST_CASE("chain: uid-rig-user passes only for inner root on the rig user, never under uid-isolation's name", "[smoke][checks][docker]") {
+  DockerFixture f;
+  auto good = f.run_docker();
+  CHECK(good["uid-rig-user"].status == rig::CheckState::Pass);
+  CHECK_FALSE(good.count("uid-isolation"));
+  CHECK_THAT(good["uid-rig-user"].output, Catch::Contains("inner root -> rig uid 1000 -> host uid 1000"));
+  // Inner root on host root (an outer without a user namespace and a rootful inner) fails.
+  DockerFixture root;
+  root.engine.exec_rules.insert(root.engine.exec_rules.begin(),
+                                {"cat /proc/$pid/uid_map", {0, "inner\n 0 0 4294967295\nouter\n 0 0 4294967295\n", 0.01}});
+  CHECK(root.run_docker()["uid-rig-user"].status == rig::CheckState::Fail);
+  // A subordinate-range mapping is a different (stronger) property: not what this check states.
+  DockerFixture sub;
+  sub.engine.exec_rules.insert(sub.engine.exec_rules.begin(),
+                               {"cat /proc/$pid/uid_map", {0, "inner\n 0 100000 65536\nouter\n 0 0 4294967295\n", 0.01}});
+  CHECK(sub.run_docker()["uid-rig-user"].status == rig::CheckState::Fail);
+}
+
+TEST_CASE("chain: docker-api drives the rig's socket with the docker CLI, only where the profile serves one", "[smoke][checks][docker]") {
+  Fixture podman;
+  podman.in.docker_api = true;
+  podman.engine.exec_rules.insert(podman.engine.exec_rules.begin(), {"docker-api-run-ok", {0, "docker-api-run-ok\ndocker-api-built\n", 0.1}});
+  auto r = rig::run_chain(podman.in, podman.facts);
+  REQUIRE(r.ok());
+  bool seen = false;
+  for (auto& c : r.value())
+    if (c.id == "docker-api") {
+      seen = true;
+      CHECK(c.status == rig::CheckState::Pass);
+    }
+  CHECK(seen);
+  bool podman_socket = false;
+  for (auto& call : podman.engine.calls) podman_socket = podman_socket || call.find("DOCKER_HOST=unix://$XDG_RUNTIME_DIR/podman/podman.sock") != std::string::npos;
+  CHECK(podman_socket);
+  // The image built through the socket must run: a build that printed nothing fails.
+  Fixture broken;
+  broken.in.docker_api = true;
+  broken.engine.exec_rules.insert(broken.engine.exec_rules.begin(), {"docker-api-run-ok", {1, "docker-api-run-ok\nunable to upgrade to tcp, received 500\n", 0.1}});
+  auto b = rig::run_chain(broken.in, broken.facts);
+  REQUIRE(b.ok());
+  for (auto& c : b.value())
+    if (c.id == "docker-api") CHECK(c.status == rig::CheckState::Fail);
+  // Without the profile's docker_api the chain has no such check (the Fixture's 15).
+  Fixture off;
+  CHECK(off.run().count("docker-api") == 0);
+}

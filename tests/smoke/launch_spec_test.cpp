@@ -174,11 +174,26 @@ TEST_CASE("launch spec: CPUs are capped at what the host has; tailored seccomp n
   CHECK_THAT(none.error().what(), Catch::Contains("seccomp.json"));
 }
 
+TEST_CASE("launch spec: the Docker API env is for a podman rig whose profile asks for it", "[smoke][launch_spec]") {
+  auto r = trixie();
+  r.launch->docker_api = false;
+  auto off = rig::make_launch_spec(r, settings());
+  REQUIRE(off.ok());
+  CHECK_FALSE(off->env.count("RIG_DOCKER_API"));
+  // A Docker rig's dockerd is its own API: nothing for the entrypoint to start.
+  r.launch->docker_api = true;
+  r.launch->inner_engine = "docker";
+  auto docker = rig::make_launch_spec(r, settings());
+  REQUIRE(docker.ok());
+  CHECK_FALSE(docker->env.count("RIG_DOCKER_API"));
+}
+
 TEST_CASE("launch spec: fuse-overlayfs storage adds /dev/fuse and its storage.conf; unknown storage is a usage error", "[smoke][launch_spec]") {
   auto plain = rig::make_launch_spec(trixie(), settings());
   REQUIRE(plain.ok());
   CHECK(state_of(*plain, "fuse") == "not-applicable");
-  CHECK_FALSE(body_of(plain).contains("Env"));
+  // The shared profile turns the Docker API on: the entrypoint is told to start podman's service.
+  CHECK(body_of(plain)["Env"] == rig::json::parse(R"(["RIG_DOCKER_API=1"])"));
   auto s = settings();
   s.inner_storage = "fuse-overlayfs";
   auto fuse = rig::make_launch_spec(trixie(), s);
@@ -186,7 +201,8 @@ TEST_CASE("launch spec: fuse-overlayfs storage adds /dev/fuse and its storage.co
   CHECK(state_of(*fuse, "fuse") == "applied");
   CHECK(body_of(fuse)["HostConfig"]["Devices"].size() == 2);
   CHECK(body_of(fuse)["HostConfig"]["Devices"][1]["PathOnHost"] == "/dev/fuse");
-  CHECK(body_of(fuse)["Env"] == rig::json::parse(R"(["CONTAINERS_STORAGE_CONF=/home/builder/.config/containers/storage-fuse-overlayfs.conf"])"));
+  CHECK(body_of(fuse)["Env"] ==
+        rig::json::parse(R"(["CONTAINERS_STORAGE_CONF=/home/builder/.config/containers/storage-fuse-overlayfs.conf","RIG_DOCKER_API=1"])"));
   s.inner_storage = "zfs";
   auto bad = rig::make_launch_spec(trixie(), s);
   REQUIRE_FALSE(bad.ok());

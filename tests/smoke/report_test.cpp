@@ -12,7 +12,7 @@ rig::SmokeReport sample() {
   r.rig = "rig-x";
   r.run_id = "r1";
   r.seconds = 4.5;
-  r.host = {"6.18.0", "docker", "20.10.24", "1.41", "unix:///var/run/docker.sock", "5.4.2", "amd64"};
+  r.host = {"6.18.0", "docker", "20.10.24", "1.41", "unix:///var/run/docker.sock", "5.4.2", "amd64", "podman", "5.4.2"};
   r.flags = {{"tun", "removed", "--without tun"}};
   rig::CheckResult a;
   a.number = 1;
