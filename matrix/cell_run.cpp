@@ -104,6 +104,7 @@ Result<StageResult> ablate_stage(const Cell& c, const CellEnv& env, const Border
   ao.engine = endpoint_of(c, *env.host);
   ao.jobs = env.ablate_jobs;
   ao.only = env.ablate_only;
+  ao.only_if_present = true;  // the matrix's list spans recipes whose items differ
   ao.web_recipe = env.web_recipe;
   ao.base_recipe = env.base_recipe;
   ao.first_port = env.port_base + 20;

@@ -68,9 +68,15 @@ Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) 
     std::vector<AblationItem> chosen;
     for (auto& id : o.only) {
       auto it = std::find_if(items.begin(), items.end(), [&](const AblationItem& i) { return i.id == id; });
-      if (it == items.end()) return usage_error("'" + id + "' is neither a flag, a hardening nor a capability of the recipe").add_context("--only");
+      if (it == items.end()) {
+        if (o.only_if_present) continue;
+        return usage_error("'" + id + "' is neither a flag, a hardening nor a capability of the recipe").add_context("--only");
+      }
       chosen.push_back(*it);
     }
+    if (chosen.empty())
+      return usage_error("none of " + join(o.only, ", ") + " is a flag, a hardening or a capability of recipe '" + recipe.name + "'")
+          .add_context("ablate.only");
     items = chosen;
   }
 

@@ -16,6 +16,9 @@ namespace rig {
 struct AblationOptions {
   std::filesystem::path recipe;
   std::vector<std::string> only;  // item ids; empty: all
+  // Skip ids of `only` the recipe lacks instead of refusing them: a matrix's ablate.only sweeps recipes
+  // whose items differ (the Docker rig has no cgroup-delegation). At least one must be the recipe's.
+  bool only_if_present = false;
   unsigned jobs = 0;              // 0: number of cores
   std::string engine;
   std::filesystem::path web_recipe, base_recipe;

@@ -439,9 +439,14 @@ fi)SH";
 if [ -w "$d" ] && [ -w "$d/cgroup.procs" ]; then echo "delegated: $d (children get: $(cat $d/cgroup.subtree_control))"
 else echo "not delegated: $d is missing or not writable by uid $(id -u)"; fi
 )SH" : "";
+    // Rootless dockerd uses cgroups only through systemd's delegation (its driver is "none" without):
+    // then every inner limit is discarded with a warning.
+    const std::string docker_cgroups =
+        cli == "docker" ? "if [ \"$(docker info --format '{{.CgroupDriver}}' 2>/dev/null)\" = none ]; then echo \"dockerd without cgroups\"; exit 0; fi\n"
+                        : "";
     const std::string script = R"SH(cg=/sys/fs/cgroup
 if [ "$(stat -fc %T $cg)" != cgroup2fs ]; then echo "cgroup v1"; exit 0; fi
-echo "cgroup v2, /sys/fs/cgroup mounted $(awk '$5 == "/sys/fs/cgroup" {split($6, o, ","); print o[1]}' /proc/self/mountinfo)"
+)SH" + docker_cgroups + R"SH(echo "cgroup v2, /sys/fs/cgroup mounted $(awk '$5 == "/sys/fs/cgroup" {split($6, o, ","); print o[1]}' /proc/self/mountinfo)"
 )SH" + delegation + R"SH(ooms() { awk '$1 == "oom_kill" {print $2}' $cg/memory.events 2>/dev/null || echo 0; }
 )SH" + cli + " rm -f " + name + R"SH( >/dev/null 2>&1
 before=$(ooms)
@@ -469,6 +474,11 @@ echo "pids-unlimited exit $?")SH";
           "inner --memory and --pids-limit are not enforced on this host: cgroup v1 (" +
               std::string(cli == "docker" ? "rootless dockerd runs without cgroups there" : "rootless podman needs a delegated cgroup v2 subtree") +
               "); inner containers are bounded only by the rig's own limits",
+          out);
+    if (out == "dockerd without cgroups")
+      return Outcome::not_applicable(
+          "inner --memory and --pids-limit are not enforced in this rig: rootless dockerd runs without cgroups (its cgroup driver is "
+          "none: it needs systemd's delegation, and the rig runs no systemd); inner containers are bounded only by the rig's own limits",
           out);
     auto kv = keyed_lines(out);
     // Killed by the OOM killer: SIGKILL (137) and either podman saw it (podman 5) or the kernel's

@@ -639,3 +639,20 @@ TEST_CASE("chain: docker-api drives the rig's socket with the docker CLI, only w
   Fixture off;
   CHECK(off.run().count("docker-api") == 0);
 }
+
+TEST_CASE("chain: a Docker rig's inner-limits is not applicable when rootless dockerd runs without cgroups", "[smoke][checks][docker]") {
+  DockerFixture f;
+  f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"rig-limits-r1", {0, "dockerd without cgroups\n", 0.1}});
+  auto c = f.run_docker();
+  CHECK(c["inner-limits"].status == rig::CheckState::NotApplicable);
+  CHECK_THAT(c["inner-limits"].note, Catch::Contains("not enforced in this rig: rootless dockerd runs without cgroups"));
+  // The probe asks dockerd itself, and the limits go through docker, never podman.
+  bool asked = false;
+  for (auto& call : f.engine.calls)
+    if (call.find("rig-limits-r1") != std::string::npos) {
+      asked = call.find("docker info --format '{{.CgroupDriver}}'") != std::string::npos;
+      CHECK(call.find("docker run --name 'rig-limits-r1'") != std::string::npos);
+      CHECK(call.find("podman") == std::string::npos);
+    }
+  CHECK(asked);
+}

@@ -194,6 +194,16 @@ TEST_CASE("ablate: an absent engine is exit 3, an unknown --only item a usage er
     CHECK_THAT(rigtest::error_of(rep).what(), Catch::Contains("--only"));
     CHECK(f.images.asked.empty());  // refused before any rig
   }
+  {
+    // A matrix's list spans recipes: ids the recipe lacks are skipped, but not all of them.
+    rigtest::FakeBorders f;
+    o.only = {"no-such-flag", "also-not"};
+    o.only_if_present = true;
+    auto rep = rig::run_ablation(o, f.borders());
+    CHECK(rigtest::error_of(rep).category() == rig::Category::Usage);
+    CHECK_THAT(rigtest::error_of(rep).what(), Catch::Contains("none of no-such-flag, also-not is a flag, a hardening or a capability of recipe 'debian-trixie'"));
+    CHECK(f.images.asked.empty());
+  }
 }
 
 TEST_CASE("host facts: each engine's answer recorded, an absent one with why", "[orchestrators][matrix]") {
