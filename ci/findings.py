@@ -76,6 +76,27 @@ A("One row per cell (host / recipe / arch / outer engine / inner network / inner
 A(section("## Cells").split("\n", 1)[1] if section("## Cells") else "(no cells ran)\n")
 from_report("## Not run, not applicable, failed")
 
+# The review's checks, spelled out per cell: reaping and inner limits in every chain, sysrq and /proc/kcore
+# under the tailored AppArmor profile (the confine stage: AppArmor hosts only).
+review = []
+for c in cells:
+    smoke, confine = stage(c, "smoke"), stage(c, "confine")
+    sc = (smoke or {}).get("detail", {}).get("checks", {})
+    cc = (confine or {}).get("detail", {}).get("checks", {})
+    if not sc and not cc:
+        continue
+    line = f'- `{c["id"]}`: init-reaps {sc.get("init-reaps", "not run")}, inner-limits {sc.get("inner-limits", "not run")}'
+    if cc:
+        line += f'; confined: apparmor-confined {cc.get("apparmor-confined", "not run")}, kcore-denied {cc.get("kcore-denied", "not run")}'
+    review.append(line)
+if review:
+    A("### The review's checks per cell\n")
+    A("`init-reaps` (an init is PID 1, no zombie after the inner containers ran), `inner-limits` (an inner `--memory` "
+      "and `--pids-limit` hold), and under the tailored AppArmor profile `apparmor-confined` (sysrq-trigger write "
+      "refused) and `kcore-denied` (root's read of `/proc/kcore` refused by the profile; the confine stage runs only "
+      "on AppArmor hosts). Read from each cell's stage detail in summary.json:\n")
+    A("\n".join(review) + "\n")
+
 A("## Which flags, hardenings and capabilities are needed\n")
 A("`rigctl ablate` takes each launch flag, hardening and kept capability away in turn, runs the chain until it fails "
   "and compares the failure with what the recipe predicts; the capabilities the profile drops are listed as not "
@@ -84,7 +105,12 @@ A("`rigctl ablate` takes each launch flag, hardening and kept capability away in
 if ablated:
     # The verdicts table and, under it, rigctl's "What failed without each item" evidence table.
     A(section("## Ablation verdicts").split("\n", 1)[1])
-verdicts = {(c["axes"]["engine"], x["id"]): x["verdict"] for c in ablated for x in stage(c, "ablate")["detail"]["items"]}
+# The prose below reads the podman rigs' verdicts; the Docker rig (debian-trixie-docker) has its own paragraph.
+DOCKER_RIG = "debian-trixie-docker"
+verdicts = {(c["axes"]["engine"], x["id"]): x["verdict"] for c in ablated if c["axes"]["recipe"] != DOCKER_RIG
+            for x in stage(c, "ablate")["detail"]["items"]}
+docker_rig = {(c["host"], c["axes"]["engine"]): {x["id"]: x for x in stage(c, "ablate")["detail"]["items"]}
+              for c in ablated if c["axes"]["recipe"] == DOCKER_RIG}
 A("""
 ### Reading the table
 
@@ -111,6 +137,8 @@ if verdicts.get(("podman", "seccomp"), "").startswith("required, different"):
       "spike's note that podman needs only tun and AppArmor does not hold here: the tailored profile and "
       "`systempaths` (podman spells it `unmask=ALL`) are needed too.")
 for c in ablated:
+    if c["axes"]["recipe"] == DOCKER_RIG:
+        continue
     h = next((h for h in sm["hosts"] if h["label"] == c["host"]), {})
     it = next((x for x in stage(c, "ablate")["detail"]["items"] if x["id"] == "apparmor"), None)
     if h.get("apparmor") and it and it["verdict"] == "required":
@@ -128,6 +156,16 @@ for c in ablated:
 if verdicts.get(("podman", "owned-mountpoints"), "").startswith("not needed"):
     A("- **owned-mountpoints** is not needed under podman: its named volumes are created owned by the image "
       "path's owner whether or not the path exists in the image, unlike Docker's.")
+
+for (host, engine), items in sorted(docker_rig.items()):
+    def v(id):
+        return items[id]["verdict"] if id in items else "not measured"
+    caps = sorted(i[4:].upper().replace("-", "_") for i, x in items.items() if i.startswith("cap-") and x["verdict"].startswith("required"))
+    A(f'- **The Docker rig** (`{DOCKER_RIG}`: rootless dockerd inside) on {host} · {engine}: its kept capabilities '
+      f'that ablation shows required are {", ".join(caps) or "none"} (SYS_CHROOT, which the podman rig needs, is '
+      f'{v("cap-sys-chroot")}); store-on-volume {v("store-on-volume")}; the seeds\' runc sysctl wrapper '
+      f'{v("runc-sysctl-wrapper")} (it matters where the rig itself is user-namespaced: LXC, Incus); runtime-wipe '
+      f'{v("runtime-wipe")} (dockerd refuses to start only when a new process got its old pid).')
 
 
 A("\n## Image-level checks and the arm64 chain\n")
@@ -157,6 +195,8 @@ for h in sm["hosts"]:
               "default. rigctl negotiates: it speaks 1.41 where the engine's MinAPIVersion allows it, otherwise that "
               "minimum. The VM host's init starts dockerd with `DOCKER_MIN_API_VERSION=1.41`, so the results above "
               "were taken at 1.41, as on this machine.")
+A("- Rootless Docker inside works with exactly the podman rig's flags (FIELD-NOTES §3); its inner root is the rig "
+  "user (`uid-rig-user`), a weaker isolation than podman's `--userns=auto`, reported under its own check.")
 A("- Inner networks: podman 4.3 (bookworm) predates pasta, so bookworm's pasta cells are not applicable; "
   "trixie and noble pass with both pasta and slirp4netns.")
 open(out + ".tmp", "w").write("\n".join(lines) + "\n")
