@@ -403,19 +403,47 @@ Result<json> merge_summaries(const std::vector<std::pair<std::string, json>>& in
   json out = {{"schema", kReportSchema}, {"matrices", json::array()}, {"hosts", json::array()}, {"cells", json::array()}};
   std::map<std::string, std::string> label_from;
   std::set<std::string> matrices;
+  // A cell "ran" unless it was only listed (excluded by the file, or left out by --cells).
+  auto ran = [](const json& c) {
+    std::string st = c.value("status", "");
+    return st != "excluded" && st != "not-selected";
+  };
+  struct Seen {
+    size_t index;  // in out["cells"]
+    size_t input;  // which directory
+  };
+  std::map<std::string, Seen> cell_at;  // host label + cell id -> where it is
   double seconds = 0;
-  for (auto& [dir, sm] : inputs) {
+  for (size_t input = 0; input < inputs.size(); ++input) {
+    auto& [dir, sm] = inputs[input];
+    // The same host label twice is one host measured in several runs (a VM host's cells re-run one at a
+    // time): merged as long as no cell ran in both. Two runners given the same label collide on a cell.
     for (auto& h : sm["hosts"]) {
       std::string label = h.value("label", "");
-      auto [it, fresh] = label_from.emplace(label, dir);
-      if (!fresh)
-        return usage_error("host label '" + label + "' appears in both '" + it->second + "' and '" + dir + "'",
-                           "give each runner its own --host-label");
-      out["hosts"].push_back(h);
+      if (label_from.emplace(label, dir).second) out["hosts"].push_back(h);
     }
     for (auto& m : sm["matrices"])
       if (matrices.insert(m.get<std::string>()).second) out["matrices"].push_back(m);
-    for (auto& c : sm["cells"]) out["cells"].push_back(c);
+    for (auto& c : sm["cells"]) {
+      // Cell ids name the host axis ("local"), not the runner: a cell is its host label and its id.
+      std::string id = c.value("id", "");
+      std::string key = c.value("host", "") + "\n" + id;
+      auto seen = cell_at.find(key);
+      // Within one directory every cell is its own (only another run's copy of a cell is merged).
+      if (seen == cell_at.end() || seen->second.input == input) {
+        cell_at.emplace(key, Seen{out["cells"].size(), input});
+        out["cells"].push_back(c);
+        continue;
+      }
+      json& before = out["cells"][seen->second.index];
+      if (ran(before) && ran(c))
+        return usage_error("cell '" + id + "' of host '" + c.value("host", "") + "' ran in both '" + inputs[seen->second.input].first + "' and '" + dir + "'",
+                           "give each runner its own --host-label, or merge one run of each cell");
+      if (ran(c)) {
+        before = c;
+        seen->second.input = input;
+      }
+    }
     seconds += sm.value("seconds", 0.0);
   }
   out["totals"] = totals_of(out["cells"]);

@@ -91,11 +91,31 @@ TEST_CASE("report merge: two hosts' results become one report", "[grid][summary]
   CHECK((*m)["totals"]["fail"] == 1);
   CHECK((*m)["totals"]["pass"] == (*a)["totals"]["pass"].get<int>() + (*b)["totals"]["pass"].get<int>());
   rigtest::check_golden("matrix-merged.md", rig::summary_markdown(*m));
-  // The same host twice is refused: its cells could not be told apart.
+  // The same run twice is refused: a cell that ran in both could not be told apart.
   auto dup = rig::merge_summaries({{"a", *a}, {"again", *a}});
   REQUIRE_FALSE(dup.ok());
   CHECK(dup.error().category() == rig::Category::Usage);
-  CHECK(dup.error().what() == "host label 'ubuntu-24.04' appears in both 'a' and 'again'");
+  CHECK_THAT(dup.error().what(), Catch::StartsWith("cell '") && Catch::Contains("' ran in both 'a' and 'again'"));
+}
+
+TEST_CASE("report merge: one host's cells from separate runs merge; a cell's run replaces its mere listing", "[grid][summary][merge]") {
+  auto dir = rigtest::test_data_dir() / "fixtures" / "reports";
+  auto a = rig::read_summary(dir / "ubuntu-24.04");
+  REQUIRE(a.ok());
+  // Two runs of the same host, each selecting a different part of the file (--cells).
+  rig::json first = *a, second = *a;
+  size_t ran = 0;
+  for (size_t i = 0; i < first["cells"].size(); ++i) {
+    std::string st = first["cells"][i]["status"];
+    if (st == "excluded" || st == "not-selected") continue;
+    (ran++ % 2 ? first : second)["cells"][i]["status"] = "not-selected";
+  }
+  REQUIRE(ran >= 2);
+  auto m = rig::merge_summaries({{"one", first}, {"two", second}});
+  REQUIRE(m.ok());
+  CHECK((*m)["hosts"].size() == 1);
+  CHECK((*m)["cells"] == (*a)["cells"]);  // every cell as the run that ran it left it
+  CHECK((*m)["totals"] == (*a)["totals"]);
 }
 
 TEST_CASE("report merge: a directory without a valid summary is a usage error naming it", "[grid][summary][merge]") {
