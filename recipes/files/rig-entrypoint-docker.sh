@@ -22,6 +22,12 @@ fi
 # network, the builtin port driver so a published inner port is a listening socket of the rig itself:
 # the outer engine's publish then reaches it). Its data root is the store volume (the recipe's
 # launch.volumes): overlay2 on the rig's own overlay rootfs would be overlay-on-overlay.
+# Under a confining AppArmor profile (the tailored one, like docker-default) the rig may not write
+# /proc/sys/net: dockerd's network hook then fails every inner container with "failed to disable IPv6 on
+# container's interface eth0" (measured on the Ubuntu VM host). This keeps the interface as the kernel made
+# it instead; rootlesskit's slirp4netns network has no IPv6 route anyway.
+export DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1
+
 # rig-runc (the seed's runc sysctl wrapper) is the default runtime unless RIG_NO_RUNC_WRAPPER=1
 # (ablation of the hardening 'runc-sysctl-wrapper').
 log="$XDG_RUNTIME_DIR/rig-warmup.log"
