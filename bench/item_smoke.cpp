@@ -71,7 +71,8 @@ Result<std::vector<BenchItem>> bench_smoke_vs_shell(BenchContext& c) {
   }
   // Warm: the outer image built and loaded, the inner archives written (the script needs them too).
   c.say("smoke-vs-shell: provisioning images");
-  RIG_TRY(auto images, c.borders.images.provision(*c.conn.engine, c.recipe,
+  EngineImageStore store(*c.conn.engine);
+  RIG_TRY(auto images, c.borders.images.provision(store, c.recipe,
                                                    ProvisionRequest{c.opts.web_recipe, c.opts.base_recipe, c.opts.arch, ""}, {}));
   if (images.seccomp_profile_path.empty()) {
     mark_not_applicable(item, "the image has no tailored seccomp profile for the baseline's --security-opt");

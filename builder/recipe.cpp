@@ -25,8 +25,13 @@ namespace fs = std::filesystem;
 
 const std::set<std::string> kDistros = {"debian", "ubuntu"};
 const std::set<std::string> kVariants = {"extract", "custom", "essential", "apt", "required", "minbase", "buildd", "important", "standard"};
-const std::set<std::string> kEffects = {"device", "seccomp", "apparmor", "systempaths", "cgroups"};
-const std::set<std::string> kEngines = {"docker", "podman"};
+const std::set<std::string> kEffects = {"device", "seccomp", "apparmor", "systempaths", "cgroups", "incus_config"};
+const std::set<std::string> kEngines = {"docker", "podman", "incus"};
+// The Incus instance keys a flag may set (effect incus_config): seed 000's nesting and syscall
+// interception. An allowlist, so no recipe can ask for security.privileged or raw.* keys.
+const std::set<std::string> kIncusConfigKeys = {"security.nesting", "security.syscalls.intercept.mknod",
+                                                "security.syscalls.intercept.setxattr", "security.syscalls.intercept.mount",
+                                                "security.syscalls.intercept.mount.fuse"};
 const std::set<std::string> kInnerNetworks = {"pasta", "slirp4netns"};
 const std::set<std::string> kRestart = {"no", "always", "unless-stopped", "on-failure"};
 constexpr uint64_t kMaxId = 4294967294ULL;  // (uid_t)-1 is not a valid id
@@ -432,7 +437,7 @@ LaunchFlag parse_flag(JsonNode n) {
   auto eff = o.required("effect").object();
   auto kind = eff.required("kind");
   f.effect_kind = kind.str();
-  if (!kEffects.count(f.effect_kind)) reject(kind, "one of device, seccomp, apparmor, systempaths, cgroups", f.effect_kind);
+  if (!kEffects.count(f.effect_kind)) reject(kind, "one of device, seccomp, apparmor, systempaths, cgroups, incus_config", f.effect_kind);
   auto value = eff.required("value");
   f.effect_value = value.str();
   if (f.effect_kind == "device" && !is_launch_device(f.effect_value))
@@ -442,16 +447,29 @@ LaunchFlag parse_flag(JsonNode n) {
   if ((f.effect_kind == "apparmor" || f.effect_kind == "systempaths") && f.effect_value != "unconfined" && f.effect_value != "tailored")
     value.fail("expected \"unconfined\" or \"tailored\"");
   if (f.effect_kind == "cgroups" && f.effect_value != "writable") value.fail("expected \"writable\" (the rig's own cgroup namespace mounted read-write)");
+  if (f.effect_kind == "incus_config") {
+    auto eq = f.effect_value.find('=');
+    std::string key = f.effect_value.substr(0, eq);
+    if (eq == std::string::npos || !kIncusConfigKeys.count(key) || f.effect_value.substr(eq + 1) != "true")
+      reject(value, "KEY=true with KEY one of security.nesting, security.syscalls.intercept.{mknod,setxattr,mount,mount.fuse}",
+             f.effect_value);
+  }
   eff.finish();
   if (auto e = o.optional("engines")) {
     for (auto& en : e->array()) {
       auto name = en.str();
-      if (!kEngines.count(name)) reject(en, "an engine name, docker or podman", name);
+      if (!kEngines.count(name)) reject(en, "an outer runtime name, docker, podman or incus", name);
       f.engines.push_back(name);
     }
   } else {
-    f.engines = {"docker", "podman"};
+    f.engines = f.effect_kind == "incus_config" ? std::vector<std::string>{"incus"} : std::vector<std::string>{"docker", "podman"};
   }
+  // What each runtime can render: Incus takes devices and its own keys; Docker-API engines no Incus key.
+  bool for_incus = std::find(f.engines.begin(), f.engines.end(), "incus") != f.engines.end();
+  if (for_incus && f.effect_kind != "device" && f.effect_kind != "incus_config")
+    o.required("engines").fail("incus renders only device and incus_config effects, not " + f.effect_kind);
+  if (f.effect_kind == "incus_config" && (!for_incus || f.engines.size() != 1))
+    o.required("engines").fail("an incus_config effect is for [\"incus\"] only");
   if (auto r = o.optional("requires")) {
     f.requires_host = r->nonempty_str();
     // The storage id is checked against launch.inner.storage once that is read.

@@ -1,5 +1,8 @@
 #include "cli/option_checks.hpp"
 
+#include "engine/incus_client.hpp"
+#include "core/text.hpp"
+
 #include <filesystem>
 
 #include "engine/http.hpp"
@@ -19,6 +22,14 @@ Status check_output_file(const std::string& option, const std::string& path) {
 }
 
 Status check_engine_option(const std::string& engine) {
+  if (is_incus_engine(engine)) {
+    auto ep = parse_endpoint(incus_socket_of(engine));
+    if (!ep || ep->unix_path.empty())
+      return usage_error("expected incus or incus:/path/to/unix.socket (Incus is reached on its local socket only), got " +
+                         show_value(engine))
+          .add_context("--engine");
+    return ok();
+  }
   auto ep = default_endpoint(engine);
   if (!ep) {
     auto e = std::move(ep).error();

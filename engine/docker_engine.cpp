@@ -12,6 +12,7 @@
 #include "core/text.hpp"
 #include "engine/engine.hpp"
 #include "engine/exec_stream.hpp"
+#include "engine/incus_client.hpp"
 #include "engine/reply.hpp"
 
 namespace rig {
@@ -421,7 +422,23 @@ std::unique_ptr<Engine> make_docker_engine(Endpoint ep, Pause pause) {
   return std::make_unique<DockerEngine>(std::move(ep), std::move(pause));
 }
 
+Result<Engine*> docker_api_engine(const EngineConnection& c, const std::string& what) {
+  if (c.engine) return c.engine.get();
+  return usage_error(what + " needs a Docker-API engine (Docker or podman's service), and '" + c.endpoint.display + "' is " +
+                     c.version.kind());
+}
+
 Result<EngineConnection> connect_engine(const std::string& flag_value) {
+  if (is_incus_engine(flag_value)) {
+    RIG_TRY(auto ep, parse_endpoint(incus_socket_of(flag_value)).context("--engine"));
+    if (ep.unix_path.empty())
+      return usage_error("Incus is reached on its local unix socket only (expected incus or incus:/path/to/unix.socket)")
+          .add_context("--engine");
+    ep.display = "incus:" + ep.unix_path;
+    auto incus = std::make_shared<IncusClient>(ep);
+    RIG_TRY(auto v, incus->server().context("connect to Incus"));
+    return EngineConnection{nullptr, ep, v, std::move(incus)};
+  }
   RIG_TRY(auto ep, default_endpoint(flag_value));
   auto engine = make_docker_engine(ep);
   RIG_TRY(auto v, engine->version());
@@ -429,7 +446,7 @@ Result<EngineConnection> connect_engine(const std::string& flag_value) {
     return unavailable("engine at '" + ep.display + "' speaks API " + v.api_version + ", older than the " + kApiVersion +
                            " rigctl needs",
                        "upgrade the engine (Debian 12's docker.io 20.10 is enough)");
-  return EngineConnection{std::move(engine), ep, v};
+  return EngineConnection{std::move(engine), ep, v, nullptr};
 }
 
 namespace {

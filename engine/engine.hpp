@@ -36,13 +36,15 @@ struct EngineVersion {
   std::string arch;
   std::string kernel;
   bool podman = false;
-  // What the outer engine is, as reports and launch profiles name it: "podman" or "docker".
-  std::string kind() const { return podman ? "podman" : "docker"; }
+  // What the outer engine is, as reports and launch profiles name it: "podman", "docker" or "incus".
+  std::string kind() const { return !runtime.empty() ? runtime : podman ? "podman" : "docker"; }
   bool apparmor = false;  // from /info SecurityOptions: the engine's host enforces AppArmor
   int cpus = 0;
   std::string api_min;   // the oldest API level it still serves ("" = it does not say)
   std::string api_used;  // what rigctl speaks to it (negotiate_api_version)
   std::string cgroup_version;  // from /info CgroupVersion: "1", "2", or "" when the engine does not say
+  // Set for an outer runtime that is not a Docker-API engine: "incus".
+  std::string runtime = {};
 };
 
 struct ExecResult {
@@ -122,11 +124,18 @@ void real_pause(std::chrono::milliseconds ms);
 std::unique_ptr<Engine> make_docker_engine(Endpoint ep, Pause pause = real_pause);
 
 // Connects to the endpoint and checks the API level; Unavailable (exit 3) with a fix otherwise.
+class IncusClient;  // engine/incus_client.hpp
+
+// A connection to the outer runtime --engine names: a Docker-API engine (`engine`), or Incus
+// (`incus`, with `engine` null: Incus is not a Docker-API engine, so what needs one says so).
 struct EngineConnection {
   std::unique_ptr<Engine> engine;
   Endpoint endpoint;
   EngineVersion version;
+  std::shared_ptr<IncusClient> incus;
 };
+// The Docker-API engine of a connection, or a usage error naming `what` needs one (an Incus runtime).
+Result<Engine*> docker_api_engine(const EngineConnection& c, const std::string& what);
 Result<EngineConnection> connect_engine(const std::string& flag_value);
 
 // The seam at the engine border: library code reaches an engine only through a connector it is

@@ -140,6 +140,7 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
   struct curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, ("Content-Type: " + req.content_type).c_str());
   headers = curl_slist_append(headers, "Expect:");
+  for (auto& h : req.headers) headers = curl_slist_append(headers, h.c_str());
   if (req.upload) {
     headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
     curl_easy_setopt(c, CURLOPT_POST, 1L);

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/text.hpp"  // url_escape
@@ -38,6 +39,7 @@ struct HttpRequest {
   std::string path;  // including query
   std::string body;
   std::string content_type = "application/json";
+  std::vector<std::string> headers;  // more "Name: value" lines (Incus's X-Incus-* file headers)
   // When set, the body is streamed from this function (chunked): it returns bytes written into
   // buf (0 at the end, -1 on error).
   std::function<long(char* buf, size_t len)> upload;

@@ -31,8 +31,9 @@ StageResult failed(const std::string& stage, const Error& e) { return {stage, "f
 Result<StageResult> image_stage(const Cell& c, const CellEnv& env, const Borders& b) {
   auto conn = b.engines.connect(endpoint_of(c, *env.host));
   if (!conn) return failed("image", conn.error());
+  EngineImageStore store(*conn->engine);
   // The inner images too: a foreign arch's whole image set must build here, not only the outer one.
-  auto p = b.images.provision(*conn->engine, *env.recipe, ProvisionRequest{env.web_recipe, env.base_recipe, c["arch"], ""}, {});
+  auto p = b.images.provision(store, *env.recipe, ProvisionRequest{env.web_recipe, env.base_recipe, c["arch"], ""}, {});
   if (!p) {
     if (p.error().category() == Category::Interrupted) return std::move(p).error();
     return failed("image", p.error());

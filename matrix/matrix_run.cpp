@@ -56,7 +56,8 @@ Status prebuild(const std::vector<Cell>& cells, const std::vector<Runnable>& tod
     auto conn = b.engines.connect(e->endpoint);
     if (!conn) continue;  // the cell reports it
     ProvisionRequest pr{o.web_recipe, o.base_recipe, c["arch"], ""};
-    auto p = b.images.provision(*conn->engine, *r.recipe, pr, {});
+    EngineImageStore store(*conn->engine);
+    auto p = b.images.provision(store, *r.recipe, pr, {});
     if (!p && p.error().category() == Category::Interrupted) return std::move(p).error();
     if (!p && o.progress) o.progress("prepare failed (the cells will report it): " + p.error().what());
   }

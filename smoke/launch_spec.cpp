@@ -173,6 +173,9 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
       spec.unmask_system_paths = true;
     } else if (f.effect_kind == "cgroups") {
       spec.writable_cgroups = true;
+    } else if (f.effect_kind == "incus_config") {
+      auto eq = f.effect_value.find('=');
+      spec.runtime_config[f.effect_value.substr(0, eq)] = f.effect_value.substr(eq + 1);
     }
     spec.flags.push_back(d);
   }

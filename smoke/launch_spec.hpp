@@ -91,6 +91,9 @@ struct LaunchSpec {
   // can apply inner containers' limits (security/cgroup_delegation.hpp).
   bool delegate_cgroup = false;
   std::vector<std::string> cap_drop;  // engine API names; never one added
+  // Instance config keys for an outer runtime with its own (Incus: the flags of effect incus_config,
+  // e.g. security.nesting=true). Never security.privileged: the recipe's allowlist has no such key.
+  std::map<std::string, std::string> runtime_config;
   // The capability bounding set the rig must have: the profile's keep set minus what an ablation
   // dropped. nullopt for a launch without a capabilities section (only CAP_SYS_ADMIN is then checked).
   std::optional<uint64_t> bounding_set;

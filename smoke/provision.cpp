@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "builder/docker_archive.hpp"
+#include "core/json_reader.hpp"
 
 namespace rig {
 
@@ -29,19 +30,30 @@ Result<bool> ensure_loaded(Engine& engine, const OciImage& img, const std::strin
   return true;
 }
 
-Result<Provisioned> provision_images(Engine& engine, const Recipe& outer, const ProvisionRequest& req,
+Result<StoredImage> EngineImageStore::ensure(const OciImage& img, const std::string& tag) {
+  RIG_TRY(bool loaded, ensure_loaded(engine_, img, tag));
+  return StoredImage{tag, loaded};
+}
+
+Result<Provisioned> provision_images(OuterImageStore& store, const Recipe& outer, const ProvisionRequest& req,
                                      CommandRunner& runner, const BuildEvents& ev) {
   Provisioned p;
   BuildRequest br;
   br.arch = req.arch;
   br.mirror = req.mirror;
   RIG_TRY(auto built, build_image(outer, br, runner, ev).context("build outer image"));
-  p.outer_ref = built.tag;
   p.outer_manifest_digest = built.image.manifest_digest;
   p.outer_config_digest = built.image.config_digest;
   p.arch = built.image.arch;
   if (ev.phase) ev.phase("ensure " + built.tag + " is in the engine");
-  RIG_TRY(p.outer_loaded, ensure_loaded(engine, built.image, built.tag));
+  RIG_TRY(auto stored, store.ensure(built.image, built.tag));
+  p.outer_ref = stored.ref;
+  p.outer_loaded = stored.loaded;
+  {
+    RIG_TRY(auto text, read_file(built.image.dir / "blobs" / "sha256" / digest_hex(built.image.config_digest)));
+    RIG_TRY(auto cfg, parse_json_document(text));
+    if (cfg.is_object() && cfg.contains("config") && cfg["config"].is_object()) p.outer_config = cfg["config"];
+  }
   if (auto prof = built.image.dir / kTailoredSeccompFile; std::filesystem::exists(prof)) {
     RIG_TRY(p.seccomp_profile, read_file(prof));
     p.seccomp_profile_path = prof.string();
@@ -71,9 +83,9 @@ namespace {
 class BuildingImageSource final : public ImageSource {
  public:
   explicit BuildingImageSource(CommandRunner& runner) : runner_(runner) {}
-  Result<Provisioned> provision(Engine& engine, const Recipe& outer, const ProvisionRequest& req,
+  Result<Provisioned> provision(OuterImageStore& store, const Recipe& outer, const ProvisionRequest& req,
                                 const BuildEvents& ev) override {
-    return provision_images(engine, outer, req, runner_, ev);
+    return provision_images(store, outer, req, runner_, ev);
   }
 
  private:

@@ -21,8 +21,30 @@ struct ProvisionRequest {
   std::string mirror;
 };
 
+// Where the outer image goes: a Docker-API engine (loaded as a docker-archive) or another outer
+// runtime (Incus imports its own image format). `ensure` puts it there unless it is there already.
+struct StoredImage {
+  std::string ref;      // what a launch names it by there
+  bool loaded = false;  // false: it was there already
+};
+class OuterImageStore {
+ public:
+  virtual ~OuterImageStore() = default;
+  virtual Result<StoredImage> ensure(const OciImage& img, const std::string& tag) = 0;
+};
+// A Docker-API engine's image store (ensure_loaded).
+class EngineImageStore final : public OuterImageStore {
+ public:
+  explicit EngineImageStore(Engine& engine) : engine_(engine) {}
+  Result<StoredImage> ensure(const OciImage& img, const std::string& tag) override;
+
+ private:
+  Engine& engine_;
+};
+
 struct Provisioned {
   std::string outer_ref;
+  json outer_config;  // the OCI image config's "config" object (User, Env, Entrypoint, Cmd, WorkingDir)
   std::string outer_manifest_digest, outer_config_digest;  // the image the rig runs (config digest = engine image id)
   std::string seccomp_profile;  // tailored profile JSON text ("" if the image has no stock profile)
   std::string seccomp_profile_path;
@@ -33,7 +55,7 @@ struct Provisioned {
   std::shared_ptr<ScratchDir> scratch;  // holds the archives
 };
 
-Result<Provisioned> provision_images(Engine& engine, const Recipe& outer, const ProvisionRequest& req,
+Result<Provisioned> provision_images(OuterImageStore& store, const Recipe& outer, const ProvisionRequest& req,
                                      CommandRunner& runner, const BuildEvents& ev);
 
 // The seam at the image border: where a rig's images come from. The real one builds (through the
@@ -42,7 +64,7 @@ Result<Provisioned> provision_images(Engine& engine, const Recipe& outer, const 
 class ImageSource {
  public:
   virtual ~ImageSource() = default;
-  virtual Result<Provisioned> provision(Engine& engine, const Recipe& outer, const ProvisionRequest& req,
+  virtual Result<Provisioned> provision(OuterImageStore& store, const Recipe& outer, const ProvisionRequest& req,
                                         const BuildEvents& ev) = 0;
 };
 std::unique_ptr<ImageSource> make_image_source(CommandRunner& runner);  // provision_images

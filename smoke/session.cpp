@@ -6,6 +6,7 @@
 #include "core/fs.hpp"
 #include "core/lock.hpp"
 #include "host/machine.hpp"
+#include "smoke/incus_rig.hpp"
 
 namespace rig {
 
@@ -44,7 +45,8 @@ Result<std::vector<std::shared_ptr<PortWindow>>> reserve_rig_ports(const Recipe&
 
 HostFeatures host_features(const EngineVersion& v) {
   HostFeatures h;
-  h.apparmor = v.apparmor;
+  // Incus is reached on a local socket only, so its host is this machine.
+  h.apparmor = v.runtime == "incus" ? probe_machine().apparmor : v.apparmor;
   h.cpus = v.cpus > 0 ? v.cpus : probe_machine().cpus;
   h.cgroup_version = v.cgroup_version;
   // --security-opt writable-cgroups came with Docker 28 (API 1.48); podman's service has no such option.
@@ -69,7 +71,11 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Bor
   // The images are for the engine's architecture unless asked otherwise: an emulated arm64 host
   // (`rigctl host`) needs arm64 images, built here under qemu-user and loaded through its API.
   ProvisionRequest pr{o.web_recipe, o.base_recipe, o.arch.empty() ? debian_arch_of(s->conn.version.arch) : o.arch, o.mirror};
-  RIG_TRY(s->images, b.images.provision(*s->conn.engine, s->recipe, pr, ev));
+  // Incus takes its own image format, imported from the same layers; an engine loads a docker-archive.
+  std::unique_ptr<OuterImageStore> store;
+  if (s->conn.incus) store = std::make_unique<IncusImageStore>(*s->conn.incus);
+  else store = std::make_unique<EngineImageStore>(*s->conn.engine);
+  RIG_TRY(s->images, b.images.provision(*store, s->recipe, pr, ev));
 
   LaunchSettings ls;
   ls.image = s->images.outer_ref;
@@ -91,7 +97,12 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Bor
   ls.apparmor = o.apparmor;
   RIG_TRY(s->spec, make_launch_spec(s->recipe, ls));
   if (ev.phase) ev.phase("launch rig " + s->name);
-  RIG_TRY(s->rig, Rig::launch(*s->conn.engine, s->spec, s->name));
+  if (s->conn.incus) {
+    RIG_TRY(auto pool, incus_pool(*s->conn.incus));
+    RIG_TRY(s->rig, IncusRig::launch(*s->conn.incus, s->spec, s->name, IncusPlacement{pool, image_process(s->images.outer_config)}));
+  } else {
+    RIG_TRY(s->rig, Rig::launch(*s->conn.engine, s->spec, s->name));
+  }
   return s;
 }
 

@@ -132,7 +132,7 @@ TEST_CASE("launch profile: the shipped recipes share one, so each flag's and har
     REQUIRE(r.ok());
     REQUIRE(r->launch);
     // The Docker rig drops the cgroups flag (rootless dockerd uses no cgroups without systemd).
-    CHECK(r->launch->flags.size() == (std::string(name) == "debian-trixie-docker.json" ? 5u : 6u));
+    CHECK(r->launch->flags.size() == (std::string(name) == "debian-trixie-docker.json" ? 8u : 9u));
     // The Docker rig drops the two podman-only hardenings (containers.conf's sysctls, libpod_parent) and
     // adds the seeds' runc wrapper.
     CHECK(r->launch->hardening.size() == (std::string(name) == "debian-trixie-docker.json" ? 6u : 7u));

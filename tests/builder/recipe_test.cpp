@@ -455,7 +455,7 @@ TEST_CASE("recipe: duplicate flag id is rejected", "[builder][recipe][validation
 TEST_CASE("recipe: unknown effect kind is rejected", "[builder][recipe][validation]") {
   json j = full_recipe();
   j["launch"]["flags"][0]["effect"]["kind"] = "sysctl";
-  check_rejected(j, "launch.flags[0].effect.kind", "expected one of device, seccomp, apparmor, systempaths, cgroups, got 'sysctl'");
+  check_rejected(j, "launch.flags[0].effect.kind", "expected one of device, seccomp, apparmor, systempaths, cgroups, incus_config, got 'sysctl'");
 }
 
 TEST_CASE("recipe: invalid package name is rejected", "[builder][recipe][validation]") {

@@ -83,7 +83,7 @@ TEST_CASE("ablation items: flags then hardenings, AppArmor not applicable withou
   auto items = rig::ablation_items(r, "docker", rig::HostFeatures{});
   std::vector<std::string> ids;
   for (auto& i : items) ids.push_back(i.id);
-  CHECK(ids == std::vector<std::string>{"tun", "seccomp", "apparmor", "systempaths", "fuse", "cgroups", "fcaps", "default-sysctls",
+  CHECK(ids == std::vector<std::string>{"tun", "seccomp", "apparmor", "systempaths", "fuse", "cgroups", "nesting", "intercept-mknod", "intercept-setxattr", "fcaps", "default-sysctls",
                                         "owned-mountpoints", "store-on-volume", "runtime-wipe", "init", "cgroup-delegation",
                                         // every capability of Docker's default set: kept ones first
                                         "cap-setuid", "cap-setgid", "cap-sys-chroot", "cap-chown", "cap-dac-override",
@@ -94,8 +94,9 @@ TEST_CASE("ablation items: flags then hardenings, AppArmor not applicable withou
   // The fuse device belongs to the fuse-overlayfs storage only.
   CHECK(items[4].not_applicable == "only with inner storage fuse-overlayfs (this rig uses overlay)");
   CHECK(rig::ablation_items(r, "docker", rig::HostFeatures{}, "fuse-overlayfs")[4].not_applicable.empty());
-  CHECK(items[6].level == "image");
-  CHECK(items[9].level == "launch");
+  CHECK(items[6].not_applicable == "docker does not use this flag");  // nesting: an Incus key
+  CHECK(items[9].level == "image");
+  CHECK(items[12].level == "launch");
   rig::HostFeatures aa;
   aa.apparmor = true;
   auto with_aa = rig::ablation_items(r, "docker", aa);

@@ -265,7 +265,7 @@ TEST_CASE("launch options: every bad value is a usage error naming the option, t
   using O = rig::LaunchOptionValues;
   CHECK(option_error(O{"", {"bogus"}, "", "", "", {}}) ==
         "--without: 'bogus' is not a flag of the launch profile of recipe 'debian-trixie' (expected one of tun, seccomp, apparmor, "
-        "systempaths, fuse, cgroups)");
+        "systempaths, fuse, cgroups, nesting, intercept-mknod, intercept-setxattr)");
   CHECK(option_error(O{"", {}, "bogus", "", "", {}}) ==
         "--inner-storage: 'bogus' is not an inner storage of recipe 'debian-trixie' (expected one of overlay, fuse-overlayfs)");
   CHECK(option_error(O{"", {}, "", "bogus", "", {}}) ==

@@ -105,7 +105,7 @@ class FakeImageSource final : public rig::ImageSource {
   std::vector<std::string> asked;    // "<recipe name> <arch>" per provision
   std::string seccomp_profile = R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":[]})";
 
-  rig::Result<rig::Provisioned> provision(rig::Engine&, const rig::Recipe& outer, const rig::ProvisionRequest& req,
+  rig::Result<rig::Provisioned> provision(rig::OuterImageStore&, const rig::Recipe& outer, const rig::ProvisionRequest& req,
                                           const rig::BuildEvents&) override {
     std::lock_guard lock(mu_);
     asked.push_back(outer.name + " " + req.arch);

@@ -1,0 +1,362 @@
+#include "engine/incus_client.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <chrono>
+#include <filesystem>
+
+#include "core/text.hpp"
+#include "engine/exec_stream.hpp"
+#include "engine/reply.hpp"
+
+namespace rig {
+
+bool is_incus_engine(const std::string& v) { return v == "incus" || v.starts_with("incus:"); }
+
+std::string incus_socket_of(const std::string& v) {
+  if (!v.starts_with("incus:")) return kIncusSocket;
+  std::string p = v.substr(6);
+  if (p.starts_with("unix://")) p = p.substr(7);
+  return p.empty() ? kIncusSocket : p;
+}
+
+namespace {
+
+// Incus answers {"type": "sync"|"async"|"error", "metadata": ..., "error": "..."}.
+std::string incus_message(const json& body, long status) {
+  if (body.is_object() && body.contains("error") && body["error"].is_string() && !body["error"].get<std::string>().empty())
+    return valid_utf8(truncate_utf8(body["error"].get<std::string>(), 2000));
+  return "status " + std::to_string(status);
+}
+
+const json& metadata_of(const json& body) {
+  static const json null_json;
+  return body.is_object() && body.contains("metadata") ? body["metadata"] : null_json;
+}
+
+std::map<std::string, std::string> string_map(const json& j) {
+  std::map<std::string, std::string> m;
+  if (!j.is_object()) return m;
+  for (auto& [k, v] : j.items())
+    if (v.is_string()) m[k] = v.get<std::string>();
+  return m;
+}
+
+Result<IncusInstance> read_instance(const std::string& request, const json& j) {
+  return read_reply(request, [&] {
+    JsonObject o(j, "");
+    IncusInstance in;
+    in.name = o.required("name").nonempty_str();
+    in.status = opt_str(o, "status");
+    in.config = string_map(j.value("config", json::object()));
+    if (j.contains("devices") && j["devices"].is_object())
+      for (auto& [k, v] : j["devices"].items()) in.devices[k] = string_map(v);
+    return in;
+  });
+}
+
+}  // namespace
+
+static std::string octal_mode(uint32_t mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04o", mode & 07777);
+  return buf;
+}
+
+Error IncusClient::refused(const std::string& what, const Reply& r) const {
+  return unavailable(what + ": Incus answered " + r.request + " with " + std::to_string(r.status) + ": " +
+                     incus_message(r.body, r.status));
+}
+
+Result<IncusClient::Reply> IncusClient::call(const std::string& method, const std::string& path, const std::string& body,
+                                             long timeout_ms, const std::string& content_type) {
+  HttpRequest req;
+  req.method = method;
+  req.path = path;
+  req.body = body;
+  req.content_type = content_type;
+  req.timeout_ms = timeout_ms;
+  req.ignore_interrupt = method == "DELETE";  // removals run during cleanup after SIGINT
+  RIG_TRY(auto http, http_request(ep_, req));
+  Reply r{http.status, json(), method + " " + path};
+  if (!http.body.empty()) {
+    // Exec logs are plain bytes; everything else Incus sends is JSON.
+    if (path.find("/logs/exec-output/") != std::string::npos) {
+      r.body = http.body;
+    } else {
+      RIG_TRY(r.body, parse_reply(r.request, http.body, json::value_t::object));
+    }
+  }
+  return r;
+}
+
+Result<json> IncusClient::wait(const Reply& r, const std::string& what, long timeout_ms) {
+  if (r.status != 202 && r.status != 200 && r.status != 201) return refused(what, r);
+  if (!r.body.is_object() || r.body.value("type", "") != "async") return metadata_of(r.body);
+  std::string op = r.body.value("operation", "");
+  if (!op.starts_with("/1.0/operations/")) return unavailable(what + ": Incus answered " + r.request + " without an operation");
+  long secs = std::max(1L, timeout_ms / 1000);
+  RIG_TRY(auto w, call("GET", op + "/wait?timeout=" + std::to_string(secs), {}, timeout_ms + 10000));
+  if (w.status != 200 || w.body.value("type", "") == "error") return refused(what, w);
+  const json& m = metadata_of(w.body);
+  std::string status = m.is_object() ? m.value("status", "") : "";
+  if (status == "Success") return m.is_object() && m.contains("metadata") ? m["metadata"] : json();
+  if (status == "Running" || status == "Pending")
+    return unavailable(what + ": Incus did not finish " + r.request + " within " + std::to_string(secs) + " s");
+  std::string err = m.is_object() ? m.value("err", "") : "";
+  return unavailable(what + ": " + (err.empty() ? "operation " + status : valid_utf8(truncate_utf8(err, 2000))));
+}
+
+Result<EngineVersion> IncusClient::server() {
+  RIG_TRY(auto r, call("GET", "/1.0", {}, 10000));
+  if (r.status != 200) return refused("Incus server", r);
+  RIG_TRY(auto v, read_reply(r.request, [&] {
+    JsonObject o(metadata_of(r.body), "metadata");
+    auto env = o.required("environment").object();
+    EngineVersion v;
+    v.runtime = "incus";
+    v.version = opt_str(env, "server_version");
+    v.api_version = opt_str(o, "api_version");
+    v.kernel = opt_str(env, "kernel_version");
+    v.os = "linux";
+    auto arches = opt_str_list(env, "architectures");
+    v.arch = arches.empty() ? "" : arches.front();
+    return v;
+  }));
+  // Go's names, as the Docker API reports them (debian_arch_of reads these).
+  if (v.arch == "x86_64") v.arch = "amd64";
+  else if (v.arch == "aarch64") v.arch = "arm64";
+  // AppArmor and CPUs are left to the caller (this machine's: Incus is only reached on a local socket).
+  v.cgroup_version = std::filesystem::exists("/sys/fs/cgroup/cgroup.controllers") ? "2" : "1";
+  return v;
+}
+
+Result<std::optional<std::string>> IncusClient::alias_target(const std::string& alias) {
+  RIG_TRY(auto r, call("GET", "/1.0/images/aliases/" + url_escape(alias)));
+  if (r.status == 404) return std::optional<std::string>();
+  if (r.status != 200) return refused("image alias " + alias, r);
+  return read_reply(r.request, [&] {
+    JsonObject o(metadata_of(r.body), "metadata");
+    return std::optional<std::string>(o.required("target").nonempty_str());
+  });
+}
+
+Result<std::string> IncusClient::import_image(const std::filesystem::path& tarball) {
+  int fd = ::open(tarball.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return internal_error("open '" + tarball.string() + "': " + std::strerror(errno));
+  HttpRequest req;
+  req.method = "POST";
+  req.path = "/1.0/images";
+  req.content_type = "application/octet-stream";
+  req.stall_ms = 120000;
+  req.upload = [fd](char* buf, size_t len) -> long {
+    for (;;) {
+      ssize_t n = ::read(fd, buf, len);
+      if (n < 0 && errno == EINTR) continue;
+      return static_cast<long>(n);
+    }
+  };
+  auto http = http_request(ep_, req);
+  ::close(fd);
+  RIG_TRY(auto resp, std::move(http));
+  Reply r{resp.status, json(), "POST /1.0/images"};
+  if (!resp.body.empty()) {
+    RIG_TRY(r.body, parse_reply(r.request, resp.body, json::value_t::object));
+  }
+  RIG_TRY(auto meta, wait(r, "import image", 600000));
+  if (!meta.is_object() || !meta.contains("fingerprint") || !meta["fingerprint"].is_string())
+    return unavailable("import image: Incus's operation did not name the image's fingerprint");
+  return meta["fingerprint"].get<std::string>();
+}
+
+Status IncusClient::create_alias(const std::string& alias, const std::string& fingerprint) {
+  RIG_TRY(auto r, call("POST", "/1.0/images/aliases", json{{"name", alias}, {"target", fingerprint}}.dump()));
+  if (r.status != 200 && r.status != 201) return refused("image alias " + alias, r);
+  return ok();
+}
+
+Result<std::vector<std::pair<std::string, std::map<std::string, std::string>>>> IncusClient::images() {
+  RIG_TRY(auto r, call("GET", "/1.0/images?recursion=1"));
+  if (r.status != 200) return refused("list images", r);
+  std::vector<std::pair<std::string, std::map<std::string, std::string>>> out;
+  const json& m = metadata_of(r.body);
+  if (!m.is_array()) return unavailable("list images: Incus answered " + r.request + " without a list");
+  for (auto& i : m)
+    if (i.is_object() && i.contains("fingerprint") && i["fingerprint"].is_string())
+      out.emplace_back(i["fingerprint"].get<std::string>(), string_map(i.value("properties", json::object())));
+  return out;
+}
+
+Status IncusClient::delete_image(const std::string& fingerprint) {
+  RIG_TRY(auto r, call("DELETE", "/1.0/images/" + url_escape(fingerprint)));
+  if (r.status == 404) return ok();
+  RIG_TRY(auto m, wait(r, "delete image " + fingerprint, 120000));
+  (void)m;
+  return ok();
+}
+
+Status IncusClient::create_instance(const json& body) {
+  std::string name = body.value("name", "");
+  std::string text;
+  try {
+    text = body.dump();
+  } catch (const json::exception&) {
+    return usage_error("create instance " + name + ": a value is not valid UTF-8 text");
+  }
+  RIG_TRY(auto r, call("POST", "/1.0/instances", text));
+  RIG_TRY(auto m, wait(r, "create instance " + name, 600000));
+  (void)m;
+  return ok();
+}
+
+Result<std::optional<IncusInstance>> IncusClient::instance(const std::string& name) {
+  RIG_TRY(auto r, call("GET", "/1.0/instances/" + url_escape(name)));
+  if (r.status == 404) return std::optional<IncusInstance>();
+  if (r.status != 200) return refused("instance " + name, r);
+  RIG_TRY(auto in, read_instance(r.request, metadata_of(r.body)));
+  return std::optional<IncusInstance>(std::move(in));
+}
+
+Result<std::vector<IncusInstance>> IncusClient::instances() {
+  RIG_TRY(auto r, call("GET", "/1.0/instances?recursion=1"));
+  if (r.status != 200) return refused("list instances", r);
+  const json& m = metadata_of(r.body);
+  if (!m.is_array()) return unavailable("list instances: Incus answered " + r.request + " without a list");
+  std::vector<IncusInstance> out;
+  for (auto& i : m) {
+    RIG_TRY(auto in, read_instance(r.request, i));
+    out.push_back(std::move(in));
+  }
+  return out;
+}
+
+Status IncusClient::change_state(const std::string& name, const std::string& action, int timeout_s, bool force) {
+  json body{{"action", action}, {"timeout", timeout_s}, {"force", force}};
+  RIG_TRY(auto r, call("PUT", "/1.0/instances/" + url_escape(name) + "/state", body.dump()));
+  RIG_TRY(auto m, wait(r, action + " instance " + name, (timeout_s + 120) * 1000L));
+  (void)m;
+  return ok();
+}
+
+Status IncusClient::delete_instance(const std::string& name) {
+  RIG_TRY(auto in, instance(name));
+  if (!in) return ok();
+  if (in->status != "Stopped") {
+    json body{{"action", "stop"}, {"timeout", -1}, {"force", true}};
+    RIG_TRY(auto r, call("PUT", "/1.0/instances/" + url_escape(name) + "/state", body.dump()));
+    if (r.status != 404) {
+      RIG_TRY(auto m, wait(r, "stop instance " + name, 120000));
+      (void)m;
+    }
+  }
+  RIG_TRY(auto r, call("DELETE", "/1.0/instances/" + url_escape(name)));
+  if (r.status == 404) return ok();
+  RIG_TRY(auto m, wait(r, "delete instance " + name, 300000));
+  (void)m;
+  return ok();
+}
+
+Result<int> IncusClient::init_pid(const std::string& name) {
+  RIG_TRY(auto r, call("GET", "/1.0/instances/" + url_escape(name) + "/state"));
+  if (r.status != 200) return refused("instance state " + name, r);
+  const json& m = metadata_of(r.body);
+  if (!m.is_object() || !m.contains("pid") || !m["pid"].is_number_integer()) return 0;
+  return static_cast<int>(m["pid"].get<int64_t>());
+}
+
+Status IncusClient::create_volume(const std::string& pool, const std::string& name, const std::map<std::string, std::string>& config) {
+  json body{{"name", name}, {"type", "custom"}, {"config", config}};
+  RIG_TRY(auto r, call("POST", "/1.0/storage-pools/" + url_escape(pool) + "/volumes", body.dump()));
+  RIG_TRY(auto m, wait(r, "create volume " + name, 120000));
+  (void)m;
+  return ok();
+}
+
+Result<std::vector<std::pair<std::string, std::map<std::string, std::string>>>> IncusClient::volumes(const std::string& pool) {
+  RIG_TRY(auto r, call("GET", "/1.0/storage-pools/" + url_escape(pool) + "/volumes/custom?recursion=1"));
+  if (r.status == 404) return std::vector<std::pair<std::string, std::map<std::string, std::string>>>{};
+  if (r.status != 200) return refused("list volumes", r);
+  const json& m = metadata_of(r.body);
+  std::vector<std::pair<std::string, std::map<std::string, std::string>>> out;
+  if (!m.is_array()) return unavailable("list volumes: Incus answered " + r.request + " without a list");
+  for (auto& v : m)
+    if (v.is_object() && v.contains("name") && v["name"].is_string())
+      out.emplace_back(v["name"].get<std::string>(), string_map(v.value("config", json::object())));
+  return out;
+}
+
+Status IncusClient::delete_volume(const std::string& pool, const std::string& name) {
+  RIG_TRY(auto r, call("DELETE", "/1.0/storage-pools/" + url_escape(pool) + "/volumes/custom/" + url_escape(name)));
+  if (r.status == 404) return ok();
+  RIG_TRY(auto m, wait(r, "delete volume " + name, 120000));
+  (void)m;
+  return ok();
+}
+
+Result<ExecResult> IncusClient::exec(const std::string& name, const IncusExec& req) {
+  // Incus has no exec timeout: coreutils' timeout bounds the command inside (exit 124 when it
+  // fires, as the Docker-API client reports its own).
+  std::vector<std::string> cmd = {"timeout", "-k", "5", std::to_string(std::max(1L, req.timeout_ms / 1000))};
+  cmd.insert(cmd.end(), req.cmd.begin(), req.cmd.end());
+  json body{{"command", cmd},         {"environment", req.env}, {"wait-for-websocket", false},
+            {"interactive", false},   {"record-output", true},  {"user", req.uid},
+            {"group", req.gid}};
+  if (!req.cwd.empty()) body["cwd"] = req.cwd;
+  auto start = std::chrono::steady_clock::now();
+  std::string text;
+  try {
+    text = body.dump();
+  } catch (const json::exception&) {
+    return usage_error("exec in " + name + ": a value is not valid UTF-8 text");
+  }
+  RIG_TRY(auto r, call("POST", "/1.0/instances/" + url_escape(name) + "/exec", text));
+  RIG_TRY(auto meta, wait(r, "exec in " + name, req.timeout_ms + 30000));
+  ExecResult out;
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (meta.is_object() && meta.contains("return") && meta["return"].is_number_integer())
+    out.exit_code = static_cast<int>(meta["return"].get<int64_t>());
+  if (meta.is_object() && meta.contains("output") && meta["output"].is_object()) {
+    for (const char* fd : {"1", "2"}) {
+      if (!meta["output"].contains(fd) || !meta["output"][fd].is_string()) continue;
+      std::string log = meta["output"][fd].get<std::string>();
+      RIG_TRY(auto lr, call("GET", log, {}, 60000));
+      if (lr.status == 200 && lr.body.is_string()) {
+        std::string bytes = lr.body.get<std::string>();
+        if (out.out.size() + bytes.size() > kMaxExecOutput) {
+          bytes.resize(kMaxExecOutput - std::min(kMaxExecOutput, out.out.size()));
+          out.truncated = true;
+          out.truncated_why = "output over " + std::to_string(kMaxExecOutput) + " bytes";
+        }
+        out.out += bytes;
+      }
+      (void)call("DELETE", log, {}, 30000);
+    }
+  }
+  return out;
+}
+
+Status IncusClient::push_file(const std::string& name, const std::string& path, const std::string& content, uint32_t uid,
+                              uint32_t gid, uint32_t mode) {
+  HttpRequest req;
+  req.method = "POST";
+  req.path = "/1.0/instances/" + url_escape(name) + "/files?path=" + url_escape(path);
+  req.body = content;
+  req.content_type = "application/octet-stream";
+  req.headers = {"X-Incus-uid: " + std::to_string(uid), "X-Incus-gid: " + std::to_string(gid),
+                 "X-Incus-mode: " + octal_mode(mode), "X-Incus-type: file", "X-Incus-write: overwrite"};
+  req.stall_ms = 120000;
+  RIG_TRY(auto http, http_request(ep_, req));
+  Reply r{http.status, json(), "POST " + req.path};
+  if (!http.body.empty()) {
+    RIG_TRY(r.body, parse_reply(r.request, http.body, json::value_t::object));
+  }
+  if (r.status != 200) return refused("push " + path + " into " + name, r);
+  return ok();
+}
+
+}  // namespace rig
