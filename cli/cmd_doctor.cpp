@@ -22,6 +22,12 @@ Status run_doctor_cmd(const DoctorOptions& o, const Globals& g) {
         return conn.version;
       },
       o.root);
+  // With --root (a fake tree), no daemon is asked.
+  if (o.root.empty())
+    host.incus = [&g]() -> Result<EngineVersion> {
+      RIG_TRY(auto conn, g.borders().engines.connect("incus"));
+      return conn.version;
+    };
   auto items = run_doctor(host);
   if (o.json)
     std::printf("%s\n", doctor_json(items).dump(2).c_str());

@@ -1,8 +1,11 @@
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/app.hpp"
 #include "core/fs.hpp"
 #include "core/lock.hpp"
+#include "engine/incus_client.hpp"
+#include "smoke/incus_rig.hpp"
 #include "smoke/rig.hpp"
 #include "vmhost/vm_state.hpp"
 
@@ -22,8 +25,26 @@ Status run_gc(const GcOptions& o, const Globals& g) {
     return usage_error("run " + o.run + " is still going (its rigctl holds its lease): not removing what it uses",
                        "interrupt that rigctl (Ctrl-C or SIGTERM): it removes what it made itself")
         .add_context("--run");
+  auto live = [] { return snapshot_runs().live_runs; };
   RIG_TRY(auto conn, g.borders().engines.connect(o.engine));
-  RIG_TRY(auto r, collect_garbage(*conn.engine, o.run, [] { return snapshot_runs().live_runs; }));
+  GcReport r;
+  IncusGcReport incus;
+  std::string incus_note;
+  if (conn.incus) {
+    RIG_TRY(incus, collect_incus_garbage(*conn.incus, o.run, live));
+  } else {
+    RIG_TRY(r, collect_garbage(*conn.engine, o.run, live));
+    // Without --engine, gc also clears what rigctl made in Incus when its daemon runs here: a user
+    // asking for "everything rigctl left" should not have to know each runtime.
+    if (o.engine.empty() && std::filesystem::exists(kIncusSocket)) {
+      if (auto ic = g.borders().engines.connect("incus"); ic && ic->incus) {
+        RIG_TRY(incus, collect_incus_garbage(*ic->incus, o.run, live));
+      } else {
+        incus_note = "Incus is installed but does not answer: nothing removed there";
+      }
+    }
+  }
+  r.live_runs.insert(r.live_runs.end(), incus.live_runs.begin(), incus.live_runs.end());
   // Build staging a killed rigctl left: its lease is gone (a live build's is held, however long it
   // has been writing).
   auto stale = remove_stale_staging(cache_root(), std::chrono::hours(1));
@@ -34,17 +55,23 @@ Status run_gc(const GcOptions& o, const Globals& g) {
     json staging = json::array();
     for (auto& p : stale) staging.push_back(p.string());
     json doc = {{"containers", r.containers}, {"volumes", r.volumes}, {"kept_runs", r.live_runs},
-                {"stale_staging", staging}, {"vm_hosts", vms}};
+                {"stale_staging", staging}, {"vm_hosts", vms},
+                {"incus", {{"instances", incus.instances}, {"volumes", incus.volumes}, {"images", incus.images}}}};
+    if (!incus_note.empty()) doc["incus"]["note"] = incus_note;
     std::fputs((doc.dump(2) + "\n").c_str(), stdout);
     return ok();
   }
   for (auto& c : r.containers) std::printf("removed container %s\n", c.substr(0, 12).c_str());
   for (auto& v : r.volumes) std::printf("removed volume %s\n", v.c_str());
+  for (auto& i : incus.instances) std::printf("removed Incus instance %s\n", i.c_str());
+  for (auto& v : incus.volumes) std::printf("removed Incus volume %s\n", v.c_str());
+  for (auto& i : incus.images) std::printf("removed Incus image %s\n", i.substr(0, 12).c_str());
+  if (!incus_note.empty()) std::printf("%s\n", incus_note.c_str());
   for (auto& run : r.live_runs) std::printf("kept run %s: its rigctl is still running\n", run.c_str());
   for (auto& p : stale) std::printf("removed stale build staging %s\n", p.c_str());
   for (auto& id : vms) std::printf("removed VM host %s\n", id.c_str());
-  std::printf("%zu containers, %zu volumes, %zu stale staging dirs, %zu VM hosts removed\n", r.containers.size(), r.volumes.size(),
-              stale.size(), vms.size());
+  std::printf("%zu containers, %zu volumes, %zu stale staging dirs, %zu VM hosts removed\n", r.containers.size() + incus.instances.size(),
+              r.volumes.size() + incus.volumes.size(), stale.size(), vms.size());
   return ok();
 }
 
@@ -54,7 +81,7 @@ void register_gc(CLI::App& app, Action& action, const Globals& g) {
   auto o = std::make_shared<GcOptions>();
   auto* sub = app.add_subcommand("gc", "Remove the containers and volumes rigctl runs left behind (by label) and killed builds' staging; "
                                        "never what a running rigctl still uses");
-  sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
+  sub->add_option("--engine", o->engine, "Engine endpoint, or incus (default: DOCKER_HOST or the local socket, and Incus when it runs here)");
   sub->add_option("--run", o->run, "Only what one run (io.rigctl.run) made, once that run has ended");
   sub->add_flag("--json", o->json, "Print what was removed and kept as JSON");
   sub->callback([o, &action, &g] { action = [o, &g] { return run_gc(*o, g); }; });

@@ -300,8 +300,12 @@ Status IncusClient::delete_volume(const std::string& pool, const std::string& na
 
 Result<ExecResult> IncusClient::exec(const std::string& name, const IncusExec& req) {
   // Incus has no exec timeout: coreutils' timeout bounds the command inside (exit 124 when it
-  // fires, as the Docker-API client reports its own).
-  std::vector<std::string> cmd = {"timeout", "-k", "5", std::to_string(std::max(1L, req.timeout_ms / 1000))};
+  // fires, as the Docker-API client reports its own). Incus fails the whole operation, output and
+  // all, when the command exits 126 or 127 ("Command not executable"/"not found"), and podman exits
+  // 126 when its OCI runtime fails: the wrapper moves those two codes to 226/227 and back here.
+  std::vector<std::string> cmd = {"sh", "-c",
+                                  "timeout -k 5 \"$0\" \"$@\"; rc=$?; case $rc in 126|127) exit $((rc + 100));; esac; exit $rc",
+                                  std::to_string(std::max(1L, req.timeout_ms / 1000))};
   cmd.insert(cmd.end(), req.cmd.begin(), req.cmd.end());
   json body{{"command", cmd},         {"environment", req.env}, {"wait-for-websocket", false},
             {"interactive", false},   {"record-output", true},  {"user", req.uid},
@@ -320,6 +324,7 @@ Result<ExecResult> IncusClient::exec(const std::string& name, const IncusExec& r
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (meta.is_object() && meta.contains("return") && meta["return"].is_number_integer())
     out.exit_code = static_cast<int>(meta["return"].get<int64_t>());
+  if (out.exit_code == 226 || out.exit_code == 227) out.exit_code -= 100;
   if (meta.is_object() && meta.contains("output") && meta["output"].is_object()) {
     for (const char* fd : {"1", "2"}) {
       if (!meta["output"].contains(fd) || !meta["output"][fd].is_string()) continue;

@@ -76,7 +76,7 @@ DoctorItem check_engine(const DoctorHost& h) {
             : v.error().hint();
     return item("engine", CheckStatus::Fail, "unreachable: " + v.error().what(), fix);
   }
-  std::string d = std::string(v->podman ? "podman " : "docker ") + v->version + ", API " + v->api_version;
+  std::string d = v->kind() + " " + v->version + ", API " + v->api_version;
   if (!v->arch.empty()) d += ", " + v->os + "/" + v->arch;
   return item("engine", CheckStatus::Ok, d);
 }
@@ -258,6 +258,39 @@ DoctorItem check_tool(const DoctorHost& h, const std::string& tool, CheckStatus 
   return item(tool, CheckStatus::Ok, p->string());
 }
 
+// Optional: only `--engine incus` needs it, so never a failure.
+DoctorItem check_incus(const DoctorHost& h) {
+  auto p = h.which ? h.which("incus") : std::nullopt;
+  if (!p)
+    return item("incus", CheckStatus::Warn, "not installed (only --engine incus needs it)",
+                "bash ci/host-setup.sh installs and starts it (Debian 12: from bookworm-backports)");
+  if (!h.incus) return item("incus", CheckStatus::Warn, "installed; the daemon was not asked");
+  auto v = h.incus();
+  if (!v.ok())
+    return item("incus", CheckStatus::Warn, "installed, but the daemon does not answer: " + v.error().what(),
+                "start incusd (bash ci/host-setup.sh does), with a storage pool named rigctl");
+  return item("incus", CheckStatus::Ok, "incus " + v->version + " answers on its socket");
+}
+
+// Unprivileged Incus and LXC containers map their ids from root's subordinate range; rigctl's images
+// need 165536 of them (the rig user's own range starts at 100000).
+DoctorItem check_root_subids(const DoctorHost& h, const std::string& file) {
+  std::string name = "root " + file.substr(5);
+  uint64_t total = 0;
+  if (auto text = read(h, file))
+    for (auto& l : lines(*text)) {
+      auto a = l.find(':'), b = l.find(':', a == std::string::npos ? a : a + 1);
+      if (a == std::string::npos || b == std::string::npos || (l.substr(0, a) != "root" && l.substr(0, a) != "0")) continue;
+      total += std::strtoull(l.c_str() + b + 1, nullptr, 10);
+    }
+  std::string flag = name == "root subuid" ? "--add-subuids" : "--add-subgids";
+  if (total < 165536)
+    return item(name, CheckStatus::Warn,
+                std::to_string(total) + " ids for root in " + file + " (Incus and LXC rigs need 165536)",
+                "usermod " + flag + " 1000000-1999999999 root");
+  return item(name, CheckStatus::Ok, std::to_string(total) + " ids for root (Incus and LXC rigs)");
+}
+
 DoctorItem check_disk(const DoctorHost& h) {
   // The cache may not exist yet: measure the filesystem it will be created on.
   fs::path p = h.cache_dir;
@@ -320,6 +353,11 @@ std::vector<DoctorItem> run_doctor(const DoctorHost& h) {
   if (h.uid != 0)
     for (const char* t : {"newuidmap", "newgidmap"})
       out.push_back(check_tool(h, t, CheckStatus::Fail, "uidmap", "mmdebstrap --mode=unshare as a non-root user"));
+  // The other outer runtimes (optional: warnings only).
+  out.push_back(check_incus(h));
+  out.push_back(check_tool(h, "lxc-start", CheckStatus::Warn, "lxc", "only --engine lxc needs it"));
+  out.push_back(check_root_subids(h, "/etc/subuid"));
+  out.push_back(check_root_subids(h, "/etc/subgid"));
   out.push_back(check_disk(h));
   return out;
 }

@@ -33,6 +33,8 @@ struct DoctorItem {
 struct DoctorHost {
   std::filesystem::path root;                     // prefix for /proc, /sys, /dev, /etc ("" = the real host)
   std::function<Result<EngineVersion>()> engine;  // connect and ask for the version
+  // The optional outer runtimes: Incus's daemon (null: not asked), and whether its client exists.
+  std::function<Result<EngineVersion>()> incus;
   uid_t uid = 0;                                  // the invoking user: builds run as them
   std::string user;                               // their name, for /etc/subuid lookups
   std::string host_arch;                          // Debian name: amd64, arm64, ...

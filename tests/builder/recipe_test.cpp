@@ -1199,3 +1199,15 @@ TEST_CASE("recipe: strip globs, config_user, ids and volume names are plain", "[
   check_rejected(j, "file_capabilities[0].caps",
                  "expected capability text such as \"cap_setuid=ep\" (one line), got 'cap_setuid=ep\\ncap_sys_admin=ep'");
 }
+
+TEST_CASE("recipe: an Incus key outside the allowlist, or for another runtime, is rejected", "[builder][recipe][validation]") {
+  json f = full_recipe();
+  f["launch"]["flags"][0]["effect"] = {{"kind", "incus_config"}, {"value", "security.privileged=true"}};
+  f["launch"]["flags"][0]["engines"] = {"incus"};
+  check_rejected(f, "launch.flags[0].effect.value",
+                 "expected KEY=true with KEY one of security.nesting, security.syscalls.intercept.{mknod,setxattr,mount,mount.fuse}, "
+                 "got 'security.privileged=true'");
+  f["launch"]["flags"][0]["effect"]["value"] = "security.nesting=true";
+  f["launch"]["flags"][0]["engines"] = {"docker", "incus"};
+  check_rejected(f, "launch.flags[0].engines", "an incus_config effect is for [\"incus\"] only");
+}
