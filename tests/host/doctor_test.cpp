@@ -16,7 +16,7 @@ namespace {
 struct FakeHost {
   TempDir dir{"rigctl-doctor"};
   rig::DoctorHost host;
-  std::set<std::string> tools = {"mmdebstrap", "qemu-aarch64-static", "qemu-x86_64-static", "newuidmap", "newgidmap"};
+  std::set<std::string> tools = {"mmdebstrap", "qemu-aarch64-static", "qemu-x86_64-static", "newuidmap", "newgidmap", "incus", "lxc-start"};
   uint64_t free = 100ULL * 1000 * 1000 * 1000;
   rig::Result<rig::EngineVersion> engine =
       rig::EngineVersion{"20.10.24", "1.41", "linux", "amd64", "6.1.0", false, true, 2, "1.12", "1.41", "2"};
@@ -35,14 +35,20 @@ struct FakeHost {
          "enabled\ninterpreter /usr/libexec/qemu-binfmt/aarch64-binfmt-P\nflags: POCF\noffset 0\nmagic 7f454c46\n");
     file("/proc/sys/fs/binfmt_misc/qemu-x86_64",
          "enabled\ninterpreter /usr/libexec/qemu-binfmt/x86_64-binfmt-P\nflags: POCF\noffset 0\nmagic 7f454c46\n");
-    file("/etc/subuid", "other:200000:65536\nbuilder:100000:65536\n");
-    file("/etc/subgid", "builder:100000:65536\n");
+    file("/etc/subuid", "other:200000:65536\nbuilder:100000:65536\nroot:1000000:1000000000\n");
+    file("/etc/subgid", "builder:100000:65536\nroot:1000000:1000000000\n");
     host.root = dir.path();
     host.uid = 1000;
     host.user = "builder";
     host.host_arch = "amd64";
     host.cache_dir = dir.path() / "home/builder/.cache/rigctl";
     host.engine = [this] { return engine; };
+    host.incus = [] {
+      rig::EngineVersion v;
+      v.runtime = "incus";
+      v.version = "6.0.4";
+      return rig::Result<rig::EngineVersion>(v);
+    };
     host.which = [this](const std::string& t) -> std::optional<fs::path> {
       if (!tools.count(t)) return std::nullopt;
       return fs::path("/usr/bin") / t;
@@ -98,10 +104,16 @@ TEST_CASE("doctor: a healthy host is all ok", "[builder][doctor]") {
                                           "qemu-aarch64-static",
                                           "newuidmap",
                                           "newgidmap",
+                                          "incus",
+                                          "lxc-start",
+                                          "root subuid",
+                                          "root subgid",
                                           "disk"});
   CHECK(h.get("engine").detail == "docker 20.10.24, API 1.41, linux/amd64");
   CHECK(h.get("cgroup").detail == "v2 (unified)");
   CHECK(h.get("subuid").detail == "builder: 100000+65536");
+  CHECK(h.get("incus").detail == "incus 6.0.4 answers on its socket");
+  CHECK(h.get("root subuid").detail == "1000000000 ids for root (Incus and LXC rigs)");
   CHECK(h.get("binfmt arm64").detail == "qemu-aarch64 enabled (flags POCF)");
   auto j = rig::doctor_json(items);
   CHECK(j["ok"] == true);
@@ -295,4 +307,21 @@ TEST_CASE("doctor: table output", "[builder][doctor]") {
   CHECK_THAT(t, Catch::Contains("\nfail   /dev/net/tun "));
   CHECK_THAT(t, Catch::Contains("\nwarn   apparmor "));
   CHECK_THAT(t, Catch::EndsWith(std::to_string(items.size() - 2) + " ok, 1 warn, 1 fail\n"));
+}
+
+TEST_CASE("doctor: Incus, lxc and root's subordinate ids are optional: warnings with their fixes", "[builder][doctor]") {
+  FakeHost h;
+  h.tools.erase("incus");
+  h.tools.erase("lxc-start");
+  h.file("/etc/subuid", "builder:100000:65536\n");
+  auto items = h.run();
+  CHECK(count(items, CheckStatus::Fail) == 0);
+  CHECK(h.get("incus").status == CheckStatus::Warn);
+  CHECK_THAT(h.get("incus").fix, Catch::Contains("bookworm-backports"));
+  CHECK(h.get("lxc-start").status == CheckStatus::Warn);
+  CHECK(h.get("root subuid").status == CheckStatus::Warn);
+  CHECK(h.get("root subuid").fix == "usermod --add-subuids 1000000-1999999999 root");
+  h.tools.insert("incus");
+  h.host.incus = [] { return rig::Result<rig::EngineVersion>(rig::unavailable("connection refused")); };
+  CHECK_THAT(h.get("incus").detail, Catch::Contains("does not answer"));
 }
