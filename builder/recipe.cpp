@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 const std::set<std::string> kDistros = {"debian", "ubuntu"};
 const std::set<std::string> kVariants = {"extract", "custom", "essential", "apt", "required", "minbase", "buildd", "important", "standard"};
 const std::set<std::string> kEffects = {"device", "seccomp", "apparmor", "systempaths", "cgroups", "incus_config"};
-const std::set<std::string> kEngines = {"docker", "podman", "incus"};
+const std::set<std::string> kEngines = {"docker", "podman", "incus", "lxc"};
 // The Incus instance keys a flag may set (effect incus_config): seed 000's nesting and syscall
 // interception. An allowlist, so no recipe can ask for security.privileged or raw.* keys.
 const std::set<std::string> kIncusConfigKeys = {"security.nesting", "security.syscalls.intercept.mknod",
@@ -458,7 +458,7 @@ LaunchFlag parse_flag(JsonNode n) {
   if (auto e = o.optional("engines")) {
     for (auto& en : e->array()) {
       auto name = en.str();
-      if (!kEngines.count(name)) reject(en, "an outer runtime name, docker, podman or incus", name);
+      if (!kEngines.count(name)) reject(en, "an outer runtime name, docker, podman, incus or lxc", name);
       f.engines.push_back(name);
     }
   } else {
@@ -468,6 +468,9 @@ LaunchFlag parse_flag(JsonNode n) {
   bool for_incus = std::find(f.engines.begin(), f.engines.end(), "incus") != f.engines.end();
   if (for_incus && f.effect_kind != "device" && f.effect_kind != "incus_config")
     o.required("engines").fail("incus renders only device and incus_config effects, not " + f.effect_kind);
+  // LXC renders devices only (smoke/lxc_rig.cpp); its nesting mounts are always in the rig's config.
+  bool for_lxc = std::find(f.engines.begin(), f.engines.end(), "lxc") != f.engines.end();
+  if (for_lxc && f.effect_kind != "device") o.required("engines").fail("lxc renders only device effects, not " + f.effect_kind);
   if (f.effect_kind == "incus_config" && (!for_incus || f.engines.size() != 1))
     o.required("engines").fail("an incus_config effect is for [\"incus\"] only");
   if (auto r = o.optional("requires")) {

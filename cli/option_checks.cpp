@@ -1,6 +1,7 @@
 #include "cli/option_checks.hpp"
 
 #include "engine/incus_client.hpp"
+#include "engine/lxc_runtime.hpp"
 #include "core/text.hpp"
 
 #include <filesystem>
@@ -22,6 +23,7 @@ Status check_output_file(const std::string& option, const std::string& path) {
 }
 
 Status check_engine_option(const std::string& engine) {
+  if (is_lxc_engine(engine)) return check_lxc_path(lxc_path_of(engine));
   if (is_incus_engine(engine)) {
     auto ep = parse_endpoint(incus_socket_of(engine));
     if (!ep || ep->unix_path.empty())

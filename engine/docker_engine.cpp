@@ -13,6 +13,7 @@
 #include "engine/engine.hpp"
 #include "engine/exec_stream.hpp"
 #include "engine/incus_client.hpp"
+#include "engine/lxc_runtime.hpp"
 #include "engine/reply.hpp"
 
 namespace rig {
@@ -429,6 +430,7 @@ Result<Engine*> docker_api_engine(const EngineConnection& c, const std::string& 
 }
 
 Result<EngineConnection> connect_engine(const std::string& flag_value) {
+  if (is_lxc_engine(flag_value)) return connect_lxc(flag_value);
   if (is_incus_engine(flag_value)) {
     RIG_TRY(auto ep, parse_endpoint(incus_socket_of(flag_value)).context("--engine"));
     if (ep.unix_path.empty())

@@ -43,7 +43,7 @@ struct EngineVersion {
   std::string api_min;   // the oldest API level it still serves ("" = it does not say)
   std::string api_used;  // what rigctl speaks to it (negotiate_api_version)
   std::string cgroup_version;  // from /info CgroupVersion: "1", "2", or "" when the engine does not say
-  // Set for an outer runtime that is not a Docker-API engine: "incus".
+  // Set for an outer runtime that is not a Docker-API engine: "incus" or "lxc".
   std::string runtime = {};
 };
 
@@ -133,6 +133,9 @@ struct EngineConnection {
   Endpoint endpoint;
   EngineVersion version;
   std::shared_ptr<IncusClient> incus;
+  // Set for LXC (engine/lxc_runtime.hpp): the lxcpath rigctl's containers live in; no client object,
+  // LXC is driven through its tools.
+  std::string lxc_path = {};
 };
 // The Docker-API engine of a connection, or a usage error naming `what` needs one (an Incus runtime).
 Result<Engine*> docker_api_engine(const EngineConnection& c, const std::string& what);

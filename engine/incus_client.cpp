@@ -318,8 +318,15 @@ Result<ExecResult> IncusClient::exec(const std::string& name, const IncusExec& r
   } catch (const json::exception&) {
     return usage_error("exec in " + name + ": a value is not valid UTF-8 text");
   }
-  RIG_TRY(auto r, call("POST", "/1.0/instances/" + url_escape(name) + "/exec", text));
-  RIG_TRY(auto meta, wait(r, "exec in " + name, req.timeout_ms + 30000));
+  // Incus sometimes loses the race to read the child's pid under load ("Failed to retrieve PID of
+  // executing child process"); the command never ran then, so it is started again (twice at most).
+  Result<json> waited = json();
+  for (int attempt = 0;; ++attempt) {
+    RIG_TRY(auto r, call("POST", "/1.0/instances/" + url_escape(name) + "/exec", text));
+    waited = wait(r, "exec in " + name, req.timeout_ms + 30000);
+    if (waited.ok() || attempt == 2 || waited.error().message().find("Failed to retrieve PID") == std::string::npos) break;
+  }
+  RIG_TRY(auto meta, std::move(waited));
   ExecResult out;
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (meta.is_object() && meta.contains("return") && meta["return"].is_number_integer())

@@ -1,5 +1,7 @@
 #include "matrix/matrix_file.hpp"
 
+#include "engine/incus_client.hpp"
+
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -18,7 +20,7 @@ namespace {
 // Known values per axis. Hosts are "local", "remote" (DOCKER_HOST) or "vm:<name>".
 const std::map<std::string, std::set<std::string>> kValues = {
     {"arch", {"amd64", "arm64"}},
-    {"engine", {"docker", "podman"}},
+    {"engine", {"docker", "podman", "incus"}},
     {"network", {"default", "pasta", "slirp4netns"}},
     {"storage", {"overlay", "fuse-overlayfs"}},
 };
@@ -108,8 +110,10 @@ MatrixFile parse_doc(const json& doc, const std::filesystem::path& file) {
   if (auto e = o.optional("engines")) {
     m.engines = e->str_map();
     for (auto& [k, v] : m.engines)
-      if (!kValues.at("engine").count(k)) e->fail("expected engine names docker or podman, got '" + k + "'");
-      else if (auto ep = parse_endpoint(v); !ep) e->fail("engines." + k + ": " + ep.error().message());
+      if (!kValues.at("engine").count(k)) e->fail("expected engine names docker, podman or incus, got '" + k + "'");
+      else if (k == "incus" ? !is_incus_engine(v) : !parse_endpoint(v).ok())
+        e->fail("engines." + k + ": " + (k == "incus" ? "expected incus or incus:/path/to/unix.socket, got '" + v + "'"
+                                                      : parse_endpoint(v).error().message()));
   }
   if (auto a = o.optional("ablate")) {
     auto ao = a->object();

@@ -166,11 +166,22 @@ json incus_instance_body(const LaunchSpec& spec, const std::string& name, const 
   devices["root"] = {{"type", "disk"}, {"path", "/"}, {"pool", p.pool}};
   for (auto& d : spec.devices) devices[device_name(d)] = {{"type", "unix-char"}, {"path", d}, {"source", d}, {"mode", "0666"}};
   for (auto& [vol, target] : spec.volumes) devices["vol-" + vol.substr(name.size() + 1)] = {{"type", "disk"}, {"pool", p.pool}, {"source", vol}, {"path", target}};
-  for (auto& port : spec.ports)
-    devices["port-" + std::to_string(port.host)] = {{"type", "proxy"},
-                                                   {"listen", "tcp:" + port.host_ip + ":" + std::to_string(port.host)},
-                                                   {"connect", "tcp:127.0.0.1:" + std::to_string(port.container)},
-                                                   {"bind", "host"}};
+  // One proxy device per run of consecutive ports (a range): Incus starts one forkproxy per device and
+  // each took about a second, so ten single-port devices made every start 10 s.
+  for (size_t i = 0; i < spec.ports.size();) {
+    size_t j = i + 1;
+    while (j < spec.ports.size() && spec.ports[j].host_ip == spec.ports[i].host_ip &&
+           spec.ports[j].host == spec.ports[j - 1].host + 1 && spec.ports[j].container == spec.ports[j - 1].container + 1)
+      ++j;
+    auto range = [&](uint32_t a, uint32_t b) { return a == b ? std::to_string(a) : std::to_string(a) + "-" + std::to_string(b); };
+    const auto& first = spec.ports[i];
+    const auto& last = spec.ports[j - 1];
+    devices["port-" + std::to_string(first.host)] = {{"type", "proxy"},
+                                                    {"listen", "tcp:" + first.host_ip + ":" + range(first.host, last.host)},
+                                                    {"connect", "tcp:127.0.0.1:" + range(first.container, last.container)},
+                                                    {"bind", "host"}};
+    i = j;
+  }
   return json{{"name", name},        {"type", "container"}, {"profiles", json::array()},
               {"config", config},    {"devices", devices},
               {"source", {{"type", "image"}, {"alias", spec.image}}}};

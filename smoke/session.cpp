@@ -2,11 +2,14 @@
 
 #include <algorithm>
 
+#include "builder/incus_image.hpp"
 #include "core/arch.hpp"
 #include "core/fs.hpp"
 #include "core/lock.hpp"
+#include "core/text.hpp"
 #include "host/machine.hpp"
 #include "smoke/incus_rig.hpp"
+#include "smoke/lxc_rig.hpp"
 
 namespace rig {
 
@@ -41,12 +44,21 @@ Result<std::vector<std::shared_ptr<PortWindow>>> reserve_rig_ports(const Recipe&
   return out;
 }
 
+// The LXC rig's idmap for the recipe (root's range in /etc/subuid and /etc/subgid), and seed 002's
+// rule for the recipe's subordinate ranges against it.
+Result<LxcIdmap> lxc_idmap_sized(const Recipe& r) {
+  auto subuid = read_file("/etc/subuid"), subgid = read_file("/etc/subgid");
+  RIG_TRY(auto idmap, lxc_idmap_for(r, subuid ? *subuid : "", subgid ? *subgid : ""));
+  RIG_CHECK(check_lxc_subordinate_ranges(r, idmap.size));
+  return idmap;
+}
+
 }  // namespace
 
 HostFeatures host_features(const EngineVersion& v) {
   HostFeatures h;
-  // Incus is reached on a local socket only, so its host is this machine.
-  h.apparmor = v.runtime == "incus" ? probe_machine().apparmor : v.apparmor;
+  // Incus is reached on a local socket only, and LXC runs here: their host is this machine.
+  h.apparmor = v.runtime == "incus" || v.runtime == "lxc" ? probe_machine().apparmor : v.apparmor;
   h.cpus = v.cpus > 0 ? v.cpus : probe_machine().cpus;
   h.cgroup_version = v.cgroup_version;
   // --security-opt writable-cgroups came with Docker 28 (API 1.48); podman's service has no such option.
@@ -64,6 +76,14 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Bor
   if (!s->recipe.launch) return usage_error("recipe '" + o.recipe.string() + "' has no \"launch\" profile");
   // Engine first: without one nothing else is worth doing.
   RIG_TRY(s->conn, b.engines.connect(o.engine));
+  // LXC: the idmap comes from root's subordinate range and must hold the rig user's own ranges
+  // (seed 002's rule), checked before anything is built or made.
+  LxcIdmap lxc_idmap;
+  if (!s->conn.lxc_path.empty()) {
+    RIG_TRY(lxc_idmap, lxc_idmap_sized(s->recipe));
+    RIG_TRY(auto v, b.runner.run(Command{{"lxc-start", "--version"}, {}, {}, {}}));
+    if (v.status == 0) s->conn.version.version = trim(v.out);
+  }
   s->run_id = new_run_id();
   RIG_CHECK(register_run(s->run_id).context("register run " + s->run_id));
   s->name = o.name.empty() ? "rigctl-" + s->recipe.name + "-" + s->run_id : o.name;
@@ -74,6 +94,7 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Bor
   // Incus takes its own image format, imported from the same layers; an engine loads a docker-archive.
   std::unique_ptr<OuterImageStore> store;
   if (s->conn.incus) store = std::make_unique<IncusImageStore>(*s->conn.incus);
+  else if (!s->conn.lxc_path.empty()) store = std::make_unique<LxcImageStore>(s->conn.lxc_path, lxc_idmap.base);
   else store = std::make_unique<EngineImageStore>(*s->conn.engine);
   RIG_TRY(s->images, b.images.provision(*store, s->recipe, pr, ev));
 
@@ -100,6 +121,14 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Bor
   if (s->conn.incus) {
     RIG_TRY(auto pool, incus_pool(*s->conn.incus));
     RIG_TRY(s->rig, IncusRig::launch(*s->conn.incus, s->spec, s->name, IncusPlacement{pool, image_process(s->images.outer_config)}));
+  } else if (!s->conn.lxc_path.empty()) {
+    LxcPlacement p;
+    p.idmap = lxc_idmap;
+    p.process = image_process(s->images.outer_config);
+    p.arch = incus_arch_of(s->images.arch);
+    p.cgroup_version = s->conn.version.cgroup_version;
+    p.apparmor = ls.host.apparmor;
+    RIG_TRY(s->rig, LxcRig::launch(b.runner, s->spec, s->name, s->conn.lxc_path, s->images.outer_ref, std::move(p)));
   } else {
     RIG_TRY(s->rig, Rig::launch(*s->conn.engine, s->spec, s->name));
   }

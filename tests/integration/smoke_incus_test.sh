@@ -59,7 +59,7 @@ cfg, dev = i["config"], i["devices"]
 assert cfg["security.privileged"] == "false" and cfg["security.nesting"] == "true", cfg
 assert not any(d["type"] == "nic" for d in dev.values()), dev  # no NIC, no bridge
 proxies = [d for d in dev.values() if d["type"] == "proxy"]
-assert len(proxies) == 10, proxies
+assert len(proxies) == 1 and proxies[0]["listen"] == "tcp:127.0.0.1:10000-10009", proxies  # one range, one forkproxy
 for p in proxies:
     assert p["listen"].startswith("tcp:127.0.0.1:") and p["connect"].startswith("tcp:127.0.0.1:"), p
 assert {d["path"] for d in dev.values() if d["type"] == "unix-char"} == {"/dev/net/tun"}, dev

@@ -103,8 +103,10 @@ TEST_CASE("incus: the instance body is unprivileged, with the profile's keys, de
   CHECK(dev["dev-net-tun"]["type"] == "unix-char");
   CHECK(dev["vol-store"]["source"] == "rig-x-store");
   CHECK(dev["vol-store"]["path"] == "/home/builder/.local/share/containers");
-  CHECK(dev["port-10000"]["listen"] == "tcp:127.0.0.1:10000");
-  CHECK(dev["port-10000"]["connect"] == "tcp:127.0.0.1:10000");
+  // The profile's ten ports are one range, one proxy device.
+  CHECK(dev["port-10000"]["listen"] == "tcp:127.0.0.1:10000-10009");
+  CHECK(dev["port-10000"]["connect"] == "tcp:127.0.0.1:10000-10009");
+  CHECK_FALSE(dev.contains("port-10001"));
   for (auto& [k, d] : dev.items()) CHECK(d["type"] != "nic");
   CHECK(b["source"]["alias"] == "rigctl-debian-trixie-amd64-0123456789ab");
 }
