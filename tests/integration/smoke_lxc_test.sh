@@ -14,6 +14,7 @@ lxc_made() {
   echo "$n"
 }
 defer '"$RIGCTL" gc --engine lxc >/dev/null 2>&1'
+before=$(lxc_made)
 
 "$RIGCTL" smoke debian-trixie --engine lxc --json-file "$SCRATCH/r.json" --junit-file "$SCRATCH/r.xml" > "$SCRATCH/table.txt" ||
   { cat "$SCRATCH/table.txt"; fail "smoke on LXC failed"; }
@@ -32,7 +33,7 @@ for k in ("outer-up", "rig-limits", "podman-info", "inner-run", "host-reach", "i
 PY
 pass "the chain on LXC: unprivileged, three capabilities, inner run reached from the host, build, restart recovery"
 check_reports "$SCRATCH/r.json" "$SCRATCH/table.txt" "$SCRATCH/r.xml" 16
-expect_eq "$(lxc_made)" "0" "the run removed its container"
+expect_eq "$(lxc_made)" "$before" "the run removed its container"
 
 # Seed 002's rule: a rig user whose subordinate range covers its own uid is refused (exit 2) before
 # anything is made.
@@ -47,7 +48,7 @@ set -e
 cat "$SCRATCH/overlap.txt"
 expect_eq "$rc" "2" "an overlapping subordinate range is a usage error"
 grep -q "user.subuid" "$SCRATCH/overlap.txt" || fail "the error does not name user.subuid"
-expect_eq "$(lxc_made)" "0" "nothing was made for the refused recipe"
+expect_eq "$(lxc_made)" "$before" "nothing was made for the refused recipe"
 
 # Ablation: LXC's items (tun, init, a kept capability) each with a verdict.
 "$RIGCTL" ablate debian-trixie --engine lxc --jobs 2 --only tun --only init --only cap-sys-chroot --only cap-setuid --only seccomp \
@@ -66,7 +67,7 @@ assert v["cap-sys-chroot"]["verdict"] in ("required", "not needed on this host")
 assert v["seccomp"]["verdict"] == "not applicable", v["seccomp"]
 PY
 pass "LXC's items ablated with verdicts"
-expect_eq "$(lxc_made)" "0" "the ablation removed its containers"
+expect_eq "$(lxc_made)" "$before" "the ablation removed its containers"
 
 "$RIGCTL" gc --engine lxc > "$SCRATCH/gc.txt" || { cat "$SCRATCH/gc.txt"; fail "gc --engine lxc"; }
 expect_eq "$(lxc_made)/$(ls -A "$LXCPATH/.images" 2>/dev/null | wc -l)" "0/0" "gc leaves no LXC container or image rootfs rigctl made"
