@@ -38,7 +38,7 @@ std::string stage_not_applicable(const Cell& c, const std::string& stage, const 
   bool native = e && e->arch == arch;
   if (stage == "image") {
     // The image checks run the image in a Docker-API engine; the same image is checked on the docker cells.
-    if (c["engine"] == "incus") return "the image checks run in a Docker-API engine; the docker cells check the same image";
+    if (c["engine"] == "incus" || c["engine"] == "lxc") return "the image checks run in a Docker-API engine; the docker cells check the same image";
     // Foreign images run under qemu-user through binfmt_misc on the engine's host (only checkable
     // when that host is this machine).
     if (native) return "";

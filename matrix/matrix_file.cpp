@@ -1,6 +1,7 @@
 #include "matrix/matrix_file.hpp"
 
 #include "engine/incus_client.hpp"
+#include "engine/lxc_runtime.hpp"
 
 #include <fnmatch.h>
 
@@ -20,7 +21,7 @@ namespace {
 // Known values per axis. Hosts are "local", "remote" (DOCKER_HOST) or "vm:<name>".
 const std::map<std::string, std::set<std::string>> kValues = {
     {"arch", {"amd64", "arm64"}},
-    {"engine", {"docker", "podman", "incus"}},
+    {"engine", {"docker", "podman", "incus", "lxc"}},
     {"network", {"default", "pasta", "slirp4netns"}},
     {"storage", {"overlay", "fuse-overlayfs"}},
 };
@@ -110,9 +111,10 @@ MatrixFile parse_doc(const json& doc, const std::filesystem::path& file) {
   if (auto e = o.optional("engines")) {
     m.engines = e->str_map();
     for (auto& [k, v] : m.engines)
-      if (!kValues.at("engine").count(k)) e->fail("expected engine names docker, podman or incus, got '" + k + "'");
-      else if (k == "incus" ? !is_incus_engine(v) : !parse_endpoint(v).ok())
+      if (!kValues.at("engine").count(k)) e->fail("expected engine names docker, podman, incus or lxc, got '" + k + "'");
+      else if (k == "incus" ? !is_incus_engine(v) : k == "lxc" ? !is_lxc_engine(v) : !parse_endpoint(v).ok())
         e->fail("engines." + k + ": " + (k == "incus" ? "expected incus or incus:/path/to/unix.socket, got '" + v + "'"
+                                         : k == "lxc" ? "expected lxc or lxc:/absolute/lxcpath, got '" + v + "'"
                                                       : parse_endpoint(v).error().message()));
   }
   if (auto a = o.optional("ablate")) {

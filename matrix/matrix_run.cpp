@@ -27,7 +27,8 @@ using Clock = std::chrono::steady_clock;
 // Where each engine listens when neither the matrix file nor --engine-endpoint says.
 const std::map<std::string, std::string> kDefaultEndpoints = {{"docker", "unix:///var/run/docker.sock"},
                                                               {"podman", "unix:///run/podman/podman.sock"},
-                                                              {"incus", "incus"}};
+                                                              {"incus", "incus"},
+                                                              {"lxc", "lxc"}};
 
 std::string slug(std::string id) {
   for (auto& ch : id)
@@ -56,7 +57,7 @@ Status prebuild(const std::vector<Cell>& cells, const std::vector<Runnable>& tod
     if (o.progress) o.progress("prepare " + r.recipe->name + " " + c["arch"] + " on " + e->endpoint);
     auto conn = b.engines.connect(e->endpoint);
     if (!conn) continue;  // the cell reports it
-    // Incus imports its own image format when the cell's session opens (the alias is cached there).
+    // Incus and LXC take their own image formats when the cell's session opens (cached there).
     if (!conn->engine) continue;
     ProvisionRequest pr{o.web_recipe, o.base_recipe, c["arch"], ""};
     EngineImageStore store(*conn->engine);
