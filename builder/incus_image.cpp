@@ -8,14 +8,12 @@
 #include <set>
 #include <vector>
 
+#include "builder/layer_shadow.hpp"
 #include "core/json_reader.hpp"
 
 namespace rig {
 
 namespace {
-
-constexpr const char* kWhiteout = ".wh.";
-constexpr const char* kOpaque = ".wh..wh..opq";
 
 struct FdCloser {
   int fd;
@@ -23,50 +21,6 @@ struct FdCloser {
     if (fd >= 0) ::close(fd);
   }
 };
-
-std::string parent_of(const std::string& abs) {
-  auto slash = abs.rfind('/');
-  return slash == 0 || slash == std::string::npos ? "/" : abs.substr(0, slash);
-}
-
-// What a layer hides of the layers below it: the paths it has, whited-out paths, opaque directories.
-struct Shadow {
-  std::set<std::string> paths;        // replaced by the later layer's own entry
-  std::set<std::string> whiteouts;    // deleted, with everything below
-  std::set<std::string> opaque_dirs;  // everything below comes only from the later layer
-  bool hides(const std::string& abs) const {
-    if (paths.count(abs) || whiteouts.count(abs)) return true;
-    for (std::string p = abs; p != "/";) {
-      p = parent_of(p);
-      if (opaque_dirs.count(p) || whiteouts.count(p)) return true;
-    }
-    return false;
-  }
-  void add(const Shadow& o) {
-    paths.insert(o.paths.begin(), o.paths.end());
-    whiteouts.insert(o.whiteouts.begin(), o.whiteouts.end());
-    opaque_dirs.insert(o.opaque_dirs.begin(), o.opaque_dirs.end());
-  }
-};
-
-Result<Shadow> scan_layer(const LayerInfo& layer) {
-  int fd = ::open(layer.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return internal_error("incus image: open '" + layer.path.string() + "': " + std::strerror(errno));
-  FdCloser closer{fd};
-  RIG_TRY(auto reader, TarReader::open_fd(fd, layer.path.string()));
-  Shadow s;
-  for (;;) {
-    RIG_TRY(auto* e, reader->next());
-    if (!e) break;
-    std::string abs = entry_abs_path(e);
-    std::string base = abs.substr(abs.rfind('/') + 1);
-    if (base == kOpaque) s.opaque_dirs.insert(parent_of(abs));
-    else if (base.starts_with(kWhiteout)) s.whiteouts.insert((parent_of(abs) == "/" ? "" : parent_of(abs)) + "/" + base.substr(4));
-    else s.paths.insert(abs);
-    RIG_CHECK(reader->skip_data());
-  }
-  return s;
-}
 
 std::string prefixed(const std::string& abs) { return abs == "/" ? "rootfs" : "rootfs" + abs; }
 
@@ -93,13 +47,7 @@ Result<LayerInfo> write_incus_image(const OciImage& img, int64_t created, const 
                                     const std::filesystem::path& path) {
   std::string arch = incus_arch_of(img.arch);
   if (arch.empty()) return usage_error("Incus has no architecture name for '" + img.arch + "'");
-  // Later layers shadow earlier ones: shadows[i] is what layers i+1.. hide.
-  std::vector<Shadow> shadows(img.layers.size());
-  for (size_t i = img.layers.size(); i-- > 1;) {
-    RIG_TRY(auto s, scan_layer(img.layers[i]));
-    shadows[i - 1] = shadows[i];
-    shadows[i - 1].add(s);
-  }
+  RIG_TRY(auto shadows, layer_shadows(img));
   RIG_TRY(auto out, TarWriter::create(path));
   {
     EntryPtr meta(archive_entry_new());
@@ -120,9 +68,8 @@ Result<LayerInfo> write_incus_image(const OciImage& img, int64_t created, const 
       RIG_TRY(auto* e, reader->next());
       if (!e) break;
       std::string abs = entry_abs_path(e);
-      std::string base = abs.substr(abs.rfind('/') + 1);
       // Whiteouts only hide lower layers (done through the shadow sets); they are not files.
-      if (base.starts_with(kWhiteout) || (i + 1 < img.layers.size() && shadows[i].hides(abs))) {
+      if (is_whiteout_entry(abs) || shadows[i].hides(abs)) {
         RIG_CHECK(reader->skip_data());
         continue;
       }

@@ -1,5 +1,7 @@
 #include "builder/rootfs_writer.hpp"
 
+#include "builder/layer_shadow.hpp"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -19,8 +21,6 @@ namespace rig {
 
 namespace {
 
-constexpr const char* kWhiteout = ".wh.";
-constexpr const char* kOpaque = ".wh..wh..opq";
 constexpr const char* kCapXattr = "security.capability";
 constexpr uint32_t kRevisionMask = 0xFF000000, kRev1 = 0x01000000, kRev2 = 0x02000000, kRev3 = 0x03000000;
 constexpr size_t kMaxWarnings = 8;
@@ -43,55 +43,6 @@ uint32_t le32(const std::string& s, size_t off) {
 }
 void put_le32(std::string& s, uint32_t v) {
   for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
-std::string parent_of(const std::string& abs) {
-  auto slash = abs.rfind('/');
-  return slash == 0 || slash == std::string::npos ? "/" : abs.substr(0, slash);
-}
-
-// What the layers above hide of a layer (the idea of builder/incus_image.cpp's Shadow, plus a
-// later non-directory, which replaces a directory with everything below it).
-struct Shadow {
-  std::set<std::string> paths, whiteouts, opaque_dirs, non_dirs;
-  bool hides(const std::string& abs) const {
-    if (paths.count(abs) || whiteouts.count(abs)) return true;
-    for (std::string p = abs; p != "/";) {
-      p = parent_of(p);
-      if (opaque_dirs.count(p) || whiteouts.count(p) || non_dirs.count(p)) return true;
-    }
-    return false;
-  }
-  void add(const Shadow& o) {
-    paths.insert(o.paths.begin(), o.paths.end());
-    whiteouts.insert(o.whiteouts.begin(), o.whiteouts.end());
-    opaque_dirs.insert(o.opaque_dirs.begin(), o.opaque_dirs.end());
-    non_dirs.insert(o.non_dirs.begin(), o.non_dirs.end());
-  }
-};
-
-Result<Shadow> scan_layer(const LayerInfo& layer) {
-  int fd = ::open(layer.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return internal_error("rootfs: open '" + layer.path.string() + "': " + std::strerror(errno));
-  FdCloser closer{fd};
-  RIG_TRY(auto reader, TarReader::open_fd(fd, layer.path.string()));
-  Shadow s;
-  for (;;) {
-    RIG_TRY(auto* e, reader->next());
-    if (!e) break;
-    std::string abs = entry_abs_path(e);
-    std::string base = abs.substr(abs.rfind('/') + 1);
-    if (base == kOpaque) {
-      s.opaque_dirs.insert(parent_of(abs));
-    } else if (base.starts_with(kWhiteout)) {
-      s.whiteouts.insert((parent_of(abs) == "/" ? "" : parent_of(abs)) + "/" + base.substr(4));
-    } else {
-      s.paths.insert(abs);
-      if (archive_entry_filetype(e) != AE_IFDIR) s.non_dirs.insert(abs);
-    }
-    RIG_CHECK(reader->skip_data());
-  }
-  return s;
 }
 
 // The entry's owner shifted; its security.capability rewritten. Other xattrs stay as they are.
@@ -170,12 +121,7 @@ Result<RootfsWritten> write_rootfs(const OciImage& img, const std::filesystem::p
   if (ec) return internal_error("rootfs: '" + dir.string() + "': " + ec.message());
   if (!std::filesystem::is_directory(root, ec) || !std::filesystem::is_empty(root, ec))
     return internal_error("rootfs: '" + root.string() + "' is not an empty directory");
-  std::vector<Shadow> shadows(img.layers.size());
-  for (size_t i = img.layers.size(); i-- > 1;) {
-    RIG_TRY(auto s, scan_layer(img.layers[i]));
-    shadows[i - 1] = shadows[i];
-    shadows[i - 1].add(s);
-  }
+  RIG_TRY(auto shadows, layer_shadows(img));
   std::unique_ptr<struct archive, DiskDeleter> disk(archive_write_disk_new());
   if (!disk) return internal_error("rootfs: archive_write_disk_new failed");
   archive_write_disk_set_options(disk.get(), ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
@@ -198,8 +144,7 @@ Result<RootfsWritten> write_rootfs(const OciImage& img, const std::filesystem::p
       RIG_TRY(auto* e, reader->next());
       if (!e) break;
       std::string abs = entry_abs_path(e);
-      std::string base = abs.substr(abs.rfind('/') + 1);
-      if (base.starts_with(kWhiteout) || (i + 1 < img.layers.size() && shadows[i].hides(abs))) {
+      if (is_whiteout_entry(abs) || shadows[i].hides(abs)) {
         RIG_CHECK(reader->skip_data());
         continue;
       }

@@ -290,15 +290,7 @@ std::string IncusRig::leftover_hint(const Error& removal) const {
   return "rig '" + name_ + "' could not be removed (" + removal.what() + "): remove it with " + how + " once Incus answers";
 }
 
-Error IncusRig::unwind(Error e) {
-  if (keep_) return e;
-  auto st = remove();
-  if (st) return e;
-  std::string hint = leftover_hint(st.error());
-  Error out(e.category(), e.message(), e.hint().empty() ? hint : e.hint() + "; " + hint);
-  for (auto& c : e.context()) out.add_context(c);
-  return out;
-}
+Error IncusRig::unwind(Error e) { return unwind_rig(*this, keep_, std::move(e)); }
 
 Status IncusRig::remove() {
   if (removed_) return ok();

@@ -1,5 +1,6 @@
 #include "smoke/lxc_rig.hpp"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -31,6 +32,8 @@ namespace {
 constexpr int kLastCap = 40;
 constexpr uint64_t kMinIdmap = 65536;
 constexpr const char* kSidecar = "rigctl.json";
+// The process group of the rig's port forwarders (stop_lxc_forwarders).
+constexpr const char* kForwarderGroup = "forwarders.pgid";
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -531,6 +534,26 @@ Result<std::unique_ptr<LxcRig>> LxcRig::launch(CommandRunner& runner, const Laun
   return rig;
 }
 
+void stop_lxc_forwarders(const fs::path& rig_dir) {
+  auto text = read_file(rig_dir / kForwarderGroup);
+  if (!text) return;
+  std::string t = trim(*text);
+  if (t.empty() || t.size() > 9 || !std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c); })) return;
+  pid_t pgid = static_cast<pid_t>(std::stol(t));
+  // Only a group whose members still run this rig's forwarders (a pid may have been reused).
+  std::error_code ec;
+  bool ours = false;
+  for (auto& e : fs::directory_iterator("/proc", ec)) {
+    std::string n = e.path().filename().string();
+    if (n.empty() || !std::isdigit(static_cast<unsigned char>(n[0]))) continue;
+    pid_t pid = static_cast<pid_t>(std::stol(n));
+    if (::getpgid(pid) != pgid) continue;
+    auto cmd = read_file(e.path() / "cmdline");
+    if (cmd && cmd->find(rig_dir.string()) != std::string::npos) ours = true;
+  }
+  if (ours) ::kill(-pgid, SIGTERM);
+}
+
 Status LxcRig::start_forwarders(const LaunchSpec& spec) {
   if (spec.ports.empty()) return ok();
   fs::path script = fs::path(path_) / name_ / "fwd-conn";
@@ -541,15 +564,20 @@ Status LxcRig::start_forwarders(const LaunchSpec& spec) {
                      "pid=$(lxc-info -P '" + path_ + "' -n '" + name_ + "' -pH) && [ -n \"$pid\" ] || exit 1\n"
                      "exec nsenter --net=/proc/$pid/ns/net socat STDIO TCP:127.0.0.1:\"$1\"\n";
   RIG_CHECK(write_file_atomic(script, text, fs::perms(0700)));
-  for (auto& port : spec.ports) {
-    Command c{{"socat", "TCP-LISTEN:" + std::to_string(port.host) + ",bind=127.0.0.1,fork,reuseaddr",
-               "EXEC:" + script.string() + " " + std::to_string(port.container)},
-              {},
-              {},
-              {}};
-    RIG_TRY(auto child, runner_.start(c));
-    forwarders_.push_back(std::move(child));
-  }
+  // The forwarders outlive this rigctl (a rig left by `rigctl launch` keeps its ports): started in a
+  // session of their own (setsid -f), their process group recorded next to the config, and ended by
+  // remove() or gc (stop_lxc_forwarders). LXC has no daemon that could own them.
+  fs::path start = fs::path(path_) / name_ / "forward";
+  std::string st = "#!/bin/sh\n# rigctl: LXC rig " + name_ + "'s loopback port forwarders, one socat per HOST:CONTAINER argument\n"
+                   "echo $$ > '" + (fs::path(path_) / name_ / kForwarderGroup).string() + "'\n"
+                   "for p in \"$@\"; do\n"
+                   "  socat TCP-LISTEN:\"${p%%:*}\",bind=127.0.0.1,fork,reuseaddr EXEC:\"'" + script.string() + "' ${p#*:}\" </dev/null >/dev/null 2>&1 &\n"
+                   "done\n";
+  RIG_CHECK(write_file_atomic(start, st, fs::perms(0700)));
+  std::vector<std::string> argv = {"setsid", "-f", start.string()};
+  for (auto& port : spec.ports) argv.push_back(std::to_string(port.host) + ":" + std::to_string(port.container));
+  RIG_TRY(auto r, runner_.run(Command{argv, {}, {}, {}}));
+  if (r.status != 0) return unavailable("start the port forwarders of rig " + name_ + ": " + trim(r.err));
   // Listening before the launch returns: a port the chain dials is there, or the launch says why not.
   auto t0 = std::chrono::steady_clock::now();
   for (auto& port : spec.ports) {
@@ -569,21 +597,11 @@ std::string LxcRig::leftover_hint(const Error& removal) const {
          " -k; rm -rf " + dir + "`";
 }
 
-Error LxcRig::unwind(Error e) {
-  if (keep_) return e;
-  auto st = remove();
-  if (st) return e;
-  std::string hint = leftover_hint(st.error());
-  Error out(e.category(), e.message(), e.hint().empty() ? hint : e.hint() + "; " + hint);
-  for (auto& c : e.context()) out.add_context(c);
-  return out;
-}
+Error LxcRig::unwind(Error e) { return unwind_rig(*this, keep_, std::move(e)); }
 
 Status LxcRig::remove() {
   if (removed_) return ok();
   removed_ = true;
-  // The forwarders first (each Child's destructor ends its process group: socat and its relays).
-  forwarders_.clear();
   if (!made_dir_) return ok();
   fs::path dir = fs::path(path_) / name_;
   // Only a container carrying this run's label is ours.
@@ -592,6 +610,7 @@ Status LxcRig::remove() {
     std::error_code ec;
     if (fs::exists(dir / kSidecar, ec) && (!labels.count(kLabelRun) || labels.at(kLabelRun) != run_id_)) return ok();
   }
+  stop_lxc_forwarders(dir);
   LxcRigControl ctl(runner_, path_, name_, {}, {});
   std::error_code ec;
   if (fs::exists(dir / "config", ec)) {
@@ -661,6 +680,7 @@ Result<LxcGcReport> collect_lxc_garbage(CommandRunner& runner, const std::string
       kept.insert(labels.at(kLabelRun));
       continue;
     }
+    stop_lxc_forwarders(fs::path(lxc_path) / name);
     LxcRigControl ctl(runner, lxc_path, name, {}, {});
     if (fs::exists(fs::path(lxc_path) / name / "config", ec)) RIG_CHECK(ctl.stop(0, true));
     fs::remove_all(fs::path(lxc_path) / name, ec);

@@ -135,7 +135,6 @@ class LxcRig : public RunningRig {
   CommandRunner& runner_;
   std::string name_, path_, run_id_;
   std::unique_ptr<LxcRigControl> control_;
-  std::vector<std::unique_ptr<Child>> forwarders_;
   bool made_dir_ = false;
   bool keep_ = false, removed_ = false;
 };
@@ -160,6 +159,9 @@ namespace rig {
 // Removes every LXC container under lxc_path whose sidecar says rigctl made it (optionally only one
 // run's), except the live runs' (read after the listing, as collect_garbage does); a full gc with no
 // live run also removes the written image rootfs cache (<lxc_path>/.images) and killed runs' scratch.
+// Ends a rig's port forwarders (the process group recorded in its directory), if they still run.
+void stop_lxc_forwarders(const std::filesystem::path& rig_dir);
+
 struct LxcGcReport {
   std::vector<std::string> containers, images, live_runs;
 };

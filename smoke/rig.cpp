@@ -71,15 +71,17 @@ std::string Rig::leftover_hint(const Error& removal) const {
   return "rig '" + name_ + "' could not be removed (" + removal.what() + "): remove it with " + how + " once the engine answers";
 }
 
-Error Rig::unwind(Error e) {
-  if (keep_) return e;
-  auto st = remove();
+Error unwind_rig(RunningRig& rig, bool kept, Error e) {
+  if (kept) return e;
+  auto st = rig.remove();
   if (st) return e;
-  std::string hint = leftover_hint(st.error());
+  std::string hint = rig.leftover_hint(st.error());
   Error out(e.category(), e.message(), e.hint().empty() ? hint : e.hint() + "; " + hint);
   for (auto& c : e.context()) out.add_context(c);
   return out;
 }
+
+Error Rig::unwind(Error e) { return unwind_rig(*this, keep_, std::move(e)); }
 
 Status Rig::remove() {
   if (removed_) return ok();

@@ -62,6 +62,10 @@ class RunningRig {
   virtual std::string leftover_hint(const Error& removal) const = 0;
 };
 
+// The one way every RunningRig::unwind works: unless kept, the rig is removed now; when that fails
+// too, the error's hint says what remains (leftover_hint). Defined in smoke/rig.cpp.
+Error unwind_rig(RunningRig& rig, bool kept, Error e);
+
 // A rig that is a container of a Docker-API engine (Docker, or podman's compatible service). It does
 // not own the container: smoke/rig.hpp's Rig creates and removes it.
 class EngineRigControl : public RigControl {

@@ -69,5 +69,13 @@ PY
 pass "LXC's items ablated with verdicts"
 expect_eq "$(lxc_made)" "$before" "the ablation removed its containers"
 
+# A launched rig keeps its port forwarders after rigctl exits, on 127.0.0.1 only; gc ends them.
+name="rigctl-it-lxc-$$"
+"$RIGCTL" launch debian-trixie --engine lxc --name "$name" > "$SCRATCH/launch.txt" || { cat "$SCRATCH/launch.txt"; fail "launch on LXC"; }
+listeners=$(ss -Hltn | awk '{print $4}' | grep -E ':100[0-9][0-9]$' || true)
+expect_eq "$(echo "$listeners" | grep -c '^127\.0\.0\.1:')" "10" "the launched rig's ten ports listen on 127.0.0.1 after rigctl exited"
+if echo "$listeners" | grep -vq '^127\.0\.0\.1:'; then fail "a rig port listens beyond loopback: $listeners"; fi
 "$RIGCTL" gc --engine lxc > "$SCRATCH/gc.txt" || { cat "$SCRATCH/gc.txt"; fail "gc --engine lxc"; }
+grep -q "removed LXC container $name" "$SCRATCH/gc.txt" || { cat "$SCRATCH/gc.txt"; fail "gc did not remove the launched rig"; }
+expect_eq "$(ss -Hltn | awk '{print $4}' | grep -cE ':100[0-9][0-9]$' || true)" "0" "gc ended the rig's forwarders"
 expect_eq "$(lxc_made)/$(ls -A "$LXCPATH/.images" 2>/dev/null | wc -l)" "0/0" "gc leaves no LXC container or image rootfs rigctl made"
