@@ -62,6 +62,9 @@ Result<BenchReport> run_bench(const BenchOptions& o, const Borders& b) {
   RIG_TRY(auto recipe, load_recipe(o.recipe));
   if (!recipe.launch) return usage_error("recipe '" + o.recipe.string() + "' has no \"launch\" profile");
   RIG_TRY(auto conn, b.engines.connect(o.engine));
+  // The bench compares against docker-CLI baselines and loads images through the engine's API.
+  RIG_TRY(auto* api, docker_api_engine(conn, "rigctl bench"));
+  (void)api;
 
   BenchContext c{o, b, b.runner, std::move(recipe), std::move(conn), {}, o.first_port};
   const auto& v = c.conn.version;

@@ -31,6 +31,9 @@ Status run_build(const BuildOptions& o, const Globals& g) {
   std::unique_ptr<Engine> engine;
   if (o.load) {
     RIG_TRY(auto conn, g.borders().engines.connect(o.engine));
+    // --load speaks the Docker API; Incus and LXC take the image when a rig is launched there.
+    RIG_TRY(auto* api, docker_api_engine(conn, "--load"));
+    (void)api;
     engine = std::move(conn.engine);
   }
 

@@ -55,7 +55,7 @@ void register_doctor(CLI::App& app, Action& action, const Globals& g) {
       "Check the host for what rigctl needs (engine, kernel, user namespaces, LSMs, cgroups, devices, binfmt, "
       "subordinate ids, tools, disk); prints each fix, changes nothing");
   sub->add_flag("--json", o->json, "Print the items as JSON");
-  sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
+  sub->add_option("--engine", o->engine, "Engine endpoint unix://… or tcp://…, or the outer runtime incus[:SOCKET] or lxc[:LXCPATH] (default: DOCKER_HOST or the local socket)");
   sub->add_option("--root", o->root, "Read /proc, /sys, /dev and /etc under this directory (default: the real host)");
   sub->footer("Exit 0 when no item fails (warnings allowed), 1 otherwise.");
   sub->callback([o, &action, &g] { action = [o, &g] { return run_doctor_cmd(*o, g); }; });

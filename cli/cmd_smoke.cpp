@@ -58,7 +58,7 @@ Status smoke_command(const SmokeOptions& o, const Globals& g) {
 
 void register_smoke(CLI::App& app, Action& action, const Globals& g) {
   auto o = std::make_shared<SmokeOptions>();
-  auto* sub = app.add_subcommand("smoke", "Launch a rig and run the 13-check chain (inner run, port chain, build, reaping, restart, isolation)");
+  auto* sub = app.add_subcommand("smoke", "Launch a rig and run the check chain (inner run, port chain, build, reaping, restart, isolation)");
   auto* port = add_rig_options(sub, o->rig, "Rig name (default: rigctl-<recipe>-<run id>)");
   sub->add_option("--inner-network", o->inner_network, "Inner rootless network: one of the recipe's launch.inner.networks (default: podman's)");
   sub->add_option("--inner-storage", o->inner_storage, "Inner storage: one of the recipe's launch.inner.storage ids (default: the first)");

@@ -44,7 +44,8 @@ Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, co
   auto path = resolve_recipe_arg(arg);
   if (std::filesystem::exists(path) || arg.find(':') == std::string::npos) return path;
   RIG_TRY(auto conn, engines.connect(engine));
-  RIG_TRY(auto info, conn.engine->inspect_image(arg));
+  RIG_TRY(auto* api, docker_api_engine(conn, "an image reference as RECIPE (" + arg + ")"));
+  RIG_TRY(auto info, api->inspect_image(arg));
   if (!info) return usage_error("'" + arg + "' is neither a recipe file nor an image in the engine");
   auto label = info->labels.find("io.rigctl.recipe.name");
   if (label == info->labels.end())

@@ -9,7 +9,7 @@ CLI::Option* add_rig_options(CLI::App* sub, RigOptions& o, const std::string& na
   sub->add_option("recipe", o.recipe, "Recipe file or name, or an image built by rigctl (default: debian-trixie)");
   sub->add_option("--name", o.name, name_help);
   sub->add_option("--without", o.without, "Leave out a launch flag by id (repeatable)");
-  sub->add_option("--engine", o.engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
+  sub->add_option("--engine", o.engine, "Engine endpoint unix://… or tcp://…, or the outer runtime incus[:SOCKET] or lxc[:LXCPATH] (default: DOCKER_HOST or the local socket)");
   auto* port = sub->add_option("--port-base", o.port_base, "First host port of the published range (default: the recipe's)");
   sub->add_option("--apparmor", o.apparmor,
                   "How the apparmor flag confines the rig where the host has AppArmor: unconfined, or tailored (the "

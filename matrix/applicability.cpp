@@ -52,6 +52,8 @@ std::string stage_not_applicable(const Cell& c, const std::string& stage, const 
            " (rootless podman fails with 'cannot clone: Invalid argument'); it needs a native " + arch +
            " host: the nightly " + arch + " runner or a VM host";
   if (!r.launch) return "recipe " + r.name + " has no launch profile";
+  if (stage == "bench" && (c["engine"] == "incus" || c["engine"] == "lxc"))
+    return "the benchmarks compare against docker-CLI baselines through a Docker-API engine";
   const std::string& net = c["network"];
   if (net != "default" && !r.launch->inner_networks.empty() && !contains(r.launch->inner_networks, net))
     return "recipe " + r.name + " supports inner networks " + join(r.launch->inner_networks, ", ") + ", not " + net;
