@@ -173,10 +173,20 @@ Result<LxcIdmap> lxc_idmap_for(const Recipe& r, const std::string& subuid_text, 
     return unavailable("root's ranges in /etc/subuid (" + std::to_string(u->start) + ") and /etc/subgid (" + std::to_string(g->start) +
                        ") start apart; rigctl maps uids and gids alike");
   uint64_t need = lxc_idmap_size_needed(r);
-  if (u->count < need || g->count < need)
-    return unavailable("root's subordinate range in /etc/subuid or /etc/subgid has " + std::to_string(std::min(u->count, g->count)) +
-                           " ids; the rig needs " + std::to_string(need),
+  if (u->count < need || g->count < need) {
+    uint64_t have = std::min(u->count, g->count);
+    // Seed 002's rule: the recipe does not fit the map this host can give. With at least 65536 ids a
+    // recipe whose ranges lie inside them does (recipes/debian-trixie-65536.json).
+    if (have >= kMinIdmap)
+      return usage_error("recipe '" + r.file.string() + "' does not fit this LXC host: its rig user's subordinate ranges (user.subuid, " +
+                             "user.subgid) need an idmap of " + std::to_string(need) + " ids, and root's range in /etc/subuid " +
+                             "and /etc/subgid has " + std::to_string(have),
+                         "the rule: every subordinate range must lie inside the container's map and skip the user's own id; "
+                         "use a recipe whose ranges fit (debian-trixie-65536: 1001:64535), or " + hint.substr(hint.find("give")));
+    return unavailable("root's subordinate range in /etc/subuid or /etc/subgid has " + std::to_string(have) +
+                           " ids; an LXC rig needs at least " + std::to_string(need),
                        hint);
+  }
   if (u->start + need > 0xFFFFFFFFull) return unavailable("root's subordinate range in /etc/subuid is beyond 32-bit ids");
   return LxcIdmap{static_cast<uint32_t>(u->start), static_cast<uint32_t>(need)};
 }

@@ -197,9 +197,21 @@ TEST_CASE("lxc: the idmap comes from root's subordinate range", "[smoke][lxc]") 
   REQUIRE(m.ok());
   CHECK(m->base == 1000000);
   CHECK(m->size == 165536);
+  // Seed 002's host (root maps only 65536 ids): trixie's ranges (100000:65536) do not fit, a usage error
+  // naming the rule and the variant that fits; the variant (1001:64535) gets a 65536-id map.
   auto few = rig::lxc_idmap_for(recipe, "root:1000000:65536\n", "root:1000000:65536\n");
   REQUIRE(!few.ok());
-  CHECK(few.error().category() == rig::Category::Unavailable);
+  CHECK(few.error().category() == rig::Category::Usage);
+  CHECK(few.error().message().find("user.subuid") != std::string::npos);
+  CHECK(few.error().hint().find("the rule:") != std::string::npos);
+  CHECK(few.error().hint().find("debian-trixie-65536") != std::string::npos);
+  auto small = rig::load_recipe(rigtest::test_data_dir() / ".." / "recipes" / "debian-trixie-65536.json");
+  REQUIRE(small.ok());
+  auto fits = rig::lxc_idmap_for(small.value(), "root:1000000:65536\n", "root:1000000:65536\n");
+  REQUIRE(fits.ok());
+  CHECK(fits->size == 65536);
+  CHECK(rig::check_lxc_subordinate_ranges(small.value(), fits->size).ok());
+  CHECK(rig::lxc_idmap_for(recipe, "root:1000000:1000\n", "root:1000000:1000\n").error().category() == rig::Category::Unavailable);
   CHECK(rig::lxc_idmap_for(recipe, "", "").error().category() == rig::Category::Unavailable);
 }
 
