@@ -99,6 +99,23 @@ std::string device_name(const std::string& path) {
 
 }  // namespace
 
+Status check_incus_process(const ImageProcess& p) {
+  // raw.lxc is line-based: a line break in a recipe's Entrypoint, Cmd or WorkingDir would add LXC keys
+  // of its own (a host mount); and lxc.init.cmd's quoting cannot hold a quote inside a quoted argument.
+  auto bad = [](const std::string& v, bool arg) {
+    return v.find_first_of("\n\r") != std::string::npos ||
+           (arg && v.find('\'') != std::string::npos && v.find_first_of(" \t\"") != std::string::npos);
+  };
+  std::vector<std::string> argv = p.entrypoint;
+  argv.insert(argv.end(), p.cmd.begin(), p.cmd.end());
+  for (auto& a : argv)
+    if (bad(a, true))
+      return usage_error("the image's Entrypoint/Cmd argument " + show_value(a) + " cannot be an Incus rig's lxc.init.cmd",
+                         "one line, and no quote inside an argument with blanks");
+  if (bad(p.workdir, false)) return usage_error("the image's WorkingDir " + show_value(p.workdir) + " cannot be written into raw.lxc");
+  return ok();
+}
+
 ImageProcess image_process(const json& c) {
   ImageProcess p;
   auto strs = [&](const char* key) {
@@ -251,6 +268,7 @@ Result<std::string> incus_pool(IncusClient& incus) {
 Result<std::unique_ptr<IncusRig>> IncusRig::launch(IncusClient& incus, const LaunchSpec& spec, const std::string& name,
                                                    const IncusPlacement& p) {
   RIG_CHECK(check_instance_name(name).context("launch rig '" + name + "'"));
+  RIG_CHECK(check_incus_process(p.process).context("launch rig '" + name + "'"));
   std::unique_ptr<IncusRig> rig(new IncusRig(incus, name, p.pool));
   if (auto run = spec.labels.find(kLabelRun); run != spec.labels.end()) rig->run_id_ = run->second;
   std::map<std::string, std::string> vol_config;

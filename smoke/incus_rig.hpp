@@ -47,6 +47,10 @@ std::string incus_label_key(const std::string& label);
 // The lxc.init.cmd value for argv (LXC splits it on blanks; arguments with blanks are quoted).
 std::string lxc_init_cmd(const std::vector<std::string>& argv);
 
+// The image's process as raw.lxc can carry it: one line per value, LXC's quoting (usage error otherwise).
+// IncusRig::launch checks it before anything is made.
+Status check_incus_process(const ImageProcess& p);
+
 // POST /1.0/instances body. Pure: unit-tested for the flag set (never privileged).
 json incus_instance_body(const LaunchSpec& spec, const std::string& name, const IncusPlacement& p);
 

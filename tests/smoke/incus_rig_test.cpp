@@ -151,3 +151,20 @@ TEST_CASE("incus: the image tarball has metadata.yaml and the layers flattened u
   CHECK(rig::incus_arch_of("arm64") == "aarch64");
   CHECK_FALSE(rig::write_incus_image(rig::OciImage{{}, {}, {}, {}, "mips", {}, 0}, 1, {}, t / "x.tar").ok());
 }
+
+TEST_CASE("incus: a recipe's Entrypoint cannot add raw.lxc lines", "[smoke][incus]") {
+  auto p = placement().process;
+  CHECK(rig::check_incus_process(p).ok());
+  auto hostile = p;
+  hostile.cmd = {"sleep", "infinity\nlxc.mount.entry = /etc etc none bind 0 0"};
+  auto st = rig::check_incus_process(hostile);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().category() == rig::Category::Usage);
+  hostile = p;
+  hostile.workdir = "/w\rlxc.apparmor.profile = unconfined";
+  CHECK_FALSE(rig::check_incus_process(hostile).ok());
+  hostile = p;
+  hostile.entrypoint = {"/bin/sh", "-c", "echo 'a b'"};
+  CHECK_FALSE(rig::check_incus_process(hostile).ok());
+}
+
