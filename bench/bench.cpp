@@ -17,7 +17,9 @@ const std::map<std::string, Measure>& measures() {
   static const std::map<std::string, Measure> m = {
       {"inner-run-latency", bench_inner_run_latency}, {"podman-info", bench_podman_info},
       {"storage", bench_storage},                     {"restart-init", bench_restart_init},
-      {"smoke-vs-shell", bench_smoke_vs_shell},       {"build", bench_build},
+      {"smoke-vs-shell", bench_smoke_vs_shell},       {"smoke-vs-chain", bench_smoke_vs_chain},
+      {"ablate-vs-smoke", bench_ablate_vs_smoke},     {"build", bench_build},
+      {"compile", bench_compile},
   };
   return m;
 }
@@ -30,8 +32,11 @@ const std::vector<std::pair<std::string, std::string>>& bench_item_ids() {
       {"podman-info", "podman info cold (after podman system migrate) vs warm"},
       {"storage", "300-file inner build: native overlay vs fuse-overlayfs"},
       {"restart-init", "outer restart until ready: with --init vs without"},
-      {"smoke-vs-shell", "rigctl smoke vs the plain-shell baseline"},
+      {"smoke-vs-shell", "rigctl smoke vs the spike's plain-shell chain"},
+      {"smoke-vs-chain", "rigctl smoke vs the same checks written by hand (docker CLI)"},
+      {"ablate-vs-smoke", "rigctl ablate (every item) vs one rigctl smoke"},
       {"build", "cold rigctl build vs docker build of the rendered Containerfile"},
+      {"compile", "rigctl's compile from a clean tree (no compiler cache) vs the same without precompiled headers"},
   };
   return ids;
 }
@@ -39,7 +44,7 @@ const std::vector<std::pair<std::string, std::string>>& bench_item_ids() {
 std::set<std::string> default_bench_items() {
   std::set<std::string> s;
   for (auto& [id, title] : bench_item_ids())
-    if (id != "build") s.insert(id);  // minutes of mmdebstrap: opt-in
+    if (id != "build" && id != "compile") s.insert(id);  // minutes of mmdebstrap or of the compiler: opt-in
   return s;
 }
 

@@ -29,6 +29,9 @@ struct BenchOptions {
   std::string inner_network;                     // "" = podman default
   uint32_t first_port = 20000;
   std::filesystem::path baseline_script;         // ci/smoke-baseline.sh; empty = that item is not applicable
+  std::filesystem::path chain_script;            // ci/smoke-chain-baseline.sh (smoke-vs-chain); empty: not applicable
+  std::filesystem::path rigctl_binary;           // this rigctl, which the chain script launches rigs with
+  std::filesystem::path source_dir;              // a rigctl source tree (compile); empty: not applicable
   std::function<void(const std::string&)> progress;
 };
 

@@ -121,3 +121,88 @@ Result<std::vector<BenchItem>> bench_smoke_vs_shell(BenchContext& c) {
 }
 
 }  // namespace rig
+
+namespace rig {
+
+namespace {
+
+// Why the hand-written chain cannot run here, or "" when it can.
+std::string chain_precondition(const BenchContext& c) {
+  const auto& o = c.opts;
+  if (o.chain_script.empty()) return "no hand-written chain script given (ci/smoke-chain-baseline.sh)";
+  if (!std::filesystem::exists(o.chain_script)) return "the chain script " + o.chain_script.string() + " does not exist";
+  if (o.rigctl_binary.empty()) return "the rigctl binary the script launches with is not known";
+  if (c.conn.version.podman) return "the outer engine is podman; the script drives Docker through the docker CLI";
+  if (c.conn.endpoint.unix_path.empty())
+    return "the engine " + c.conn.endpoint.display + " is not local; the script publishes and fetches ports on this host";
+  if (c.recipe.launch->inner_engine != "podman") return "the script is the podman rig's chain; this recipe's inner engine is " + c.recipe.launch->inner_engine;
+  for (const char* tool : {"docker", "curl", "bash"})
+    if (!which_on_path(tool)) return std::string("`") + tool + "` is not on PATH (the chain script needs it)";
+  if (o.web_recipe.empty() || o.base_recipe.empty()) return "no inner image recipes given";
+  return "";
+}
+
+}  // namespace
+
+// smoke-vs-chain: `rigctl smoke` against the same checks written by hand as a shell script (launch
+// with `rigctl launch`, every check's command through `docker exec`, one after another, removal),
+// alternating runs on the same warm images. rigctl spawns no CLI per step and runs independent checks
+// side by side, so it should not be slower than the script.
+Result<std::vector<BenchItem>> bench_smoke_vs_chain(BenchContext& c) {
+  auto item = new_item("smoke-vs-chain");
+  item.baseline_label = "ci/smoke-chain-baseline.sh (the same checks by hand: rigctl launch, docker exec per step, removal)";
+  item.reference = "target: <= 1.0x";
+  if (auto why = chain_precondition(c); !why.empty()) {
+    mark_not_applicable(item, why);
+    return std::vector<BenchItem>{item};
+  }
+  c.say("smoke-vs-chain: provisioning images");
+  EngineImageStore store(*c.conn.engine);
+  RIG_TRY(auto images, c.borders.images.provision(store, c.recipe,
+                                                   ProvisionRequest{c.opts.web_recipe, c.opts.base_recipe, c.opts.arch, ""}, {}));
+  std::vector<double> script_secs;
+  for (unsigned i = 0; i < c.opts.runs; ++i) {
+    RIG_CHECK(BenchContext::check_interrupt());
+    c.say("smoke-vs-chain: run " + std::to_string(i + 1) + "/" + std::to_string(c.opts.runs));
+    SmokeRequest req;
+    RIG_TRY(req.session, bench_session(c, "smoke"));
+    req.session.recipe_object.reset();  // as `rigctl smoke` does: the recipe is loaded by the run
+    req.inner_network = c.opts.inner_network;
+    auto t0 = Clock::now();
+    RIG_TRY(auto report, run_smoke(req, c.borders, {}));
+    double rig_secs = since(t0);
+    if (!report.passed()) {
+      auto* f = report.first_failure();
+      mark_failed(item, "rigctl smoke: " + std::to_string(report.count(CheckState::Pass)) + "/" + std::to_string(report.checks.size()) +
+                            " passed" + (f ? "; first failure " + f->id + ": " + f->output : ""));
+      return std::vector<BenchItem>{item};
+    }
+    RIG_CHECK(BenchContext::check_interrupt());
+    // The script's `rigctl launch --port-base` reserves its window itself: one is found free here and
+    // let go just before (another rigctl could take it in between; then the launch says so).
+    uint32_t port = 0;
+    {
+      RIG_TRY(auto window, reserve_port_window(c.next_port, 10));
+      port = window->base();
+    }
+    Command script{{"bash", c.opts.chain_script.string(), c.opts.rigctl_binary.string(), c.opts.recipe.string(), std::to_string(port),
+                    images.web_archive.string(), images.base_archive.string(), images.web_ref, images.base_ref},
+                   {{"DOCKER_HOST", "unix://" + c.conn.endpoint.unix_path}},
+                   "",
+                   {}};
+    t0 = Clock::now();
+    RIG_TRY(auto done, c.runner.run(script));
+    double shell_secs = since(t0);
+    RIG_CHECK(BenchContext::check_interrupt());
+    if (done.status != 0) {
+      mark_failed(item, "ci/smoke-chain-baseline.sh exited " + std::to_string(done.status) + ": " + done.tail(6));
+      return std::vector<BenchItem>{item};
+    }
+    item.samples.push_back(rig_secs);
+    script_secs.push_back(shell_secs);
+  }
+  finish_measured(item, script_secs);
+  return std::vector<BenchItem>{item};
+}
+
+}  // namespace rig

@@ -14,6 +14,9 @@ Result<std::vector<BenchItem>> bench_podman_info(BenchContext& c);
 Result<std::vector<BenchItem>> bench_storage(BenchContext& c);
 Result<std::vector<BenchItem>> bench_restart_init(BenchContext& c);
 Result<std::vector<BenchItem>> bench_smoke_vs_shell(BenchContext& c);
+Result<std::vector<BenchItem>> bench_smoke_vs_chain(BenchContext& c);
+Result<std::vector<BenchItem>> bench_ablate_vs_smoke(BenchContext& c);
 Result<std::vector<BenchItem>> bench_build(BenchContext& c);
+Result<std::vector<BenchItem>> bench_compile(BenchContext& c);
 
 }  // namespace rig

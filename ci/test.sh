@@ -27,7 +27,9 @@ cd build
 # test that fails twice fails the run. Flakes are bugs: the list is read and each one fixed.
 rm -f flaky-tests.txt
 st=0
-ctest --output-on-failure --timeout 1800 "$@" || st=$?
+# Side by side (tests/integration/CMakeLists.txt: what they share is a RESOURCE_LOCK): three lanes keep
+# the emulated host, the Docker tests and everything else going at once on a 2-core machine.
+ctest --output-on-failure --timeout 1800 -j "${RIGCTL_CTEST_JOBS:-3}" "$@" || st=$?
 if [ "$st" != 0 ]; then
   first=$(sed 's/^[0-9]*://' Testing/Temporary/LastTestsFailed.log 2>/dev/null | sort -u | tr '\n' ' ')
   echo "ci/test.sh: failed on the first run: ${first:-?}; running them once more" >&2

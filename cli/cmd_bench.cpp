@@ -34,6 +34,11 @@ Status bench_command(const BenchCliOptions& o, const Globals& g) {
   // Looked up like recipes/ (RIGCTL_HOME, the working directory, the source tree); when it is not
   // found, smoke-vs-shell reports itself not applicable.
   if (auto p = shipped_file("ci/smoke-baseline.sh"); !p.empty()) bo.baseline_script = std::filesystem::absolute(p);
+  if (auto p = shipped_file("ci/smoke-chain-baseline.sh"); !p.empty()) bo.chain_script = std::filesystem::absolute(p);
+  // The compile item builds this checkout; an installed rigctl has none (not applicable).
+  if (auto p = shipped_file("CMakeLists.txt"); !p.empty()) bo.source_dir = std::filesystem::absolute(p).parent_path();
+  std::error_code ec;
+  bo.rigctl_binary = std::filesystem::read_symlink("/proc/self/exe", ec);
   bo.progress = [](const std::string& m) { spdlog::info("{}", m); };
   RIG_TRY(auto report, run_bench(bo, g.borders()));
   RIG_CHECK(emit_report(o.out, {[&] { return bench_table(report); }, [&] { return bench_json(report); },
@@ -54,7 +59,7 @@ void register_bench(CLI::App& app, Action& action, const Globals& g) {
   sub->add_option("--engine", o->engine, "Engine endpoint (default: DOCKER_HOST or the local socket)");
   std::string ids;
   for (auto& [id, title] : bench_item_ids()) ids += (ids.empty() ? "" : ",") + id;
-  sub->add_option("--items", o->items, "Comma-separated item ids (default: all but build): " + ids)->delimiter(',');
+  sub->add_option("--items", o->items, "Comma-separated item ids (default: all but build and compile): " + ids)->delimiter(',');
   sub->add_option("--runs", o->runs, "Repetitions for each median (default: 5)")->check(CLI::PositiveNumber);
   add_report_outputs(sub, o->out, kMarkdownFile, "the report (rigctl/bench/v1)");
   sub->callback([o, &action, &g] { action = [o, &g] { return bench_command(*o, g); }; });

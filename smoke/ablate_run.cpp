@@ -24,7 +24,7 @@ struct ChainRun {
 
 // One rig through the chain. A rig that cannot even be launched fails at a pseudo-check "launch".
 Result<ChainRun> run_one(const SessionOptions& so, const std::string& inner_network, const Borders& b,
-                         const std::set<std::string>& only = {}) {
+                         const std::set<std::string>& only = {}, int restart_timeout_s = kRestartStopTimeout) {
   ChainRun out;
   auto s = open_session(so, b, {});
   if (!s) {
@@ -47,6 +47,7 @@ Result<ChainRun> run_one(const SessionOptions& so, const std::string& inner_netw
   auto in = chain_inputs(sess, inner_network, so.inner_storage);
   in.stop_at_first_failure = true;
   in.only = only;
+  in.restart_timeout_s = restart_timeout_s;
   RIG_TRY(out.checks, run_chain(in, out.facts));
   return out;
 }
@@ -93,80 +94,110 @@ Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) 
   // reservation, not a probe, keeps items running side by side (and other rigctl runs) apart.
   base.port_search_from = o.first_port;
 
-  // The baseline proves the full profile works here; without it no verdict means anything.
-  say("baseline: full profile");
-  auto bt = Clock::now();
-  SessionOptions bo = base;
-  bo.name = "rigctl-ablate-baseline-" + new_run_id();
-  RIG_TRY(auto baseline, run_one(bo, o.inner_network, b));
+  // The images once, for every rig of the recipe as written (an image-level item's variant is
+  // another image and provisions its own): nothing is built, loaded or archived twice.
+  say("images: provisioning");
+  RIG_TRY(auto images, provision_session_images(base, recipe, conn, b, {}));
+  base.images = std::make_shared<const Provisioned>(std::move(images));
+
+  // The baseline proves the full profile works here; without it no verdict means anything. It runs
+  // beside the items (their rigs are isolated from each other) and the items are judged only once it
+  // passed, so a failing baseline costs no more than waiting for it first would have.
+  struct Job {
+    SessionOptions so;
+    std::set<std::string> only;
+    int restart_timeout_s = kRestartStopTimeout;
+    size_t item = 0;  // index into items; the baseline has none
+    bool baseline = false;
+  };
+  std::vector<Job> todo;
+  {
+    Job bj{base, {}, kRestartStopTimeout, 0, true};
+    bj.so.name = "rigctl-ablate-baseline-" + new_run_id();
+    todo.push_back(std::move(bj));
+  }
+  report.items.resize(items.size());
+  std::vector<std::vector<CheckResult>> item_checks(items.size());
+  std::vector<double> item_seconds(items.size(), 0);
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto& item = items[i];
+    if (!item.not_applicable.empty() || item.by_baseline) continue;
+    Job job{base, {}, kRestartStopTimeout, i, false};
+    auto& so = job.so;
+    so.name = "rigctl-ablate-" + item.id + "-" + new_run_id();
+    if (item.flag) so.without = {item.flag->id};
+    if (!item.capability.empty()) so.drop_capabilities = {item.capability};
+    if (item.hardening) {
+      auto& h = *item.hardening;
+      if (h.kind == "env") so.extra_env[h.name] = h.value;
+      if (h.kind == "volume") so.drop_volumes.insert(h.name);
+      if (h.kind == "init") so.no_init = true;
+      if (h.kind == "cgroup_delegation") so.no_cgroup_delegation = true;
+      if (item.level == "image") {
+        RIG_TRY(auto v, variant_recipe(recipe, h));
+        so.recipe_object = std::move(v);
+        so.images.reset();
+      }
+    }
+    // A restart-time item needs only the outer container and the restart: the rest of the chain
+    // cannot show its symptom and would only add time. Its stop timeout is short: the symptom (the
+    // stop waits the timeout out, PID 1 ignores SIGTERM) shows as a share of it (judge).
+    if (item.expect_signature == "slow-restart") {
+      job.only = {"outer-up", item.expect_check};
+      job.restart_timeout_s = kSlowRestartStopTimeout;
+    }
+    todo.push_back(std::move(job));
+  }
+
+  std::atomic<size_t> next{0};
+  std::mutex err_mu;
+  std::optional<Error> first_error;
+  ChainRun baseline;
+  // Rigs side by side: most of a chain is waiting on the engine and the rig, so twice the cores.
+  unsigned jobs = o.jobs ? o.jobs : 2 * std::max(1u, std::thread::hardware_concurrency());
+  auto worker = [&] {
+    for (size_t k = next++; k < todo.size(); k = next++) {
+      if (interrupted()) return;
+      auto& job = todo[k];
+      auto it0 = Clock::now();
+      say(job.baseline ? std::string("baseline: full profile") : "item " + items[job.item].id + ": running");
+      auto run = run_one(job.so, o.inner_network, b, job.only, job.restart_timeout_s);
+      if (!run) {
+        std::lock_guard lock(err_mu);
+        if (!first_error) first_error = std::move(run).error().add_context(job.baseline ? "ablate baseline" : "ablate " + items[job.item].id);
+        return;
+      }
+      if (job.baseline) {
+        report.baseline_seconds = since(it0);
+        baseline = std::move(*run);
+      } else {
+        item_checks[job.item] = std::move(run->checks);
+        item_seconds[job.item] = since(it0);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned j = 0; j < std::min<size_t>(jobs, todo.size()); ++j) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  if (interrupted()) return interrupted_error();
+  if (first_error) return *first_error;
+
   report.baseline = baseline.checks;
   report.host = baseline.facts;
   report.image = baseline.image;
-  report.baseline_seconds = since(bt);
   report.baseline_passed = !baseline.checks.empty() &&
                            std::all_of(baseline.checks.begin(), baseline.checks.end(), [](auto& c) { return c.status == CheckState::Pass || c.status == CheckState::NotApplicable; });
   for (auto& c : baseline.checks)
     if (c.id == "restart-workspace") report.baseline_restart = c.metric;
   if (!report.baseline_passed) {
-    report.seconds = since(t0);
-    return report;
-  }
-
-  report.items.resize(items.size());
-  std::atomic<size_t> next{0};
-  std::mutex err_mu;
-  std::optional<Error> first_error;
-  unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
-  auto worker = [&] {
-    for (size_t i = next++; i < items.size(); i = next++) {
-      if (interrupted()) return;
-      auto& item = items[i];
-      auto it0 = Clock::now();
-      std::vector<CheckResult> checks;
-      if (item.not_applicable.empty() && !item.by_baseline) {
-        say("item " + item.id + ": running");
-        SessionOptions so = base;
-        so.name = "rigctl-ablate-" + item.id + "-" + new_run_id();
-        if (item.flag) so.without = {item.flag->id};
-        if (!item.capability.empty()) so.drop_capabilities = {item.capability};
-        if (item.hardening) {
-          auto& h = *item.hardening;
-          if (h.kind == "env") so.extra_env[h.name] = h.value;
-          if (h.kind == "volume") so.drop_volumes.insert(h.name);
-          if (h.kind == "init") so.no_init = true;
-          if (h.kind == "cgroup_delegation") so.no_cgroup_delegation = true;
-          if (item.level == "image") {
-            auto v = variant_recipe(recipe, h);
-            if (!v) {
-              std::lock_guard lock(err_mu);
-              if (!first_error) first_error = std::move(v).error();
-              return;
-            }
-            so.recipe_object = std::move(*v);
-          }
-        }
-        // A restart-time item needs only the outer container and the restart: the rest of the chain
-        // cannot show its symptom and would only add time.
-        std::set<std::string> only;
-        if (item.expect_signature == "slow-restart") only = {"outer-up", item.expect_check};
-        auto run = run_one(so, o.inner_network, b, only);
-        if (!run) {
-          std::lock_guard lock(err_mu);
-          if (!first_error) first_error = std::move(run).error().add_context("ablate " + item.id);
-          return;
-        }
-        checks = run->checks;
-      }
-      report.items[i] = judge(item, checks, report.baseline_restart);
-      report.items[i].seconds = since(it0);
-      say("item " + item.id + ": " + verdict_name(report.items[i].verdict));
+    report.items.clear();
+  } else {
+    for (size_t i = 0; i < items.size(); ++i) {
+      report.items[i] = judge(items[i], item_checks[i], report.baseline_restart);
+      report.items[i].seconds = item_seconds[i];
+      say("item " + items[i].id + ": " + verdict_name(report.items[i].verdict));
     }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned j = 0; j < std::min<size_t>(jobs, items.size()); ++j) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
-  if (interrupted()) return interrupted_error();
-  if (first_error) return *first_error;
+  }
   report.seconds = since(t0);
   return report;
 }

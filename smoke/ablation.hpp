@@ -53,7 +53,18 @@ struct ItemResult {
   std::vector<CheckResult> checks;
 };
 
-// Verdict from the item's chain. `baseline_restart` is the restart time with nothing removed.
+// The stop timeout of a restart: the engine's default for every rig, and a shorter one for an item
+// whose symptom is a slow restart (the init): without an init PID 1 ignores SIGTERM and the stop waits
+// the whole timeout out, so the restart takes about that much longer than the baseline's. A share of a
+// short timeout shows the same symptom as the full 10 s, in less than half the time.
+constexpr int kRestartStopTimeout = 10;
+constexpr int kSlowRestartStopTimeout = 4;
+// How much of kSlowRestartStopTimeout a restart must take beyond the baseline's to count as slow.
+constexpr double kSlowRestartShare = 0.6;
+
+// Verdict from the item's chain. `baseline_restart` is the restart time with nothing removed (its stop
+// timeout kRestartStopTimeout, which an init never waits for); a slow-restart item ran with
+// kSlowRestartStopTimeout.
 ItemResult judge(const AblationItem& item, const std::vector<CheckResult>& checks, double baseline_restart);
 
 // What was ablated, exactly: the record (smoke/ablation_record.hpp) names it by digest.

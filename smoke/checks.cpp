@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <chrono>
 #include <map>
+#include <mutex>
+#include <condition_variable>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -55,11 +57,18 @@ bool parse_i64(const std::string& s, int64_t& v) {
   return !s.empty() && ec == std::errc() && p == s.data() + s.size();
 }
 
+// When a check may run beside others (run_chain with jobs > 1). Free: as soon as the checks it needs
+// passed. AfterEarlier: also after every check listed before it ended (init-reaps counts zombies the
+// earlier inner containers could leave). Alone: after every earlier check ended, with nothing beside
+// it, and before any later check starts (the restart changes the rig under every other check).
+enum class Order { Free, AfterEarlier, Alone };
+
 struct Check {
   CheckInfo info;
   std::vector<std::string> needs;
   long timeout_ms;
   std::function<Result<Outcome>(long timeout_ms)> run;
+  Order order = Order::Free;
 };
 
 // Devices a rig may be given: the tap device for rootless networking and /dev/fuse for the
@@ -139,6 +148,20 @@ class Chain {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return Outcome{false, "not ready within " + std::to_string(timeout_ms / 1000) + " s: " + last};
+  }
+
+  // The inner images' archives go into the rig once, for inner-run and inner-build, whichever starts
+  // first (they run side by side); the other waits for that one copy.
+  Status put_images() {
+    std::lock_guard lock(images_mu_);
+    if (!images_put_) {
+      RIG_TRY(auto tar, pack_tar({{"rig-images/", "", "", 1000, 1000, 0755},
+                                  {"rig-images/web.tar", in_.web_archive, "", 1000, 1000, 0644},
+                                  {"rig-images/base.tar", in_.base_archive, "", 1000, 1000, 0644}}));
+      RIG_CHECK(in_.rig.put_files("/tmp", tar));
+      images_put_ = true;
+    }
+    return ok();
   }
 
   Result<Outcome> host_get(long timeout_ms) {
@@ -549,10 +572,7 @@ echo "pids-unlimited exit $?")SH";
                        }},
         {{"inner-run", "inner web app runs (" + cli + " run -d -p " + port + ":80)"}, {engine_check}, 120000,
          [this, web, port, net, cli, docker](long t) -> Result<Outcome> {
-           RIG_TRY(auto tar, pack_tar({{"rig-images/", "", "", 1000, 1000, 0755},
-                                        {"rig-images/web.tar", in_.web_archive, "", 1000, 1000, 0644},
-                                        {"rig-images/base.tar", in_.base_archive, "", 1000, 1000, 0644}}));
-           RIG_CHECK(in_.rig.put_files("/tmp", tar));
+           RIG_CHECK(put_images());
            // podman: --userns=auto, inner root maps into the subordinate range, not onto the rig user
            // (uid-isolation). Rootless dockerd has no per-container user namespace (uid-rig-user).
            RIG_TRY(auto r, engine_sh(cli + " load -q -i /tmp/rig-images/web.tar && " + cli + " run -d --name rig-web" +
@@ -566,6 +586,7 @@ echo "pids-unlimited exit $?")SH";
         {{"inner-build", "inner " + cli + " build with a RUN step"}, {engine_check}, 180000,
          [this, base, built, cli, docker](long t) -> Result<Outcome> {
            // docker: the classic builder (the rig has no buildx), which never pulls a base it has.
+           RIG_CHECK(put_images());
            RIG_TRY(auto r, engine_sh("set -e; test -f /tmp/rig-images/base.tar || exit 3; " + cli + " load -q -i /tmp/rig-images/base.tar; "
                               "mkdir -p /workspace/.rig-smoke && cd /workspace/.rig-smoke && "
                               "printf 'FROM %s\\nRUN echo built-ok > /built\\n' " + base + " > Containerfile && " +
@@ -589,7 +610,7 @@ echo "pids-unlimited exit $?")SH";
         // After built-runs so the inner containers (the build's RUN step, built-runs' --rm run) have run
         // and exited; before the restart, which would start a fresh PID 1.
         {{"init-reaps", "an init is PID 1 and no zombie is left"}, {"outer-up"}, 15000,
-         [this](long t) { return init_reaps(t); }},
+         [this](long t) { return init_reaps(t); }, Order::AfterEarlier},
         {{"restart-workspace", "workspace marker survives restart"}, {"outer-up"}, 180000,
          [this, run](long t) -> Result<Outcome> {
            RIG_TRY(auto w, sh("echo " + shell_quote(run) + " > /workspace/.rig-marker", 10000));
@@ -597,7 +618,7 @@ echo "pids-unlimited exit $?")SH";
            auto t0 = Clock::now();
            // The restart may use the check's whole budget: on an emulated arm64 host stop + start
            // outlasted a fixed 40 s HTTP wait (measured: docs/vmhost.md).
-           RIG_CHECK(in_.rig.restart(10, t));
+           RIG_CHECK(in_.rig.restart(in_.restart_timeout_s, t));
            RIG_TRY(auto ready, wait_ready(t));
            double secs = since(t0);
            if (!ready.ok) return ready;
@@ -608,7 +629,8 @@ echo "pids-unlimited exit $?")SH";
            o.note = buf;
            o.metric = secs;
            return o;
-         }},
+         },
+         Order::Alone},
         {{"restart-image", "built image survives restart"}, {"restart-workspace", "inner-build"}, 30000,
          [this, built, cli](long t) -> Result<Outcome> {
            RIG_TRY(auto r, engine_sh(cli + " image inspect " + built + " >/dev/null && echo present", t));
@@ -717,6 +739,8 @@ echo "pids-unlimited exit $?")SH";
  private:
   ChainInputs& in_;
   HostFacts& facts_;
+  std::mutex images_mu_;
+  bool images_put_ = false;
 };
 
 }  // namespace
@@ -743,58 +767,170 @@ const CheckResult* SmokeReport::first_failure() const {
   return nullptr;
 }
 
+namespace {
+
+// Runs one check and turns what it returned into its result (status, output, diagnosis). A runtime
+// error fails the check, unless the runtime itself is gone: that ends the run (fatal).
+struct CheckRun {
+  CheckResult res;
+  std::optional<Error> fatal;
+};
+
+CheckRun run_one_check(const Check& c, CheckResult res, ChainInputs& in) {
+  CheckRun out;
+  auto t0 = Clock::now();
+  auto got = c.run(static_cast<long>(static_cast<double>(c.timeout_ms) * in.timeout_scale));
+  res.seconds = since(t0);
+  if (!got) {
+    if (got.error().category() == Category::Interrupted) {
+      out.fatal = std::move(got).error();
+    } else if (got.error().category() == Category::Unavailable && !in.rig.state()) {
+      // No later check can say anything: the run ends as the engine being unavailable (exit 3).
+      out.fatal = std::move(got).error().add_context("check " + res.id + " (the engine no longer answers)");
+    } else {
+      res.status = CheckState::Fail;
+      res.output = valid_utf8(tail(got.error().what()));
+    }
+  } else {
+    res.status = !got->applicable ? CheckState::NotApplicable : got->ok ? CheckState::Pass : CheckState::Fail;
+    // Stored and reported (JSON, JUnit): cut at a character boundary, invalid bytes replaced.
+    res.output = valid_utf8(tail(got->output));
+    res.note = valid_utf8(got->note);
+    res.metric = got->metric;
+  }
+  if (res.status == CheckState::Fail) res.diagnosis = diagnose(res.output);
+  out.res = std::move(res);
+  return out;
+}
+
+}  // namespace
+
+// The checks run side by side (up to in.jobs at once) as their needs and order allow; results are
+// kept, numbered and reported (on_result) in the list's order whatever order they end in. With jobs
+// 1 the first runnable check in list order always runs next: exactly the sequential chain.
 Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts) {
   Chain chain(in, facts);
-  std::vector<CheckResult> results;
-  std::map<std::string, CheckState> status;
-  bool stopped = false;
-  int number = 0;
-  for (auto& c : chain.checks()) {
-    CheckResult res;
-    res.number = ++number;
-    res.id = c.info.id;
-    res.title = c.info.title;
-    std::string blocked;
-    for (auto& n : c.needs)
-      if (status[n] != CheckState::Pass) blocked += (blocked.empty() ? "" : ", ") + n;
-    if (stopped) {
-      res.note = "chain stopped at the first failure";
-    } else if (!in.only.empty() && !in.only.count(res.id)) {
-      res.note = "not needed for this run";
-    } else if (!blocked.empty()) {
-      res.note = "needs " + blocked;
-    } else {
-      if (interrupted()) return interrupted_error();
-      auto t0 = Clock::now();
-      auto out = c.run(static_cast<long>(static_cast<double>(c.timeout_ms) * in.timeout_scale));
-      res.seconds = since(t0);
-      if (!out) {
-        if (out.error().category() == Category::Interrupted) return std::move(out).error();
-        // A runtime error fails this check, unless the runtime itself is gone: then no later check
-        // can say anything and the run ends as the engine being unavailable (exit 3).
-        if (out.error().category() == Category::Unavailable) {
-          auto probe = in.rig.state();
-          if (!probe)
-            return std::move(out).error().add_context("check " + res.id + " (the engine no longer answers)");
-        }
-        res.status = CheckState::Fail;
-        res.output = valid_utf8(tail(out.error().what()));
-      } else {
-        res.status = !out->applicable ? CheckState::NotApplicable : out->ok ? CheckState::Pass : CheckState::Fail;
-        // Stored and reported (JSON, JUnit): cut at a character boundary, invalid bytes replaced.
-        res.output = valid_utf8(tail(out->output));
-        res.note = valid_utf8(out->note);
-        res.metric = out->metric;
-      }
-      if (res.status == CheckState::Fail) {
-        res.diagnosis = diagnose(res.output);
-        if (in.stop_at_first_failure) stopped = true;
-      }
-    }
-    status[res.id] = res.status;
-    if (in.on_result) in.on_result(res);
-    results.push_back(std::move(res));
+  const auto list = chain.checks();
+  const size_t n = list.size();
+  enum class Phase { Pending, Running, Done };
+  std::vector<Phase> phase(n, Phase::Pending);
+  std::vector<CheckResult> results(n);
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < n; ++i) {
+    index[list[i].info.id] = i;
+    results[i].number = static_cast<int>(i + 1);
+    results[i].id = list[i].info.id;
+    results[i].title = list[i].info.title;
   }
+  const unsigned jobs = std::max(1u, in.jobs);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::thread> threads;
+  unsigned running = 0;
+  bool stopped = false;
+  std::optional<Error> fatal;
+  size_t reported = 0;
+
+  auto done = [&](size_t i) { return phase[i] == Phase::Done; };
+  // Under the lock: settles every pending check that can be settled without running it, and starts
+  // those that may start now. Returns when nothing more can happen until a running check ends.
+  auto schedule = [&](std::unique_lock<std::mutex>& lock) {
+    (void)lock;
+    bool alone_running = false, earlier_pending = false;
+    for (size_t i = 0; i < n; ++i)
+      if (phase[i] == Phase::Running && list[i].order == Order::Alone) alone_running = true;
+    for (size_t i = 0; i < n; ++i) {
+      if (phase[i] != Phase::Pending) {
+        earlier_pending = earlier_pending || phase[i] == Phase::Running;
+        if (phase[i] == Phase::Running && list[i].order == Order::Alone) break;  // nothing after it starts
+        continue;
+      }
+      auto& res = results[i];
+      const auto& c = list[i];
+      if (stopped || fatal) {
+        if (!fatal) {
+          res.note = "chain stopped at the first failure";
+          phase[i] = Phase::Done;
+        }
+        continue;
+      }
+      if (!in.only.empty() && !in.only.count(res.id)) {
+        res.note = "not needed for this run";
+        phase[i] = Phase::Done;
+        continue;
+      }
+      // Its needs: all ended? any not passed?
+      bool needs_done = true;
+      std::string blocked;
+      for (auto& need : c.needs) {
+        auto it = index.find(need);
+        if (it == index.end()) {
+          blocked += (blocked.empty() ? "" : ", ") + need;  // a check this chain does not have
+          continue;
+        }
+        if (!done(it->second)) needs_done = false;
+        else if (results[it->second].status != CheckState::Pass) blocked += (blocked.empty() ? "" : ", ") + need;
+      }
+      if (needs_done && !blocked.empty()) {
+        res.note = "needs " + blocked;
+        phase[i] = Phase::Done;
+        continue;
+      }
+      bool may_start = needs_done && running < jobs && !alone_running;
+      if (c.order != Order::Free && earlier_pending) may_start = false;
+      if (c.order == Order::Alone && running > 0) may_start = false;
+      if (may_start) {
+        if (interrupted()) {
+          fatal = interrupted_error();
+          continue;
+        }
+        phase[i] = Phase::Running;
+        ++running;
+        if (c.order == Order::Alone) alone_running = true;
+        threads.emplace_back([&, i] {
+          auto r = run_one_check(list[i], results[i], in);
+          std::lock_guard g(mu);
+          if (r.fatal) {
+            if (!fatal) fatal = std::move(r.fatal);
+          } else {
+            results[i] = std::move(r.res);
+            if (results[i].status == CheckState::Fail && in.stop_at_first_failure) stopped = true;
+          }
+          phase[i] = Phase::Done;
+          --running;
+          cv.notify_all();
+        });
+      }
+      earlier_pending = true;
+      // An Alone check not yet started holds back every later one.
+      if (c.order == Order::Alone) break;
+    }
+  };
+
+  {
+    std::unique_lock lock(mu);
+    for (;;) {
+      schedule(lock);
+      // Report, in list order, what has ended.
+      while (!fatal && reported < n && done(reported)) {
+        if (in.on_result) in.on_result(results[reported]);
+        ++reported;
+      }
+      if (running == 0 && (fatal || reported == n)) break;
+      if (running == 0) {
+        // Nothing runs and nothing could start: a check needs one that never ends (a list mistake).
+        for (size_t i = 0; i < n; ++i)
+          if (phase[i] == Phase::Pending) {
+            results[i].note = "never became runnable";
+            phase[i] = Phase::Done;
+          }
+        continue;
+      }
+      cv.wait(lock);
+    }
+  }
+  for (auto& t : threads) t.join();
+  if (fatal) return std::move(*fatal);
   return results;
 }
 

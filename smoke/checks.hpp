@@ -1,4 +1,4 @@
-// The smoke chain: the spike's 11 checks plus reaping (init-reaps) and uid isolation, in order, each
+// The smoke chain: the spike's 11 checks plus reaping (init-reaps) and uid isolation, in list order, each
 // with a stable id. A check runs only when the checks it needs passed; otherwise it is "not run" (never
 // "passed"). A rig launched under a confining AppArmor profile gets two more: that the profile is the
 // one in force and denies the sysrq-trigger write, and that it refuses root's read of /proc/kcore.
@@ -82,6 +82,11 @@ struct ChainInputs {
   bool stop_at_first_failure = false;
   std::set<std::string> only;  // when set, other checks are "not run" (ablation items that need less)
   double timeout_scale = 1.0;  // unit tests shrink every check's timeout
+  // How many checks may run side by side (their needs and order allow it: run_chain). 1 runs them one
+  // at a time in list order; a smoke run uses kChainJobs.
+  unsigned jobs = 1;
+  // restart-workspace's stop timeout: the engine sends SIGTERM, waits this long, then kills PID 1.
+  int restart_timeout_s = 10;
   std::string inner_engine = "podman";  // podman | docker: which CLI, engine check and isolation check
   bool docker_api = false;     // add the docker-api check (a docker CLI inside drives the rig's Docker API socket)
   std::string inner_network;   // "" = podman's default; else `podman run --network=<it>`
@@ -97,6 +102,11 @@ struct ChainInputs {
   std::string inner_limits_not_applicable;
   std::function<void(const CheckResult&)> on_result;
 };
+
+// Checks side by side in a smoke or ablation run: the chain has at most four independent branches
+// (the rig's facts, the inner app, the inner build and what follows it), most of their time is waiting
+// on the rig, and more would only queue in the inner engine.
+constexpr unsigned kChainJobs = 4;
 
 struct CheckInfo {
   std::string id;

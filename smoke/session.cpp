@@ -66,6 +66,22 @@ HostFeatures host_features(const EngineVersion& v) {
   return h;
 }
 
+Result<Provisioned> provision_session_images(const SessionOptions& o, const Recipe& recipe, const EngineConnection& conn,
+                                             const Borders& b, const BuildEvents& ev) {
+  // The images are for the engine's architecture unless asked otherwise: an emulated arm64 host
+  // (`rigctl host`) needs arm64 images, built here under qemu-user and loaded through its API.
+  ProvisionRequest pr{o.web_recipe, o.base_recipe, o.arch.empty() ? debian_arch_of(conn.version.arch) : o.arch, o.mirror};
+  // Incus takes its own image format, imported from the same layers; an engine loads a docker-archive.
+  std::unique_ptr<OuterImageStore> store;
+  if (conn.incus) store = std::make_unique<IncusImageStore>(*conn.incus);
+  else if (!conn.lxc_path.empty()) {
+    RIG_TRY(auto idmap, lxc_idmap_sized(recipe));
+    store = std::make_unique<LxcImageStore>(conn.lxc_path, idmap.base);
+  }
+  else store = std::make_unique<EngineImageStore>(*conn.engine);
+  return b.images.provision(*store, recipe, pr, ev);
+}
+
 Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Borders& b, const BuildEvents& ev) {
   auto s = std::make_unique<Session>();
   if (o.recipe_object) {
@@ -88,15 +104,11 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Bor
   RIG_CHECK(register_run(s->run_id).context("register run " + s->run_id));
   s->name = o.name.empty() ? "rigctl-" + s->recipe.name + "-" + s->run_id : o.name;
 
-  // The images are for the engine's architecture unless asked otherwise: an emulated arm64 host
-  // (`rigctl host`) needs arm64 images, built here under qemu-user and loaded through its API.
-  ProvisionRequest pr{o.web_recipe, o.base_recipe, o.arch.empty() ? debian_arch_of(s->conn.version.arch) : o.arch, o.mirror};
-  // Incus takes its own image format, imported from the same layers; an engine loads a docker-archive.
-  std::unique_ptr<OuterImageStore> store;
-  if (s->conn.incus) store = std::make_unique<IncusImageStore>(*s->conn.incus);
-  else if (!s->conn.lxc_path.empty()) store = std::make_unique<LxcImageStore>(s->conn.lxc_path, lxc_idmap.base);
-  else store = std::make_unique<EngineImageStore>(*s->conn.engine);
-  RIG_TRY(s->images, b.images.provision(*store, s->recipe, pr, ev));
+  if (o.images) {
+    s->images = *o.images;
+  } else {
+    RIG_TRY(s->images, provision_session_images(o, s->recipe, s->conn, b, ev));
+  }
 
   LaunchSettings ls;
   ls.image = s->images.outer_ref;

@@ -38,6 +38,9 @@ struct SessionOptions {
   std::set<std::string> drop_capabilities;  // kept capabilities dropped as well (capability ablation)
   std::string inner_storage;  // "" = the recipe's first launch.inner.storage
   std::string apparmor;       // "" = the recipe's apparmor flag as written; "unconfined" | "tailored"
+  // Images already provisioned for this recipe and engine (provision_session_images): used instead of
+  // provisioning again, so rigs started side by side (ablation) never build or load twice.
+  std::shared_ptr<const Provisioned> images;
 };
 
 struct Session {
@@ -59,6 +62,11 @@ std::string new_run_id();
 // What launch and ablation judge applicability by, from the engine's own report (the engine may run
 // on another machine); cpus falls back to this machine's when the engine does not say.
 HostFeatures host_features(const EngineVersion& v);
+
+// The outer image where the engine (or Incus, or LXC) finds it and the inner images' archives, for a
+// session of these options on this connection.
+Result<Provisioned> provision_session_images(const SessionOptions& o, const Recipe& recipe, const EngineConnection& conn,
+                                             const Borders& b, const BuildEvents& ev);
 
 Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Borders& b, const BuildEvents& ev);
 

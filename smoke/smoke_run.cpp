@@ -14,6 +14,7 @@ ChainInputs chain_inputs(const Session& s, const std::string& inner_network, con
   in.host_port = s.spec.ports.empty() ? 10000 : s.spec.ports.front().host;
   in.inner_port = s.spec.ports.empty() ? 10000 : s.spec.ports.front().container;
   in.inner_network = inner_network;
+  in.jobs = kChainJobs;
   if (s.recipe.launch) {
     in.inner_engine = s.recipe.launch->inner_engine;
     in.docker_api = s.recipe.launch->docker_api;

@@ -57,14 +57,16 @@ TEST_CASE("bench: item ids, the default set and --items validation", "[bench]") 
     ids.push_back(id);
     CHECK_FALSE(title.empty());
   }
-  CHECK(ids == std::vector<std::string>{"inner-run-latency", "podman-info", "storage", "restart-init", "smoke-vs-shell", "build"});
+  CHECK(ids == std::vector<std::string>{"inner-run-latency", "podman-info", "storage", "restart-init", "smoke-vs-shell", "smoke-vs-chain",
+                                        "ablate-vs-smoke", "build", "compile"});
   auto def = rig::default_bench_items();
-  CHECK(def.size() == 5);
-  CHECK_FALSE(def.count("build"));  // opt-in: minutes of mmdebstrap
+  CHECK(def.size() == 7);
+  CHECK_FALSE(def.count("build"));    // opt-in: minutes of mmdebstrap
+  CHECK_FALSE(def.count("compile"));  // opt-in: minutes of the compiler
   CHECK(rig::check_bench_items({}).ok());
   CHECK(rig::check_bench_items({"storage", "build"}).ok());
   auto bad = rig::check_bench_items({"storage", "nope"});
   const auto& e = rigtest::error_of(bad);
   CHECK(e.category() == rig::Category::Usage);
-  CHECK(e.what() == "--items: unknown item 'nope'; valid ids: inner-run-latency, podman-info, storage, restart-init, smoke-vs-shell, build");
+  CHECK(e.what() == "--items: unknown item 'nope'; valid ids: inner-run-latency, podman-info, storage, restart-init, smoke-vs-shell, smoke-vs-chain, ablate-vs-smoke, build, compile");
 }

@@ -69,9 +69,15 @@ TEST_CASE("ablation verdict: not applicable when the precondition is absent", "[
 }
 
 TEST_CASE("ablation verdict: --init is judged by the measured restart time", "[smoke][ablation]") {
-  auto slow = rig::judge(item("restart-workspace", "slow-restart"), {check("restart-workspace", S::Pass, "", 11.2)}, 1.4);
+  // The item ran with the short stop timeout (4 s): waited out, the restart is ~4 s longer.
+  auto slow = rig::judge(item("restart-workspace", "slow-restart"), {check("restart-workspace", S::Pass, "", 5.3)}, 1.4);
   CHECK(slow.verdict == rig::Verdict::Required);
-  CHECK_THAT(slow.observed_error, Catch::Contains("11.2 s") && Catch::Contains("1.4 s"));
+  CHECK_THAT(slow.observed_error, Catch::Contains("5.3 s") && Catch::Contains("1.4 s") && Catch::Contains("of the 4 s stop timeout"));
+  // The line: 60% of the timeout beyond the baseline's restart.
+  CHECK(rig::judge(item("restart-workspace", "slow-restart"), {check("restart-workspace", S::Pass, "", 1.4 + 2.45)}, 1.4).verdict ==
+        rig::Verdict::Required);
+  CHECK(rig::judge(item("restart-workspace", "slow-restart"), {check("restart-workspace", S::Pass, "", 1.4 + 2.3)}, 1.4).verdict ==
+        rig::Verdict::NotNeeded);
   auto fast = rig::judge(item("restart-workspace", "slow-restart"), {check("restart-workspace", S::Pass, "", 1.6)}, 1.4);
   CHECK(fast.verdict == rig::Verdict::NotNeeded);
   auto broke = rig::judge(item("restart-workspace", "slow-restart"), {check("outer-up", S::Fail, "exited")}, 1.4);

@@ -1,7 +1,11 @@
 #include "support/catch.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <functional>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "core/text.hpp"
 #include "smoke/checks.hpp"
@@ -655,4 +659,87 @@ TEST_CASE("chain: a Docker rig's inner-limits is not applicable when rootless do
       CHECK(call.find("podman") == std::string::npos);
     }
   CHECK(asked);
+}
+
+namespace {
+
+// Wraps the fake rig: each call takes a little time and counts how many are in flight, so a test can
+// see checks overlap and the restart run alone.
+class OverlapRig final : public rig::RigControl {
+ public:
+  explicit OverlapRig(rig::RigControl& inner) : inner_(inner) {}
+  rig::Result<rig::ExecResult> exec(const rig::ExecRequest& req) override {
+    return timed([&] { return inner_.exec(req); });
+  }
+  rig::Status put_files(const std::string& dir, const std::string& tar) override {
+    return timed([&] {
+      ++puts;
+      return inner_.put_files(dir, tar);
+    });
+  }
+  rig::Status restart(int timeout_s, long wait_ms) override {
+    return timed([&] {
+      restart_beside = in_flight - 1;
+      return inner_.restart(timeout_s, wait_ms);
+    });
+  }
+  rig::Result<std::optional<rig::RigState>> state() override {
+    return timed([&] { return inner_.state(); });
+  }
+  std::atomic<int> max_in_flight{0}, restart_beside{-1}, puts{0};
+
+ private:
+  template <class F>
+  auto timed(F f) -> decltype(f()) {
+    int now = ++in_flight;
+    int seen = max_in_flight.load();
+    while (now > seen && !max_in_flight.compare_exchange_weak(seen, now)) {}
+    std::this_thread::sleep_for(std::chrono::milliseconds(15));
+    auto r = [&] {
+      std::lock_guard lock(mu_);  // the FakeEngine underneath is not thread-safe
+      return f();
+    }();
+    --in_flight;
+    return r;
+  }
+  rig::RigControl& inner_;
+  std::mutex mu_;
+  std::atomic<int> in_flight{0};
+};
+
+}  // namespace
+
+TEST_CASE("chain: side by side, the same results in list order; the restart alone; the images put once", "[smoke][checks]") {
+  Fixture one;
+  auto sequential = one.run();
+
+  Fixture f;
+  OverlapRig overlap(f.rig);
+  // The fixture's inputs, on the overlap-counting rig.
+  rig::ChainInputs side{overlap};
+  side.run_id = f.in.run_id;
+  side.web_ref = f.in.web_ref;
+  side.base_ref = f.in.base_ref;
+  side.host_port = f.in.host_port;
+  side.timeout_scale = f.in.timeout_scale;
+  side.limits = f.in.limits;
+  side.jobs = rig::kChainJobs;
+  std::vector<int> order;
+  side.on_result = [&](const rig::CheckResult& c) { order.push_back(c.number); };
+  auto r = rig::run_chain(side, f.facts);
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == sequential.size());
+  for (size_t i = 0; i < r->size(); ++i) {
+    const auto& c = (*r)[i];
+    CHECK(c.number == static_cast<int>(i + 1));
+    INFO(c.id);
+    CHECK(c.status == sequential[c.id].status);
+    if (c.id != "restart-workspace") CHECK(c.note == sequential[c.id].note);  // that note is a measured time
+  }
+  std::vector<int> expected(r->size());
+  for (size_t i = 0; i < expected.size(); ++i) expected[i] = static_cast<int>(i + 1);
+  CHECK(order == expected);
+  CHECK(overlap.max_in_flight >= 2);     // checks did run side by side
+  CHECK(overlap.restart_beside == 0);    // ...but nothing beside the restart
+  CHECK(overlap.puts == 1);              // inner-run and inner-build share one copy of the archives
 }
