@@ -67,6 +67,8 @@ class OwnedDir {
   std::filesystem::path path_;
 };
 
+constexpr uint64_t kPackageCacheMinFree = 1ull << 30;
+
 struct PackageCacheUse {
   std::filesystem::path dir;
   std::optional<OwnedDir> seed, collect;
@@ -99,7 +101,17 @@ Result<PackageCacheUse> prepare_package_cache(const std::filesystem::path& root,
                   use.dir.string());
     spec.package_seed = seed.string();
   }
-  spec.package_collect = collect.string();
+  // The copy-out runs inside mmdebstrap, where a full disk would fail the whole bootstrap: the
+  // cache is only a speed-up, so it is not filled where there is no room for a large recipe's .debs.
+  struct statfs fsst {};
+  uint64_t free_bytes = ::statfs(root.c_str(), &fsst) == 0 ? static_cast<uint64_t>(fsst.f_bavail) * static_cast<uint64_t>(fsst.f_bsize) : 0;
+  if (free_bytes < kPackageCacheMinFree) {
+    phase(ev, "package cache not updated: " + megabytes(free_bytes) + " free at " + root.string() + ", less than " +
+                  megabytes(kPackageCacheMinFree));
+    use.collect.reset();
+  } else {
+    spec.package_collect = collect.string();
+  }
   return use;
 }
 
@@ -358,9 +370,11 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
         out.packages_reused = pkgs->reused;
         // The cache only speeds builds up: when it cannot take the new .debs (a full disk), the
         // build that already succeeded says so and goes on.
-        auto added = ingest_packages(pkgs->collect->path(), pkgs->dir);
+        auto added = pkgs->collect ? ingest_packages(pkgs->collect->path(), pkgs->dir) : Result<IngestResult>(IngestResult{});
         if (!added && added.error().category() == Category::Interrupted) return std::move(added).error();
-        if (!added) {
+        if (!pkgs->collect) {
+          // said before the bootstrap
+        } else if (!added) {
           phase(ev, "package cache not updated: " + added.error().what());
         } else {
           out.packages_added = added->added;
