@@ -2,7 +2,12 @@
 
 #include <unistd.h>
 
+#include <sys/vfs.h>
+
 #include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <linux/magic.h>
 #include <chrono>
 #include <cstdlib>
 #include <optional>
@@ -11,6 +16,7 @@
 #include "builder/cache.hpp"
 #include "builder/docker_archive.hpp"
 #include "builder/layers.hpp"
+#include "builder/package_cache.hpp"
 #include "builder/sbom.hpp"
 #include "security/seccomp.hpp"
 #include "core/arch.hpp"
@@ -30,11 +36,95 @@ void phase(const BuildEvents& ev, const std::string& what) {
   if (ev.phase) ev.phase(what);
 }
 
+bool is_mmdebstrap_step(std::string_view line) {
+  if (!line.starts_with("I: ")) return false;
+  for (const char* step : {"running apt-get update", "downloading packages", "extracting archives", "installing essential packages",
+                           "installing remaining packages", "cleaning package lists", "creating tarball", "removing tempdir"})
+    if (line.substr(3).starts_with(step)) return true;
+  return false;
+}
+
+std::string megabytes(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return buf;
+}
+
+// The package cache's part of one bootstrap: the seed handed to mmdebstrap, the directory its
+// copy-out lands in (both next to the cache, so moving a .deb in is a rename), removed afterwards.
+class OwnedDir {
+ public:
+  explicit OwnedDir(std::filesystem::path p) : path_(std::move(p)) {}
+  OwnedDir(OwnedDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  OwnedDir& operator=(OwnedDir&&) = delete;
+  ~OwnedDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+constexpr uint64_t kPackageCacheMinFree = 1ull << 30;
+
+struct PackageCacheUse {
+  std::filesystem::path dir;
+  std::optional<OwnedDir> seed, collect;
+  size_t reused = 0;
+};
+
+Result<std::filesystem::path> make_dir_near(const std::filesystem::path& parent, const std::string& prefix) {
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) return internal_error("cannot create '" + parent.string() + "': " + ec.message());
+  // The staging suffix carries this process's lease: `rigctl gc` removes what a killed build left.
+  auto dir = parent / (prefix + staging_suffix());
+  if (!std::filesystem::create_directory(dir, ec) || ec)
+    return internal_error("cannot create '" + dir.string() + "': " + (ec ? ec.message() : "it exists"));
+  return dir;
+}
+
+Result<PackageCacheUse> prepare_package_cache(const std::filesystem::path& root, BootstrapSpec& spec, const BuildEvents& ev) {
+  PackageCacheUse use;
+  use.dir = package_cache_dir(root, spec.distro, spec.suite, spec.mirror_uri);
+  RIG_TRY(auto seed, make_dir_near(root, ".seed"));
+  use.seed.emplace(seed);
+  RIG_TRY(auto collect, make_dir_near(root, ".collect"));
+  use.collect.emplace(collect);
+  RIG_TRY(auto seeded, seed_packages(use.dir, seed));
+  for (auto& d : seeded.dropped) phase(ev, "package cache: dropped " + d);
+  use.reused = seeded.reused;
+  if (seeded.reused > 0) {
+    phase(ev, "package cache: " + std::to_string(seeded.reused) + " .debs (" + megabytes(seeded.bytes) + ") offered to apt from " +
+                  use.dir.string());
+    spec.package_seed = seed.string();
+  }
+  // The copy-out runs inside mmdebstrap, where a full disk would fail the whole bootstrap: the
+  // cache is only a speed-up, so it is not filled where there is no room for a large recipe's .debs.
+  struct statfs fsst {};
+  uint64_t free_bytes = ::statfs(root.c_str(), &fsst) == 0 ? static_cast<uint64_t>(fsst.f_bavail) * static_cast<uint64_t>(fsst.f_bsize) : 0;
+  if (free_bytes < kPackageCacheMinFree) {
+    phase(ev, "package cache not updated: " + megabytes(free_bytes) + " free at " + root.string() + ", less than " +
+                  megabytes(kPackageCacheMinFree));
+    use.collect.reset();
+  } else {
+    spec.package_collect = collect.string();
+  }
+  return use;
+}
+
 // Runs mmdebstrap and streams its tar into the normalised base layer in `dir`.
 Result<LayerInfo> bootstrap_into(const BootstrapSpec& spec, const std::filesystem::path& dir, const std::set<std::string>& capture,
                                  BaseScan& scan, CommandRunner& runner, const BuildEvents& ev) {
   Command cmd = mmdebstrap_command(spec);
-  cmd.on_stderr_line = ev.tool_line;
+  // mmdebstrap's step lines become phases, so a plain build's progress is timed per step
+  // (download, extract, essential install, the rest, tarball) without --verbose.
+  cmd.on_stderr_line = [&ev](std::string_view line) {
+    if (ev.tool_line) ev.tool_line(line);
+    if (ev.phase && is_mmdebstrap_step(line)) ev.phase("  mmdebstrap: " + std::string(line.substr(3)));
+  };
   RIG_TRY(auto child, runner.start(cmd));
   auto layer = normalize_base_layer(child->stdout_fd(), layer_label(spec), dir / "layer.tar", spec.epoch, capture, scan, ev.bytes);
   // The reader stops at the end-of-archive marker, but mmdebstrap copies tar's output to stdout in
@@ -162,6 +252,7 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
   // 1. Keys. The base key covers what decides the bootstrap output; the image key adds the recipe
   //    and its files. Package updates on the mirror do not change either: --no-cache refreshes.
   BootstrapSpec spec = bootstrap_spec(r, arch, out.mirror, "", epoch, as_root);
+  spec.scratch_dir = req.scratch_dir.string();
   std::string keyring_source;
   if (r.base.keyring) keyring_source = r.base.keyring->distro + ":" + r.base.keyring->suite + ":" + r.base.keyring->package;
   const std::string base_key =
@@ -267,8 +358,30 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
       }
       phase(ev, "bootstrap " + r.base.distro + " " + r.base.suite + " " + arch + " (mmdebstrap " +
                     (as_root ? "root" : "unshare") + " mode, mirror: " + (out.mirror.uri.empty() ? "default" : out.mirror.uri) + ")");
+      std::optional<PackageCacheUse> pkgs;
+      if (req.use_package_cache) {
+        RIG_TRY(auto use, prepare_package_cache(req.package_cache.empty() ? cache / "debs" : req.package_cache, spec, ev));
+        pkgs.emplace(std::move(use));
+      }
       RIG_TRY(auto staging, StagingDir::create(base_dir));
       RIG_TRY(base_layer, bootstrap_into(spec, staging.path(), capture, scan, runner, ev));
+      if (pkgs) {
+        out.package_cache_used = true;
+        out.packages_reused = pkgs->reused;
+        // The cache only speeds builds up: when it cannot take the new .debs (a full disk), the
+        // build that already succeeded says so and goes on.
+        auto added = pkgs->collect ? ingest_packages(pkgs->collect->path(), pkgs->dir) : Result<IngestResult>(IngestResult{});
+        if (!added && added.error().category() == Category::Interrupted) return std::move(added).error();
+        if (!pkgs->collect) {
+          // said before the bootstrap
+        } else if (!added) {
+          phase(ev, "package cache not updated: " + added.error().what());
+        } else {
+          out.packages_added = added->added;
+          phase(ev, "package cache: " + std::to_string(added->added) + " .debs (" + megabytes(added->bytes) + ") added, " +
+                        std::to_string(added->pruned) + " superseded removed");
+        }
+      }
       RIG_CHECK(write_file_atomic(staging.path() / "digest", base_layer.digest));
       RIG_CHECK(seal_entry(staging.path(), {{"layer.tar", digest_hex(base_layer.digest)}}));
       RIG_CHECK(staging.commit());
@@ -284,7 +397,12 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
   std::vector<LayerInfo> layers = {base_layer, recipe_layer.layer};
   // The mode (root or unshare) does not change the output, so it stays out of the config: a
   // rootless build and a root build give the same digest.
-  auto argv = mmdebstrap_command(spec).argv;
+  // Nor do the package cache's and the scratch directory's paths: apt installs the same packages.
+  BootstrapSpec recorded = spec;
+  recorded.package_seed.clear();
+  recorded.package_collect.clear();
+  recorded.scratch_dir.clear();
+  auto argv = mmdebstrap_command(recorded).argv;
   argv.erase(std::remove_if(argv.begin(), argv.end(), [](const std::string& a) { return a.starts_with("--mode="); }), argv.end());
   // Likewise the keyring's temporary directory: only its (content-addressed) name is recorded.
   for (auto& a : argv)
@@ -334,6 +452,37 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
+
+std::filesystem::path pick_scratch_dir(const ScratchProbe& p) {
+  if (p.dir.empty() || !p.tmpfs || p.free_bytes < kScratchNeedBytes || p.mem_available < kScratchNeedBytes) return {};
+  return p.dir;
+}
+
+ScratchProbe probe_scratch(const std::filesystem::path& dir, const std::filesystem::path& meminfo) {
+  ScratchProbe p;
+  p.dir = dir;
+  struct statfs st {};
+  if (::statfs(dir.c_str(), &st) == 0) {
+    p.tmpfs = st.f_type == TMPFS_MAGIC;
+    p.free_bytes = static_cast<uint64_t>(st.f_bavail) * static_cast<uint64_t>(st.f_bsize);
+  }
+  // Only usable when this user may create entries there (a sticky world-writable /dev/shm).
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) p.free_bytes = 0;
+  std::ifstream in(meminfo);
+  std::string key;
+  uint64_t kb = 0;
+  std::string unit;
+  while (in >> key >> kb) {
+    std::getline(in, unit);
+    if (key == "MemAvailable:") {
+      p.mem_available = kb * 1024;
+      break;
+    }
+  }
+  return p;
+}
+
+std::filesystem::path default_scratch_dir() { return pick_scratch_dir(probe_scratch("/dev/shm")); }
 
 Status export_layout(const OciImage& img, const std::filesystem::path& out) {
   namespace fs = std::filesystem;

@@ -27,10 +27,35 @@ struct BuildRequest {
   std::string arch;    // empty: the host's
   std::string mirror;  // --mirror, empty: resolve (mirror.hpp)
   std::string tag;     // empty: default_tag()
-  bool no_cache = false;
+  bool no_cache = false;  // rebuild the base and the image (the package cache is still used)
   std::optional<int64_t> epoch;  // empty: SOURCE_DATE_EPOCH or kDefaultEpoch
   std::filesystem::path cache_dir;  // empty: cache_root()
+  // The package cache (package_cache.hpp), shared by every build and recipe: empty means
+  // <cache_dir>/debs. With use_package_cache false (--no-package-cache) every package is
+  // downloaded and nothing is added to it.
+  bool use_package_cache = true;
+  std::filesystem::path package_cache;
+  // Where mmdebstrap unpacks the rootfs it streams out (thrown away after): empty = its TMPDIR or
+  // /tmp. default_scratch_dir() picks a memory filesystem when there is room.
+  std::filesystem::path scratch_dir;
 };
+
+// What scratch_dir is chosen from: a candidate directory's filesystem and the memory left.
+struct ScratchProbe {
+  std::filesystem::path dir;
+  bool tmpfs = false;
+  uint64_t free_bytes = 0;     // available to this user on that filesystem
+  uint64_t mem_available = 0;  // MemAvailable: a tmpfs's pages are memory
+};
+// The rootfs of a large recipe is ~1 GB unpacked (plus its .debs); a memory filesystem is chosen
+// only with room for several of those, so concurrent builds cannot exhaust it.
+inline constexpr uint64_t kScratchNeedBytes = 4ull << 30;
+// `p.dir` when it is a tmpfs with kScratchNeedBytes free and as much memory available, else "".
+std::filesystem::path pick_scratch_dir(const ScratchProbe& p);
+// Probes `dir` (statfs) and `meminfo` (MemAvailable).
+ScratchProbe probe_scratch(const std::filesystem::path& dir, const std::filesystem::path& meminfo = "/proc/meminfo");
+// pick_scratch_dir(probe_scratch("/dev/shm")): what the CLI and the bench pass as scratch_dir.
+std::filesystem::path default_scratch_dir();
 
 struct BuildEvents {
   std::function<void(const std::string&)> phase;  // a new step starts
@@ -43,6 +68,9 @@ struct BuildOutcome {
   std::string tag;
   bool cached = false;       // the whole image came from the cache
   bool base_cached = false;  // the bootstrap was skipped
+  bool package_cache_used = false;  // the bootstrap ran with the package cache
+  size_t packages_reused = 0;       // .debs taken from it
+  size_t packages_added = 0;        // .debs this build added to it
   MirrorChoice mirror;
   std::string image_key;
   double seconds = 0;

@@ -22,6 +22,7 @@ struct BuildOptions {
   std::string engine;
   bool load = false;
   bool no_cache = false;
+  bool no_package_cache = false;
   bool json = false;
 };
 
@@ -47,6 +48,8 @@ Status run_build(const BuildOptions& o, const Globals& g) {
   req.mirror = o.mirror;
   req.tag = o.tag;
   req.no_cache = o.no_cache;
+  req.use_package_cache = !o.no_package_cache;
+  req.scratch_dir = default_scratch_dir();
   RIG_TRY(auto built, build_image(recipe, req, g.borders().runner, ev).context("build '" + recipe.file.string() + "'"));
   if (!o.out.empty()) {
     progress.phase("export OCI layout to " + o.out);
@@ -72,6 +75,8 @@ Status run_build(const BuildOptions& o, const Globals& g) {
               {"tag", built.tag},
               {"cached", built.cached},
               {"base_cached", built.base_cached},
+              {"packages_reused", built.packages_reused},
+              {"packages_added", built.packages_added},
               {"mirror", built.mirror.uri},
               {"mirror_origin", built.mirror.origin},
               {"loaded", loaded == "loaded"},
@@ -99,6 +104,8 @@ void register_build(CLI::App& app, Action& action, const Globals& g) {
   sub->add_option("--engine", o->engine, "Engine endpoint for --load (default: DOCKER_HOST or the local socket)");
   sub->add_flag("--load", o->load, "Load the image into the engine");
   sub->add_flag("--no-cache", o->no_cache, "Ignore cached layers and images (and refresh them)");
+  sub->add_flag("--no-package-cache", o->no_package_cache,
+                "Download every package again and leave the shared package cache (<cache>/debs) alone");
   sub->add_flag("--json", o->json, "Print the result as JSON");
   sub->callback([o, &action, &g] { action = [o, &g] { return run_build(*o, g); }; });
 }

@@ -1,6 +1,10 @@
 #include "support/catch.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <set>
 
 #include "builder/bootstrap.hpp"
 #include "support/test_util.hpp"
@@ -44,9 +48,7 @@ TEST_CASE("bootstrap: mmdebstrap argv in unshare mode with a mirror", "[builder]
                           "--aptopt=APT::Install-Recommends \"false\"",
                           "--dpkgopt=force-unsafe-io",
                           "--include=podman,uidmap",
-                          "--dpkgopt=path-exclude=/usr/share/doc/*",
-                          "--dpkgopt=path-include=/usr/share/doc/*/copyright",
-                          "--dpkgopt=path-exclude=/usr/share/man/*",
+                          "--extract-hook=" + rig::strip_extract_hook(spec(false, "").strip),
                           "--keyring=/tmp/ubuntu-keyring.gpg",
                           kHook,
                           "--",
@@ -186,4 +188,110 @@ TEST_CASE("bootstrap: a suite or mirror that looks like an option stays a positi
   REQUIRE(dashdash != c.argv.end());
   CHECK(std::vector<std::string>(dashdash + 1, c.argv.end()) == Strings{"--hook-dir=/tmp/x", "-", "--include=evil"});
   CHECK(std::count(c.argv.begin(), c.argv.end(), "--") == 1);
+}
+
+TEST_CASE("bootstrap: extract and custom variants keep the strip globs as dpkg options", "[builder][bootstrap]") {
+  for (const char* variant : {"extract", "custom"}) {
+    auto s = spec(true, "");
+    s.variant = variant;
+    auto argv = rig::mmdebstrap_command(s).argv;
+    CHECK(std::count(argv.begin(), argv.end(), "--dpkgopt=path-exclude=/usr/share/doc/*") == 1);
+    CHECK(std::count(argv.begin(), argv.end(), "--dpkgopt=path-include=/usr/share/doc/*/copyright") == 1);
+    CHECK(std::none_of(argv.begin(), argv.end(), [](const std::string& a) { return a.starts_with("--extract-hook="); }));
+  }
+}
+
+TEST_CASE("bootstrap: the package cache's seed and copy-out become sync hooks, the scratch dir TMPDIR", "[builder][bootstrap]") {
+  auto s = spec(false, "");
+  s.package_seed = "/c/debs/.seed.tmp-x y";
+  s.package_collect = "/c/debs/.collect.tmp-z";
+  s.scratch_dir = "/dev/shm";
+  auto c = rig::mmdebstrap_command(s);
+  auto& a = c.argv;
+  auto at = [&](const std::string& v) { return std::find(a.begin(), a.end(), v) - a.begin(); };
+  CHECK(at("--skip=essential/unlink") < at("--"));
+  // Quoted for mmdebstrap's shellwords: a space cannot split the path.
+  CHECK(at("--setup-hook=mkdir -p \"$1/var/cache/apt/archives/partial\"") < at("--setup-hook=sync-in '/c/debs/.seed.tmp-x y' /var/cache/apt/archives/"));
+  CHECK(at("--setup-hook=sync-in '/c/debs/.seed.tmp-x y' /var/cache/apt/archives/") < at("--"));
+  // The copy-out runs after the other customize hook, before mmdebstrap's apt-get clean.
+  CHECK(at(kHook) < at("--customize-hook=sync-out /var/cache/apt/archives '/c/debs/.collect.tmp-z'"));
+  CHECK(at("--customize-hook=sync-out /var/cache/apt/archives '/c/debs/.collect.tmp-z'") < at("--"));
+  CHECK(c.env == std::vector<std::pair<std::string, std::string>>{{"SOURCE_DATE_EPOCH", "1704067200"}, {"TMPDIR", "/dev/shm"}});
+
+  // Without a seed (an empty cache) only the copy-out is there.
+  s.package_seed.clear();
+  auto b = rig::mmdebstrap_command(s).argv;
+  CHECK(std::none_of(b.begin(), b.end(), [](const std::string& x) { return x.starts_with("--setup-hook="); }));
+  CHECK(std::count(b.begin(), b.end(), "--skip=essential/unlink") == 1);
+  // Neither: no trace of the cache at all.
+  s.package_collect.clear();
+  auto n = rig::mmdebstrap_command(s).argv;
+  CHECK(std::none_of(n.begin(), n.end(), [](const std::string& x) { return x.find("sync-") != std::string::npos || x.starts_with("--skip="); }));
+}
+
+namespace {
+
+// Runs the hook as mmdebstrap would (sh -c HOOK exec ROOT) and lists what is left under ROOT.
+std::set<std::string> after_hook(const std::vector<std::string>& strip, const std::vector<std::string>& files,
+                                 const std::vector<std::pair<std::string, std::string>>& links = {}) {
+  TempDir t;
+  auto root = t.path() / "root";
+  for (auto& f : files) write_text(root / f.substr(1), "x");
+  for (auto& [from, to] : links) {
+    std::filesystem::create_directories((root / from.substr(1)).parent_path());
+    std::filesystem::create_directory_symlink(to, root / from.substr(1));
+  }
+  std::filesystem::create_directories(root / "etc/dpkg/dpkg.cfg.d");
+  write_text(root / "etc/dpkg/dpkg.cfg.d/99mmdebstrap", "force-unsafe-io\n");
+  // A stand-in for the host's /proc that mmdebstrap has mounted: never walked.
+  write_text(root / "proc/usr/share/doc/keep", "x");
+  auto hook = rig::strip_extract_hook(strip);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", hook.c_str(), "exec", root.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  REQUIRE(WIFEXITED(st));
+  REQUIRE(WEXITSTATUS(st) == 0);
+  std::set<std::string> left;
+  for (auto it = std::filesystem::recursive_directory_iterator(root); it != std::filesystem::recursive_directory_iterator(); ++it)
+    left.insert("/" + std::filesystem::relative(it->path(), root).generic_string());
+  CHECK(rigtest::read_text(root / "etc/dpkg/dpkg.cfg.d/99mmdebstrap") ==
+        "force-unsafe-io\n" + [&] {
+          std::string s;
+          for (auto& l : rig::dpkg_filter_lines(strip)) s += l + "\n";
+          return s;
+        }());
+  return left;
+}
+
+}  // namespace
+
+TEST_CASE("bootstrap: the strip extract hook removes what dpkg's filters skip, and nothing else", "[builder][bootstrap]") {
+  std::vector<std::string> strip = {"/usr/share/doc/*", "!/usr/share/doc/*/copyright", "/usr/share/man/*", "/usr/share/locale/*"};
+  auto left = after_hook(strip,
+                         {"/usr/share/doc/bash/README", "/usr/share/doc/bash/copyright", "/usr/share/doc/bash/examples/x.sh",
+                          "/usr/share/man/man1/ls.1.gz", "/usr/share/locale/de/LC_MESSAGES/c.mo", "/usr/bin/ls",
+                          "/usr/share/docs-not-doc/a", "/etc/os-release"},
+                         {{"/usr/share/doc/libfoo", "libbar"}, {"/usr/share/man/man7", "/elsewhere"}});
+  CHECK(left == std::set<std::string>{"/etc", "/etc/dpkg", "/etc/dpkg/dpkg.cfg.d", "/etc/dpkg/dpkg.cfg.d/99mmdebstrap",
+                                      "/etc/os-release", "/proc", "/proc/usr", "/proc/usr/share", "/proc/usr/share/doc",
+                                      "/proc/usr/share/doc/keep", "/usr", "/usr/bin", "/usr/bin/ls", "/usr/share",
+                                      "/usr/share/doc", "/usr/share/doc/bash", "/usr/share/doc/bash/copyright",
+                                      // dpkg keeps excluded directories and symlinks under an include glob's prefix
+                                      "/usr/share/doc/bash/examples", "/usr/share/doc/libfoo", "/usr/share/docs-not-doc",
+                                      "/usr/share/docs-not-doc/a", "/usr/share/locale", "/usr/share/man"});
+}
+
+TEST_CASE("bootstrap: the strip hook honours rule order (last match wins) and hostile globs stay data", "[builder][bootstrap]") {
+  // An exclude after the include wins again; quotes and $(...) in a glob are matched, never run.
+  auto left = after_hook({"/opt/*", "!/opt/keep/*", "/opt/keep/drop*", "/x/'$(touch /tmp/pwned-rigctl)'*"},
+                         {"/opt/a", "/opt/keep/b", "/opt/keep/dropme", "/x/'$(touch /tmp/pwned-rigctl)'z"});
+  CHECK(left.count("/opt/keep/b") == 1);
+  CHECK(left.count("/opt/a") == 0);
+  CHECK(left.count("/opt/keep/dropme") == 0);
+  CHECK(left.count("/x/'$(touch /tmp/pwned-rigctl)'z") == 0);
+  CHECK_FALSE(std::filesystem::exists("/tmp/pwned-rigctl"));
 }
