@@ -4,19 +4,13 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/clock.hpp"
 #include "bench/bench_item.hpp"
 #include "bench/items.hpp"
 #include "smoke/ablate_run.hpp"
 #include "smoke/smoke_run.hpp"
 
 namespace rig {
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-}  // namespace
 
 Result<std::vector<BenchItem>> bench_ablate_vs_smoke(BenchContext& c) {
   auto item = new_item("ablate-vs-smoke");

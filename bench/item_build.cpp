@@ -18,6 +18,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "core/clock.hpp"
 #include "bench/bench_item.hpp"
 #include "bench/items.hpp"
 #include "builder/render.hpp"
@@ -28,8 +29,6 @@ namespace rig {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // The two tags the docker path creates, removed on every return path (also after SIGINT).
 struct DockerImages {

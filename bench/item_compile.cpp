@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/clock.hpp"
 #include "bench/bench_item.hpp"
 #include "bench/items.hpp"
 #include "core/fs.hpp"
@@ -13,8 +14,6 @@ namespace rig {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Configure + build of the rigctl target in `dir`; the seconds of both.
 Result<double> compile_rigctl(BenchContext& c, const std::filesystem::path& dir, bool pch) {

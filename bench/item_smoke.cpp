@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/clock.hpp"
 #include "bench/bench_item.hpp"
 #include "bench/items.hpp"
 #include "core/ports.hpp"
@@ -17,8 +18,6 @@ namespace rig {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Nothing listens on 127.0.0.1:10000-10009, the script's fixed ports (probed as docker-proxy binds,
 // so a port still in TIME_WAIT from the previous round counts as free).

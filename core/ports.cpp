@@ -13,13 +13,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::mutex g_mu;
-std::set<uint32_t> g_held;  // ports this process has handed out
+std::mutex g_ports_mu;
+std::set<uint32_t> g_ports_held;  // ports this process has handed out (named apart from lock.cpp's: unity batches)
 
 // Why [base, base + count) cannot be had, or "" with `locks` holding every port.
 std::string try_window(const fs::path& dir, uint32_t base, uint32_t count, std::vector<FileLock>& locks) {
   for (uint32_t p = base; p < base + count; ++p)
-    if (g_held.count(p)) return "port " + std::to_string(p) + " is reserved by another rig of this rigctl";
+    if (g_ports_held.count(p)) return "port " + std::to_string(p) + " is reserved by another rig of this rigctl";
   for (uint32_t p = base; p < base + count; ++p) {
     auto path = dir / (std::to_string(p) + ".lock");
     auto got = FileLock::try_acquire(path, FileLock::Mode::Exclusive);
@@ -39,20 +39,20 @@ std::string try_window(const fs::path& dir, uint32_t base, uint32_t count, std::
 
 struct PortReserver {
   static Result<std::shared_ptr<PortWindow>> at(const fs::path& dir, uint32_t base, uint32_t count, std::string& why) {
-    std::lock_guard lock(g_mu);
+    std::lock_guard lock(g_ports_mu);
     std::vector<FileLock> locks;
     why = try_window(dir, base, count, locks);
     if (!why.empty()) return unavailable(why);
-    for (uint32_t p = base; p < base + count; ++p) g_held.insert(p);
+    for (uint32_t p = base; p < base + count; ++p) g_ports_held.insert(p);
     for (auto& l : locks) l.describe("pid " + std::to_string(::getpid()) + "\n");
     return std::shared_ptr<PortWindow>(new PortWindow(base, count, std::move(locks)));
   }
 };
 
 PortWindow::~PortWindow() {
-  std::lock_guard lock(g_mu);
-  for (uint32_t p = base_; p < base_ + count_; ++p) g_held.erase(p);
-  locks_.clear();  // under the mutex: a thread that sees the ports free in g_held finds the flocks free too
+  std::lock_guard lock(g_ports_mu);
+  for (uint32_t p = base_; p < base_ + count_; ++p) g_ports_held.erase(p);
+  locks_.clear();  // under the mutex: a thread that sees the ports free in g_ports_held finds the flocks free too
 }
 
 bool loopback_port_free(uint32_t port) {

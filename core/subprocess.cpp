@@ -1,3 +1,4 @@
+#include "core/clock.hpp"
 #include "core/subprocess.hpp"
 
 #include <fcntl.h>
@@ -24,7 +25,6 @@ namespace rig {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxCapture = 1 << 20;
 // After the child itself has exited, how long its pipes may stay open: only a leftover grandchild

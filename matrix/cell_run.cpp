@@ -1,3 +1,4 @@
+#include "core/clock.hpp"
 #include "matrix/cell_run.hpp"
 
 #include <chrono>
@@ -15,8 +16,6 @@ namespace rig {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 std::string endpoint_of(const Cell& c, const HostInfo& h) {
   const EngineFacts* e = cell_engine(c, h);

@@ -1,3 +1,4 @@
+#include "core/clock.hpp"
 #include "matrix/matrix_run.hpp"
 
 #include <algorithm>
@@ -22,7 +23,6 @@ namespace rig {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 // Where each engine listens when neither the matrix file nor --engine-endpoint says.
 const std::map<std::string, std::string> kDefaultEndpoints = {{"docker", "unix:///var/run/docker.sock"},

@@ -1,3 +1,4 @@
+#include "core/clock.hpp"
 #include "smoke/ablate_run.hpp"
 
 #include <atomic>
@@ -13,8 +14,6 @@ namespace rig {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 struct ChainRun {
   std::vector<CheckResult> checks;

@@ -1,3 +1,4 @@
+#include "core/clock.hpp"
 #include "smoke/checks.hpp"
 
 #include <algorithm>
@@ -23,8 +24,6 @@ namespace rig {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 struct Outcome {
   Outcome(bool ok_, std::string output_, std::string note_ = {}) : ok(ok_), output(std::move(output_)), note(std::move(note_)) {}
