@@ -36,7 +36,7 @@ const std::vector<std::pair<std::string, std::string>>& bench_item_ids() {
       {"smoke-vs-chain", "rigctl smoke vs the same checks written by hand (docker CLI)"},
       {"ablate-vs-smoke", "rigctl ablate (every item) vs one rigctl smoke"},
       {"build", "cold rigctl build vs docker build of the rendered Containerfile"},
-      {"compile", "rigctl's compile from a clean tree (no compiler cache) vs the same without precompiled headers"},
+      {"compile", "rigctl's compile from a clean tree (no compiler cache) vs the same one file at a time"},
   };
   return ids;
 }

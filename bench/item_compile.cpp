@@ -1,6 +1,6 @@
 // compile (opt-in, minutes): rigctl alone (no tests, what the main job builds) configured and compiled
 // from a clean build directory with every core, the compiler cache off, as a fresh machine does it —
-// against the same compile without precompiled headers (RIGCTL_PCH=OFF), in the same run.
+// against the same compile one file at a time (RIGCTL_UNITY=OFF, no unity batches), in the same run.
 #include <chrono>
 #include <thread>
 
@@ -16,11 +16,11 @@ namespace {
 
 
 // Configure + build of the rigctl target in `dir`; the seconds of both.
-Result<double> compile_rigctl(BenchContext& c, const std::filesystem::path& dir, bool pch) {
+Result<double> compile_rigctl(BenchContext& c, const std::filesystem::path& dir, bool unity) {
   const std::vector<std::pair<std::string, std::string>> env = {{"CCACHE_DISABLE", "1"}};
   auto t0 = Clock::now();
   RIG_TRY(auto cfg, c.runner.run(Command{{"cmake", "-S", c.opts.source_dir.string(), "-B", dir.string(), "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
-                                          "-DRIGCTL_TESTS=OFF", std::string("-DRIGCTL_PCH=") + (pch ? "ON" : "OFF")},
+                                          "-DRIGCTL_TESTS=OFF", std::string("-DRIGCTL_UNITY=") + (unity ? "ON" : "OFF")},
                                          env, "", {}}));
   if (cfg.status != 0) return internal_error("cmake configure exited " + std::to_string(cfg.status) + ": " + cfg.tail(6));
   RIG_CHECK(BenchContext::check_interrupt());
@@ -34,7 +34,7 @@ Result<double> compile_rigctl(BenchContext& c, const std::filesystem::path& dir,
 
 Result<std::vector<BenchItem>> bench_compile(BenchContext& c) {
   auto item = new_item("compile");
-  item.baseline_label = "the same compile without precompiled headers (RIGCTL_PCH=OFF)";
+  item.baseline_label = "the same compile one file at a time (RIGCTL_UNITY=OFF)";
   item.reference = "target: <= 180 s on 2 cores (the main job's compile)";
   if (c.opts.source_dir.empty() || !std::filesystem::exists(c.opts.source_dir / "CMakeLists.txt")) {
     mark_not_applicable(item, "no rigctl source tree here (an installed rigctl has none)");
@@ -46,11 +46,11 @@ Result<std::vector<BenchItem>> bench_compile(BenchContext& c) {
       return std::vector<BenchItem>{item};
     }
   RIG_TRY(auto work, ScratchDir::create("rigctl-bench-compile"));
-  c.say("compile: rigctl with precompiled headers");
-  RIG_TRY(auto with, compile_rigctl(c, work.path() / "pch", true));
+  c.say("compile: rigctl in unity batches (as the main job builds it)");
+  RIG_TRY(auto with, compile_rigctl(c, work.path() / "unity", true));
   RIG_CHECK(BenchContext::check_interrupt());
-  c.say("compile: rigctl without precompiled headers");
-  RIG_TRY(auto without, compile_rigctl(c, work.path() / "nopch", false));
+  c.say("compile: rigctl one file at a time");
+  RIG_TRY(auto without, compile_rigctl(c, work.path() / "files", false));
   item.samples = {with};
   finish_measured(item, {without});
   return std::vector<BenchItem>{item};
