@@ -91,6 +91,8 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Bor
   // The images are for the engine's architecture unless asked otherwise: an emulated arm64 host
   // (`rigctl host`) needs arm64 images, built here under qemu-user and loaded through its API.
   ProvisionRequest pr{o.web_recipe, o.base_recipe, o.arch.empty() ? debian_arch_of(s->conn.version.arch) : o.arch, o.mirror};
+  pr.pulled_ref = o.pulled_ref;
+  pr.pulled_id = o.pulled_id;
   // Incus takes its own image format, imported from the same layers; an engine loads a docker-archive.
   std::unique_ptr<OuterImageStore> store;
   if (s->conn.incus) store = std::make_unique<IncusImageStore>(*s->conn.incus);

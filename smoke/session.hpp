@@ -38,6 +38,10 @@ struct SessionOptions {
   std::set<std::string> drop_capabilities;  // kept capabilities dropped as well (capability ablation)
   std::string inner_storage;  // "" = the recipe's first launch.inner.storage
   std::string apparmor;       // "" = the recipe's apparmor flag as written; "unconfined" | "tailored"
+  // A registry image the engine pulled (cli/recipe_arg.hpp): the rig runs it instead of loading the
+  // recipe's build, provided it is that build (config digest `pulled_id`).
+  std::string pulled_ref = {};
+  std::string pulled_id = {};
 };
 
 struct Session {
