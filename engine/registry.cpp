@@ -391,7 +391,12 @@ Status RegistryClient::ping() {
   req.method = "GET";
   req.timeout_ms = 30000;
   const std::string what = "GET " + base_ + "/v2/";
-  RIG_TRY(auto r, send(base_ + "/v2/", req, what));
+  auto sent = send(base_ + "/v2/", req, what);
+  // The usual cause of a TLS failure on a loopback registry is a test registry serving plain http.
+  if (!sent && sent.error().category() == Category::Unavailable && !o_.insecure && is_loopback_registry(ref_.host) &&
+      sent.error().what().find("TLS") != std::string::npos)
+    return unavailable(sent.error().what(), "a loopback registry that serves plain http needs --insecure");
+  RIG_TRY(auto r, std::move(sent));
   if (r.status == 401 || r.status == 403) return refused(ref_, what, r, o_.credentials);
   if (r.status != 200)
     return unavailable(what + ": HTTP " + std::to_string(r.status) + ": '" + ref_.host + "' does not answer the OCI distribution API");
