@@ -351,14 +351,15 @@ Status RegistryClient::answer_challenge(const std::string& challenge, const std:
   return ok();
 }
 
-Result<HttpResponse> RegistryClient::send(const std::string& url, HttpRequest req, const std::string& what) {
+Result<HttpResponse> RegistryClient::send(const std::string& url, HttpRequest req, const std::string& what,
+                                          bool replayable) {
   const auto base_headers = req.headers;
   for (int attempt = 0; attempt < 2; ++attempt) {
     req.headers = base_headers;
     if (!authorization_.empty()) req.headers.push_back("Authorization: " + authorization_);
     auto r = t_(url, req);
     if (!r) return std::move(r).error().add_context(what);
-    if (r->status == 401 && attempt == 0) {
+    if (r->status == 401 && attempt == 0 && replayable) {
       std::string challenge = r->header("www-authenticate");
       if (challenge.empty()) break;
       const std::string before = authorization_;
@@ -450,7 +451,7 @@ Status RegistryClient::upload_blob(const BlobSource& blob, const std::function<v
     }
   };
   const std::string url = location + (location.find('?') == std::string::npos ? "?" : "&") + "digest=" + url_escape(blob.digest);
-  auto r = send(url, put, what);
+  auto r = send(url, put, what, false);
   ::close(fd);
   auto cancel = [&] {
     // Best effort, also after SIGINT: the session would otherwise linger until the registry purges it.

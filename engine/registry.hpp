@@ -100,7 +100,9 @@ class RegistryClient {
       : ref_(std::move(ref)), o_(std::move(o)), t_(std::move(t)), base_(std::move(base)) {}
   // Sends `req` to `url` with the current authorization; answers a 401 challenge (Basic, or Bearer
   // with a token from the realm) once and retries. A second 401 or a 403 is "auth refused".
-  Result<HttpResponse> send(const std::string& url, HttpRequest req, const std::string& what);
+  // `replayable` false: a request whose streamed body cannot be sent twice (a blob PUT) is not retried;
+  // the POST before it already answered the challenge for the same scope.
+  Result<HttpResponse> send(const std::string& url, HttpRequest req, const std::string& what, bool replayable = true);
   Status answer_challenge(const std::string& challenge, const std::string& what);
   std::string repo_url(const std::string& tail) const;
 
