@@ -28,6 +28,8 @@ TEST_PACKAGES=(
   python3-jsonschema
   # LXC as an outer runtime (Debian's tools; socat forwards the rig's loopback ports)
   lxc socat
+  # `rigctl push`: integration.registry_push starts its own registry (distribution 2.8) on 127.0.0.1
+  docker-registry
 )
 main_only=0
 [ "${1:-}" = --main ] && main_only=1
@@ -42,6 +44,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   log "installing: ${missing[*]}"
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# The docker-registry package enables a system service listening on every interface (:5000). The tests
+# start their own registry on 127.0.0.1; nothing here may listen beyond loopback, so the service stays off.
+if [ "$main_only" = 0 ] && [ -d /run/systemd/system ] && systemctl is-enabled --quiet docker-registry.service 2>/dev/null; then
+  log "disabling the docker-registry system service (the tests run their own on 127.0.0.1)"
+  systemctl disable --now docker-registry.service >&2 || true
 fi
 
 # Rootless inner networking opens /dev/net/tun; this machine kind ships it 0600 (standard hosts: 0666).

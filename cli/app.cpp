@@ -25,6 +25,7 @@ void setup_logging(bool verbose) {
 const std::map<std::string, std::string>& examples() {
   static const std::map<std::string, std::string> m = {
       {"build", "rigctl build recipes/debian-trixie.json --out /tmp/trixie-oci"},
+      {"push", "rigctl push debian-trixie 127.0.0.1:5000/rigctl/debian-trixie:latest --insecure"},
       {"validate", "rigctl validate recipes/*.json images/*.json"},
       {"render", "rigctl render debian-trixie --out /tmp/trixie-context"},
       {"launch", "rigctl launch debian-trixie --port-base 12000 --json"},
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", g.verbose, "Show debug diagnostics and tool output on stderr");
   Action action;
   register_build(app, action, g);
+  register_push(app, action, g);
   register_validate(app, action, g);
   register_render(app, action, g);
   register_launch(app, action, g);

@@ -35,6 +35,7 @@ void register_doctor(CLI::App& app, Action& action, const Globals& g);
 void register_matrix(CLI::App& app, Action& action, const Globals& g);
 void register_report(CLI::App& app, Action& action, const Globals& g);
 void register_host(CLI::App& app, Action& action, const Globals& g);
+void register_push(CLI::App& app, Action& action, const Globals& g);
 
 // Parses, runs the chosen action, prints its error (the only place that does), returns the exit code.
 int main(int argc, char** argv);

@@ -1,11 +1,13 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <optional>
 
 #include "builder/build.hpp"
 #include "cli/app.hpp"
 #include "cli/progress.hpp"
 #include "cli/recipe_arg.hpp"
+#include "cli/registry_options.hpp"
 #include "engine/engine.hpp"
 #include "smoke/provision.hpp"
 
@@ -20,6 +22,8 @@ struct BuildOptions {
   std::string tag;
   std::string mirror;
   std::string engine;
+  std::string push;  // registry reference; "" = no push
+  bool insecure = false;
   bool load = false;
   bool no_cache = false;
   bool no_package_cache = false;
@@ -28,6 +32,14 @@ struct BuildOptions {
 
 Status run_build(const BuildOptions& o, const Globals& g) {
   RIG_TRY(auto recipe, load_recipe(resolve_recipe_arg(o.recipe)));
+  // --push's reference and credentials are checked before anything is built.
+  std::optional<PushTarget> push;
+  if (!o.push.empty()) {
+    RIG_TRY(auto t, check_push_target(o.push, o.insecure).context("--push"));
+    push = std::move(t);
+  } else if (o.insecure) {
+    return usage_error("--insecure applies to --push only");
+  }
   // Connect before building so an absent engine costs nothing.
   std::unique_ptr<Engine> engine;
   if (o.load) {
@@ -63,6 +75,11 @@ Status run_build(const BuildOptions& o, const Globals& g) {
     RIG_TRY(bool fresh, ensure_loaded(*engine, built.image, built.tag));
     loaded = fresh ? "loaded" : "already in engine";
   }
+  std::optional<PushResult> pushed;
+  if (push) {
+    RIG_TRY(auto r, push_layout(built.image.dir, *push, progress));
+    pushed = std::move(r);
+  }
   progress.done();
 
   if (o.json) {
@@ -82,11 +99,13 @@ Status run_build(const BuildOptions& o, const Globals& g) {
               {"loaded", loaded == "loaded"},
               {"in_engine", !loaded.empty()},
               {"duration_seconds", built.seconds}};
+    if (pushed) j["push"] = push_result_json(*pushed);
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("%s %s %s %.1f MB %s%s\n", built.tag.c_str(), built.image.manifest_digest.c_str(),
                 (o.out.empty() ? built.image.dir.string() : o.out).c_str(), static_cast<double>(built.image.size) / 1e6,
                 built.cached ? "cached" : "built", loaded.empty() ? "" : (" " + loaded).c_str());
+    if (pushed) std::printf("%s\n", push_result_line(*pushed).c_str());
   }
   return ok();
 }
@@ -103,6 +122,8 @@ void register_build(CLI::App& app, Action& action, const Globals& g) {
   sub->add_option("--mirror", o->mirror, "Archive mirror URL (default: RIGCTL_MIRROR_<NAME>, then host apt sources)");
   sub->add_option("--engine", o->engine, "Engine endpoint for --load (default: DOCKER_HOST or the local socket)");
   sub->add_flag("--load", o->load, "Load the image into the engine");
+  sub->add_option("--push", o->push, "Also push the image (and its SBOM/records) to this registry reference HOST[:PORT]/REPO[:TAG]");
+  sub->add_flag("--insecure", o->insecure, "--push over plain http (loopback registries only)");
   sub->add_flag("--no-cache", o->no_cache, "Ignore cached layers and images (and refresh them)");
   sub->add_flag("--no-package-cache", o->no_package_cache,
                 "Download every package again and leave the shared package cache (<cache>/debs) alone");

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "engine/engine.hpp"
+#include "engine/registry.hpp"
 
 namespace rig::cli {
 
@@ -51,6 +52,34 @@ Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, co
   if (label == info->labels.end())
     return usage_error("image '" + arg + "' was not built by rigctl (no io.rigctl.recipe.name label)");
   return resolve_recipe_arg(label->second);
+}
+
+Result<RigImageArg> resolve_rig_image_arg(const std::string& arg, const std::string& engine, bool insecure,
+                                          EngineConnector& engines) {
+  RigImageArg out;
+  if (std::filesystem::exists(resolve_recipe_arg(arg)) || !looks_like_registry_ref(arg)) {
+    if (insecure) return usage_error("--insecure applies to a registry reference as RECIPE (HOST[:PORT]/REPO[:TAG]) only");
+    RIG_TRY(out.recipe, resolve_recipe_or_image(arg, engine, engines));
+    return out;
+  }
+  RIG_TRY(auto ref, parse_registry_ref(arg));
+  if (!ref.digest.empty())
+    return usage_error("registry reference '" + arg + "': pull by tag (the rig's image is named by it), not by digest");
+  if (insecure && !is_loopback_registry(ref.host))
+    return usage_error("--insecure: registry '" + ref.host + "' is not loopback (127.0.0.1, ::1 or localhost)",
+                       "a registry on another host is pulled over verified TLS only; drop --insecure");
+  RIG_TRY(auto conn, engines.connect(engine));
+  RIG_TRY(auto* api, docker_api_engine(conn, "a registry reference as RECIPE (" + arg + ")"));
+  RIG_CHECK(api->pull_image(ref.str(), !insecure));
+  RIG_TRY(auto info, api->inspect_image(ref.str()));
+  if (!info) return unavailable("pull image " + ref.str() + ": the engine reported success but has no such image");
+  auto label = info->labels.find("io.rigctl.recipe.name");
+  if (label == info->labels.end())
+    return usage_error("registry image '" + ref.str() + "' was not built by rigctl (no io.rigctl.recipe.name label)");
+  out.recipe = resolve_recipe_arg(label->second);
+  out.pulled_ref = ref.str();
+  out.pulled_id = info->id;
+  return out;
 }
 
 }  // namespace rig::cli

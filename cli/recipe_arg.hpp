@@ -24,4 +24,16 @@ std::filesystem::path shipped_file(const std::string& relpath);
 Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, const std::string& engine,
                                                       EngineConnector& engines);
 
+// What a rig's RECIPE argument named: a recipe, a local engine image built by rigctl (its recipe), or
+// a registry reference (HOST[:PORT]/REPO[:TAG]) the engine has just pulled: then the rig runs that
+// pulled image, and `pulled_id` is its config digest (the engine's image id).
+struct RigImageArg {
+  std::filesystem::path recipe;
+  std::string pulled_ref;
+  std::string pulled_id;
+};
+// `insecure`: pull over plain http (loopback registries only; Usage otherwise, before any request).
+Result<RigImageArg> resolve_rig_image_arg(const std::string& arg, const std::string& engine, bool insecure,
+                                          EngineConnector& engines);
+
 }  // namespace rig::cli

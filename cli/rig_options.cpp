@@ -6,7 +6,10 @@
 namespace rig::cli {
 
 CLI::Option* add_rig_options(CLI::App* sub, RigOptions& o, const std::string& name_help) {
-  sub->add_option("recipe", o.recipe, "Recipe file or name, or an image built by rigctl (default: debian-trixie)");
+  sub->add_option("recipe", o.recipe,
+                  "Recipe file or name, or an image built by rigctl: in the engine, or a registry reference "
+                  "HOST[:PORT]/REPO[:TAG] the engine pulls (default: debian-trixie)");
+  sub->add_flag("--insecure", o.insecure, "Pull a registry reference over plain http (loopback registries only)");
   sub->add_option("--name", o.name, name_help);
   sub->add_option("--without", o.without, "Leave out a launch flag by id (repeatable)");
   sub->add_option("--engine", o.engine, "Engine endpoint unix://… or tcp://…, or the outer runtime incus[:SOCKET] or lxc[:LXCPATH] (default: DOCKER_HOST or the local socket)");
@@ -22,7 +25,10 @@ Result<SessionOptions> rig_session_options(const RigOptions& o, const Globals& g
                                            const std::string& inner_storage, const std::string& inner_network) {
   SessionOptions so;
   RIG_CHECK(check_engine_option(o.engine));
-  RIG_TRY(so.recipe, resolve_recipe_or_image(o.recipe, o.engine, g.borders().engines));
+  RIG_TRY(auto image, resolve_rig_image_arg(o.recipe, o.engine, o.insecure, g.borders().engines));
+  so.recipe = image.recipe;
+  so.pulled_ref = image.pulled_ref;
+  so.pulled_id = image.pulled_id;
   RIG_TRY(so.recipe_object, load_recipe(so.recipe));
   const std::string name =
       o.name.empty() && naming == DefaultName::PerRecipe ? "rig-" + so.recipe.stem().string() : o.name;

@@ -22,6 +22,7 @@ struct RigOptions {
   uint32_t port_base = 0;
   bool port_base_given = false;
   std::string apparmor;
+  bool insecure = false;  // pull a registry reference over plain http (loopback only)
 };
 
 // Adds the options to `sub`; the returned --port-base option tells the callback whether it was given.

@@ -94,6 +94,7 @@ class DockerEngine final : public Engine {
     v.api_used = negotiate_api_version(v.api_min, v.api_version);
     // An engine older than rigctl's level keeps speaking 1.41 here; connect_engine refuses it.
     if (!v.api_used.empty()) api_ = v.api_used;
+    podman_ = v.podman;
     // Host features come from the engine's host, which is not this machine for tcp:// engines.
     RIG_TRY(auto ir, call("GET", "/info", "", false, 10000));
     if (ir.http.status == 200) {
@@ -174,6 +175,39 @@ class DockerEngine final : public Engine {
       }
       return std::optional<ImageInfo>(std::move(info));
     });
+  }
+
+  Status pull_image(const std::string& ref, bool tls_verify) override {
+    HttpRequest req;
+    req.method = "POST";
+    // Docker's /images/create has no TLS switch; podman's compatible one ignores one, so podman is
+    // asked through its own endpoint, where tlsVerify=false is per pull (no registries.conf edit).
+    if (podman_) {
+      req.path = "/v4.0.0/libpod/images/pull?reference=" + url_escape(ref) + "&quiet=true&tlsVerify=" +
+                 (tls_verify ? "true" : "false");
+    } else {
+      auto colon = ref.rfind(':');
+      bool has_tag = colon != std::string::npos && ref.find('/', colon) == std::string::npos;
+      req.path = api("/images/create?fromImage=" + url_escape(has_tag ? ref.substr(0, colon) : ref) +
+                     (has_tag ? "&tag=" + url_escape(ref.substr(colon + 1)) : ""));
+    }
+    req.stall_ms = 600000;  // a pull takes as long as the image is big; no byte for 10 min is stuck
+    RIG_TRY(auto http, http_request(ep_, req));
+    Reply r{std::move(http), "POST " + req.path};
+    if (r.http.status != 200) return api_error("pull image " + ref, r);
+    // Both answer 200 and then report a failure inside the stream of JSON messages.
+    std::istringstream lines(r.http.body);
+    std::string line;
+    while (std::getline(lines, line)) {
+      auto j = parse_json_document(line);
+      if (!j || !j->is_object()) continue;
+      if (j->contains("error") || j->contains("errorDetail")) {
+        const json& e = j->contains("error") ? (*j)["error"] : (*j)["errorDetail"];
+        return unavailable("pull image " + ref + ": the engine failed it: " +
+                           valid_utf8(truncate_utf8(e.is_string() ? e.get<std::string>() : e.dump(), 2000)));
+      }
+    }
+    return ok();
   }
 
   Status create_volume(const std::string& name, const std::map<std::string, std::string>& labels) override {
@@ -399,6 +433,7 @@ class DockerEngine final : public Engine {
   Endpoint ep_;
   Pause pause_;
   std::string api_ = kApiVersion;  // until version() has negotiated
+  bool podman_ = false;             // from version(): podman's service (pull_image uses its own endpoint)
 };
 
 }  // namespace

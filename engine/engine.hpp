@@ -91,6 +91,10 @@ class Engine {
   virtual Result<std::string> load_image(const std::function<Status(int fd)>& produce) = 0;
   // GET /images/{ref}/json; nullopt when the image does not exist.
   virtual Result<std::optional<ImageInfo>> inspect_image(const std::string& ref) = 0;
+  // Pulls `ref` (host/repository:tag) from its registry. tls_verify false: plain http (a loopback
+  // registry; podman is told per pull through its libpod endpoint, Docker treats 127.0.0.0/8 as
+  // insecure by default). The engine's refusal is Unavailable with its own message.
+  virtual Status pull_image(const std::string& ref, bool tls_verify) = 0;
 
   virtual Status create_volume(const std::string& name, const std::map<std::string, std::string>& labels) = 0;
   virtual Status remove_volume(const std::string& name) = 0;

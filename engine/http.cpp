@@ -47,6 +47,24 @@ size_t on_write(char* ptr, size_t size, size_t nmemb, void* userdata) {
   return n;
 }
 
+// Keeps the last response's headers: a new status line (after a 100 Continue) starts afresh.
+size_t on_header(char* ptr, size_t size, size_t nitems, void* userdata) {
+  auto* t = static_cast<Transfer*>(userdata);
+  const size_t n = size * nitems;
+  std::string line(ptr, n);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  if (line.starts_with("HTTP/")) {
+    t->resp->headers.clear();
+    return n;
+  }
+  auto colon = line.find(':');
+  if (colon == std::string::npos || t->resp->headers.size() > 200) return n;
+  std::string name = line.substr(0, colon);
+  for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  t->resp->headers[name] = std::string(trim(line.substr(colon + 1)));
+  return n;
+}
+
 size_t on_read(char* buf, size_t size, size_t nitems, void* userdata) {
   auto* t = static_cast<Transfer*>(userdata);
   long n = t->req->upload(buf, size * nitems);
@@ -72,7 +90,8 @@ Error connection_error(const Endpoint& ep, CURLcode rc, const char* detail) {
     return unavailable("engine at '" + ep.display + "' does not answer (" + d + ")",
                        "the socket exists but nothing listens: restart the engine");
   }
-  return unavailable("engine at '" + ep.display + "' is unreachable (" + d + ")", "check that the engine listens there");
+  return unavailable(ep.noun + " at '" + ep.display + "' is unreachable (" + d + ")",
+                     "check that the " + ep.noun + " listens there");
 }
 
 std::string seconds(long ms) {
@@ -125,6 +144,8 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_NOPROXY, "*");  // the engine is local or an explicit tcp:// peer
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -141,7 +162,12 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
   headers = curl_slist_append(headers, ("Content-Type: " + req.content_type).c_str());
   headers = curl_slist_append(headers, "Expect:");
   for (auto& h : req.headers) headers = curl_slist_append(headers, h.c_str());
-  if (req.upload) {
+  if (req.upload && req.upload_size >= 0) {
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);  // PUT unless the method says otherwise (below)
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.upload_size));
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, &t);
+  } else if (req.upload) {
     headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
@@ -150,10 +176,14 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.c_str());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+  } else if (req.method == "HEAD") {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (req.method != "GET") {
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   }
-  if (req.upload && req.method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  if (req.upload && req.upload_size >= 0 && req.method != "PUT")
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  else if (req.upload && req.upload_size < 0 && req.method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   CURLcode rc = curl_easy_perform(c);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
@@ -162,7 +192,7 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
   if (rc == CURLE_OK) return resp;
   if (rc == CURLE_ABORTED_BY_CALLBACK && interrupted() && !req.ignore_interrupt) return interrupted_error();
   if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) return connection_error(ep, rc, errbuf);
-  const std::string where = "engine at '" + ep.display + "': " + req.method + " " + req.path;
+  const std::string where = ep.noun + " at '" + ep.display + "': " + req.method + " " + req.path;
   const std::string detail = errbuf[0] ? std::string(errbuf) : curl_easy_strerror(rc);
   if (t.over_limit)
     return unavailable(where + ": the reply is larger than " +
@@ -182,15 +212,21 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
   }
   std::string what;
   switch (rc) {
-    case CURLE_GOT_NOTHING: what = "the engine closed the connection without answering"; break;
+    case CURLE_GOT_NOTHING: what = "the " + ep.noun + " closed the connection without answering"; break;
     case CURLE_PARTIAL_FILE:
     case CURLE_RECV_ERROR: what = "the connection broke before the reply was complete"; break;
     case CURLE_SEND_ERROR: what = "the connection broke while the request was sent"; break;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_UNSUPPORTED_PROTOCOL: what = "the answer is not HTTP"; break;
+    case CURLE_PEER_FAILED_VERIFICATION:
+      what = "its TLS certificate could not be verified against this machine's CA store";
+      break;
+    case CURLE_SSL_CONNECT_ERROR: what = "the TLS handshake failed"; break;
     default: what = "the request failed"; break;
   }
-  return unavailable(where + ": " + what + " (" + detail + ")", "check that the engine is still running (e.g. `docker info`)");
+  return unavailable(where + ": " + what + " (" + detail + ")",
+                     ep.noun == "engine" ? "check that the engine is still running (e.g. `docker info`)"
+                                         : "check that the " + ep.noun + " is still running and reachable");
 }
 
 

@@ -17,6 +17,9 @@ struct Endpoint {
   std::string unix_path;  // set for unix://
   std::string base_url;   // "http://localhost" for unix sockets, "http://host:port" for tcp://
   std::string display;    // as given, for messages
+  // What answers there, as messages name it ("engine at '…' is unreachable"; a registry client says
+  // "registry"). https:// base URLs are verified against the system's CA store by libcurl.
+  std::string noun = "engine";
 };
 
 // Parses "unix:///path", "tcp://host:port" or a bare socket path.
@@ -28,6 +31,13 @@ struct HttpResponse {
   long status = 0;
   std::string body;
   bool timed_out = false;  // only with HttpRequest::timeout_is_result
+  // The final response's headers, names lower-cased (the last value of a repeated name). A registry
+  // answers in headers: Location, Docker-Content-Digest, WWW-Authenticate.
+  std::map<std::string, std::string> headers = {};
+  std::string header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
 };
 
 // The largest reply body rigctl keeps from an engine (JSON answers: inspect, lists, load messages).
@@ -43,6 +53,9 @@ struct HttpRequest {
   // When set, the body is streamed from this function (chunked): it returns bytes written into
   // buf (0 at the end, -1 on error).
   std::function<long(char* buf, size_t len)> upload;
+  // With `upload`: the body's exact length, sent as Content-Length instead of chunked (a registry's
+  // blob PUT wants it). -1: unknown, chunked.
+  long long upload_size = -1;
   // When set, response body chunks go here as they arrive instead of into HttpResponse::body.
   // Returning false stops the transfer: http_request then fails (the receiver knows why).
   std::function<bool(const char*, size_t)> on_data;
@@ -57,6 +70,7 @@ struct HttpRequest {
   bool timeout_is_result = false;
 };
 
+// "HEAD" sends no body and reads none.
 // Every failure to get a complete reply -- no connection, a connection dropped or a reply cut off,
 // no answer in time, a reply over max_body -- is Unavailable (exit 3) naming the endpoint, the method
 // and path, and what happened. A status code is not a failure here: callers judge it.

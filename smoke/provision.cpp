@@ -45,10 +45,20 @@ Result<Provisioned> provision_images(OuterImageStore& store, const Recipe& outer
   p.outer_manifest_digest = built.image.manifest_digest;
   p.outer_config_digest = built.image.config_digest;
   p.arch = built.image.arch;
-  if (ev.phase) ev.phase("ensure " + built.tag + " is in the engine");
-  RIG_TRY(auto stored, store.ensure(built.image, built.tag));
-  p.outer_ref = stored.ref;
-  p.outer_loaded = stored.loaded;
+  if (!req.pulled_ref.empty()) {
+    if (req.pulled_id != built.image.config_digest)
+      return usage_error("registry image " + req.pulled_ref + " (config " + req.pulled_id + ") is not the image recipe '" +
+                             outer.file.string() + "' builds here (config " + built.image.config_digest + ")",
+                         "a rig runs a pulled image only with the launch and seccomp profiles of the recipe it was built "
+                         "from: push the image again from this recipe, or run the recipe itself");
+    p.outer_ref = req.pulled_ref;
+    p.outer_loaded = false;
+  } else {
+    if (ev.phase) ev.phase("ensure " + built.tag + " is in the engine");
+    RIG_TRY(auto stored, store.ensure(built.image, built.tag));
+    p.outer_ref = stored.ref;
+    p.outer_loaded = stored.loaded;
+  }
   {
     RIG_TRY(auto text, read_file(built.image.dir / "blobs" / "sha256" / digest_hex(built.image.config_digest)));
     RIG_TRY(auto cfg, parse_json_document(text));

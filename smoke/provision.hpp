@@ -19,6 +19,11 @@ struct ProvisionRequest {
   std::filesystem::path base_recipe;
   std::string arch;
   std::string mirror;
+  // Set when the engine pulled the outer image from a registry: the rig runs `pulled_ref` when its id
+  // (config digest) is what the recipe builds here -- the launch profile and the tailored seccomp profile
+  // are the recipe's -- and a different image is a usage error, never silently replaced by the local build.
+  std::string pulled_ref = {};
+  std::string pulled_id = {};
 };
 
 // Where the outer image goes: a Docker-API engine (loaded as a docker-archive) or another outer

@@ -71,6 +71,8 @@ Result<Provisioned> provision_session_images(const SessionOptions& o, const Reci
   // The images are for the engine's architecture unless asked otherwise: an emulated arm64 host
   // (`rigctl host`) needs arm64 images, built here under qemu-user and loaded through its API.
   ProvisionRequest pr{o.web_recipe, o.base_recipe, o.arch.empty() ? debian_arch_of(conn.version.arch) : o.arch, o.mirror};
+  pr.pulled_ref = o.pulled_ref;
+  pr.pulled_id = o.pulled_id;
   // Incus takes its own image format, imported from the same layers; an engine loads a docker-archive.
   std::unique_ptr<OuterImageStore> store;
   if (conn.incus) store = std::make_unique<IncusImageStore>(*conn.incus);

@@ -41,6 +41,10 @@ struct SessionOptions {
   // Images already provisioned for this recipe and engine (provision_session_images): used instead of
   // provisioning again, so rigs started side by side (ablation) never build or load twice.
   std::shared_ptr<const Provisioned> images;
+  // A registry image the engine pulled (cli/recipe_arg.hpp): the rig runs it instead of loading the
+  // recipe's build, provided it is that build (config digest `pulled_id`).
+  std::string pulled_ref = {};
+  std::string pulled_id = {};
 };
 
 struct Session {

@@ -55,7 +55,7 @@ TEST_CASE("cli: every command's help ends with an example of itself", "[cli]") {
   auto top = rigctl({"--help"});
   REQUIRE(top.status == 0);
   std::vector<std::vector<std::string>> commands;
-  for (const char* c : {"build", "validate", "render", "launch", "smoke", "gc", "ablate", "bench", "seccomp", "doctor",
+  for (const char* c : {"build", "push", "validate", "render", "launch", "smoke", "gc", "ablate", "bench", "seccomp", "doctor",
                         "matrix", "report", "host"}) {
     CHECK_THAT(top.out, Catch::Contains(std::string("  ") + c));
     commands.push_back({c});

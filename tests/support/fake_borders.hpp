@@ -32,6 +32,9 @@ class SharedEngine final : public rig::Engine {
   rig::Result<std::string> load_image(const std::function<rig::Status(int)>& w) override {
     return locked([&] { return e_.load_image(w); });
   }
+  rig::Status pull_image(const std::string& r, bool v) override {
+    return locked([&] { return e_.pull_image(r, v); });
+  }
   rig::Result<std::optional<rig::ImageInfo>> inspect_image(const std::string& r) override {
     return locked([&] { return e_.inspect_image(r); });
   }

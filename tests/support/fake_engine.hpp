@@ -47,6 +47,11 @@ class FakeEngine : public rig::Engine {
     if (auto e = failure("inspect-image")) return *e;
     return image;
   }
+  rig::Status pull_image(const std::string& ref, bool tls_verify) override {
+    calls.push_back("pull " + ref + (tls_verify ? "" : " insecure"));
+    if (auto e = failure("pull")) return *e;
+    return rig::ok();
+  }
   rig::Status create_volume(const std::string& name, const std::map<std::string, std::string>&) override {
     calls.push_back("create-volume " + name);
     if (auto e = failure("create-volume")) return *e;
