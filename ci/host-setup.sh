@@ -28,6 +28,8 @@ TEST_PACKAGES=(
   python3-jsonschema
   # LXC as an outer runtime (Debian's tools; socat forwards the rig's loopback ports)
   lxc socat
+  # the Debian package (integration.debpkg: dpkg-buildpackage -us -uc -b; man reads the installed page)
+  dpkg-dev debhelper fakeroot man-db
 )
 main_only=0
 [ "${1:-}" = --main ] && main_only=1
