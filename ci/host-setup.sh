@@ -30,6 +30,8 @@ TEST_PACKAGES=(
   lxc socat
   # `rigctl push`: integration.registry_push starts its own registry (distribution 2.8) on 127.0.0.1
   docker-registry
+  # the Debian package (integration.debpkg: dpkg-buildpackage -us -uc -b; man reads the installed page)
+  dpkg-dev debhelper fakeroot man-db
 )
 main_only=0
 [ "${1:-}" = --main ] && main_only=1

@@ -68,13 +68,11 @@ int report(const Error& e) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  CLI::App app{"rigctl: build, launch and prove rootless-podman-in-container rigs that never need --privileged"};
+void build_app(CLI::App& app, Action& action, Globals& g) {
+  app.description("rigctl: build, launch and prove rootless-podman-in-container rigs that never need --privileged");
   app.set_version_flag("--version", std::string("rigctl ") + RIGCTL_VERSION);
   app.require_subcommand(1);
-  Globals g;
   app.add_flag("-v,--verbose", g.verbose, "Show debug diagnostics and tool output on stderr");
-  Action action;
   register_build(app, action, g);
   register_push(app, action, g);
   register_validate(app, action, g);
@@ -90,6 +88,13 @@ int main(int argc, char** argv) {
   register_report(app, action, g);
   register_host(app, action, g);
   add_examples(app);
+}
+
+int main(int argc, char** argv) {
+  CLI::App app;
+  Globals g;
+  Action action;
+  build_app(app, action, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

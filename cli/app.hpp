@@ -37,6 +37,10 @@ void register_report(CLI::App& app, Action& action, const Globals& g);
 void register_host(CLI::App& app, Action& action, const Globals& g);
 void register_push(CLI::App& app, Action& action, const Globals& g);
 
+// The whole command line: description, --version, global flags, every subcommand and its example.
+// main() parses with it; the man page and bash completion generator (cli/docgen.hpp) walk it.
+void build_app(CLI::App& app, Action& action, Globals& g);
+
 // Parses, runs the chosen action, prints its error (the only place that does), returns the exit code.
 int main(int argc, char** argv);
 

@@ -1,41 +1,95 @@
 #include "cli/recipe_arg.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <string_view>
+#include <system_error>
 
 #include "engine/engine.hpp"
 #include "engine/registry.hpp"
 
+// Compiled into this file alone (cli/CMakeLists.txt): a path on every command line would make each
+// checkout's objects differ and defeat ccache across work trees.
+#ifndef RIGCTL_BUILD_DIR
+#define RIGCTL_BUILD_DIR ""
+#endif
+#ifndef RIGCTL_SOURCE_DIR
+#define RIGCTL_SOURCE_DIR ""
+#endif
+#ifndef RIGCTL_DATA_DIR
+#define RIGCTL_DATA_DIR "/usr/local/share/rigctl"
+#endif
+#ifndef RIGCTL_EXE_TO_DATA
+#define RIGCTL_EXE_TO_DATA "../share/rigctl"
+#endif
+
 namespace rig::cli {
+
+namespace fs = std::filesystem;
 
 namespace {
 
-std::filesystem::path find_in(const char* subdir, const std::string& name) {
-  namespace fs = std::filesystem;
-  std::vector<fs::path> dirs;
-  if (const char* d = std::getenv("RIGCTL_HOME"); d && *d) dirs.push_back(fs::path(d) / subdir);
-  dirs.push_back(fs::path(subdir));
-  dirs.push_back(fs::path(RIGCTL_SOURCE_DIR) / subdir);
-  for (auto& dir : dirs)
-    if (auto p = dir / (name + ".json"); fs::exists(p)) return p;
+// Lexically inside (or equal to) dir; both are normalised first, so "a/b/../c" compares as "a/c".
+bool inside(const fs::path& p, const fs::path& dir) {
+  if (p.empty() || dir.empty()) return false;
+  auto pn = p.lexically_normal(), dn = dir.lexically_normal();
+  auto [dit, pit] = std::mismatch(dn.begin(), dn.end(), pn.begin(), pn.end());
+  // A trailing separator leaves an empty last element in dn.
+  return dit == dn.end() || (std::next(dit) == dn.end() && dit->empty());
+}
+
+fs::path find_in(const char* subdir, const std::string& name) {
+  for (auto& root : data_roots(this_binary_lookup()))
+    if (auto p = root / subdir / (name + ".json"); fs::exists(p)) return p;
+  // Not found anywhere: the relative path, so the error names what was looked for.
   return fs::path(subdir) / (name + ".json");
 }
 
 }  // namespace
 
+std::vector<fs::path> data_roots(const DataLookup& in) {
+  std::vector<fs::path> roots;
+  auto add = [&roots](const fs::path& p) {
+    if (!p.empty() && std::find(roots.begin(), roots.end(), p) == roots.end()) roots.push_back(p);
+  };
+  if (!in.home.empty()) add(in.home);
+  add(".");
+  if (inside(in.exe, in.build_dir)) {
+    // A build-tree binary reads the checkout it was built from, never an installed copy, so every
+    // test sees the recipes of the tree under test.
+    add(in.source_dir);
+    return roots;
+  }
+  if (!in.exe.empty() && !in.exe_to_data.empty()) add((in.exe.parent_path() / in.exe_to_data).lexically_normal());
+  add(in.data_dir);
+  add(in.source_dir);
+  return roots;
+}
+
+DataLookup this_binary_lookup() {
+  DataLookup in;
+  if (const char* d = std::getenv("RIGCTL_HOME"); d && *d) in.home = d;
+  std::error_code ec;
+  in.exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) in.exe.clear();
+  // /proc/self/exe is canonical: compare it with the canonical build directory (a symlinked checkout).
+  in.build_dir = fs::weakly_canonical(fs::path(RIGCTL_BUILD_DIR), ec);
+  if (ec || std::string_view(RIGCTL_BUILD_DIR).empty()) in.build_dir.clear();
+  in.source_dir = RIGCTL_SOURCE_DIR;
+  in.data_dir = RIGCTL_DATA_DIR;
+  in.exe_to_data = RIGCTL_EXE_TO_DATA;
+  return in;
+}
+
 std::filesystem::path resolve_recipe_arg(const std::string& arg) {
-  if (arg.find('/') != std::string::npos || arg.ends_with(".json") || std::filesystem::exists(arg)) return arg;
+  if (arg.find('/') != std::string::npos || arg.ends_with(".json") || fs::exists(arg)) return arg;
   return find_in("recipes", arg.empty() ? "debian-trixie" : arg);
 }
 
 std::filesystem::path inner_image_recipe(const std::string& name) { return find_in("images", name); }
 
 std::filesystem::path shipped_file(const std::string& relpath) {
-  namespace fs = std::filesystem;
-  std::vector<fs::path> roots;
-  if (const char* d = std::getenv("RIGCTL_HOME"); d && *d) roots.push_back(d);
-  roots.push_back(".");
-  roots.push_back(RIGCTL_SOURCE_DIR);
-  for (auto& r : roots)
+  for (auto& r : data_roots(this_binary_lookup()))
     if (fs::exists(r / relpath)) return r / relpath;
   return {};
 }
@@ -43,7 +97,7 @@ std::filesystem::path shipped_file(const std::string& relpath) {
 Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, const std::string& engine,
                                                       EngineConnector& engines) {
   auto path = resolve_recipe_arg(arg);
-  if (std::filesystem::exists(path) || arg.find(':') == std::string::npos) return path;
+  if (fs::exists(path) || arg.find(':') == std::string::npos) return path;
   RIG_TRY(auto conn, engines.connect(engine));
   RIG_TRY(auto* api, docker_api_engine(conn, "an image reference as RECIPE (" + arg + ")"));
   RIG_TRY(auto info, api->inspect_image(arg));
