@@ -11,6 +11,9 @@
 
 namespace rig {
 
+// The account databases' paths in a rootfs, in AccountFiles' order.
+inline constexpr const char* kAccountFiles[] = {"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/subuid", "/etc/subgid"};
+
 struct AccountFiles {
   std::string passwd, group, shadow, gshadow, subuid, subgid;
 };

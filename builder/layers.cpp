@@ -16,7 +16,6 @@ namespace rig {
 
 namespace {
 
-const char* const kAccountFiles[] = {"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/subuid", "/etc/subgid"};
 
 void classify(archive_entry* e, const std::string& path, BaseScan& scan) {
   if (archive_entry_hardlink(e) != nullptr) {

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "security/capability.hpp"
+#include "builder/accounts.hpp"
 #include "builder/recipe_rules.hpp"
 #include "core/arch.hpp"
 #include "core/catalog.hpp"
@@ -64,7 +65,6 @@ constexpr KernelArg kKernelArgs[] = {
 constexpr const char* kRigctlKernelArgs[] = {"root", "rootfstype", "rootflags", "rootwait", "rootdelay", "rw", "ro",
                                              "init", "rdinit", "console", "panic"};
 
-const char* const kAccountFiles[] = {"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/subuid", "/etc/subgid"};
 
 [[noreturn]] void reject(const JsonNode& n, const std::string& expected, std::string_view got) {
   n.fail("expected " + expected + ", got " + show_value(got));
