@@ -6,9 +6,12 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "bench/bench_item.hpp"
 #include "builder/tar_pack.hpp"
+#include "core/clock.hpp"
 #include "core/interrupt.hpp"
 #include "core/text.hpp"
+#include "host/machine.hpp"
 #include "smoke/smoke_run.hpp"
 
 namespace rig {
@@ -64,6 +67,36 @@ Status put_base_archive(Session& s) {
   RIG_TRY(auto tar, pack_tar({{"rig-bench/", "", "", uid, gid, 0755},
                               {"rig-bench/base.tar", s.images.base_archive.string(), "", uid, gid, 0644}}));
   return s.rig->control().put_files("/tmp", tar);
+}
+
+Result<std::optional<double>> timed_smoke(BenchContext& c, BenchItem& item) {
+  SmokeRequest req;
+  RIG_TRY(req.session, bench_session(c, "smoke"));
+  req.session.recipe_object.reset();  // as `rigctl smoke` does: the recipe is loaded by the run
+  req.inner_network = c.opts.inner_network;
+  auto t0 = Clock::now();
+  RIG_TRY(auto report, run_smoke(req, c.borders, {}));
+  double secs = since(t0);
+  if (c.host.podman_version.empty()) c.host.podman_version = report.host.podman_version;
+  if (!report.passed()) {
+    auto* f = report.first_failure();
+    mark_failed(item, "rigctl smoke: " + std::to_string(report.count(CheckState::Pass)) + "/" + std::to_string(report.checks.size()) +
+                          " passed" + (f ? "; first failure " + f->id + ": " + f->output : ""));
+    return std::optional<double>{};
+  }
+  return std::optional<double>{secs};
+}
+
+std::string docker_script_precondition(const BenchContext& c, const std::filesystem::path& script, const std::string& what) {
+  if (script.empty()) return what + " was not given";
+  if (!std::filesystem::exists(script)) return what + " " + script.string() + " does not exist";
+  if (c.conn.version.podman) return "the outer engine is podman; " + what + " drives Docker through the docker CLI";
+  if (c.conn.endpoint.unix_path.empty())
+    return "the engine " + c.conn.endpoint.display + " is not local; " + what + " publishes and fetches ports on this host";
+  for (const char* tool : {"docker", "curl", "bash"})
+    if (!which_on_path(tool)) return std::string("`") + tool + "` is not on PATH (" + what + " needs it)";
+  if (c.opts.web_recipe.empty() || c.opts.base_recipe.empty()) return "no inner image recipes given";
+  return "";
 }
 
 }  // namespace rig

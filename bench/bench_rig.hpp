@@ -3,7 +3,9 @@
 // path, SIGINT included) and waited for with the chain's own readiness check.
 #pragma once
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "bench/bench.hpp"
@@ -45,5 +47,14 @@ Result<double> timed_exec(Session& s, const std::vector<std::string>& argv, cons
 Status put_base_archive(Session& s);
 
 inline constexpr const char* kBenchBaseTar = "/tmp/rig-bench/base.tar";
+
+// One `rigctl smoke` of the recipe, exactly as the command runs it (run_smoke), timed end to end.
+// nullopt, with `item` marked failed and why, when the chain did not pass: no ratio from a broken rig.
+Result<std::optional<double>> timed_smoke(BenchContext& c, BenchItem& item);
+
+// Why a docker-CLI baseline script (`what`, e.g. "the baseline script") cannot run here, or "" when it
+// can: the script exists, the engine is a local Docker engine, docker, curl and bash are on PATH, and
+// the inner image recipes are known.
+std::string docker_script_precondition(const BenchContext& c, const std::filesystem::path& script, const std::string& what);
 
 }  // namespace rig

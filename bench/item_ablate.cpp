@@ -20,18 +20,9 @@ Result<std::vector<BenchItem>> bench_ablate_vs_smoke(BenchContext& c) {
   for (unsigned i = 0; i < std::min(3u, c.opts.runs); ++i) {
     RIG_CHECK(BenchContext::check_interrupt());
     c.say("ablate-vs-smoke: smoke " + std::to_string(i + 1));
-    SmokeRequest req;
-    RIG_TRY(req.session, bench_session(c, "smoke"));
-    req.session.recipe_object.reset();
-    req.inner_network = c.opts.inner_network;
-    auto t0 = Clock::now();
-    RIG_TRY(auto report, run_smoke(req, c.borders, {}));
-    if (!report.passed()) {
-      mark_failed(item, "rigctl smoke did not pass: " + std::to_string(report.count(CheckState::Pass)) + "/" +
-                            std::to_string(report.checks.size()));
-      return std::vector<BenchItem>{item};
-    }
-    smoke_secs.push_back(since(t0));
+    RIG_TRY(auto secs, timed_smoke(c, item));
+    if (!secs) return std::vector<BenchItem>{item};
+    smoke_secs.push_back(*secs);
   }
   RIG_CHECK(BenchContext::check_interrupt());
   c.say("ablate-vs-smoke: ablation");

@@ -41,16 +41,7 @@ Result<bool> wait_baseline_ports(const BenchContext& c) {
 
 // Why the shell baseline cannot run here, or "" when it can.
 std::string baseline_precondition(const BenchContext& c) {
-  const auto& script = c.opts.baseline_script;
-  if (script.empty()) return "no baseline script given (ci/smoke-baseline.sh)";
-  if (!std::filesystem::exists(script)) return "the baseline script " + script.string() + " does not exist";
-  if (c.conn.version.podman) return "the outer engine is podman; the baseline script drives Docker through the docker CLI";
-  if (c.conn.endpoint.unix_path.empty())
-    return "the engine " + c.conn.endpoint.display + " is not local; the baseline publishes and fetches ports on this host";
-  for (const char* tool : {"docker", "curl", "bash"})
-    if (!which_on_path(tool)) return std::string("`") + tool + "` is not on PATH (the baseline script needs it)";
-  if (c.opts.web_recipe.empty() || c.opts.base_recipe.empty()) return "no inner image recipes given";
-  return "";
+  return docker_script_precondition(c, c.opts.baseline_script, "the baseline script (ci/smoke-baseline.sh)");
 }
 
 }  // namespace
@@ -84,27 +75,15 @@ Result<std::vector<BenchItem>> bench_smoke_vs_shell(BenchContext& c) {
   for (unsigned i = 0; i < c.opts.runs; ++i) {
     RIG_CHECK(BenchContext::check_interrupt());
     c.say("smoke-vs-shell: run " + std::to_string(i + 1) + "/" + std::to_string(c.opts.runs));
-    SmokeRequest req;
-    RIG_TRY(req.session, bench_session(c, "smoke"));
-    req.session.recipe_object.reset();  // as `rigctl smoke` does: the recipe is loaded by the run
-    req.inner_network = c.opts.inner_network;
-    auto t0 = Clock::now();
-    RIG_TRY(auto report, run_smoke(req, c.borders, {}));
-    double rig_secs = since(t0);
-    if (c.host.podman_version.empty()) c.host.podman_version = report.host.podman_version;
-    if (!report.passed()) {
-      auto* f = report.first_failure();
-      mark_failed(item, "rigctl smoke: " + std::to_string(report.count(CheckState::Pass)) + "/" + std::to_string(report.checks.size()) +
-                            " passed" + (f ? "; first failure " + f->id + ": " + f->output : ""));
-      return std::vector<BenchItem>{item};
-    }
+    RIG_TRY(auto rig_secs, timed_smoke(c, item));
+    if (!rig_secs) return std::vector<BenchItem>{item};
     RIG_CHECK(BenchContext::check_interrupt());
     RIG_TRY(free, wait_baseline_ports(c));
     if (!free) {
       mark_not_applicable(item, "host ports 10000-10009 (fixed in the baseline script) became busy");
       return std::vector<BenchItem>{item};
     }
-    t0 = Clock::now();
+    auto t0 = Clock::now();
     RIG_TRY(auto done, c.runner.run(script));
     double shell_secs = since(t0);
     RIG_CHECK(BenchContext::check_interrupt());
@@ -112,7 +91,7 @@ Result<std::vector<BenchItem>> bench_smoke_vs_shell(BenchContext& c) {
       mark_failed(item, "ci/smoke-baseline.sh exited " + std::to_string(done.status) + ": " + done.tail(6));
       return std::vector<BenchItem>{item};
     }
-    item.samples.push_back(rig_secs);
+    item.samples.push_back(*rig_secs);
     shell.push_back(shell_secs);
   }
   finish_measured(item, shell);
@@ -127,18 +106,10 @@ namespace {
 
 // Why the hand-written chain cannot run here, or "" when it can.
 std::string chain_precondition(const BenchContext& c) {
-  const auto& o = c.opts;
-  if (o.chain_script.empty()) return "no hand-written chain script given (ci/smoke-chain-baseline.sh)";
-  if (!std::filesystem::exists(o.chain_script)) return "the chain script " + o.chain_script.string() + " does not exist";
-  if (o.rigctl_binary.empty()) return "the rigctl binary the script launches with is not known";
-  if (c.conn.version.podman) return "the outer engine is podman; the script drives Docker through the docker CLI";
-  if (c.conn.endpoint.unix_path.empty())
-    return "the engine " + c.conn.endpoint.display + " is not local; the script publishes and fetches ports on this host";
-  if (c.recipe.launch->inner_engine != "podman") return "the script is the podman rig's chain; this recipe's inner engine is " + c.recipe.launch->inner_engine;
-  for (const char* tool : {"docker", "curl", "bash"})
-    if (!which_on_path(tool)) return std::string("`") + tool + "` is not on PATH (the chain script needs it)";
-  if (o.web_recipe.empty() || o.base_recipe.empty()) return "no inner image recipes given";
-  return "";
+  if (c.opts.rigctl_binary.empty()) return "the rigctl binary the chain script launches with is not known";
+  if (c.recipe.launch->inner_engine != "podman")
+    return "the chain script is the podman rig's chain; this recipe's inner engine is " + c.recipe.launch->inner_engine;
+  return docker_script_precondition(c, c.opts.chain_script, "the chain script (ci/smoke-chain-baseline.sh)");
 }
 
 }  // namespace
@@ -163,19 +134,8 @@ Result<std::vector<BenchItem>> bench_smoke_vs_chain(BenchContext& c) {
   for (unsigned i = 0; i < c.opts.runs; ++i) {
     RIG_CHECK(BenchContext::check_interrupt());
     c.say("smoke-vs-chain: run " + std::to_string(i + 1) + "/" + std::to_string(c.opts.runs));
-    SmokeRequest req;
-    RIG_TRY(req.session, bench_session(c, "smoke"));
-    req.session.recipe_object.reset();  // as `rigctl smoke` does: the recipe is loaded by the run
-    req.inner_network = c.opts.inner_network;
-    auto t0 = Clock::now();
-    RIG_TRY(auto report, run_smoke(req, c.borders, {}));
-    double rig_secs = since(t0);
-    if (!report.passed()) {
-      auto* f = report.first_failure();
-      mark_failed(item, "rigctl smoke: " + std::to_string(report.count(CheckState::Pass)) + "/" + std::to_string(report.checks.size()) +
-                            " passed" + (f ? "; first failure " + f->id + ": " + f->output : ""));
-      return std::vector<BenchItem>{item};
-    }
+    RIG_TRY(auto rig_secs, timed_smoke(c, item));
+    if (!rig_secs) return std::vector<BenchItem>{item};
     RIG_CHECK(BenchContext::check_interrupt());
     // The script's `rigctl launch --port-base` reserves its window itself: one is found free here and
     // let go just before (another rigctl could take it in between; then the launch says so).
@@ -189,7 +149,7 @@ Result<std::vector<BenchItem>> bench_smoke_vs_chain(BenchContext& c) {
                    {{"DOCKER_HOST", "unix://" + c.conn.endpoint.unix_path}},
                    "",
                    {}};
-    t0 = Clock::now();
+    auto t0 = Clock::now();
     RIG_TRY(auto done, c.runner.run(script));
     double shell_secs = since(t0);
     RIG_CHECK(BenchContext::check_interrupt());
@@ -197,7 +157,7 @@ Result<std::vector<BenchItem>> bench_smoke_vs_chain(BenchContext& c) {
       mark_failed(item, "ci/smoke-chain-baseline.sh exited " + std::to_string(done.status) + ": " + done.tail(6));
       return std::vector<BenchItem>{item};
     }
-    item.samples.push_back(rig_secs);
+    item.samples.push_back(*rig_secs);
     script_secs.push_back(shell_secs);
   }
   finish_measured(item, script_secs);
