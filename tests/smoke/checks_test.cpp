@@ -709,7 +709,7 @@ class OverlapRig final : public rig::RigControl {
 
 }  // namespace
 
-TEST_CASE("chain: side by side, the same results in list order; the restart alone; the images put once", "[smoke][checks]") {
+TEST_CASE("chain: side by side, the same results in list order, the restart alone, the images put once", "[smoke][checks]") {
   Fixture one;
   auto sequential = one.run();
 
