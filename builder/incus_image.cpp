@@ -9,18 +9,12 @@
 #include <vector>
 
 #include "builder/layer_shadow.hpp"
+#include "core/fs.hpp"
 #include "core/json_reader.hpp"
 
 namespace rig {
 
 namespace {
-
-struct FdCloser {
-  int fd;
-  ~FdCloser() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 std::string prefixed(const std::string& abs) { return abs == "/" ? "rootfs" : "rootfs" + abs; }
 

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "builder/tar_io.hpp"
+#include "core/fs.hpp"
 #include "core/interrupt.hpp"
 
 namespace rig {
@@ -24,13 +25,6 @@ namespace {
 constexpr const char* kCapXattr = "security.capability";
 constexpr uint32_t kRevisionMask = 0xFF000000, kRev1 = 0x01000000, kRev2 = 0x02000000, kRev3 = 0x03000000;
 constexpr size_t kMaxWarnings = 8;
-
-struct FdCloser {
-  int fd;
-  ~FdCloser() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 struct DiskDeleter {
   void operator()(struct archive* a) const { archive_write_free(a); }

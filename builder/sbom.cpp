@@ -45,11 +45,6 @@ std::string spdx_id(const std::string& prefix, size_t index, const std::string& 
   return id;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 std::vector<DebPackage> parse_dpkg_status(const std::string& text) {
@@ -90,7 +85,7 @@ std::string license_from_copyright(const std::string& text) {
     // "GPL-2+ or Artistic", "LGPL-2.1+ and BSD-3-clause": each name must be known, or nothing is said.
     std::istringstream words(value);
     for (std::string w; words >> w;) {
-      std::string l = lower(w);
+      std::string l = to_lower(w);
       if (l == "or" || l == "and" || l == "with") continue;
       while (!l.empty() && (l.back() == ',' || l.back() == ')')) l.pop_back();
       while (!l.empty() && l.front() == '(') l.erase(0, 1);

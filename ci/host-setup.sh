@@ -7,7 +7,7 @@ log() { printf 'host-setup: %s\n' "$*" >&2; }
 
 # What the main job needs: the compiler and libraries rigctl links, the daemonless builder and the engine.
 MAIN_PACKAGES=(
-  cmake g++ make pkg-config ccache
+  cmake g++ make ninja-build pkg-config ccache
   libarchive-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libssl-dev libseccomp-dev
   mmdebstrap uidmap docker.io
 )

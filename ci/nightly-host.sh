@@ -26,7 +26,7 @@ mkdir -p results
 # <catch2/catch.hpp>, and configuring ./build with RIGCTL_TESTS=OFF would stick in the cache that
 # ci/build-rigctl.sh and ci/test.sh reuse. Same flags as ci/build-rigctl.sh otherwise.
 BUILD=build-nightly
-configure() { cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRIGCTL_WERROR=ON "-DRIGCTL_TESTS=$1"; }
+configure() { cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DRIGCTL_WERROR=ON "-DRIGCTL_TESTS=$1"; }
 build_rigctl() { configure "$1" && cmake --build "$BUILD" -j "$(nproc)" --target rigctl; }
 
 # The upload step runs as the unprivileged runner user; whatever rigctl wrote must be readable to it.

@@ -276,4 +276,8 @@ fs::path cache_root() {
   return fs::path("/tmp") / ("rigctl-cache-" + std::to_string(::getuid()));
 }
 
+FdCloser::~FdCloser() {
+  if (fd >= 0) ::close(fd);
+}
+
 }  // namespace rig

@@ -34,6 +34,15 @@ Status fsync_tree(const fs::path& root);
 // filesystem has them, else a byte copy. `to` must not exist.
 Status clone_or_copy_file(const fs::path& from, const fs::path& to, fs::perms mode = fs::perms(0644));
 
+// Closes the descriptor it holds when it goes out of scope (fds opened for one call's duration).
+struct FdCloser {
+  int fd;
+  explicit FdCloser(int held) : fd(held) {}
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+  ~FdCloser();
+};
+
 // A directory built in place of `dest` under a temporary sibling name; commit() fsyncs it and
 // renames it over `dest` (an older one is exchanged atomically - renameat2 RENAME_EXCHANGE - so a
 // reader sees the old or the new, never neither, then removed). Destroyed uncommitted, it removes

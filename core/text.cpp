@@ -150,4 +150,9 @@ std::string url_escape(const std::string& s) {
   return out;
 }
 
+std::string to_lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 }  // namespace rig

@@ -23,6 +23,9 @@ std::string valid_utf8(std::string_view s);
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 
+// ASCII lower case (header names, auth schemes, capability names as LXC and Incus spell them).
+std::string to_lower(std::string s);
+
 // A value as a message shows it: in single quotes, with control characters, quotes and backslashes
 // escaped (\n, \0, \x1b, \u0085, ...) so it cannot break the message or the terminal, and cut to
 // max_bytes with "…" and its full length when longer.

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "core/interrupt.hpp"
+#include "core/text.hpp"
 
 namespace rig {
 
@@ -59,8 +60,7 @@ size_t on_header(char* ptr, size_t size, size_t nitems, void* userdata) {
   }
   auto colon = line.find(':');
   if (colon == std::string::npos || t->resp->headers.size() > 200) return n;
-  std::string name = line.substr(0, colon);
-  for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::string name = to_lower(line.substr(0, colon));
   t->resp->headers[name] = std::string(trim(line.substr(colon + 1)));
   return n;
 }

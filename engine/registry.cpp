@@ -96,9 +96,7 @@ std::map<std::string, std::string> challenge_params(const std::string& s) {
 }
 
 std::string scheme_of(const std::string& challenge) {
-  std::string s = challenge.substr(0, challenge.find(' '));
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
+  return to_lower(challenge.substr(0, challenge.find(' ')));
 }
 
 // The registry's error message from a distribution-API error body ({"errors":[{"code","message"}]}).

@@ -26,11 +26,6 @@ constexpr std::array<std::string_view, 41> kCapNames = {
 
 constexpr uint64_t kAll = (uint64_t{1} << kCapNames.size()) - 1;
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 void put_le32(std::string& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
@@ -56,14 +51,14 @@ Result<FileCaps> parse_capability_text(const std::string& text) {
       return usage_error(show_value(clause) + " has no operator: expected caps=flags, caps+flags or caps-flags");
     std::string names = clause.substr(0, op_pos);
     uint64_t set = 0;
-    if (names.empty() || lower(names) == "all") {
+    if (names.empty() || to_lower(names) == "all") {
       if (names.empty() && clause[op_pos] != '=') return usage_error(show_value(clause) + ": an empty capability list is only valid with '='");
       set = kAll;
     } else {
       std::istringstream list(names);
       std::string name;
       while (std::getline(list, name, ',')) {
-        auto it = std::find(kCapNames.begin(), kCapNames.end(), lower(name));
+        auto it = std::find(kCapNames.begin(), kCapNames.end(), to_lower(name));
         if (it == kCapNames.end()) return usage_error(show_value(name) + " is not a Linux capability name (e.g. cap_setuid)");
         set |= uint64_t{1} << (it - kCapNames.begin());
       }
@@ -152,7 +147,7 @@ std::string capability_text(const FileCaps& caps) {
 }
 
 int capability_bit(std::string_view api_name) {
-  std::string want = "cap_" + lower(std::string(api_name));
+  std::string want = "cap_" + to_lower(std::string(api_name));
   auto it = std::find(kCapNames.begin(), kCapNames.end(), want);
   return it == kCapNames.end() ? -1 : static_cast<int>(it - kCapNames.begin());
 }
@@ -161,6 +156,13 @@ std::string capability_item_id(std::string_view api_name) {
   std::string id = "cap-";
   for (unsigned char c : api_name) id += c == '_' ? '-' : static_cast<char>(std::tolower(c));
   return id;
+}
+
+std::vector<std::string> capabilities_outside(uint64_t kept) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < kCapNames.size(); ++i)
+    if (!(kept & (uint64_t{1} << i))) out.emplace_back(kCapNames[i].substr(4));
+  return out;
 }
 
 std::string capability_api_names(uint64_t mask) {

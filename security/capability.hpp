@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -30,6 +31,11 @@ int capability_bit(std::string_view api_name);
 std::string capability_item_id(std::string_view api_name);
 // A mask's capabilities as the engine API spells them, in bit order: "SETGID,SETUID,SYS_CHROOT".
 std::string capability_api_names(uint64_t mask);
+
+// Every capability this build knows that `kept` lacks, lower case without "cap_" ("chown",
+// "sys_admin"), in bit order: what LXC's lxc.cap.drop (and Incus's raw.lxc) takes to leave exactly
+// `kept` in the bounding set.
+std::vector<std::string> capabilities_outside(uint64_t kept);
 
 // Inverse, for tests and diagnostics.
 Result<FileCaps> decode_vfs_cap_xattr(const std::string& value);

@@ -25,13 +25,6 @@ namespace rig {
 
 namespace {
 
-// Highest capability number the kernel headers rigctl is built with know (CAP_CHECKPOINT_RESTORE).
-constexpr int kLastCap = 40;
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::pair<uint32_t, uint32_t> parse_user(const std::string& user, const ImageProcess& p) {
   if (user.empty()) return {p.uid, p.gid};
@@ -172,9 +165,7 @@ json incus_instance_body(const LaunchSpec& spec, const std::string& name, const 
   // Docker stops with SIGTERM; LXC's default halt signal is SIGPWR, which a shell or sleep ignores.
   raw += "lxc.signal.halt = SIGTERM\n";
   if (spec.bounding_set) {
-    std::vector<std::string> drop;
-    for (int bit = 0; bit <= kLastCap; ++bit)
-      if (!(*spec.bounding_set & (uint64_t{1} << bit))) drop.push_back(lower(capability_api_names(uint64_t{1} << bit)));
+    std::vector<std::string> drop = capabilities_outside(*spec.bounding_set);
     if (!drop.empty()) raw += "lxc.cap.drop = " + join(drop, " ") + "\n";
   }
   config["raw.lxc"] = raw;
@@ -248,7 +239,7 @@ Result<std::optional<RigState>> IncusRigControl::state() {
   if (!in) return std::optional<RigState>();
   RigState s;
   s.running = in->status == "Running";
-  s.status = lower(in->status);
+  s.status = to_lower(in->status);
   s.privileged = in->config.count("security.privileged") && in->config.at("security.privileged") == "true";
   for (auto& [k, v] : in->config)
     if (k.starts_with("security.")) s.security_options.push_back(k + "=" + v);

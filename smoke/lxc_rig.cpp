@@ -28,17 +28,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Highest capability number the kernel headers rigctl is built with know (CAP_CHECKPOINT_RESTORE).
-constexpr int kLastCap = 40;
 constexpr uint64_t kMinIdmap = 65536;
 constexpr const char* kSidecar = "rigctl.json";
 // The process group of the rig's port forwarders (stop_lxc_forwarders).
 constexpr const char* kForwarderGroup = "forwarders.pgid";
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 bool all_digits(const std::string& s) {
   return !s.empty() && s.size() <= 9 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
@@ -250,9 +243,7 @@ Result<std::string> lxc_config_text(const LaunchSpec& spec, const LxcPlacement& 
     line("lxc.mount.entry", p.resolv_conf + " etc/resolv.conf none bind,ro,create=file 0 0");
   }
   if (spec.bounding_set) {
-    std::vector<std::string> drop;
-    for (int bit = 0; bit <= kLastCap; ++bit)
-      if (!(*spec.bounding_set & (uint64_t{1} << bit))) drop.push_back(lower(capability_api_names(uint64_t{1} << bit)));
+    std::vector<std::string> drop = capabilities_outside(*spec.bounding_set);
     note("the bounding set: the launch profile's kept capabilities, every other one dropped");
     if (!drop.empty()) line("lxc.cap.drop", join(drop, " "));
   }
@@ -446,7 +437,7 @@ Result<std::optional<RigState>> LxcRigControl::state() {
   }
   s.running = st == "RUNNING";
   // Docker's words where the chain reads them: a stopped rig has exited.
-  s.status = st == "STOPPED" ? "exited" : lower(st);
+  s.status = st == "STOPPED" ? "exited" : to_lower(st);
   if (st == "STOPPED") s.error = trim(tail_file(dir / "lxc.log", 3));
   // Unprivileged by construction (the idmap); what the config grants, as written.
   if (auto cfg = read_file(dir / "config")) {
