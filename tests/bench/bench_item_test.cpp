@@ -4,6 +4,8 @@
 #include "bench/bench_item.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_bench_bench_item {
+
 TEST_CASE("bench: median of odd, even, unsorted and empty sample sets", "[bench]") {
   CHECK(rig::median({3, 1, 2}) == Approx(2));
   CHECK(rig::median({4, 1, 3, 2}) == Approx(2.5));
@@ -70,3 +72,5 @@ TEST_CASE("bench: item ids, the default set and --items validation", "[bench]") 
   CHECK(e.category() == rig::Category::Usage);
   CHECK(e.what() == "--items: unknown item 'nope'; valid ids: inner-run-latency, podman-info, storage, restart-init, smoke-vs-shell, smoke-vs-chain, ablate-vs-smoke, build, compile");
 }
+
+}  // namespace rigtest_bench_bench_item

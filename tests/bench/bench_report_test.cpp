@@ -3,6 +3,8 @@
 #include "bench/bench.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_bench_bench_report {
+
 namespace {
 
 // One row of each kind: measured (with a published reference), not applicable, failed, and a
@@ -77,3 +79,5 @@ TEST_CASE("bench report: JSON matches its golden file; unmeasured numbers are nu
   CHECK(j["items"][2]["ratio"].is_null());
   CHECK(j["failed"] == 1);
 }
+
+}  // namespace rigtest_bench_bench_report

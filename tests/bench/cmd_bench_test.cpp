@@ -4,6 +4,8 @@
 #include "core/subprocess.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_bench_cmd_bench {
+
 namespace {
 
 rig::Completed rigctl(std::vector<std::string> args) { return rigtest::run_rigctl(std::move(args)); }
@@ -26,3 +28,5 @@ TEST_CASE("cli bench: no engine exits 3", "[bench][cli]") {
   CHECK(r.status == 3);
   CHECK(r.out.empty());
 }
+
+}  // namespace rigtest_bench_cmd_bench

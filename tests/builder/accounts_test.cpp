@@ -2,6 +2,8 @@
 
 #include "builder/accounts.hpp"
 
+namespace rigtest_builder_accounts {
+
 using rig::AccountFiles;
 using rig::User;
 
@@ -175,3 +177,5 @@ TEST_CASE("accounts: a field that would break a passwd line is refused", "[build
   u.name = "evil\nroot";
   CHECK_FALSE(rig::apply_user(in, u, 0).ok());
 }
+
+}  // namespace rigtest_builder_accounts

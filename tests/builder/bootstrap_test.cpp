@@ -9,6 +9,8 @@
 #include "builder/bootstrap.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_builder_bootstrap {
+
 using rigtest::json;
 using rigtest::TempDir;
 using rigtest::write_text;
@@ -295,3 +297,5 @@ TEST_CASE("bootstrap: the strip hook honours rule order (last match wins) and ho
   CHECK(left.count("/x/'$(touch /tmp/pwned-rigctl)'z") == 0);
   CHECK_FALSE(std::filesystem::exists("/tmp/pwned-rigctl"));
 }
+
+}  // namespace rigtest_builder_bootstrap

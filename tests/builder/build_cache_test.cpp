@@ -19,6 +19,8 @@
 #include "support/fake_runner.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_builder_build_cache {
+
 using rigtest::FakeRunner;
 using rigtest::json;
 using rigtest::TarBuilder;
@@ -335,3 +337,5 @@ TEST_CASE("cache entry: seal_entry trusts known digests and makes files read-onl
   CHECK(record["files"]["layer"]["size"] == 11);
   CHECK_FALSE(record["files"].contains(rig::kEntryRecord));
 }
+
+}  // namespace rigtest_builder_build_cache

@@ -11,6 +11,8 @@
 #include "support/fake_runner.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_builder_build {
+
 using rigtest::FakeRunner;
 using rigtest::json;
 using rigtest::TarBuilder;
@@ -377,3 +379,5 @@ TEST_CASE("build: export_layout copies the image atomically", "[builder][build]"
   for (auto& l : back->layers) CHECK(l.digest == "sha256:" + rigtest::sha256_of_file(l.path));
   CHECK(rigtest::list_dir(t.path()) == std::vector<std::string>{"cache", "export"});
 }
+
+}  // namespace rigtest_builder_build

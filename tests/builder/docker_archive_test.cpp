@@ -8,6 +8,8 @@
 #include "core/sha256.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_builder_docker_archive {
+
 using rigtest::json;
 using rigtest::TempDir;
 namespace fs = std::filesystem;
@@ -94,3 +96,5 @@ TEST_CASE("docker_archive: a layer that no longer matches its digest fails the s
                                  " (11 bytes, expected 11)");
   CHECK_THAT(st.error().hint(), Catch::Contains("--no-cache"));
 }
+
+}  // namespace rigtest_builder_docker_archive

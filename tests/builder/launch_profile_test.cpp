@@ -9,6 +9,8 @@
 #include "builder/recipe.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_builder_launch_profile {
+
 namespace {
 
 using rigtest::json;
@@ -153,3 +155,5 @@ TEST_CASE("launch profile: the shipped recipes share one, so each flag's and har
     CHECK(n == 1);
   }
 }
+
+}  // namespace rigtest_builder_launch_profile

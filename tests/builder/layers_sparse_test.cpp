@@ -11,6 +11,8 @@
 #include "core/subprocess.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_builder_layers_sparse {
+
 using rigtest::TempDir;
 namespace fs = std::filesystem;
 
@@ -131,3 +133,5 @@ TEST_CASE("layers: an xattr name the pax writer would change is refused", "[buil
   CHECK_THAT(normalize_regression("xattr-name-not-printable-ascii.tar"),
              Catch::Contains("extended attribute whose name is not printable ASCII without '%' or '='"));
 }
+
+}  // namespace rigtest_builder_layers_sparse

@@ -9,6 +9,8 @@
 #include "security/seccomp.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_builder_layers {
+
 using rigtest::json;
 using rigtest::TarBuilder;
 using rigtest::TempDir;
@@ -493,3 +495,5 @@ TEST_CASE("layers: a files entry does not silently discard the user's account en
   auto by = rigtest::tar_by_path(rigtest::read_tar(t / "recipe.tar"));
   CHECK_THAT(by.at("etc/passwd").content, Catch::Contains("builder:x:1000:1000::/home/builder:/bin/bash\n"));
 }
+
+}  // namespace rigtest_builder_layers

@@ -5,6 +5,8 @@
 #include "builder/mirror.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_builder_mirror {
+
 using rigtest::TempDir;
 using rigtest::write_text;
 using Strings = std::vector<std::string>;
@@ -142,3 +144,5 @@ TEST_CASE("mirror: resolve_mirror precedence", "[builder][mirror]") {
     CHECK(m.origin == "environment RIGCTL_MIRROR_DEBIAN_PORTS");
   }
 }
+
+}  // namespace rigtest_builder_mirror

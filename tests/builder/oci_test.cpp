@@ -7,6 +7,8 @@
 #include "core/sha256.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_builder_oci {
+
 using rigtest::json;
 using rigtest::TempDir;
 namespace fs = std::filesystem;
@@ -250,3 +252,5 @@ TEST_CASE("oci: read_oci_layout errors", "[builder][oci]") {
   REQUIRE_FALSE(fifo.ok());
   CHECK_THAT(fifo.error().what(), Catch::Contains("index.json"));
 }
+
+}  // namespace rigtest_builder_oci

@@ -10,6 +10,8 @@
 #include "core/sha256.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_builder_package_cache {
+
 using rigtest::read_text;
 using rigtest::TempDir;
 using rigtest::write_text;
@@ -235,3 +237,5 @@ TEST_CASE("scratch dir: the probe reads MemAvailable from the given meminfo", "[
   CHECK(none.mem_available == 0);
   CHECK(rig::pick_scratch_dir(none).empty());
 }
+
+}  // namespace rigtest_builder_package_cache

@@ -9,6 +9,8 @@
 #include <regex>
 #include <set>
 
+namespace rigtest_builder_recipe_rules {
+
 using rig::show_value;
 
 TEST_CASE("recipe rules: show_value escapes what could break a message", "[builder][recipe][rules]") {
@@ -119,3 +121,5 @@ TEST_CASE("catalog: the check ids are exactly those smoke/checks.cpp defines", "
   std::set<std::string> catalog(rig::kSmokeCheckIds.begin(), rig::kSmokeCheckIds.end());
   CHECK(defined == catalog);
 }
+
+}  // namespace rigtest_builder_recipe_rules

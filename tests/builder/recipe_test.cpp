@@ -10,6 +10,8 @@
 
 #include <functional>
 
+namespace rigtest_builder_recipe {
+
 using rigtest::full_recipe;
 using rigtest::json;
 using rigtest::minimal_recipe;
@@ -1211,3 +1213,5 @@ TEST_CASE("recipe: an Incus key outside the allowlist, or for another runtime, i
   f["launch"]["flags"][0]["engines"] = {"docker", "incus"};
   check_rejected(f, "launch.flags[0].engines", "an incus_config effect is for [\"incus\"] only");
 }
+
+}  // namespace rigtest_builder_recipe

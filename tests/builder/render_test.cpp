@@ -8,6 +8,8 @@
 #include "core/fs.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_builder_render {
+
 using rigtest::json;
 using rigtest::TempDir;
 namespace fs = std::filesystem;
@@ -252,3 +254,5 @@ TEST_CASE("render: base.recommends is honoured in the Containerfile", "[builder]
              Catch::Contains("apt-get install -y --no-install-recommends \\\"$@\\\" && apt-get clean && rm -rf "
                              "/var/lib/apt/lists/*\", \"sh\", \\\n     \"podman\"]\n"));
 }
+
+}  // namespace rigtest_builder_render

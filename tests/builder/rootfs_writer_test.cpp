@@ -10,6 +10,8 @@
 #include "security/capability.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_builder_rootfs_writer {
+
 using rigtest::TempDir;
 namespace fs = std::filesystem;
 
@@ -180,3 +182,5 @@ TEST_CASE("rootfs_writer: an entry through a symlink or with .. never leaves the
   CHECK(!rig::write_rootfs(img2, t / "rootfs2", 1000000).ok());
   CHECK(!fs::exists(t / "outside" / "dots"));
 }
+
+}  // namespace rigtest_builder_rootfs_writer

@@ -6,6 +6,8 @@
 #include "core/sha256.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_builder_sbom {
+
 using rigtest::TempDir;
 
 TEST_CASE("sbom: dpkg's status gives the installed packages only, with their source", "[builder][sbom]") {
@@ -80,3 +82,5 @@ TEST_CASE("sbom: the SPDX 2.3 document: the image contains each package, with a 
                                                   {"relatedSpdxElement", "SPDXRef-Package-deb-2-g---14"}}));
   CHECK(rig::spdx_document(s, pkgs).dump() == doc.dump());
 }
+
+}  // namespace rigtest_builder_sbom

@@ -5,6 +5,8 @@
 #include "core/subprocess.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_cli_app {
+
 namespace {
 
 rig::Completed rigctl(std::vector<std::string> args) { return rigtest::run_rigctl(std::move(args)); }
@@ -73,3 +75,5 @@ TEST_CASE("cli: every command's help ends with an example of itself", "[cli]") {
     CHECK_THAT(r.out, Catch::Contains("Example:\n  rigctl " + c.front()));
   }
 }
+
+}  // namespace rigtest_cli_app

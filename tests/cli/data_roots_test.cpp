@@ -6,6 +6,8 @@
 #include "cli/recipe_arg.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_cli_data_roots {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -80,3 +82,5 @@ TEST_CASE("data roots: this test binary resolves a recipe name to its checkout",
   // A path is a path, never looked up.
   CHECK(rig::cli::resolve_recipe_arg("./x/debian-bookworm.json") == "./x/debian-bookworm.json");
 }
+
+}  // namespace rigtest_cli_data_roots

@@ -7,6 +7,8 @@
 #include "core/subprocess.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_cli_docgen {
+
 namespace {
 
 struct Built {
@@ -95,3 +97,5 @@ TEST_CASE("docgen: the completion offers the shipped recipes by name", "[cli][do
   const auto script = rig::cli::bash_completion(b.app, data.path().string());
   CHECK(complete(script, "rigctl validate debian-t") == "debian-trixie\n");
 }
+
+}  // namespace rigtest_cli_docgen

@@ -8,6 +8,8 @@
 #include "core/text.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_cli_hostile_args {
+
 namespace {
 
 struct Hostile {
@@ -65,3 +67,5 @@ TEST_CASE("cli: hostile options and input files exit 2 before any work", "[cli][
   CHECK_FALSE(std::filesystem::exists(t / "cache"));
   CHECK_FALSE(std::filesystem::exists(t / "merged"));
 }
+
+}  // namespace rigtest_cli_hostile_args

@@ -7,6 +7,8 @@
 #include "core/subprocess.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_cli_options {
+
 namespace {
 
 struct NoEngine {
@@ -97,3 +99,5 @@ TEST_CASE("cli options: --json is a flag on every command; a file goes with --js
     CHECK_FALSE(std::filesystem::exists(e.dir / "r.json"));
   }
 }
+
+}  // namespace rigtest_cli_options

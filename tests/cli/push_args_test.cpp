@@ -8,6 +8,8 @@
 #include "support/fake_borders.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_cli_push_args {
+
 namespace {
 
 rig::Completed rigctl_env(std::vector<std::string> args, std::vector<std::pair<std::string, std::string>> env) {
@@ -85,3 +87,5 @@ TEST_CASE("cli: a registry reference as RECIPE is pulled by the engine and names
   REQUIRE_FALSE(refused);
   CHECK(refused.error().category() == rig::Category::Unavailable);
 }
+
+}  // namespace rigtest_cli_push_args

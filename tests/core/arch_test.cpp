@@ -2,6 +2,8 @@
 
 #include "core/arch.hpp"
 
+namespace rigtest_core_arch {
+
 TEST_CASE("arch: known architectures are Debian's names", "[core][arch]") {
   for (auto a : {"amd64", "arm64", "armhf", "armel", "i386", "ppc64el", "s390x", "riscv64", "mips64el"})
     CHECK(rig::is_known_arch(a));
@@ -47,3 +49,5 @@ TEST_CASE("arch: qemu's and uname's names of a Debian architecture", "[core][arc
     CHECK(rig::debian_arch_of(rig::qemu_arch(a)) == a);
   }
 }
+
+}  // namespace rigtest_core_arch

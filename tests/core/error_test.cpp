@@ -2,6 +2,8 @@
 
 #include "core/error.hpp"
 
+namespace rigtest_core_error {
+
 using rig::Category;
 
 TEST_CASE("error: what() renders context outermost first", "[core][error]") {
@@ -80,3 +82,5 @@ TEST_CASE("error: helper constructors set category and hint", "[core][error]") {
   CHECK(rig::exit_code(rig::interrupted_error().category()) == 130);
   CHECK(rig::ok().ok());
 }
+
+}  // namespace rigtest_core_error

@@ -12,6 +12,8 @@
 #include "core/lock.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_core_fs_staging {
+
 using rigtest::TempDir;
 namespace fs = std::filesystem;
 
@@ -124,3 +126,5 @@ TEST_CASE("fs: fsync_tree syncs a tree and reports a missing root", "[core][fs]"
   auto st = rig::fsync_tree(t / "missing");
   CHECK_FALSE(st.ok());
 }
+
+}  // namespace rigtest_core_fs_staging

@@ -3,6 +3,8 @@
 #include "core/fs.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_core_fs_stale {
+
 TEST_CASE("fs: remove_stale_staging removes only old staging leftovers", "[core][fs]") {
   rigtest::TempDir t;
   namespace fs = std::filesystem;
@@ -19,3 +21,5 @@ TEST_CASE("fs: remove_stale_staging removes only old staging leftovers", "[core]
   CHECK(fs::exists(t.path() / "base" / "def.tmp-new00001"));
   CHECK(fs::exists(t.path() / "images" / "keep" / "index.json"));
 }
+
+}  // namespace rigtest_core_fs_stale

@@ -5,6 +5,8 @@
 #include "core/fs.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_core_fs {
+
 using rigtest::list_dir;
 using rigtest::read_text;
 using rigtest::TempDir;
@@ -158,3 +160,5 @@ TEST_CASE("fs: cache_root follows XDG_CACHE_HOME then HOME", "[core][fs]") {
   home.unset();
   CHECK(rig::cache_root() == fs::path("/tmp/rigctl-cache-" + std::to_string(::getuid())));
 }
+
+}  // namespace rigtest_core_fs

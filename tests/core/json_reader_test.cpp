@@ -5,6 +5,8 @@
 
 #include "core/json_reader.hpp"
 
+namespace rigtest_core_json_reader {
+
 using rig::json;
 using rig::JsonFieldError;
 using rig::JsonNode;
@@ -226,3 +228,5 @@ TEST_CASE("json_reader: an unknown key with control characters is shown escaped"
   });
   CHECK(e.path == "user.'evil\\nkey\\x1b[31m'");
 }
+
+}  // namespace rigtest_core_json_reader

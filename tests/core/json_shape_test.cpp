@@ -2,6 +2,8 @@
 
 #include "core/json_shape.hpp"
 
+namespace rigtest_core_json_shape {
+
 using rig::json;
 
 TEST_CASE("check_shape: types, required fields, items and additional properties", "[core][json]") {
@@ -24,3 +26,5 @@ TEST_CASE("check_shape: types, required fields, items and additional properties"
   CHECK(err(R"({"a": [], "kind": "z"})") == "kind: expected one of [\"x\",\"y\"], got \"z\"");
   CHECK(err(R"({"a": [], "m": {"k": 1.5}})") == "m.k: expected integer, got a number");
 }
+
+}  // namespace rigtest_core_json_shape

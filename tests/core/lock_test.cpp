@@ -17,6 +17,8 @@
 #include "core/lock.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_core_lock {
+
 using rig::FileLock;
 using rigtest::TempDir;
 namespace fs = std::filesystem;
@@ -248,3 +250,5 @@ TEST_CASE("lock: a thread waiting for a lock it holds itself is told, not left h
   other.join();
   CHECK(got.load());
 }
+
+}  // namespace rigtest_core_lock

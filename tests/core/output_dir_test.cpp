@@ -3,6 +3,8 @@
 #include "core/output_dir.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_core_output_dir {
+
 TEST_CASE("check_output_dir: only new, empty or own output directories may be replaced", "[core][fs]") {
   rigtest::TempDir t;
   CHECK(rig::check_output_dir(t / "new", {"summary.json"}, "report").ok());
@@ -22,3 +24,5 @@ TEST_CASE("check_output_dir: only new, empty or own output directories may be re
   std::filesystem::create_directory_symlink(t / "old", t / "link");
   CHECK_THAT(rig::check_output_dir(t / "link", {"summary.json"}, "report").error().what(), Catch::Contains("symbolic link"));
 }
+
+}  // namespace rigtest_core_output_dir

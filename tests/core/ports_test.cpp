@@ -17,6 +17,8 @@
 #include "core/ports.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_core_ports {
+
 using rigtest::TempDir;
 namespace fs = std::filesystem;
 
@@ -165,3 +167,5 @@ TEST_CASE("ports: ranges outside 1-65535 are refused", "[core][ports]") {
   CHECK_FALSE(rig::loopback_port_free(0));
   CHECK_FALSE(rig::loopback_port_free(70000));
 }
+
+}  // namespace rigtest_core_ports

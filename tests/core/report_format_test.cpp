@@ -2,6 +2,8 @@
 
 #include "core/report_format.hpp"
 
+namespace rigtest_core_report_format {
+
 TEST_CASE("report format: one Markdown cell escape for every report", "[core][report]") {
   CHECK(rig::md_cell("a|b") == "a\\|b");
   CHECK(rig::md_cell("line one\nline two\r\n") == "line one line two  ");
@@ -45,3 +47,5 @@ TEST_CASE("report format: JUnit counts come from the cases, every outcome has it
         "  </testsuite>\n"
         "</testsuites>\n");
 }
+
+}  // namespace rigtest_core_report_format

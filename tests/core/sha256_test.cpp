@@ -2,6 +2,8 @@
 
 #include "core/sha256.hpp"
 
+namespace rigtest_core_sha256 {
+
 TEST_CASE("sha256: known vectors", "[core][sha256]") {
   CHECK(rig::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(rig::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -16,3 +18,5 @@ TEST_CASE("sha256: incremental updates equal one-shot hashing", "[core][sha256]"
   h.update(std::string_view(data).substr(10 + 65536));
   CHECK(h.hex() == rig::sha256_hex(data));
 }
+
+}  // namespace rigtest_core_sha256

@@ -2,6 +2,8 @@
 
 #include "core/signatures.hpp"
 
+namespace rigtest_core_signatures {
+
 namespace {
 
 std::vector<std::string> ids(const std::vector<rig::Signature>& v) {
@@ -66,3 +68,5 @@ TEST_CASE("diagnosis: a pattern std::regex cannot use matches nothing instead of
   REQUIRE_NOTHROW(out = rig::diagnose("permission denied", table));
   CHECK(ids(out) == std::vector<std::string>{"ok"});
 }
+
+}  // namespace rigtest_core_signatures

@@ -14,6 +14,8 @@
 #include "core/interrupt.hpp"
 #include "core/subprocess.hpp"
 
+namespace rigtest_core_subprocess {
+
 using rig::Command;
 using rig::Completed;
 
@@ -327,3 +329,5 @@ TEST_CASE("interrupt: the handler keeps errno and only records the signal", "[co
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
 }
+
+}  // namespace rigtest_core_subprocess

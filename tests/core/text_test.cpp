@@ -2,6 +2,8 @@
 
 #include "core/text.hpp"
 
+namespace rigtest_core_text {
+
 using namespace rig;
 
 TEST_CASE("trim strips white space at both ends only", "[text]") {
@@ -44,3 +46,5 @@ TEST_CASE("join puts the separator between parts", "[text]") {
   CHECK(join({"a", "b", "c"}, ", ") == "a, b, c");
   CHECK(join({}, ",").empty());
 }
+
+}  // namespace rigtest_core_text

@@ -9,6 +9,8 @@
 #include "scripted_server.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_engine_docker_engine {
+
 using rigtest::exec_frame;
 using rigtest::http_reply;
 using rigtest::http_stream;
@@ -270,3 +272,5 @@ TEST_CASE("http: dropped connections, cut replies and oversized bodies are Unava
   REQUIRE_FALSE(r.ok());
   check_unavailable(r.error(), "GET /garbage: ");
 }
+
+}  // namespace rigtest_engine_docker_engine

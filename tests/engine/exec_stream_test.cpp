@@ -4,6 +4,8 @@
 
 #include "engine/exec_stream.hpp"
 
+namespace rigtest_engine_exec_stream {
+
 namespace {
 
 std::string frame(char stream, const std::string& payload) {
@@ -105,3 +107,5 @@ TEST_CASE("exec stream: truncated input is reported incomplete and keeps what ca
   whole.feed(data.data(), data.size());
   CHECK_FALSE(whole.incomplete());
 }
+
+}  // namespace rigtest_engine_exec_stream

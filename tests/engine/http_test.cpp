@@ -11,6 +11,8 @@
 #include "engine/http.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_engine_http {
+
 using rigtest::TempDir;
 
 namespace {
@@ -229,3 +231,5 @@ TEST_CASE("engine: API version negotiation speaks 1.41 where allowed, else the e
   CHECK(rig::version_less("1.9", "1.41"));
   CHECK_FALSE(rig::version_less("1.44", "1.41"));
 }
+
+}  // namespace rigtest_engine_http

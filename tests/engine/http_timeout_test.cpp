@@ -11,6 +11,8 @@
 #include "engine/http.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_engine_http_timeout {
+
 namespace {
 
 // Answers one request with headers and the start of a body, then stalls (like an exec whose command
@@ -85,3 +87,5 @@ TEST_CASE("http: a deadline that is part of the request's meaning is a result, n
     CHECK_THAT(r.error().what(), Catch::Contains("timed out"));
   }
 }
+
+}  // namespace rigtest_engine_http_timeout

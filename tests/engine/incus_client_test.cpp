@@ -7,6 +7,8 @@
 #include "scripted_server.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_engine_incus_client {
+
 using rigtest::http_reply;
 
 namespace {
@@ -118,3 +120,5 @@ TEST_CASE("incus client: no daemon is Unavailable naming the socket", "[engine][
   REQUIRE_FALSE(v.ok());
   check_unavailable(v.error(), a.path);
 }
+
+}  // namespace rigtest_engine_incus_client

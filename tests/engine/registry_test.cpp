@@ -13,6 +13,8 @@
 #include "engine/registry_push.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_engine_registry {
+
 using rig::json;
 using rigtest::TempDir;
 using rigtest::write_text;
@@ -443,3 +445,5 @@ TEST_CASE("registry: a broken layout is refused before any request", "[engine][r
   }
   CHECK(reg.log.empty());
 }
+
+}  // namespace rigtest_engine_registry

@@ -4,6 +4,8 @@
 
 #include "support/test_util.hpp"
 
+namespace rigtest_host_doctor {
+
 using rig::CheckStatus;
 using rigtest::TempDir;
 using rigtest::write_text;
@@ -325,3 +327,5 @@ TEST_CASE("doctor: Incus, lxc and root's subordinate ids are optional: warnings 
   h.host.incus = [] { return rig::Result<rig::EngineVersion>(rig::unavailable("connection refused")); };
   CHECK_THAT(h.get("incus").detail, Catch::Contains("does not answer"));
 }
+
+}  // namespace rigtest_host_doctor

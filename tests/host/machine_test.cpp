@@ -8,6 +8,8 @@
 
 #include "support/test_util.hpp"
 
+namespace rigtest_host_machine {
+
 using rigtest::TempDir;
 using rigtest::write_text;
 namespace fs = std::filesystem;
@@ -111,3 +113,5 @@ TEST_CASE("machine: foreign_arches is what rigctl builds less the machine's own"
   CHECK(rig::foreign_arches("arm64") == std::vector<std::string>{"amd64"});
   CHECK(rig::foreign_arches("riscv64") == std::vector<std::string>{"amd64", "arm64"});
 }
+
+}  // namespace rigtest_host_machine

@@ -3,6 +3,8 @@
 #include "matrix/applicability.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_matrix_applicability {
+
 namespace {
 
 rig::Recipe recipe(const std::string& name) {
@@ -122,3 +124,5 @@ TEST_CASE("applicability: the confine stage needs an engine whose host has AppAr
   h.engines["docker"].apparmor = true;
   CHECK(rig::stage_not_applicable(c, "confine", h, r).empty());
 }
+
+}  // namespace rigtest_matrix_applicability

@@ -4,6 +4,8 @@
 #include "matrix/image_checks.hpp"
 #include "support/fake_engine.hpp"
 
+namespace rigtest_matrix_image_checks {
+
 namespace {
 
 rig::Recipe hostile_recipe() {
@@ -51,3 +53,5 @@ TEST_CASE("image checks: outputs are stored as UTF-8 and a truncated one does no
   CHECK((*r)[1].output == "o\xEF\xBF\xBDk");
   CHECK(e.calls.back() == "remove-container id-rigctl-imagecheck-run1");  // the probe goes however the checks end
 }
+
+}  // namespace rigtest_matrix_image_checks

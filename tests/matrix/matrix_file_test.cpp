@@ -5,6 +5,8 @@
 #include "matrix/matrix_file.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_matrix_matrix_file {
+
 using rigtest::json;
 
 namespace {
@@ -175,3 +177,5 @@ TEST_CASE("matrix: duplicate keys and out-of-range numbers are refused, never th
   auto big = rig::parse_matrix(R"({"schema": "rigctl/matrix/v1", "name": "a", "axes": {}, "run": [], "bench": {"runs": 18446744073709551616}})", "m.json");
   CHECK_FALSE(big.ok());
 }
+
+}  // namespace rigtest_matrix_matrix_file

@@ -10,6 +10,8 @@
 #include "support/fake_borders.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_matrix_matrix_run {
+
 namespace {
 
 // One recipe on amd64 and docker, two inner networks (slirp4netns excluded), on this machine and on a
@@ -101,3 +103,5 @@ TEST_CASE("matrix run: an absent engine makes its cells not applicable with the 
   CHECK(std::filesystem::exists(m.o.out / "summary.json"));
   CHECK(summary["totals"].value("pass", 0) == 0);
 }
+
+}  // namespace rigtest_matrix_matrix_run

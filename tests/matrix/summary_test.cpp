@@ -5,6 +5,8 @@
 #include "matrix/summary.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_matrix_summary {
+
 namespace {
 
 rig::CellResult result(const std::string& recipe, const std::string& arch, std::vector<rig::StageResult> stages) {
@@ -200,3 +202,5 @@ TEST_CASE("summary: totals are counted from the cells, not read from the file", 
   CHECK_FALSE(rig::summary_passed(s));
   CHECK_THAT(rig::summary_markdown(s), Catch::Contains("**2 passed, 1 failed, 0 not applicable, 1 excluded**"));
 }
+
+}  // namespace rigtest_matrix_summary

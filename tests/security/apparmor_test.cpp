@@ -8,6 +8,8 @@
 #include "core/subprocess.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_security_apparmor {
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -118,3 +120,5 @@ TEST_CASE("apparmor: apparmor_parser compiles the profile (when installed)", "[b
   CHECK(r->status == 0);
   CHECK_FALSE(r->out.empty());  // the compiled policy
 }
+
+}  // namespace rigtest_security_apparmor

@@ -3,6 +3,8 @@
 #include "security/capability.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_security_capability {
+
 using rig::FileCaps;
 
 namespace {
@@ -166,3 +168,5 @@ TEST_CASE("capability: hostile text is shown escaped", "[builder][capability][ho
   check_rejected("cap_setuid" + std::string(100, 'x'),
                  "'cap_setuid" + std::string(70, 'x') + "…' (110 bytes) has no operator: expected caps=flags, caps+flags or caps-flags");
 }
+
+}  // namespace rigtest_security_capability

@@ -5,6 +5,8 @@
 
 #include "support/test_util.hpp"
 
+namespace rigtest_security_seccomp {
+
 using rigtest::json;
 namespace fs = std::filesystem;
 
@@ -288,3 +290,5 @@ TEST_CASE("seccomp lint: JSON report", "[builder][seccomp]") {
   CHECK(j["baseline"]["beyond"].is_array());
   CHECK(j["caps"] == "docker-default (14)");
 }
+
+}  // namespace rigtest_security_seccomp

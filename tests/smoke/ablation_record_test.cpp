@@ -5,6 +5,8 @@
 #include "smoke/ablation_record.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_smoke_ablation_record {
+
 using rigtest::json;
 using rigtest::TempDir;
 namespace fs = std::filesystem;
@@ -149,3 +151,5 @@ TEST_CASE("ablation record: attached only to the image that was ablated, as an a
   REQUIRE(again.ok());
   CHECK(again->manifest_digest == img.manifest_digest);
 }
+
+}  // namespace rigtest_smoke_ablation_record

@@ -7,6 +7,8 @@
 #include "smoke/ablation.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_smoke_ablation {
+
 namespace {
 
 rig::Recipe trixie() {
@@ -230,3 +232,5 @@ TEST_CASE("ablation reports: markdown table and JUnit", "[smoke][ablation]") {
   CHECK(j["items"][0]["verdict"] == "required");
   CHECK(j["items"][2]["verdict"] == "required, different failure");
 }
+
+}  // namespace rigtest_smoke_ablation

@@ -11,6 +11,8 @@
 #include "smoke/checks.hpp"
 #include "support/fake_engine.hpp"
 
+namespace rigtest_smoke_checks {
+
 namespace {
 
 const std::string kInnerLimitsHold =
@@ -743,3 +745,5 @@ TEST_CASE("chain: side by side, the same results in list order, the restart alon
   CHECK(overlap.restart_beside == 0);    // ...but nothing beside the restart
   CHECK(overlap.puts == 1);              // inner-run and inner-build share one copy of the archives
 }
+
+}  // namespace rigtest_smoke_checks

@@ -11,6 +11,8 @@
 #include "smoke/incus_rig.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_smoke_incus_rig {
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -168,3 +170,4 @@ TEST_CASE("incus: a recipe's Entrypoint cannot add raw.lxc lines", "[smoke][incu
   CHECK_FALSE(rig::check_incus_process(hostile).ok());
 }
 
+}  // namespace rigtest_smoke_incus_rig

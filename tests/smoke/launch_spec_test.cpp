@@ -7,6 +7,8 @@
 #include "smoke/launch_spec.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_smoke_launch_spec {
+
 namespace {
 
 // What the Docker renderer makes of a spec: the engine API body the tests read.
@@ -342,3 +344,5 @@ TEST_CASE("launch spec: on a cgroup v2 host the rig's cgroup is writable and del
   CHECK(state_of(*pd, "cgroups") == "not-for-engine");
   CHECK_FALSE(pd->delegate_cgroup);
 }
+
+}  // namespace rigtest_smoke_launch_spec

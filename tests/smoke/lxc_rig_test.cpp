@@ -10,6 +10,8 @@
 #include "support/fake_runner.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_smoke_lxc_rig {
+
 namespace {
 
 rig::Recipe trixie() {
@@ -270,3 +272,5 @@ TEST_CASE("lxc: labels round-trip through the sidecar", "[smoke][lxc]") {
   CHECK(labels.at("io.rigctl.managed") == "true");
   CHECK(rig::lxc_labels_of(t.path().string(), "nope").empty());
 }
+
+}  // namespace rigtest_smoke_lxc_rig

@@ -13,6 +13,8 @@
 #include "support/fake_borders.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_smoke_orchestrators {
+
 namespace {
 
 rig::SessionOptions trixie_session() {
@@ -265,3 +267,5 @@ TEST_CASE("bench: unknown items and zero runs are refused before any engine is c
   CHECK(rigtest::error_of(rig::run_bench(o, f.borders())).category() == rig::Category::Unavailable);
   CHECK(f.engines.endpoints.size() == 1);
 }
+
+}  // namespace rigtest_smoke_orchestrators

@@ -4,6 +4,8 @@
 #include "smoke/report.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_smoke_report {
+
 namespace {
 
 rig::SmokeReport sample() {
@@ -102,3 +104,5 @@ TEST_CASE("report: a rig that could not be removed is in the table and the JSON"
   CHECK_THAT(rig::render_table(r), Catch::EndsWith("warning: " + r.leftover + "\n"));
   CHECK(rig::report_json(r)["leftover"] == r.leftover);
 }
+
+}  // namespace rigtest_smoke_report

@@ -11,6 +11,8 @@
 #include "smoke/launch_spec.hpp"
 #include "smoke/rig_control.hpp"
 
+namespace rigtest_smoke_rig_seam {
+
 namespace {
 
 // A rig that is not an engine container at all: it records every call and answers from a script.
@@ -105,3 +107,5 @@ TEST_CASE("rig seam: the Docker renderer turns a hand-made spec into the create 
   CHECK(pod["HostConfig"]["SecurityOpt"] ==
         rig::json::array({"seccomp=/var/lib/rig/seccomp.json", "apparmor=unconfined", "unmask=ALL"}));
 }
+
+}  // namespace rigtest_smoke_rig_seam

@@ -5,6 +5,8 @@
 #include "smoke/rig.hpp"
 #include "support/fake_engine.hpp"
 
+namespace rigtest_smoke_rig {
+
 namespace {
 
 rig::LaunchSpec spec() {
@@ -205,3 +207,5 @@ TEST_CASE("rig: a spec asking for cgroup delegation gets it as root after the st
   REQUIRE(r3.ok());
   for (auto& c : plain.calls) CHECK(c.find("-u 0:1000") == std::string::npos);
 }
+
+}  // namespace rigtest_smoke_rig

@@ -7,6 +7,8 @@
 
 #include "support/fake_runner.hpp"
 
+namespace rigtest_support_fake_runner {
+
 using rigtest::FakeRunner;
 
 namespace {
@@ -107,3 +109,5 @@ TEST_CASE("fake_runner: scripted start and wait failures", "[support][fake_runne
   CHECK(done.error().what() == "waitpid: boom");
   CHECK(fake.commands().size() == 2);
 }
+
+}  // namespace rigtest_support_fake_runner

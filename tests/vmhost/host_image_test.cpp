@@ -6,6 +6,8 @@
 #include "support/test_util.hpp"
 #include "vmhost/host_image.hpp"
 
+namespace rigtest_vmhost_host_image {
+
 TEST_CASE("host image: the newest kernel release in /boot, by version", "[vmhost]") {
   rigtest::TempDir root;
   CHECK(rig::find_kernel_release(root.path()).empty());
@@ -16,3 +18,5 @@ TEST_CASE("host image: the newest kernel release in /boot, by version", "[vmhost
   std::filesystem::create_symlink("vmlinuz-6.8.0-31-generic", root.path() / "boot" / "vmlinuz-9.9");
   CHECK(rig::find_kernel_release(root.path()) == "6.8.0-151-generic");
 }
+
+}  // namespace rigtest_vmhost_host_image

@@ -4,6 +4,8 @@
 #include "builder/recipe.hpp"
 #include "support/test_util.hpp"
 
+namespace rigtest_vmhost_host_recipe {
+
 using rigtest::json;
 using rigtest::minimal_recipe;
 
@@ -128,3 +130,5 @@ TEST_CASE("host section: the shipped host recipe loads", "[vmhost][recipe]") {
   CHECK(r->host->sysctls.at("kernel.apparmor_restrict_unprivileged_userns") == "1");
   CHECK(std::find(r->packages.begin(), r->packages.end(), "docker.io") != r->packages.end());
 }
+
+}  // namespace rigtest_vmhost_host_recipe

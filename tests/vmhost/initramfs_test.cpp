@@ -10,6 +10,8 @@
 #include "support/test_util.hpp"
 #include "vmhost/initramfs.hpp"
 
+namespace rigtest_vmhost_initramfs {
+
 namespace {
 
 constexpr const char* kRelease = "6.12.0-9-arm64";
@@ -161,3 +163,5 @@ TEST_CASE("initramfs: what the image lacks is named, with the recipe field to fi
   REQUIRE_FALSE(nodep.ok());
   CHECK(nodep.error().category() == rig::Category::Usage);
 }
+
+}  // namespace rigtest_vmhost_initramfs

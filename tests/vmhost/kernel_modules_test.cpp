@@ -5,6 +5,8 @@
 
 #include "vmhost/kernel_modules.hpp"
 
+namespace rigtest_vmhost_kernel_modules {
+
 namespace {
 
 // The shape of Debian trixie's arm64 modules.dep for the root disk (xz-compressed, dependencies
@@ -93,3 +95,5 @@ TEST_CASE("kernel modules: malformed modules.dep and cycles are reported, not lo
   REQUIRE_FALSE(cyc.ok());
   CHECK(cyc.error().category() == rig::Category::Internal);
 }
+
+}  // namespace rigtest_vmhost_kernel_modules

@@ -10,6 +10,8 @@
 #include "vmhost/port_mirror.hpp"
 #include "vmhost/vmhost.hpp"
 
+namespace rigtest_vmhost_port_mirror {
+
 using nlohmann::json;
 
 TEST_CASE("port mirror: only tcp ports published on 127.0.0.1", "[vmhost]") {
@@ -60,3 +62,5 @@ TEST_CASE("port mirror: it asks the listing function it is given (no connection 
   REQUIRE(said.size() == 1);
   CHECK_THAT(said[0], Catch::StartsWith("cannot mirror 127.0.0.1:12345: "));
 }
+
+}  // namespace rigtest_vmhost_port_mirror

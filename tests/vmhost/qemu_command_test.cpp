@@ -6,6 +6,8 @@
 
 #include "vmhost/qemu_command.hpp"
 
+namespace rigtest_vmhost_qemu_command {
+
 namespace {
 
 rig::QemuSpec spec() {
@@ -131,3 +133,5 @@ TEST_CASE("qemu: arm64 host -- virt board, its console, the initramfs", "[vmhost
 TEST_CASE("qemu: no initramfs unless the host image has one", "[vmhost]") {
   CHECK(count(rig::qemu_command(spec()).argv, "-initrd") == 0);
 }
+
+}  // namespace rigtest_vmhost_qemu_command

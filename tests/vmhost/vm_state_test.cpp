@@ -9,6 +9,8 @@
 #include "support/test_util.hpp"
 #include "vmhost/vm_state.hpp"
 
+namespace rigtest_vmhost_vm_state {
+
 namespace {
 
 pid_t dead_pid() {
@@ -68,3 +70,5 @@ TEST_CASE("vm state: a state file naming a directory outside its own run dir is 
   // pid 1 is no qemu naming that run dir: never signalled.
   CHECK_FALSE(rig::vm_process_alive(1, "/etc"));
 }
+
+}  // namespace rigtest_vmhost_vm_state
