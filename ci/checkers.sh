@@ -94,7 +94,9 @@ fi
 begin "tsan: configure and build rigctl_unit"
 st=0
 if [ ! -f build-tsan/CMakeCache.txt ]; then
-  cmake -S . -B build-tsan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+  generator=()
+  command -v ninja >/dev/null && generator=(-G Ninja)  # as ci/build-rigctl.sh: better use of both cores
+  cmake -S . -B build-tsan "${generator[@]}" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" -DRIGCTL_SANITIZE=thread "${launcher[@]}" >&2 || st=$?
 fi
 [ $st = 0 ] && { cmake --build build-tsan -j "$jobs" --target rigctl_unit >&2 || st=$?; }

@@ -65,7 +65,9 @@ fi
 
 # -O1 with line tables: what sanitizers need for useful stacks, at a fraction of -O2's compile time.
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
-  cmake -S . -B "$build_dir" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+  generator=()
+  command -v ninja >/dev/null && generator=(-G Ninja)  # as ci/build-rigctl.sh: better use of both cores
+  cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" -DRIGCTL_SANITIZE=address -DRIGCTL_FUZZ=ON "${launcher[@]}" >&2
 fi
 [ "$configure_only" = 1 ] && exit 0
