@@ -536,23 +536,27 @@ echo "pids-unlimited exit $?")SH";
     const bool docker = in_.inner_engine == "docker";
     const std::string cli = docker ? "docker" : "podman";
     const std::string engine_check = docker ? "docker-info" : "podman-info";
+    // The budget of a check that reads a file or asks the engine one question. 30 s, not 15: in an
+    // emulated (TCG) host with four checks side by side they took 9-14 s each, and restart-app's
+    // inspect timed out at 15 s (vm_noble, 2026-12-07). A budget costs nothing when the check passes.
+    constexpr long kQuickBudget = 30000;
     std::vector<Check> list{
         // Generous first-start and restart budgets: an emulated (TCG) host under load took ~60 s to bring
         // the rig up and ~90 s to restart it; a fast engine never waits them out.
         {{"outer-up", "outer container comes up"}, {}, 120000, [this](long t) { return wait_ready(t); }},
-        {{"main-uid", "main process runs as uid 1000"}, {"outer-up"}, 15000,
+        {{"main-uid", "main process runs as uid 1000"}, {"outer-up"}, kQuickBudget,
          [this](long t) -> Result<Outcome> {
            RIG_TRY(auto r, sh("awk '/^Uid:/{print $2}' /proc/1/status; id -un", t));
            return from_exec(r, "1000");
          }},
-        {{"not-privileged", "outer container is not privileged"}, {"outer-up"}, 15000,
+        {{"not-privileged", "outer container is not privileged"}, {"outer-up"}, kQuickBudget,
          [this](long t) -> Result<Outcome> {
            RIG_TRY(auto info, in_.rig.state());
            if (!info) return Outcome{false, "the outer container is gone"};
            RIG_TRY(auto r, sh("grep CapBnd /proc/1/status", t));
            return not_privileged(*info, r, in_.bounding_set);
          }},
-        {{"rig-limits", "the rig's memory, pids and CPU limits are in force (its cgroup files)"}, {"outer-up"}, 15000,
+        {{"rig-limits", "the rig's memory, pids and CPU limits are in force (its cgroup files)"}, {"outer-up"}, kQuickBudget,
          [this](long t) { return rig_limits(t); }},
         docker ? Check{{"docker-info", "rootless dockerd answers (rootless, overlay2 driver)"}, {"outer-up"}, 60000,
                         [this](long t) -> Result<Outcome> {
@@ -608,7 +612,7 @@ echo "pids-unlimited exit $?")SH";
          [this, base](long t) { return docker_api(base, t); }},
         // After built-runs so the inner containers (the build's RUN step, built-runs' --rm run) have run
         // and exited; before the restart, which would start a fresh PID 1.
-        {{"init-reaps", "an init is PID 1 and no zombie is left"}, {"outer-up"}, 15000,
+        {{"init-reaps", "an init is PID 1 and no zombie is left"}, {"outer-up"}, kQuickBudget,
          [this](long t) { return init_reaps(t); }, Order::AfterEarlier},
         {{"restart-workspace", "workspace marker survives restart"}, {"outer-up"}, 180000,
          [this, run](long t) -> Result<Outcome> {
@@ -637,14 +641,15 @@ echo "pids-unlimited exit $?")SH";
          }},
         {{"restart-app", "inner app is back after restart and the host reaches it"}, {"restart-workspace", "inner-run"}, 60000,
          [this, cli](long t) -> Result<Outcome> {
-           RIG_TRY(auto r, engine_sh(cli + " inspect -f '{{.State.Running}}' rig-web", 15000));
+           // Half the budget each: the inspect, then the host's GET (which polls until the app answers).
+           RIG_TRY(auto r, engine_sh(cli + " inspect -f '{{.State.Running}}' rig-web", t / 2));
            if (r.exit_code != 0 || r.truncated || trim(r.out) != "true") return from_exec(r, "true");
-           return host_get(t);
+           return host_get(t / 2);
          }},
         // Each engine's isolation under its own name: the Docker rig's property is weaker.
         docker ? Check{{"uid-rig-user", "inner root maps onto the rig user, never host root (weaker than podman's --userns=auto)"},
                        {"inner-run"},
-                       15000,
+                       kQuickBudget,
                        [this](long t) -> Result<Outcome> {
                          RIG_TRY(auto r, sh(uid_maps_script("docker"), t));
                          if (r.exit_code != 0 || r.truncated) return Outcome{false, exec_output(r)};
@@ -652,7 +657,7 @@ echo "pids-unlimited exit $?")SH";
                        }}
                : Check{{"uid-isolation", "inner root maps to a non-root, non-1000 host uid"},
                        {"inner-run"},
-                       15000,
+                       kQuickBudget,
                        [this](long t) -> Result<Outcome> {
                          RIG_TRY(auto r, sh(uid_maps_script("podman"), t));
                          if (r.exit_code != 0 || r.truncated) return Outcome{false, exec_output(r)};
@@ -664,12 +669,12 @@ echo "pids-unlimited exit $?")SH";
     if (!in_.apparmor_profile.empty())
       list.push_back({{"apparmor-confined", "rig confined by " + in_.apparmor_profile + "; sysrq-trigger write denied"},
                       {"outer-up"},
-                      15000,
+                      kQuickBudget,
                       [this](long t) { return apparmor_confined(t); }});
     if (!in_.apparmor_profile.empty())
       list.push_back({{"kcore-denied", "root's read of /proc/kcore refused by " + in_.apparmor_profile},
                       {"outer-up"},
-                      15000,
+                      kQuickBudget,
                       [this](long t) { return kcore_denied(t); }});
     return list;
   }
