@@ -4,23 +4,10 @@
 # installs it. Two tests so that the compile (minutes) needs no engine and runs beside the Docker
 # tests, and only the install takes the Docker lane (tests/integration/CMakeLists.txt: a fixture).
 source "$(dirname "$0")/lib.sh"
-. /etc/os-release
-suite=${VERSION_CODENAME:-}
-case "${ID:-}/$suite" in
-  debian/bookworm | debian/trixie) ;;
-  *) echo "not applicable: the package is installed into an environment of the host's own release, and rigctl's builder has no recipe for ${ID:-?}/${suite:-?} here (Debian 12 or 13 only)" >&2; exit 77 ;;
-esac
-for tool in dpkg-buildpackage dh fakeroot; do
-  command -v "$tool" >/dev/null || { echo "not applicable: $tool is not installed (bash ci/host-setup.sh installs it)" >&2; exit 77; }
-done
-arch=$(dpkg --print-architecture)
-version=$(dpkg-parsechangelog -l "$SRC/debian/changelog" -S Version)
+source "$(dirname "$0")/debpkg_lib.sh"
 
-# The copy sits at a fixed place in the build directory, so every run compiles the same paths and
-# ccache (when installed) serves repeated package builds. Without debug information (-g0): with
-# noautodbgsym the symbols are stripped from the package anyway, and -g makes the compile 35 % slower.
-BUILD_DIR=$(dirname "$RIGCTL")
-work="$BUILD_DIR/debpkg"
+# Without debug information (-g0): with noautodbgsym the symbols are stripped from the package
+# anyway, and -g makes the compile 35 % slower.
 rm -rf "$work"
 mkdir -p "$work/rigctl-$version"
 # Not removed here: integration.debpkg installs it, then removes it.
@@ -35,7 +22,6 @@ if ! (cd "$work/rigctl-$version" &&
   tail -40 "$SCRATCH/dpkg-buildpackage.log"
   fail "dpkg-buildpackage -us -uc -b failed"
 fi
-deb="$work/rigctl_${version}_$arch.deb"
 [ -f "$deb" ] || fail "no $deb after dpkg-buildpackage"
 pass "dpkg-buildpackage -us -uc -b built $(basename "$deb") ($(( $(date +%s) - t0 )) s)"
 

@@ -6,20 +6,7 @@
 # no source tree anywhere), `man rigctl` and the bash completion. Then `cmake --install` of the
 # test's own build is checked to lay out the same files.
 source "$(dirname "$0")/lib.sh"
-. /etc/os-release
-suite=${VERSION_CODENAME:-}
-case "${ID:-}/$suite" in
-  debian/bookworm | debian/trixie) ;;
-  *) echo "not applicable: the package is installed into an environment of the host's own release, and rigctl's builder has no recipe for ${ID:-?}/${suite:-?} here (Debian 12 or 13 only)" >&2; exit 77 ;;
-esac
-for tool in dpkg-buildpackage dh fakeroot; do
-  command -v "$tool" >/dev/null || { echo "not applicable: $tool is not installed (bash ci/host-setup.sh installs it)" >&2; exit 77; }
-done
-arch=$(dpkg --print-architecture)
-version=$(dpkg-parsechangelog -l "$SRC/debian/changelog" -S Version)
-BUILD_DIR=$(dirname "$RIGCTL")
-work="$BUILD_DIR/debpkg"
-deb="$work/rigctl_${version}_$arch.deb"
+source "$(dirname "$0")/debpkg_lib.sh"
 [ -f "$deb" ] || fail "no $deb: integration.debpkg_build builds it (ctest runs it first as this test's fixture)"
 defer rm -rf "$work"
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' | sort >"$SCRATCH/deb-files"
