@@ -134,7 +134,8 @@ Result<LaunchSpec> make_launch_spec(const Recipe& r, const LaunchSettings& s) {
   }
   for (auto& p : l.ports) {
     uint32_t base = s.port_base ? s.port_base : p.host_port;
-    for (uint32_t i = 0; i < p.count; ++i) spec.ports.push_back({p.host_ip, base + i, p.container_port + i});
+    uint32_t count = s.first_port_only ? std::min(p.count, 1u) : p.count;
+    for (uint32_t i = 0; i < count; ++i) spec.ports.push_back({p.host_ip, base + i, p.container_port + i});
   }
   for (auto& v : l.volumes)
     if (!s.drop_volumes.count(v.name)) spec.volumes[s.name + "-" + v.name] = v.target;

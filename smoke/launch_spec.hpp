@@ -36,6 +36,7 @@ struct LaunchSettings {
   std::string seccomp_profile;         // tailored profile JSON text (Docker takes it inline)
   std::string seccomp_profile_path;    // the same as a file (podman's service takes a path on its host)
   uint32_t port_base = 0;              // 0: the recipe's host ports
+  bool first_port_only = false;        // publish only each range's first port (the chain's)
   HostFeatures host;
   // Launch-level ablations (hardening items of kind env, volume, init).
   std::map<std::string, std::string> extra_env;

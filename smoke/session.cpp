@@ -28,7 +28,7 @@ Result<std::vector<std::shared_ptr<PortWindow>>> reserve_rig_ports(const Recipe&
   std::vector<std::shared_ptr<PortWindow>> out;
   if (!r.launch || r.launch->ports.empty()) return out;
   uint32_t span = 0;
-  for (auto& p : r.launch->ports) span = std::max(span, p.count);
+  for (auto& p : r.launch->ports) span = std::max(span, o.first_port_only ? 1u : p.count);
   if (o.port_search_from) {
     RIG_TRY(auto w, reserve_port_window(o.port_search_from, span));
     out.push_back(std::move(w));
@@ -37,7 +37,7 @@ Result<std::vector<std::shared_ptr<PortWindow>>> reserve_rig_ports(const Recipe&
     out.push_back(std::move(w));
   } else {
     for (auto& p : r.launch->ports) {
-      RIG_TRY(auto w, reserve_ports_at(p.host_port, p.count));
+      RIG_TRY(auto w, reserve_ports_at(p.host_port, o.first_port_only ? 1u : p.count));
       out.push_back(std::move(w));
     }
   }
@@ -128,6 +128,7 @@ Result<std::unique_ptr<Session>> open_session(const SessionOptions& o, const Bor
   ls.no_init = o.no_init;
   ls.no_cgroup_delegation = o.no_cgroup_delegation;
   ls.drop_capabilities = o.drop_capabilities;
+  ls.first_port_only = o.first_port_only;
   ls.inner_storage = o.inner_storage;
   ls.apparmor = o.apparmor;
   RIG_TRY(s->spec, make_launch_spec(s->recipe, ls));

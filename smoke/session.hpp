@@ -28,6 +28,8 @@ struct SessionOptions {
   std::string engine;  // --engine; empty: DOCKER_HOST or the local socket
   uint32_t port_base = 0;         // the rig's ports start exactly here (--port-base); 0: the recipe's
   uint32_t port_search_from = 0;  // instead: the first free window at or above this (ablation, matrix, bench)
+  // Publish only the first port of each range: the one the check chain reaches (ablation's rigs).
+  bool first_port_only = false;
   std::filesystem::path web_recipe, base_recipe;  // empty: no inner images
   std::string arch;
   std::string mirror;

@@ -94,6 +94,13 @@ TEST_CASE("launch spec: ports are loopback-only, ten of them, and can be moved",
   CHECK(moved->ports.front().host == 20000u);
   CHECK(moved->ports.front().container == 10000u);
   CHECK(moved->ports.front().host_ip == "127.0.0.1");
+  // Ablation's rigs publish only the port the chain reaches, still loopback-only and still moved.
+  s.first_port_only = true;
+  auto one = rig::make_launch_spec(trixie(), s);
+  REQUIRE(one.ok());
+  auto pb1 = body_of(one)["HostConfig"]["PortBindings"];
+  CHECK(pb1.size() == 1);
+  CHECK(pb1["10000/tcp"] == rig::json::parse(R"([{"HostIp":"127.0.0.1","HostPort":"20000"}])"));
 }
 
 TEST_CASE("launch spec: named volumes and labels mark what rigctl made", "[smoke][launch_spec]") {
