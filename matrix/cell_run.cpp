@@ -58,8 +58,10 @@ Result<StageResult> image_stage(const Cell& c, const CellEnv& env, const Borders
 }
 
 // `stage` is "smoke" (the recipe's flags as written) or "confine" (the same chain under the
-// tailored AppArmor profile, which adds the apparmor-confined check).
-Result<StageResult> smoke_stage(const std::string& stage, const Cell& c, const CellEnv& env, const Borders& b) {
+// tailored AppArmor profile, which adds the apparmor-confined check). The smoke stage's report is
+// kept in `smoke_report`: the cell's ablate stage may take it as its baseline.
+Result<StageResult> smoke_stage(const std::string& stage, const Cell& c, const CellEnv& env, const Borders& b,
+                                std::optional<SmokeReport>& smoke_report) {
   SmokeRequest req;
   auto& so = req.session;
   so.recipe = env.recipe_path;
@@ -78,6 +80,7 @@ Result<StageResult> smoke_stage(const std::string& stage, const Cell& c, const C
   }
   RIG_CHECK(write_file_atomic(env.out_dir / (stage + ".json"), report_json(*rep).dump(2) + "\n"));
   RIG_CHECK(write_file_atomic(env.out_dir / (stage + ".junit.xml"), report_junit(*rep)));
+  if (stage == "smoke") smoke_report = *rep;
   StageResult s{stage, rep->passed() ? "pass" : "fail", "", rep->seconds, json::object()};
   // "order" keeps the chain's order: the checks object is keyed (and so sorted) by id.
   json checks = json::object(), order = json::array();
@@ -98,7 +101,9 @@ Result<StageResult> smoke_stage(const std::string& stage, const Cell& c, const C
   return s;
 }
 
-Result<StageResult> ablate_stage(const Cell& c, const CellEnv& env, const Borders& b) {
+// A passing smoke stage of the same cell (same host, engine, image, inner network and storage) is the
+// baseline: the ablation then launches no rig to show again what that stage just showed.
+Result<StageResult> ablate_stage(const Cell& c, const CellEnv& env, const Borders& b, const std::optional<SmokeReport>& smoke_report) {
   AblationOptions ao;
   ao.recipe = env.recipe_path;
   ao.engine = endpoint_of(c, *env.host);
@@ -111,6 +116,7 @@ Result<StageResult> ablate_stage(const Cell& c, const CellEnv& env, const Border
   ao.inner_network = network_of(c);
   ao.inner_storage = c["storage"];
   ao.arch = c["arch"];
+  ao.prior_baseline = smoke_report;
   auto rep = run_ablation(ao, b);
   if (!rep) {
     if (rep.error().category() == Category::Interrupted) return std::move(rep).error();
@@ -129,6 +135,7 @@ Result<StageResult> ablate_stage(const Cell& c, const CellEnv& env, const Border
                      {"observed_error", it.observed_error.substr(0, 300)}, {"reason", it.reason}});
   s.detail["items"] = items;
   s.detail["baseline_passed"] = rep->baseline_passed;
+  s.detail["baseline_smoke_run"] = rep->baseline_smoke_run;
   return s;
 }
 
@@ -194,6 +201,7 @@ Result<CellResult> run_cell(const Cell& c, const CellEnv& env, const Borders& b)
   std::error_code ec;
   std::filesystem::create_directories(env.out_dir, ec);
   if (ec) return internal_error("create " + env.out_dir.string() + ": " + ec.message());
+  std::optional<SmokeReport> smoke_report;  // the smoke stage's, for the ablate stage's baseline
   for (auto& stage : c.run) {
     if (auto why = stage_not_applicable(c, stage, *env.host, *env.recipe); !why.empty()) {
       out.stages.push_back({stage, "not-applicable", why, 0, json::object()});
@@ -203,8 +211,8 @@ Result<CellResult> run_cell(const Cell& c, const CellEnv& env, const Borders& b)
     auto ts = Clock::now();
     Result<StageResult> r = internal_error("unknown stage " + stage);
     if (stage == "image") r = image_stage(c, env, b);
-    else if (stage == "smoke" || stage == "confine") r = smoke_stage(stage, c, env, b);
-    else if (stage == "ablate") r = ablate_stage(c, env, b);
+    else if (stage == "smoke" || stage == "confine") r = smoke_stage(stage, c, env, b, smoke_report);
+    else if (stage == "ablate") r = ablate_stage(c, env, b, smoke_report);
     else if (stage == "bench") r = bench_stage(c, env, b);
     if (!r) {
       if (r.error().category() == Category::Interrupted) return std::move(r).error();

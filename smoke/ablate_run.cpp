@@ -53,6 +53,12 @@ Result<ChainRun> run_one(const SessionOptions& so, const std::string& inner_netw
 
 }  // namespace
 
+bool prior_baseline_usable(const SmokeReport& prior, const std::string& outer_manifest_digest, const std::string& inner_network,
+                           const std::string& inner_storage) {
+  return prior.passed() && !prior.checks.empty() && !outer_manifest_digest.empty() && prior.outer_manifest_digest == outer_manifest_digest &&
+         prior.inner_network == inner_network && (inner_storage.empty() || prior.inner_storage == inner_storage);
+}
+
 Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) {
   auto t0 = Clock::now();
   auto say = [&](const std::string& m) {
@@ -114,7 +120,17 @@ Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) 
     bool baseline = false;
   };
   std::vector<Job> todo;
-  {
+  ChainRun baseline;
+  if (o.prior_baseline && prior_baseline_usable(*o.prior_baseline, base.images->outer_manifest_digest, o.inner_network, o.inner_storage)) {
+    auto& p = *o.prior_baseline;
+    say("baseline: the smoke run " + p.run_id + " (the same image, engine and inner setup)");
+    baseline.checks = p.checks;
+    baseline.facts = p.host;
+    baseline.image = {base.images->outer_manifest_digest, base.images->outer_config_digest,
+                      base.images->seccomp_profile.empty() ? "" : sha256_hex(base.images->seccomp_profile)};
+    report.baseline_seconds = p.seconds;
+    report.baseline_smoke_run = p.run_id;
+  } else {
     Job bj{base, {}, kRestartStopTimeout, 0, true};
     bj.so.name = "rigctl-ablate-baseline-" + new_run_id();
     todo.push_back(std::move(bj));
@@ -155,7 +171,6 @@ Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) 
   std::atomic<size_t> next{0};
   std::mutex err_mu;
   std::optional<Error> first_error;
-  ChainRun baseline;
   // Rigs side by side: most of a chain is waiting on the engine and the rig, so twice the cores.
   unsigned jobs = o.jobs ? o.jobs : 2 * std::max(1u, std::thread::hardware_concurrency());
   auto worker = [&] {

@@ -178,7 +178,7 @@ std::string ablation_table(const AblationReport& r) {
   std::ostringstream o;
   char line[512];
   std::snprintf(line, sizeof line, "baseline (nothing removed): %s in %.2f s%s\n", r.baseline_passed ? "pass" : "FAIL",
-                r.baseline_seconds, r.baseline_restart >= 0 ? "" : "");
+                r.baseline_seconds, r.baseline_smoke_run.empty() ? "" : (" (the smoke run " + r.baseline_smoke_run + ")").c_str());
   o << line;
   std::snprintf(line, sizeof line, "%-18s %-10s %-29s %-18s %7s  %s\n", "item", "level", "verdict", "failed at", "time", "observed");
   o << line;
@@ -212,7 +212,7 @@ std::string ablation_markdown(const AblationReport& r) {
     << (r.host.inner_version.empty() ? r.host.podman_version : r.host.inner_version) << " inside, arch " << r.host.arch
     << ". Baseline chain: "
     << (r.baseline_passed ? std::to_string(r.baseline.size()) + "/" + std::to_string(r.baseline.size()) : std::string("FAILED"))
-    << ".\n";
+    << (r.baseline_smoke_run.empty() ? "" : " (the smoke run " + r.baseline_smoke_run + ")") << ".\n";
   return o.str();
 }
 
@@ -235,7 +235,11 @@ json ablation_json(const AblationReport& r) {
                      {"checks", checks}});
   }
   return {{"recipe", r.recipe},
-          {"baseline", {{"passed", r.baseline_passed}, {"duration_seconds", r.baseline_seconds}, {"restart_seconds", r.baseline_restart}}},
+          {"baseline",
+           {{"passed", r.baseline_passed},
+            {"duration_seconds", r.baseline_seconds},
+            {"restart_seconds", r.baseline_restart},
+            {"smoke_run", r.baseline_smoke_run}}},
           {"items", items},
           {"duration_seconds", r.seconds},
           {"host",

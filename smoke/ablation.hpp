@@ -81,6 +81,7 @@ struct AblationReport {
   std::vector<CheckResult> baseline;
   double baseline_seconds = 0;
   double baseline_restart = -1;
+  std::string baseline_smoke_run;  // the run id of the smoke run taken as the baseline; "" = its own rig
   std::vector<ItemResult> items;
   double seconds = 0;
 };

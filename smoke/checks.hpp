@@ -54,6 +54,7 @@ struct SmokeReport {
   HostFacts host;
   std::string inner_network;  // "" = podman's default
   std::string inner_storage;  // "" = the recipe's default
+  std::string outer_manifest_digest;  // the outer image the rig ran (its OCI manifest digest)
   double seconds = 0;
   std::string leftover;  // the rig could not be removed afterwards: what remains and how to remove it
   int count(CheckState s) const;

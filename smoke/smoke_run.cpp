@@ -51,6 +51,7 @@ Result<SmokeReport> run_smoke(const SmokeRequest& req, const Borders& b, const B
   report.inner_network = req.inner_network;
   report.inner_storage = req.session.inner_storage;
   report.host = session_facts(*s);
+  report.outer_manifest_digest = s->images.outer_manifest_digest;
   auto in = chain_inputs(*s, req.inner_network, req.session.inner_storage);
   report.inner_storage = in.inner_storage;
   in.on_result = req.on_result;

@@ -49,6 +49,11 @@ for e in ("docker", "podman"):
         assert v[flag].startswith("required"), (e, flag, v[flag])
     assert v["apparmor"] == "not applicable" and v["fuse"] == "not applicable", v
     assert v["cgroups"] == "not applicable" and v["cgroup-delegation"] == "not applicable", v
+    # The cell's passing smoke stage (same image, engine and inner setup) is the ablation's baseline.
+    d = os.path.join(out, "cells", cell("debian-trixie", "amd64", e, "pasta")["id"].replace("/", "_"))
+    smoke_run = json.load(open(os.path.join(d, "smoke.json")))["run_id"]
+    assert ab["detail"]["baseline_smoke_run"] == smoke_run and smoke_run, (ab["detail"].get("baseline_smoke_run"), smoke_run)
+    assert json.load(open(os.path.join(d, "ablate.json")))["baseline"]["smoke_run"] == smoke_run
 arm = cell("debian-trixie", "arm64", "docker", "pasta")
 img = stage(arm, "image")
 assert arm["status"] == "pass" and img["status"] == "pass", arm

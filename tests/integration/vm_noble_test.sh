@@ -55,6 +55,8 @@ ab = json.load(open(sys.argv[1]))["cells"][0]["stages"][2]["detail"]
 v = {i["id"]: i for i in ab["items"]}
 assert v["cgroups"]["verdict"] == "required" and v["cgroups"]["observed_check"] == "inner-limits", v["cgroups"]
 assert v["cgroup-delegation"]["verdict"] == "required" and v["cgroup-delegation"]["observed_check"] == "inner-limits", v["cgroup-delegation"]
+# The smoke stage (15/15 just before, same image and engine) is the baseline: no third whole chain in the guest.
+assert ab["baseline_passed"] and ab["baseline_smoke_run"], ab
 PY
 pass "without writable-cgroups or without the delegation, inner-limits fails with its own signature: both are needed"
 expect_match "$(json_field '["hosts"][0]["kernel"]' < "$sm")" '^6\.8\.0-[0-9]+-generic$' "the VM's Ubuntu 6.8 kernel, not this machine's"

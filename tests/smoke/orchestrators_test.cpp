@@ -178,6 +178,62 @@ TEST_CASE("ablate: a failing baseline ends it with no item verdicts, every rig r
   CHECK(count_prefix(calls, "remove-volume ") == count_prefix(calls, "create-volume "));
 }
 
+TEST_CASE("ablate: a passing smoke run of the same image stands for the baseline; any other does not", "[orchestrators][ablate]") {
+  rig::SmokeReport prior;
+  prior.run_id = "smoke1";
+  prior.outer_manifest_digest = "sha256:fake-debian-trixie-amd64";
+  prior.seconds = 5;
+  for (std::string id : {"outer-up", "inner-run", "restart-workspace"}) {
+    rig::CheckResult c;
+    c.id = id;
+    c.status = rig::CheckState::Pass;
+    if (id == "restart-workspace") c.metric = 1.5;
+    prior.checks.push_back(c);
+  }
+  rig::AblationOptions o;
+  o.recipe = rigtest::source_root() / "recipes" / "debian-trixie.json";
+  o.engine = "unix:///fake/docker.sock";
+  o.first_port = 41000;
+  o.jobs = 1;
+  o.only = {"tun"};
+  // Every rig the fake engine runs fails at once: a launched baseline would fail the ablation.
+  auto run = [&](const rig::SmokeReport& p) {
+    rigtest::FakeBorders f;
+    f.engines.engine.running = false;
+    o.prior_baseline = p;
+    auto rep = rig::run_ablation(o, f.borders());
+    REQUIRE(rep.ok());
+    return std::make_pair(rep.value(), f.engines.calls());
+  };
+  {
+    auto [rep, calls] = run(prior);
+    CHECK(rep.baseline_passed);
+    CHECK(rep.baseline_smoke_run == "smoke1");
+    CHECK(rep.baseline_restart == 1.5);
+    CHECK(rep.image.manifest_digest == prior.outer_manifest_digest);
+    CHECK(count_prefix(calls, "create-container rigctl-ablate-baseline-") == 0);
+    CHECK(count_prefix(calls, "create-container rigctl-ablate-tun-") == 1);
+    REQUIRE(rep.items.size() == 1);
+    CHECK(rep.items[0].item.id == "tun");
+  }
+  auto other_image = prior, failed = prior;
+  other_image.outer_manifest_digest = "sha256:another";
+  failed.checks[1].status = rig::CheckState::Fail;
+  for (auto& p : {other_image, failed}) {
+    auto [rep, calls] = run(p);
+    CHECK_FALSE(rep.baseline_passed);
+    CHECK(rep.baseline_smoke_run.empty());
+    CHECK(count_prefix(calls, "create-container rigctl-ablate-baseline-") == 1);
+  }
+  // The inner setup must match as well.
+  CHECK(rig::prior_baseline_usable(prior, prior.outer_manifest_digest, "", ""));
+  CHECK_FALSE(rig::prior_baseline_usable(prior, prior.outer_manifest_digest, "pasta", ""));
+  prior.inner_storage = "overlay";
+  CHECK(rig::prior_baseline_usable(prior, prior.outer_manifest_digest, "", "overlay"));
+  CHECK_FALSE(rig::prior_baseline_usable(prior, prior.outer_manifest_digest, "", "fuse-overlayfs"));
+  CHECK_FALSE(rig::prior_baseline_usable(prior, "", "", ""));
+}
+
 TEST_CASE("ablate: an absent engine is exit 3, an unknown --only item a usage error", "[orchestrators][ablate]") {
   rig::AblationOptions o;
   o.recipe = rigtest::source_root() / "recipes" / "debian-trixie.json";

@@ -116,6 +116,7 @@ class FakeImageSource final : public rig::ImageSource {
     rig::Provisioned p;
     p.arch = req.arch.empty() ? "amd64" : req.arch;
     p.outer_ref = "rigctl/" + outer.name + ":" + p.arch;
+    p.outer_manifest_digest = "sha256:fake-" + outer.name + "-" + p.arch;
     // What a built image carries for the seccomp flag's tailored profile (security/seccomp.hpp).
     p.seccomp_profile = seccomp_profile;
     p.seccomp_profile_path = "/fake/images/" + outer.name + "/seccomp.json";
