@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# The sanitizer builds of CI (docs/fuzzing.md), run by ctest as checkers.sanitizers beside the other tests
-# at nice 19 (tests/integration/CMakeLists.txt), or by hand:
+# The sanitizer builds of CI (docs/fuzzing.md), after the main test run (ci/test.sh):
 #   1. build-asan (clang, RIGCTL_SANITIZE=address, RIGCTL_FUZZ=ON): rigctl_unit and the fuzz harnesses;
 #      the whole unit suite under ASan + UBSan; every harness briefly and seeded (ci/fuzz.sh: seed 1, 20,000 inputs or 20 s each).
 #   2. build-tsan (clang, RIGCTL_SANITIZE=thread): rigctl_unit only; the unit suite under TSan.

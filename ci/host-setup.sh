@@ -32,9 +32,6 @@ TEST_PACKAGES=(
   docker-registry
   # the Debian package (integration.debpkg: dpkg-buildpackage -us -uc -b; man reads the installed page)
   dpkg-dev debhelper fakeroot man-db
-  # the sanitizer and fuzz builds (ci/checkers.sh, run by ctest as checkers.sanitizers beside the other
-  # tests: installed here, before ctest, so its apt never races the package test's)
-  clang
 )
 main_only=0
 [ "${1:-}" = --main ] && main_only=1
@@ -49,16 +46,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   log "installing: ${missing[*]}"
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
-# clang's sanitizer and libFuzzer runtimes carry its major version (14 on Debian 12, 19 on Debian 13,
-# 18 on Ubuntu 24.04): the runtime of the clang just installed.
-if [ "$main_only" = 0 ]; then
-  clang_major=$(clang --version | sed -n 's/.*clang version \([0-9][0-9]*\).*/\1/p' | head -1)
-  rt="libclang-rt-${clang_major}-dev"
-  if ! dpkg-query -W -f='${Status}' "$rt" 2>/dev/null | grep -q 'install ok installed'; then
-    log "installing: $rt"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$rt" >&2
-  fi
 fi
 
 # The docker-registry package enables a system service listening on every interface (:5000). The tests

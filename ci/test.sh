@@ -28,9 +28,8 @@ cd build
 rm -f flaky-tests.txt
 st=0
 # Side by side (tests/integration/CMakeLists.txt: what they share is a RESOURCE_LOCK): three lanes keep
-# the emulated host, the Docker tests and everything else going at once on a 2-core machine, and a
-# fourth runs the sanitizer builds (checkers.sanitizers: ci/checkers.sh at nice 19) in what they leave.
-ctest --output-on-failure --timeout 1800 -j "${RIGCTL_CTEST_JOBS:-4}" "$@" || st=$?
+# the emulated host, the Docker tests and everything else going at once on a 2-core machine.
+ctest --output-on-failure --timeout 1800 -j "${RIGCTL_CTEST_JOBS:-3}" "$@" || st=$?
 if [ "$st" != 0 ]; then
   first=$(sed 's/^[0-9]*://' Testing/Temporary/LastTestsFailed.log 2>/dev/null | sort -u | tr '\n' ' ')
   echo "ci/test.sh: failed on the first run: ${first:-?}; running them once more" >&2
@@ -43,6 +42,4 @@ if [ "$st" != 0 ]; then
   echo "$first" | tr ' ' '\n' | sed '/^$/d' > flaky-tests.txt
   echo "ci/test.sh: FLAKY (failed once, passed on the second run): $first" >&2
 fi
-
-# The sanitizer stages' times (checkers.sanitizers ran inside ctest; its output is in ctest's log).
-grep -h '^checkers: ' Testing/Temporary/LastTest*.log 2>/dev/null | tail -n 12 || true
+bash ../ci/checkers.sh
