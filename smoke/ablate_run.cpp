@@ -21,6 +21,12 @@ struct ChainRun {
   AblatedImage image;
 };
 
+// What the ablation's rigs ran: the outer image and the tailored seccomp profile.
+AblatedImage ablated_image(const Provisioned& images) {
+  return {images.outer_manifest_digest, images.outer_config_digest,
+          images.seccomp_profile.empty() ? "" : sha256_hex(images.seccomp_profile)};
+}
+
 // One rig through the chain. A rig that cannot even be launched fails at a pseudo-check "launch".
 Result<ChainRun> run_one(const SessionOptions& so, const std::string& inner_network, const Borders& b,
                          const std::set<std::string>& only = {}, int restart_timeout_s = kRestartStopTimeout) {
@@ -41,8 +47,7 @@ Result<ChainRun> run_one(const SessionOptions& so, const std::string& inner_netw
   }
   auto& sess = *s.value();
   out.facts = session_facts(sess);
-  out.image = {sess.images.outer_manifest_digest, sess.images.outer_config_digest,
-               sess.images.seccomp_profile.empty() ? "" : sha256_hex(sess.images.seccomp_profile)};
+  out.image = ablated_image(sess.images);
   auto in = chain_inputs(sess, inner_network, so.inner_storage);
   in.stop_at_first_failure = true;
   in.only = only;
@@ -126,8 +131,7 @@ Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) 
     say("baseline: the smoke run " + p.run_id + " (the same image, engine and inner setup)");
     baseline.checks = p.checks;
     baseline.facts = p.host;
-    baseline.image = {base.images->outer_manifest_digest, base.images->outer_config_digest,
-                      base.images->seccomp_profile.empty() ? "" : sha256_hex(base.images->seccomp_profile)};
+    baseline.image = ablated_image(*base.images);
     report.baseline_seconds = p.seconds;
     report.baseline_smoke_run = p.run_id;
   } else {

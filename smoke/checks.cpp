@@ -149,8 +149,10 @@ class Chain {
       RIG_TRY(auto r, sh(ready_wait_script(budget / 50), budget + 5000));
       if (r.exit_code == 0) return Outcome{true, trim(r.out), ""};
       // Not ready in the budget, or the exec ended with the container (a restart, an exit): the
-      // runtime's state says which on the next round.
+      // runtime's state says which on the next round. An exec that fails at once (no shell, a rig
+      // going away) must not turn this into a loop of execs without a pause.
       last = exec_output(r);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return Outcome{false, "not ready within " + std::to_string(timeout_ms / 1000) + " s: " + last};
   }

@@ -1,5 +1,7 @@
 #include "support/catch.hpp"
 
+#include <algorithm>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -165,6 +167,21 @@ TEST_CASE("chain: an exited outer container fails outer-up with its state", "[sm
   auto c = f.run();
   CHECK(c["outer-up"].status == rig::CheckState::Fail);
   CHECK_THAT(c["outer-up"].output, Catch::Contains("exited"));
+  CHECK(c["main-uid"].status == rig::CheckState::NotRun);
+}
+
+TEST_CASE("chain: outer-up waits for the ready marker in the rig, one exec at a time with a pause between", "[smoke][checks]") {
+  Fixture f;
+  // The rig never marks this start ready, and each wait gives up at once (as a rig without a shell
+  // would): outer-up fails with what the rig said, after its budget (120 s x 0.01), not in a tight loop.
+  f.engine.exec_rules.insert(f.engine.exec_rules.begin(), {"rig-ready", {1, "no ready marker for this start (PID 1 started at 42)", 0.0}});
+  auto c = f.run();
+  CHECK(c["outer-up"].status == rig::CheckState::Fail);
+  CHECK_THAT(c["outer-up"].output, Catch::Contains("not ready within") && Catch::Contains("no ready marker for this start"));
+  auto waits = std::count_if(f.engine.calls.begin(), f.engine.calls.end(),
+                             [](const std::string& call) { return call.find("rig-ready") != std::string::npos; });
+  CHECK(waits >= 2);
+  CHECK(waits <= 1200 / 50 + 1);
   CHECK(c["main-uid"].status == rig::CheckState::NotRun);
 }
 
