@@ -8,7 +8,9 @@
 #include "cli/progress.hpp"
 #include "cli/recipe_arg.hpp"
 #include "cli/registry_options.hpp"
+#include "core/output_dir.hpp"
 #include "engine/engine.hpp"
+#include "engine/registry.hpp"
 #include "smoke/provision.hpp"
 
 namespace rig::cli {
@@ -32,6 +34,10 @@ struct BuildOptions {
 
 Status run_build(const BuildOptions& o, const Globals& g) {
   RIG_TRY(auto recipe, load_recipe(resolve_recipe_arg(o.recipe)));
+  // Before any work: --out is replaced as a whole, so only a new, empty or earlier layout directory
+  // may be named (never a file or a directory of other things), and --tag must be an image name.
+  if (!o.out.empty()) RIG_CHECK(check_output_dir(o.out, {"oci-layout", "index.json"}, "OCI image layout").context("--out"));
+  if (!o.tag.empty()) RIG_CHECK(check_image_name(o.tag).context("--tag"));
   // --push's reference and credentials are checked before anything is built.
   std::optional<PushTarget> push;
   if (!o.push.empty()) {

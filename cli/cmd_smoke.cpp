@@ -44,7 +44,7 @@ Status smoke_command(const SmokeOptions& o, const Globals& g) {
                                 [&] { return report_junit(report); }}));
   if (o.keep) std::fprintf(stderr, "rigctl: kept rig %s (remove with `rigctl gc`)\n", report.rig.c_str());
   if (!report.leftover.empty())
-    return unavailable("smoke: the engine stopped answering after the checks", report.leftover);
+    return unavailable("smoke: the rig could not be removed after the checks", report.leftover);
   if (!report.passed()) {
     const auto* f = report.first_failure();
     return Error(Category::Checks, "smoke: " + std::to_string(report.count(CheckState::Pass)) + "/" +

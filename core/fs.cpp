@@ -70,6 +70,9 @@ Result<std::string> read_file(const fs::path& path) {
   return ss.str();
 }
 
+// The directory a rename into `path` changes: "." for a bare name ("out", not "dir/out").
+static fs::path parent_or_dot(const fs::path& path) { return path.has_parent_path() ? path.parent_path() : fs::path("."); }
+
 Status fsync_path(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error("cannot open '" + path.string() + "' to sync it", errno);
@@ -122,7 +125,7 @@ Status write_file_atomic(const fs::path& path, std::string_view content, fs::per
     fs::remove(tmp);
     return internal_error("cannot rename into '" + path.string() + "': " + ec.message());
   }
-  return fsync_path(path.has_parent_path() ? path.parent_path() : fs::path("."));
+  return fsync_path(parent_or_dot(path));
 }
 
 Status clone_or_copy_file(const fs::path& from, const fs::path& to, fs::perms mode) {
@@ -214,7 +217,7 @@ Status StagingDir::commit() {
     fs::remove_all(tmp_, ec);
   }
   done_ = true;
-  return fsync_path(dest_.parent_path());
+  return fsync_path(parent_or_dot(dest_));
 }
 
 // Two renames: the old entry aside, the new one in. A reader can find neither for a moment, which
@@ -230,7 +233,7 @@ Status StagingDir::commit_without_exchange() {
   if (ec) return internal_error("cannot move '" + tmp_.string() + "' to '" + dest_.string() + "': " + ec.message());
   if (had_old) fs::remove_all(old, ec);
   done_ = true;
-  return fsync_path(dest_.parent_path());
+  return fsync_path(parent_or_dot(dest_));
 }
 
 Result<ScratchDir> ScratchDir::create(const std::string& prefix) {

@@ -61,6 +61,13 @@ std::chrono::milliseconds kill_after() { return std::chrono::milliseconds(g_kill
 void set_kill_after_for_tests(std::chrono::milliseconds d) { g_kill_after_ms = static_cast<long>(d.count()); }
 
 bool interrupted() { return g_signal.load() != 0; }
+
+namespace {
+thread_local int t_cleanup_depth = 0;
+}
+CleanupScope::CleanupScope() { ++t_cleanup_depth; }
+CleanupScope::~CleanupScope() { --t_cleanup_depth; }
+bool interrupt_stops_work() { return t_cleanup_depth == 0 && interrupted(); }
 void reset_interrupted_for_tests() { g_signal.store(0); }
 void simulate_interrupt_for_tests() {
   g_signal.store(SIGINT);
@@ -73,7 +80,7 @@ void track_child(pid_t pid) {
     if (c.compare_exchange_strong(expected, pid)) break;
   }
   // The signal came before the child could be recorded: it must not outlive the interrupt.
-  if (g_signal.load() != 0 && ::kill(-pid, SIGTERM) != 0) ::kill(pid, SIGTERM);
+  if (interrupt_stops_work() && ::kill(-pid, SIGTERM) != 0) ::kill(pid, SIGTERM);
 }
 
 void untrack_child(pid_t pid) {

@@ -19,6 +19,20 @@ void reset_interrupted_for_tests();
 // Behaves as if SIGINT had arrived (tests, and code that must unwind the same way).
 void simulate_interrupt_for_tests();
 
+// Removing what a run made must finish after the interrupt that asked for it: inside a CleanupScope
+// (a rig's remove()), the calling thread's requests and subprocesses are not cut short by the pending
+// signal, and a child it starts is not terminated for it. Each step keeps its own timeout; a second
+// signal still exits at once.
+class CleanupScope {
+ public:
+  CleanupScope();
+  ~CleanupScope();
+  CleanupScope(const CleanupScope&) = delete;
+  CleanupScope& operator=(const CleanupScope&) = delete;
+};
+// interrupted(), except in a thread inside a CleanupScope: what long operations poll to stop.
+bool interrupt_stops_work();
+
 // Children registered here (as process group leaders) receive SIGTERM when rigctl is interrupted.
 void track_child(pid_t pid);
 void untrack_child(pid_t pid);

@@ -78,7 +78,7 @@ class Escalation {
     }
   }
   void tick() {
-    if (interrupted()) termed_now();
+    if (interrupt_stops_work()) termed_now();
     if (termed_ && !killed_ && Clock::now() - termed_at_ > kill_after()) {
       ::kill(-pid_, SIGKILL);
       killed_ = true;
@@ -145,7 +145,7 @@ class PipeGrace {
 // Forks and execs; stdin/stdout/stderr of the child come from the given fds (-1: /dev/null).
 Result<pid_t> spawn(const Command& cmd, int in_fd, int out_fd, int err_fd) {
   if (cmd.argv.empty()) return internal_error("empty command");
-  if (interrupted()) return interrupted_error();
+  if (interrupt_stops_work()) return interrupted_error();
   Pipe exec_err;
   if (!exec_err.open()) return internal_error(std::string("pipe: ") + std::strerror(errno));
 
@@ -279,7 +279,7 @@ class ProcessChild final : public Child {
     if (out_r_ < 0) return d;
     PipeGrace grace(pid_);
     for (;;) {
-      if (interrupted()) return interrupted_error();
+      if (interrupt_stops_work()) return interrupted_error();
       pollfd p{out_r_, POLLIN, 0};
       int rc = ::poll(&p, 1, static_cast<int>(kPoll.count()));
       if (rc < 0 && errno != EINTR) return internal_error(std::string("poll: ") + std::strerror(errno));
@@ -386,7 +386,7 @@ class ProcessRunner final : public CommandRunner {
     auto st = reap(*pid);
     if (!st) return std::move(st).error();
     c.status = *st;
-    if (interrupted()) return rig::interrupted_error();
+    if (interrupt_stops_work()) return rig::interrupted_error();
     return c;
   }
 
@@ -412,7 +412,7 @@ Result<Drained> Child::drain_stdout() {
   int fd = stdout_fd();
   if (fd < 0) return d;
   for (;;) {
-    if (interrupted()) return interrupted_error();
+    if (interrupt_stops_work()) return interrupted_error();
     pollfd p{fd, POLLIN, 0};
     int rc = ::poll(&p, 1, static_cast<int>(kPoll.count()));
     if (rc < 0 && errno != EINTR) return internal_error(std::string("poll: ") + std::strerror(errno));

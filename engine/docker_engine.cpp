@@ -274,6 +274,17 @@ class DockerEngine final : public Engine {
 
   Status remove_container(const std::string& id) override {
     RIG_TRY(auto r, call("DELETE", "/containers/" + url_escape(id) + "?force=1&v=1", "", true, 60000));
+    // 409 "removal ... is already in progress": someone else (`docker rm -f`) is removing it. The
+    // volumes it uses can only go once it is gone, so wait for that instead of failing.
+    if (r.http.status == 409 && r.http.body.find("already in progress") != std::string::npos) {
+      auto t0 = std::chrono::steady_clock::now();
+      while (std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60)) {
+        RIG_TRY(auto r2, call("GET", "/containers/" + url_escape(id) + "/json", "", true));
+        if (r2.http.status == 404) return ok();
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+      return api_error("remove container (another removal still in progress after 60 s)", r);
+    }
     if (r.http.status != 204 && r.http.status != 404 && r.http.status != 200) return api_error("remove container", r);
     return ok();
   }

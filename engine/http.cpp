@@ -74,7 +74,7 @@ size_t on_read(char* buf, size_t size, size_t nitems, void* userdata) {
 
 int on_progress(void* userdata, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto* t = static_cast<Transfer*>(userdata);
-  return (!t->req->ignore_interrupt && interrupted()) ? 1 : 0;
+  return (!t->req->ignore_interrupt && interrupt_stops_work()) ? 1 : 0;
 }
 
 Error connection_error(const Endpoint& ep, CURLcode rc, const char* detail) {
@@ -190,7 +190,7 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
   curl_slist_free_all(headers);
   curl_easy_cleanup(c);
   if (rc == CURLE_OK) return resp;
-  if (rc == CURLE_ABORTED_BY_CALLBACK && interrupted() && !req.ignore_interrupt) return interrupted_error();
+  if (rc == CURLE_ABORTED_BY_CALLBACK && interrupt_stops_work() && !req.ignore_interrupt) return interrupted_error();
   if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) return connection_error(ep, rc, errbuf);
   const std::string where = ep.noun + " at '" + ep.display + "': " + req.method + " " + req.path;
   const std::string detail = errbuf[0] ? std::string(errbuf) : curl_easy_strerror(rc);

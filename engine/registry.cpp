@@ -4,10 +4,12 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <optional>
 
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
@@ -35,6 +37,18 @@ bool valid_component(const std::string& c) {
   return true;
 }
 
+// The first '/'-separated component of a repository path that is not valid_component, if any.
+std::optional<std::string> invalid_component(const std::string& path) {
+  size_t start = 0;
+  while (true) {
+    auto end = path.find('/', start);
+    std::string comp = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!valid_component(comp)) return comp;
+    if (end == std::string::npos) return std::nullopt;
+    start = end + 1;
+  }
+}
+
 bool valid_tag(const std::string& t) {
   if (t.empty() || t.size() > 128) return false;
   if (!(std::isalnum(static_cast<unsigned char>(t[0])) || t[0] == '_')) return false;
@@ -50,12 +64,36 @@ bool valid_sha256_digest(const std::string& d) {
   return true;
 }
 
+// A port: 1-65535, digits only.
+bool valid_port(const std::string& p) {
+  if (p.empty() || p.size() > 5 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  long v = std::stol(p);
+  return v >= 1 && v <= 65535;
+}
+
+// host[:port] or [ipv6][:port]: the name letters, digits, '.' and '-'; the port 1-65535.
 bool valid_host(const std::string& h) {
   if (h.empty() || h.size() > 255) return false;
-  for (char ch : h)
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':' || ch == '[' || ch == ']'))
-      return false;
-  return true;
+  std::string name = h, port;
+  bool had_port = false;
+  if (h.front() == '[') {
+    auto end = h.find(']');
+    if (end == std::string::npos || end == 1) return false;
+    for (char ch : h.substr(1, end - 1))
+      if (!(std::isxdigit(static_cast<unsigned char>(ch)) || ch == ':' || ch == '.')) return false;
+    if (end + 1 == h.size()) return true;
+    if (h[end + 1] != ':') return false;
+    return valid_port(h.substr(end + 2));
+  }
+  if (auto colon = h.find(':'); colon != std::string::npos) {
+    name = h.substr(0, colon);
+    port = h.substr(colon + 1);
+    had_port = true;
+  }
+  if (name.empty()) return false;
+  for (char ch : name)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-')) return false;
+  return !had_port || valid_port(port);
 }
 
 std::string host_without_port(const std::string& host) {
@@ -198,17 +236,34 @@ Result<RegistryRef> parse_registry_ref(const std::string& s) {
   r.repository = rest;
   if (rest.empty() || rest.size() > 255)
     return usage_error("registry reference " + show_value(s) + ": missing repository (" + expected + ")");
-  size_t start = 0;
-  while (true) {
-    auto end = rest.find('/', start);
-    std::string comp = rest.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!valid_component(comp))
-      return usage_error("registry reference " + show_value(s) + ": repository component " + show_value(comp) +
-                         " is not lower-case letters and digits separated by '.', '_', '__' or '-'");
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
+  if (auto bad = invalid_component(rest))
+    return usage_error("registry reference " + show_value(s) + ": repository component " + show_value(*bad) +
+                       " is not lower-case letters and digits separated by '.', '_', '__' or '-'");
   return r;
+}
+
+Status check_image_name(const std::string& s) {
+  const std::string expected = "expected [HOST[:PORT]/]REPOSITORY[:TAG], e.g. rigctl/debian-trixie:amd64";
+  if (s.empty() || s.size() > 512) return usage_error("image name " + show_value(s) + ": " + expected);
+  if (looks_like_registry_ref(s)) {
+    RIG_TRY(auto r, parse_registry_ref(s));
+    if (!r.digest.empty()) return usage_error("image name " + show_value(s) + " has a digest; a tag names what is built (" + expected + ")");
+    return ok();
+  }
+  std::string rest = s;
+  auto colon = rest.rfind(':');
+  if (colon != std::string::npos && rest.find('/', colon) == std::string::npos) {
+    std::string tag = rest.substr(colon + 1);
+    if (!valid_tag(tag))
+      return usage_error("image name " + show_value(s) + ": tag " + show_value(tag) +
+                         " is not 1-128 of [A-Za-z0-9_.-] starting with a letter, digit or '_'");
+    rest = rest.substr(0, colon);
+  }
+  if (rest.empty() || rest.size() > 255) return usage_error("image name " + show_value(s) + ": missing repository (" + expected + ")");
+  if (auto bad = invalid_component(rest))
+    return usage_error("image name " + show_value(s) + ": component " + show_value(*bad) +
+                       " is not lower-case letters and digits separated by '.', '_', '__' or '-' (" + expected + ")");
+  return ok();
 }
 
 Result<std::optional<RegistryCredentials>> docker_config_credentials(const std::filesystem::path& config_file,

@@ -35,6 +35,9 @@ struct RegistryRef {
 bool looks_like_registry_ref(const std::string& s);
 // Usage errors name the reference and what was expected.
 Result<RegistryRef> parse_registry_ref(const std::string& s);
+// An image name as `build --tag` takes it: [HOST[:PORT]/]REPOSITORY[:TAG] with the reference
+// grammar's rules (lower-case components, a tag of [A-Za-z0-9_.-]); no digest. Usage error otherwise.
+Status check_image_name(const std::string& s);
 // 127.0.0.0/8, ::1 or localhost (the port ignored).
 bool is_loopback_registry(const std::string& host);
 

@@ -304,6 +304,7 @@ Error IncusRig::unwind(Error e) { return unwind_rig(*this, keep_, std::move(e));
 Status IncusRig::remove() {
   if (removed_) return ok();
   removed_ = true;
+  CleanupScope cleanup;  // runs to its end after an interrupt (each step keeps its timeout)
   Status first = ok();
   if (create_sent_) {
     // Only an instance carrying this run's key is ours (the name may have been taken meanwhile).

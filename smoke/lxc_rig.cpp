@@ -603,6 +603,7 @@ Error LxcRig::unwind(Error e) { return unwind_rig(*this, keep_, std::move(e)); }
 Status LxcRig::remove() {
   if (removed_) return ok();
   removed_ = true;
+  CleanupScope cleanup;  // runs to its end after an interrupt (each step keeps its timeout)
   if (!made_dir_) return ok();
   fs::path dir = fs::path(path_) / name_;
   // Only a container carrying this run's label is ours.

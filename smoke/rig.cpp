@@ -86,6 +86,7 @@ Error Rig::unwind(Error e) { return unwind_rig(*this, keep_, std::move(e)); }
 Status Rig::remove() {
   if (removed_) return ok();
   removed_ = true;
+  CleanupScope cleanup;  // runs to its end after an interrupt (each request keeps its timeout)
   Status first = ok();
   std::vector<std::string> ids;
   if (!id_.empty()) {

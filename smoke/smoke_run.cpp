@@ -1,5 +1,7 @@
 #include "smoke/smoke_run.hpp"
 
+#include "core/interrupt.hpp"
+
 #include <chrono>
 
 namespace rig {
@@ -62,6 +64,9 @@ Result<SmokeReport> run_smoke(const SmokeRequest& req, const Borders& b, const B
   report.checks = std::move(checks).value();
   if (!req.keep)
     if (auto st = s->rig->remove(); !st) report.leftover = s->rig->leftover_hint(st.error());
+  // A signal that came while the rig was being removed still ends the run as interrupted (130), not
+  // with the report of a run the user stopped.
+  if (interrupted()) return Error(Category::Interrupted, "interrupted", report.leftover);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }

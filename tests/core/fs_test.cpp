@@ -112,6 +112,23 @@ TEST_CASE("fs: StagingDir commit replaces an older destination", "[core][fs]") {
   CHECK(list_dir(t.path()) == std::vector<std::string>{"out"});
 }
 
+// `render --out ctx`: a bare name has no parent path; the directory synced after the rename is ".".
+TEST_CASE("fs: StagingDir and write_file_atomic commit a bare relative name", "[core][fs]") {
+  TempDir t;
+  auto was = fs::current_path();
+  fs::current_path(t.path());
+  auto s = rig::StagingDir::create("out");
+  REQUIRE(s.ok());
+  write_text(s->path() / "file", "new");
+  auto committed = s->commit();
+  auto written = rig::write_file_atomic("single.txt", "x");
+  fs::current_path(was);
+  CHECK(committed.ok());
+  CHECK(written.ok());
+  CHECK(read_text(t / "out/file") == "new");
+  CHECK(read_text(t / "single.txt") == "x");
+}
+
 TEST_CASE("fs: a moved-from StagingDir does not remove the directory", "[core][fs]") {
   TempDir t;
   fs::path staged;
