@@ -161,6 +161,7 @@ Result<LayerInfo> bootstrap_into(const BootstrapSpec& spec, const std::filesyste
 Result<std::string> fetch_keyring(const KeyringSource& k, const std::string& arch, const BuildRequest& req, CommandRunner& runner,
                                   const std::filesystem::path& cache, const BuildEvents& ev) {
   auto mirror = resolve_mirror(k.distro, "", [](const char* n) { return std::getenv(n); });
+  RIG_CHECK(check_mirror(mirror).context("keyring mirror"));
   std::string key = sha256_hex(k.package + "\n" + k.suite + "\n" + k.path + "\n" + mirror.uri);
   auto dest = cache / "keyrings" / (key + ".gpg");
   if (!req.no_cache && std::filesystem::exists(dest)) return dest.string();
@@ -247,6 +248,7 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
   const auto cache = req.cache_dir.empty() ? cache_root() : req.cache_dir;
   out.tag = req.tag.empty() ? default_tag(r, arch) : req.tag;
   out.mirror = resolve_mirror(r.base.mirror, req.mirror, [](const char* n) { return std::getenv(n); });
+  RIG_CHECK(check_mirror(out.mirror).context(req.mirror.empty() ? "mirror" : "--mirror"));
   const bool as_root = ::geteuid() == 0;
 
   // 1. Keys. The base key covers what decides the bootstrap output; the image key adds the recipe

@@ -1,5 +1,7 @@
 #include "builder/mirror.hpp"
 
+#include "core/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -105,6 +107,37 @@ MirrorChoice resolve_mirror(const std::string& name, const std::string& flag_val
   auto uris = host_apt_uris(name, apt_etc);
   if (!uris.empty()) return {uris.front(), "host apt sources (" + apt_etc.string() + ")"};
   return {"", "mmdebstrap's default for the suite"};
+}
+
+Status check_mirror(const MirrorChoice& m) {
+  const std::string& u = m.uri;
+  if (u.empty()) return ok();
+  auto bad = [&](const std::string& why) {
+    return usage_error("mirror " + show_value(u) + " (from " + m.origin + ") " + why +
+                       "; expected an archive URL such as http://deb.debian.org/debian or file:/srv/mirror/debian");
+  };
+  if (u.size() > 2048) return bad("is too long");
+  for (unsigned char c : u)
+    if (c <= 0x20 || c == 0x7f) return bad("contains whitespace or a control character");
+  auto colon = u.find(':');
+  if (colon == std::string::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(u[0])) ||
+      !std::all_of(u.begin(), u.begin() + static_cast<long>(colon),
+                   [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '-' || c == '.'; }))
+    return bad("has no scheme");
+  std::string scheme = u.substr(0, colon), rest = u.substr(colon + 1);
+  for (auto& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  // apt's method for "mirror+http" is http's, and so on.
+  std::string method = scheme.substr(scheme.rfind('+') + 1);
+  if (method == "http" || method == "https") {
+    if (!rest.starts_with("//") || rest.size() == 2 || rest[2] == '/') return bad("names no host");
+  } else if (method == "file" || method == "copy") {
+    std::string path = rest.starts_with("//") ? rest.substr(2) : rest;
+    std::error_code ec;
+    bool list = scheme.starts_with("mirror");  // mirror+file: names a list of mirrors, a file
+    if (path.empty() || path[0] != '/' || !(list ? std::filesystem::is_regular_file(path, ec) : std::filesystem::is_directory(path, ec)))
+      return bad(std::string("names no ") + (list ? "mirror list file" : "directory") + " on this host");
+  }
+  return ok();
 }
 
 }  // namespace rig

@@ -21,6 +21,11 @@ using EnvLookup = std::function<const char*(const char*)>;
 MirrorChoice resolve_mirror(const std::string& name, const std::string& flag_value, const EnvLookup& env,
                             const std::filesystem::path& apt_etc = "/etc/apt");
 
+// Before any work: a mirror apt can use. "" (mmdebstrap's default) is fine; otherwise a URI with a
+// scheme ("http://host/path", "file:/dir", "mirror+file:/list"), no whitespace or control characters,
+// a host for http(s), and an existing directory for file: and copy:. The error names the origin.
+Status check_mirror(const MirrorChoice& m);
+
 // URIs of apt sources (one-line and deb822) under apt_etc whose archive is `name`.
 std::vector<std::string> host_apt_uris(const std::string& name, const std::filesystem::path& apt_etc);
 

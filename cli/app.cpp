@@ -3,7 +3,10 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <iostream>
 #include <map>
 #include <string>
 
@@ -66,6 +69,18 @@ int report(const Error& e) {
   return exit_code(e.category());
 }
 
+// What a command printed reached its stdout: a closed or full stdout (`> /dev/full`) is an error
+// (exit 1), never a success whose output was lost.
+int stdout_written(int rc) {
+  std::cout.flush();
+  errno = 0;
+  bool failed = std::fflush(stdout) != 0 || std::ferror(stdout) || !std::cout.good();
+  if (!failed) return rc;
+  int e = errno;
+  std::clearerr(stdout);
+  return report(internal_error(std::string("writing standard output: ") + (e ? std::strerror(e) : "write error (closed, or no space left on its device)")));
+}
+
 }  // namespace
 
 void build_app(CLI::App& app, Action& action, Globals& g) {
@@ -98,8 +113,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    // --help and --version print and succeed; every other parse error is a usage error in rigctl's
+    // one format, naming what was wrong.
+    if (e.get_exit_code() == 0) return stdout_written(app.exit(e));
+    std::string what = e.what();
+    if (what.find("subcommand is required") != std::string::npos && argc > 1 && argv[argc - 1][0] != '-')
+      what = "unknown command '" + std::string(argv[argc - 1]) + "' (" + what + ")";
+    return report(Error(Category::Usage, what, "see `rigctl --help` (or `rigctl COMMAND --help`)"));
   }
   setup_logging(g.verbose);
   install_interrupt_handlers();
@@ -111,7 +131,7 @@ int main(int argc, char** argv) {
   // has removed what the run made.
   Status st = guarded("rigctl", action);
   if (!st.ok()) return report(st.error());
-  return 0;
+  return stdout_written(0);
 }
 
 }  // namespace rig::cli

@@ -1,7 +1,9 @@
 #include <cstdio>
+#include <filesystem>
 
 #include "host/doctor.hpp"
 #include "cli/app.hpp"
+#include "cli/option_checks.hpp"
 #include "engine/engine.hpp"
 
 namespace rig::cli {
@@ -15,6 +17,14 @@ struct DoctorOptions {
 };
 
 Status run_doctor_cmd(const DoctorOptions& o, const Globals& g) {
+  // A malformed --engine or --root is a usage error; an engine that is absent or does not answer is
+  // what the doctor reports (a failed item).
+  if (!o.engine.empty()) RIG_CHECK(check_engine_option(o.engine));
+  if (!o.root.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(o.root, ec))
+      return usage_error("'" + o.root + "' is not a directory (expected a tree with proc/, sys/, dev/ and etc/)").add_context("--root");
+  }
   std::string endpoint = o.engine;
   auto host = real_doctor_host(
       [endpoint, &g]() -> Result<EngineVersion> {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -5,6 +6,7 @@
 #include "core/fs.hpp"
 #include "core/lock.hpp"
 #include "engine/incus_client.hpp"
+#include "core/text.hpp"
 #include "engine/lxc_runtime.hpp"
 #include "smoke/incus_rig.hpp"
 #include "smoke/lxc_rig.hpp"
@@ -23,6 +25,12 @@ struct GcOptions {
 
 // What gc removes and when: docs/gc.md.
 Status run_gc(const GcOptions& o, const Globals& g) {
+  // A run id is what rigctl prints and labels with: letters and digits (random_token), nothing a label
+  // filter or a path would read differently.
+  if (!o.run.empty() && (o.run.size() > 64 || !std::all_of(o.run.begin(), o.run.end(), [](char c) {
+                           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+                         })))
+    return usage_error("expected a run id (letters and digits, as rigctl prints it), got " + show_value(o.run)).add_context("--run");
   if (!o.run.empty() && snapshot_runs().live_runs.count(o.run))
     return usage_error("run " + o.run + " is still going (its rigctl holds its lease): not removing what it uses",
                        "interrupt that rigctl (Ctrl-C or SIGTERM): it removes what it made itself")

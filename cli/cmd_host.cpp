@@ -160,7 +160,7 @@ void register_host(CLI::App& app, Action& action, const Globals& g) {
     sub->add_option("--port", o->port, "127.0.0.1 port for the VM's Docker API (default: a free one)");
     sub->add_option("--cpus", o->cpus, "Virtual CPUs")->check(CLI::Range(1, 64));
     sub->add_option("--memory", o->memory_mb, "Memory in MB")->check(CLI::Range(512, 1 << 20));
-    sub->add_option("--boot-timeout", o->boot_timeout, "Seconds until the engine must answer")->check(CLI::PositiveNumber);
+    sub->add_option("--boot-timeout", o->boot_timeout, "Seconds until the engine must answer")->check(CLI::Range(0.001, 86400.0));  // not NaN or inf: a boot wait must end
   };
   auto* up = host->add_subcommand("up", "Boot a VM host and leave it running; prints its endpoint and timings");
   common(up);

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "cli/app.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/recipe_arg.hpp"
 #include "core/output_dir.hpp"
 #include "matrix/matrix_run.hpp"
@@ -39,8 +40,9 @@ Status matrix_command(const MatrixCliOptions& o, const Globals& g) {
   mo.host_label = o.host_label;
   for (auto& e : o.engine_endpoints) {
     auto eq = e.find('=');
-    if (eq == std::string::npos || eq == 0)
+    if (eq == std::string::npos || eq == 0 || eq + 1 == e.size())
       return usage_error("expected NAME=ENDPOINT (e.g. podman=unix:///run/podman/podman.sock), got '" + e + "'").add_context("--engine-endpoint");
+    RIG_CHECK(check_engine_option(e.substr(eq + 1)).context("--engine-endpoint " + e.substr(0, eq)));
     mo.engine_endpoints[e.substr(0, eq)] = e.substr(eq + 1);
   }
   mo.resolve_recipe = [](const std::string& name) { return resolve_recipe_arg(name); };

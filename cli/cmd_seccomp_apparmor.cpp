@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "security/apparmor.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/seccomp_cmds.hpp"
 #include "core/fs.hpp"
 
@@ -18,6 +19,7 @@ struct AppArmorCliOptions {
 
 Status run_seccomp_apparmor(const AppArmorCliOptions& o) {
   RIG_CHECK(check_apparmor_name(o.name).context("--name"));
+  RIG_CHECK(check_output_file("--out", o.out));
   AppArmorOptions opts;
   opts.name = o.name;
   std::string text = render_tailored_apparmor(opts);

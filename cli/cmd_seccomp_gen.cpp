@@ -4,6 +4,7 @@
 #include "security/seccomp.hpp"
 #include "cli/progress.hpp"
 #include "cli/recipe_arg.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/seccomp_cmds.hpp"
 #include "core/fs.hpp"
 
@@ -44,6 +45,7 @@ Result<std::string> from_recipe(const std::string& arg, const Globals& g) {
 
 Status run_seccomp_gen(const SeccompGenOptions& o, const Globals& g) {
   if (!o.from.empty() && !o.recipe.empty()) return usage_error("give a RECIPE or --from, not both");
+  RIG_CHECK(check_output_file("--out", o.out));  // before the build a recipe may need
   std::string text;
   if (!o.from.empty()) {
     RIG_TRY(text, from_file(o.from).context("--from '" + o.from + "'"));

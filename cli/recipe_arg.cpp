@@ -38,9 +38,16 @@ bool inside(const fs::path& p, const fs::path& dir) {
   return dit == dn.end() || (std::next(dit) == dn.end() && dit->empty());
 }
 
+// fs::exists without the throw: a name too long for the filesystem or a symbolic link loop is "not
+// here", and the recipe loader that reads it next names the file and the reason (exit 2).
+bool present(const fs::path& p) {
+  std::error_code ec;
+  return fs::exists(p, ec);
+}
+
 fs::path find_in(const char* subdir, const std::string& name) {
   for (auto& root : data_roots(this_binary_lookup()))
-    if (auto p = root / subdir / (name + ".json"); fs::exists(p)) return p;
+    if (auto p = root / subdir / (name + ".json"); present(p)) return p;
   // Not found anywhere: the relative path, so the error names what was looked for.
   return fs::path(subdir) / (name + ".json");
 }
@@ -82,7 +89,7 @@ DataLookup this_binary_lookup() {
 }
 
 std::filesystem::path resolve_recipe_arg(const std::string& arg) {
-  if (arg.find('/') != std::string::npos || arg.ends_with(".json") || fs::exists(arg)) return arg;
+  if (arg.find('/') != std::string::npos || arg.ends_with(".json") || present(arg)) return arg;
   return find_in("recipes", arg.empty() ? "debian-trixie" : arg);
 }
 
@@ -90,14 +97,14 @@ std::filesystem::path inner_image_recipe(const std::string& name) { return find_
 
 std::filesystem::path shipped_file(const std::string& relpath) {
   for (auto& r : data_roots(this_binary_lookup()))
-    if (fs::exists(r / relpath)) return r / relpath;
+    if (present(r / relpath)) return r / relpath;
   return {};
 }
 
 Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, const std::string& engine,
                                                       EngineConnector& engines) {
   auto path = resolve_recipe_arg(arg);
-  if (fs::exists(path) || arg.find(':') == std::string::npos) return path;
+  if (present(path) || arg.find(':') == std::string::npos) return path;
   RIG_TRY(auto conn, engines.connect(engine));
   RIG_TRY(auto* api, docker_api_engine(conn, "an image reference as RECIPE (" + arg + ")"));
   RIG_TRY(auto info, api->inspect_image(arg));
@@ -111,7 +118,7 @@ Result<std::filesystem::path> resolve_recipe_or_image(const std::string& arg, co
 Result<RigImageArg> resolve_rig_image_arg(const std::string& arg, const std::string& engine, bool insecure,
                                           EngineConnector& engines) {
   RigImageArg out;
-  if (std::filesystem::exists(resolve_recipe_arg(arg)) || !looks_like_registry_ref(arg)) {
+  if (present(resolve_recipe_arg(arg)) || !looks_like_registry_ref(arg)) {
     if (insecure) return usage_error("--insecure applies to a registry reference as RECIPE (HOST[:PORT]/REPO[:TAG]) only");
     RIG_TRY(out.recipe, resolve_recipe_or_image(arg, engine, engines));
     return out;

@@ -1,5 +1,6 @@
 #include "core/json_reader.hpp"
 
+#include "core/interrupt.hpp"
 #include "core/text.hpp"
 
 #include <algorithm>
@@ -23,6 +24,13 @@ const char* json_type_name(const json& j) {
   }
 }
 
+std::string json_path_key(const std::string& k) {
+  // The key is the document's text: a plain one names the path as usual, any other is shown quoted
+  // and escaped so that a newline or an escape sequence cannot break the message.
+  bool plain = !k.empty() && k.size() <= 80 && std::all_of(k.begin(), k.end(), [](char c) { return c > 0x20 && c < 0x7f && c != '\''; });
+  return plain ? k : show_value(k);
+}
+
 namespace {
 
 // Where the strict parse stands: one frame per open object or array, for duplicate-key checks and
@@ -33,6 +41,8 @@ struct ParseFrame {
   std::string key;
   long index = -1;
 };
+
+struct Interrupted {};
 
 struct StrictParseError {
   std::string path;
@@ -45,7 +55,7 @@ std::string frames_path(const std::vector<ParseFrame>& frames) {
     if (f.object) {
       if (f.key.empty()) continue;
       if (!out.empty()) out += ".";
-      out += f.key;
+      out += json_path_key(f.key);
     } else if (f.index >= 0) {
       out += "[" + std::to_string(f.index) + "]";
     }
@@ -68,54 +78,105 @@ std::string line_col(const std::string& text, size_t byte) {
 
 }  // namespace
 
+namespace {
+
+// The strict checks as a SAX pass: depth, duplicate keys and the place of each error, and the
+// interrupt flag every few thousand events. (nlohmann's parser callback would do the same, but its
+// DOM builder then rescans the parent after every object: quadratic, minutes for a 2 MB file.)
+class StrictSax : public nlohmann::json_sax<json> {
+ public:
+  StrictSax(std::vector<ParseFrame>& frames, const JsonLimits& limits) : frames_(frames), limits_(limits) {}
+
+  bool null() override { return scalar(); }
+  bool boolean(bool) override { return scalar(); }
+  bool number_integer(number_integer_t) override { return scalar(); }
+  bool number_unsigned(number_unsigned_t) override { return scalar(); }
+  bool number_float(number_float_t, const string_t&) override { return scalar(); }
+  bool string(string_t&) override { return scalar(); }
+  bool binary(binary_t&) override { return scalar(); }
+  bool start_object(std::size_t) override { return open(true); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(false); }
+  bool end_array() override { return close(); }
+  bool key(string_t& k) override {
+    auto& f = frames_.back();
+    f.key = k;
+    if (!f.keys.insert(k).second) throw StrictParseError{frames_path(frames_), "duplicate key (a key may appear once in an object)"};
+    return tick();
+  }
+  bool parse_error(std::size_t byte, const std::string&, const nlohmann::detail::exception& ex) override {
+    error_byte = byte;
+    error_id = ex.id;
+    error_what = ex.what();
+    return false;
+  }
+
+  size_t error_byte = 0;
+  int error_id = 0;
+  std::string error_what;
+
+ private:
+  // An element of an array starts: count it, so errors inside it name its index.
+  void element() {
+    if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
+  }
+  bool scalar() {
+    element();
+    return tick();
+  }
+  bool open(bool object) {
+    element();
+    if (frames_.size() >= limits_.max_depth)
+      throw StrictParseError{frames_path(frames_), "nested deeper than " + std::to_string(limits_.max_depth) + " levels"};
+    frames_.push_back(ParseFrame{object, {}, {}, -1});
+    return tick();
+  }
+  bool close() {
+    if (!frames_.empty()) frames_.pop_back();
+    return tick();
+  }
+  bool tick() {
+    if ((++events_ & 0xfff) == 0 && interrupted()) throw Interrupted{};
+    return true;
+  }
+
+  std::vector<ParseFrame>& frames_;
+  const JsonLimits& limits_;
+  size_t events_ = 0;
+};
+
+}  // namespace
+
 Result<json> parse_json_document(const std::string& text, const JsonLimits& limits) {
   if (text.size() > limits.max_bytes)
     return usage_error("the document is " + std::to_string(text.size()) + " bytes, more than the " +
                        std::to_string(limits.max_bytes) + " allowed");
   std::vector<ParseFrame> frames;
-  // An element of an array starts: count it, so errors inside it name its index.
-  auto element = [&] {
-    if (!frames.empty() && !frames.back().object) ++frames.back().index;
-  };
-  auto open = [&](bool object) {
-    element();
-    if (frames.size() >= limits.max_depth)
-      throw StrictParseError{frames_path(frames), "nested deeper than " + std::to_string(limits.max_depth) + " levels"};
-    frames.push_back(ParseFrame{object, {}, {}, -1});
-  };
-  json::parser_callback_t cb = [&](int, json::parse_event_t ev, json& parsed) -> bool {
-    switch (ev) {
-      case json::parse_event_t::object_start: open(true); break;
-      case json::parse_event_t::array_start: open(false); break;
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        if (!frames.empty()) frames.pop_back();
-        break;
-      case json::parse_event_t::key: {
-        auto& f = frames.back();
-        f.key = parsed.get<std::string>();
-        if (!f.keys.insert(f.key).second)
-          throw StrictParseError{frames_path(frames), "duplicate key (a key may appear once in an object)"};
-        break;
-      }
-      case json::parse_event_t::value: element(); break;
-    }
-    return true;
-  };
+  StrictSax sax(frames, limits);
+  bool well_formed = false;
   try {
-    return json::parse(text, cb, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+    well_formed = json::sax_parse(text, &sax, json::input_format_t::json, /*strict=*/true, /*ignore_comments=*/true);
   } catch (const StrictParseError& e) {
     return usage_error(e.path.empty() ? e.message : e.path + ": " + e.message);
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    if (auto p = what.find("syntax error"); p != std::string::npos) what = what.substr(p);
-    return usage_error("not valid JSON at " + line_col(text, e.byte > 0 ? e.byte - 1 : 0) + ": " + what);
-  } catch (const json::exception& e) {
+  } catch (const Interrupted&) {
+    return interrupted_error();
+  }
+  if (!well_formed) {
+    std::string what = sax.error_what;
+    if (sax.error_id >= 100 && sax.error_id < 200) {  // parse_error: the text is not JSON
+      if (auto p = what.find("syntax error"); p != std::string::npos) what = what.substr(p);
+      return usage_error("not valid JSON at " + line_col(text, sax.error_byte > 0 ? sax.error_byte - 1 : 0) + ": " + what);
+    }
     // out_of_range.406 (1e400) and the like: the lexer accepted the text, the value cannot be held.
-    std::string what = e.what();
     if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
     std::string where = frames_path(frames);
     return usage_error((where.empty() ? "" : where + ": ") + "not a usable JSON value: " + what);
+  }
+  // Checked: the plain DOM parse (linear) cannot fail now.
+  try {
+    return json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+  } catch (const json::exception& e) {
+    return usage_error(std::string("not a usable JSON document: ") + e.what());
   }
 }
 
@@ -218,10 +279,7 @@ void JsonObject::finish() const {
     if (!seen_.count(k)) {
       std::string known;
       for (auto& s : seen_) known += (known.empty() ? "" : ", ") + s;
-      // The key is the document's text: a plain one names the path as usual, any other is shown quoted
-      // and escaped so that a newline or an escape sequence cannot break the message.
-      bool plain = !k.empty() && k.size() <= 80 && std::all_of(k.begin(), k.end(), [](char c) { return c > 0x20 && c < 0x7f && c != '\''; });
-      throw JsonFieldError{child(plain ? k : show_value(k)), "unknown key (expected one of: " + known + ")"};
+      throw JsonFieldError{child(json_path_key(k)), "unknown key (expected one of: " + known + ")"};
     }
   }
 }

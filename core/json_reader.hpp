@@ -87,6 +87,8 @@ class JsonObject {
   std::set<std::string> seen_;
 };
 
+// A document's key as an error path shows it: as is when plain, else quoted and escaped (show_value).
+std::string json_path_key(const std::string& k);
 const char* json_type_name(const json& j);
 
 }  // namespace rig

@@ -102,6 +102,42 @@ std::string seconds(long ms) {
 
 }  // namespace
 
+namespace {
+
+// A port: 1-65535, digits only.
+bool valid_port(const std::string& p) {
+  if (p.empty() || p.size() > 5 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  long v = std::stol(p);
+  return v >= 1 && v <= 65535;
+}
+
+}  // namespace
+
+// host[:port] or [ipv6][:port]: the name letters, digits, '.' and '-'; the port 1-65535.
+bool valid_host_port(const std::string& h) {
+  if (h.empty() || h.size() > 255) return false;
+  std::string name = h, port;
+  bool had_port = false;
+  if (h.front() == '[') {
+    auto end = h.find(']');
+    if (end == std::string::npos || end == 1) return false;
+    for (char ch : h.substr(1, end - 1))
+      if (!(std::isxdigit(static_cast<unsigned char>(ch)) || ch == ':' || ch == '.')) return false;
+    if (end + 1 == h.size()) return true;
+    if (h[end + 1] != ':') return false;
+    return valid_port(h.substr(end + 2));
+  }
+  if (auto colon = h.find(':'); colon != std::string::npos) {
+    name = h.substr(0, colon);
+    port = h.substr(colon + 1);
+    had_port = true;
+  }
+  if (name.empty()) return false;
+  for (char ch : name)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-')) return false;
+  return !had_port || valid_port(port);
+}
+
 Result<Endpoint> parse_endpoint(const std::string& spec) {
   Endpoint ep;
   ep.display = spec;
@@ -115,6 +151,7 @@ Result<Endpoint> parse_endpoint(const std::string& spec) {
     std::string addr = spec.substr(6);
     while (!addr.empty() && addr.back() == '/') addr.pop_back();
     if (addr.empty()) return usage_error("engine '" + spec + "': missing address (expected tcp://host:port)");
+    if (!valid_host_port(addr)) return usage_error("engine '" + spec + "': '" + addr + "' is not host[:port] with a port 1-65535");
     ep.base_url = "http://" + addr;
   } else {
     return usage_error("engine '" + spec + "': expected unix:///path/to.sock or tcp://host:port");

@@ -23,6 +23,9 @@ struct Endpoint {
 };
 
 // Parses "unix:///path", "tcp://host:port" or a bare socket path.
+// host[:port] or [ipv6][:port]: the name letters, digits, '.' and '-', the port 1-65535.
+bool valid_host_port(const std::string& h);
+
 Result<Endpoint> parse_endpoint(const std::string& spec);
 // --engine, else DOCKER_HOST, else the local Docker socket.
 Result<Endpoint> default_endpoint(const std::string& flag_value);

@@ -64,38 +64,6 @@ bool valid_sha256_digest(const std::string& d) {
   return true;
 }
 
-// A port: 1-65535, digits only.
-bool valid_port(const std::string& p) {
-  if (p.empty() || p.size() > 5 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
-  long v = std::stol(p);
-  return v >= 1 && v <= 65535;
-}
-
-// host[:port] or [ipv6][:port]: the name letters, digits, '.' and '-'; the port 1-65535.
-bool valid_host(const std::string& h) {
-  if (h.empty() || h.size() > 255) return false;
-  std::string name = h, port;
-  bool had_port = false;
-  if (h.front() == '[') {
-    auto end = h.find(']');
-    if (end == std::string::npos || end == 1) return false;
-    for (char ch : h.substr(1, end - 1))
-      if (!(std::isxdigit(static_cast<unsigned char>(ch)) || ch == ':' || ch == '.')) return false;
-    if (end + 1 == h.size()) return true;
-    if (h[end + 1] != ':') return false;
-    return valid_port(h.substr(end + 2));
-  }
-  if (auto colon = h.find(':'); colon != std::string::npos) {
-    name = h.substr(0, colon);
-    port = h.substr(colon + 1);
-    had_port = true;
-  }
-  if (name.empty()) return false;
-  for (char ch : name)
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-')) return false;
-  return !had_port || valid_port(port);
-}
-
 std::string host_without_port(const std::string& host) {
   if (host.starts_with("[")) {
     auto end = host.find(']');
@@ -215,7 +183,7 @@ Result<RegistryRef> parse_registry_ref(const std::string& s) {
   auto slash = s.find('/');
   r.host = s.substr(0, slash);
   std::string rest = s.substr(slash + 1);
-  if (!valid_host(r.host)) return usage_error("registry reference " + show_value(s) + ": host " + show_value(r.host) + " is not a host[:port]");
+  if (!valid_host_port(r.host)) return usage_error("registry reference " + show_value(s) + ": host " + show_value(r.host) + " is not a host[:port]");
   if (auto at = rest.find('@'); at != std::string::npos) {
     r.digest = rest.substr(at + 1);
     rest = rest.substr(0, at);

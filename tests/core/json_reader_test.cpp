@@ -3,6 +3,7 @@
 #include <functional>
 #include <optional>
 
+#include "core/interrupt.hpp"
 #include "core/json_reader.hpp"
 
 namespace rigtest_core_json_reader {
@@ -230,3 +231,38 @@ TEST_CASE("json_reader: an unknown key with control characters is shown escaped"
 }
 
 }  // namespace rigtest_core_json_reader
+
+namespace rigtest_core_json_reader_strict {
+
+TEST_CASE("json_reader: a key with control characters is shown escaped in an error path", "[core][json]") {
+  auto r = rig::parse_json_document("{\"evil\\n\\u001b[2Jkey\": {\"x\": 1, \"x\": 2}}");
+  REQUIRE_FALSE(r.ok());
+  std::string m = r.error().what();
+  CHECK_THAT(m, Catch::Contains("'evil\\n\\x1b[2Jkey'.x: duplicate key"));
+  CHECK(m.find('\x1b') == std::string::npos);
+  CHECK(m.find('\n') == std::string::npos);
+}
+
+TEST_CASE("json_reader: many sibling objects parse, with every check still on", "[core][json]") {
+  // 100k empty objects in one array: with nlohmann's parser callback this took seconds (the DOM
+  // builder rescanned the array after each object); the strict checks now run as a SAX pass.
+  std::string text = "[";
+  for (int i = 0; i < 100000; ++i) text += i ? ",{}" : "{}";
+  text += ",{\"a\":1,\"a\":2}]";
+  auto r = rig::parse_json_document(text);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.error().what(), Catch::Contains("[100000].a: duplicate key"));
+}
+
+TEST_CASE("json_reader: an interrupt stops a parse", "[core][json]") {
+  std::string text = "[";
+  for (int i = 0; i < 20000; ++i) text += i ? ",1" : "1";
+  text += "]";
+  rig::simulate_interrupt_for_tests();
+  auto r = rig::parse_json_document(text);
+  rig::reset_interrupted_for_tests();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().category() == rig::Category::Interrupted);
+}
+
+}  // namespace rigtest_core_json_reader_strict
