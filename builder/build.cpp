@@ -1,5 +1,7 @@
 #include "builder/build.hpp"
 
+#include "core/json_reader.hpp"
+
 #include <unistd.h>
 
 #include <sys/vfs.h>
@@ -425,12 +427,10 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
                                              {"org.opencontainers.image.description", "SPDX 2.3 SBOM: dpkg's installed packages"}}));
   if (auto it = scan.captured.find(kStockSeccompPath); it != scan.captured.end()) {
     phase(ev, "derive tailored seccomp profile");
-    json stock;
-    try {
-      stock = json::parse(it->second.content);
-    } catch (const json::exception& e) {
-      return internal_error(std::string("the image's ") + kStockSeccompPath + " is not JSON: " + e.what());
-    }
+    // Bounded and strict like every other document (a recipe's own file can land there).
+    auto parsed = parse_json_document(it->second.content);
+    if (!parsed) return internal_error(std::string("the image's ") + kStockSeccompPath + " is not a usable JSON document: " + parsed.error().what());
+    json stock = std::move(parsed).value();
     RIG_TRY(auto tailored, tailor_seccomp(stock));
     RIG_CHECK(write_file_atomic(staging.path() / kTailoredSeccompFile, tailored.dump(2) + "\n"));
   }

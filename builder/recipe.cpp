@@ -113,9 +113,13 @@ std::map<std::string, std::string> read_map(const JsonNode& n, CheckKey check_ke
   return out;
 }
 
-std::string normalized_path(const JsonNode& n) {
+// A path in the image that names an entry of its own (a file, a directory to own, a volume, ...):
+// never "/" itself, which would make the whole tree that entry (chown -R, a volume over everything).
+// Only the working directory may be the root (allow_root).
+std::string normalized_path(const JsonNode& n, bool allow_root = false) {
   auto p = n.str();
   if (auto why = path_problem(p); !why.empty()) n.fail(why + ", got " + show_value(p));
+  if (p == "/" && !allow_root) n.fail("expected a path below '/', not the root itself");
   return p;
 }
 
@@ -932,7 +936,7 @@ Recipe parse_document(const json& doc, const fs::path& file) {
         },
         value_str);
   }
-  if (auto w = o.optional("workdir")) r.workdir = normalized_path(*w);
+  if (auto w = o.optional("workdir")) r.workdir = normalized_path(*w, /*allow_root=*/true);
   if (auto u = o.optional("config_user"))
     r.config_user = ruled_str(*u, is_config_user, "a user for the image config: NAME or UID, optionally :GROUP or :GID");
   else if (r.user)

@@ -41,7 +41,8 @@ void print_text(const std::string& file, const SeccompLintReport& r, const json&
   std::printf("arches: %s\n", arches.c_str());
   for (auto& a : r.unknown_arches) std::printf("warning: architecture %s is unknown to libseccomp\n", a.c_str());
   std::printf("capabilities: %s\n", r.caps_label.c_str());
-  std::printf("contradictions: %zu\n", r.contradictions.size());
+  std::printf("contradictions: %zu%s\n", r.contradictions.size(),
+              r.contradictions.size() >= kMaxSeccompContradictions ? " (the first found; there may be more)" : "");
   for (auto& c : r.contradictions)
     std::printf("  %s: allowed by rule %zu (%s), denied by rule %zu (%s)\n", c.syscall.c_str(), c.allow_rule,
                 seccomp_rule_summary(profile["syscalls"][c.allow_rule]).c_str(), c.deny_rule,

@@ -1,5 +1,7 @@
 #include "matrix/matrix_file.hpp"
 
+#include "core/text.hpp"
+
 #include "engine/incus_client.hpp"
 #include "engine/lxc_runtime.hpp"
 
@@ -38,19 +40,23 @@ bool plain_name(const std::string& n) {
 
 bool valid_host(const std::string& h) { return h == "local" || h == "remote" || (h.rfind("vm:", 0) == 0 && plain_name(h.substr(3))); }
 
+constexpr size_t kMaxAxisValues = 64;
+constexpr size_t kMaxCells = 4096;
+
 void check_axis_values(const JsonNode& n, const std::string& axis, const std::vector<std::string>& values) {
   if (values.empty()) n.fail("expected at least one value");
+  if (values.size() > kMaxAxisValues) n.fail("expected at most " + std::to_string(kMaxAxisValues) + " values, got " + std::to_string(values.size()));
   std::set<std::string> seen;
   for (auto& v : values) {
-    if (!seen.insert(v).second) n.fail("duplicate value '" + v + "'");
-    if (axis == "host" && !valid_host(v)) n.fail("expected local, remote or vm:<name> (a name under recipes/hosts/), got '" + v + "'");
+    if (!seen.insert(v).second) n.fail("duplicate value " + show_value(v));
+    if (axis == "host" && !valid_host(v)) n.fail("expected local, remote or vm:<name> (a name under recipes/hosts/), got " + show_value(v));
     if (axis == "recipe" && !plain_name(v))
-      n.fail("expected a recipe name under recipes/ ([a-z0-9][a-z0-9._-]*, at most 64 characters), got '" + v + "'");
+      n.fail("expected a recipe name under recipes/ ([a-z0-9][a-z0-9._-]*, at most 64 characters), got " + show_value(v));
     auto known = kValues.find(axis);
     if (known != kValues.end() && !known->second.count(v)) {
       std::string list;
       for (auto& k : known->second) list += (list.empty() ? "" : ", ") + k;
-      n.fail("expected one of " + list + ", got '" + v + "'");
+      n.fail("expected one of " + list + ", got " + show_value(v));
     }
   }
 }
@@ -74,7 +80,13 @@ MatrixFile parse_doc(const json& doc, const std::filesystem::path& file) {
   if (schema.str() != "rigctl/matrix/v1") schema.fail("expected \"rigctl/matrix/v1\"");
   MatrixFile m;
   m.file = file;
-  m.name = o.required("name").nonempty_str();
+  {
+    auto nn = o.required("name");
+    m.name = nn.nonempty_str();
+    // Printed in every report and summary line.
+    if (m.name.size() > 128 || std::any_of(m.name.begin(), m.name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+      nn.fail("expected a name of at most 128 characters without control characters, got " + show_value(m.name));
+  }
   if (auto d = o.optional("description")) m.description = d->str();
   auto axes = o.required("axes").object();
   for (auto& a : kAxes) {
@@ -83,6 +95,11 @@ MatrixFile parse_doc(const json& doc, const std::filesystem::path& file) {
     check_axis_values(n, a, m.axes[a]);
   }
   axes.finish();
+  // Bounded before anything is expanded: every cell is a launch (or a VM) of its own.
+  size_t cells = 1;
+  for (auto& [a, v] : m.axes) cells = std::min(cells * v.size(), kMaxCells + 1);
+  if (cells > kMaxCells)
+    o.required("axes").fail("the axes make more than " + std::to_string(kMaxCells) + " cells; split the matrix into several files");
   auto run = o.required("run");
   m.run = stage_list(run);
   if (m.run.empty()) run.fail("expected at least one stage");

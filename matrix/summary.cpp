@@ -360,12 +360,13 @@ const json& summary_shape() {
           "stage": {"type": "string"}, "status": {"type": "string"}, "reason": {"type": "string"},
           "seconds": {"type": "number"},
           "detail": {"type": ["object", "null"], "properties": {
-            "passed": {"type": "integer"}, "total": {"type": "integer"},
+            "passed": {"type": "integer"}, "total": {"type": "integer"}, "not_applicable": {"type": "integer"},
             "order": {"type": "array", "items": {"type": "string"}},
             "checks": {"type": ["object", "array"], "additionalProperties": {"type": "string"}, "items": {"type": "object"}},
             "items": {"type": "array", "items": {"type": "object", "properties": {
               "id": {"type": "string"}, "verdict": {"type": "string"}, "status": {"type": "string"},
               "unit": {"type": "string"}, "reason": {"type": "string"}, "baseline_label": {"type": "string"},
+              "observed_check": {"type": "string"}, "observed_error": {"type": "string"},
               "value": {"type": ["number", "null"]}, "baseline": {"type": ["number", "null"]},
               "ratio": {"type": ["number", "null"]}}}}}}}}}}}}
     }

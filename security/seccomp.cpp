@@ -128,12 +128,19 @@ bool overlap(const json& a, const json& b, const SeccompContext& ctx) {
 
 // Shape check before anything indexes into the document, so a malformed profile is a usage error
 // and not a json exception.
+constexpr size_t kMaxSeccompRules = 1024;
+
 Status check_profile(const json& p) {
   if (!p.is_object() || !p.contains("syscalls") || !p["syscalls"].is_array())
     return usage_error("not a seccomp profile: expected an object with a \"syscalls\" array");
   if (p.contains("defaultAction") && !p["defaultAction"].is_string())
     return usage_error("defaultAction: expected a string");
   const auto& rules = p["syscalls"];
+  // Lint compares rules pairwise: bounded so that no file makes it run for minutes. Docker's and
+  // podman's default profiles have under 100 rules.
+  if (rules.size() > kMaxSeccompRules)
+    return usage_error("syscalls: " + std::to_string(rules.size()) + " rules, more than the " + std::to_string(kMaxSeccompRules) +
+                       " rigctl reads (Docker's default profile has under 100)");
   for (size_t i = 0; i < rules.size(); ++i) {
     const auto& r = rules[i];
     std::string at = "syscalls[" + std::to_string(i) + "]";
@@ -275,7 +282,12 @@ std::vector<SeccompContradiction> seccomp_contradictions(const json& profile, co
       if (verdict(rules[j]) != Verdict::Deny || !overlap(rules[i], rules[j], ctx)) continue;
       std::set<std::string> reported;
       for (auto& m : names_of(rules[j]))
-        if (a.count(m) && reported.insert(m).second) out.push_back({m, i, j});
+        if (a.count(m) && reported.insert(m).second) {
+          out.push_back({m, i, j});
+          // Enough to act on; a profile that contradicts itself everywhere would otherwise print a
+          // line per pair of rules (millions).
+          if (out.size() >= kMaxSeccompContradictions) return out;
+        }
     }
   }
   return out;

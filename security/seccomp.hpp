@@ -73,6 +73,8 @@ struct SeccompContradiction {
   size_t allow_rule = 0;
   size_t deny_rule = 0;
 };
+// At most this many are returned (the first found): enough to act on.
+inline constexpr size_t kMaxSeccompContradictions = 200;
 std::vector<SeccompContradiction> seccomp_contradictions(const json& profile, const SeccompContext& ctx = {});
 
 // The profile's architectures as libseccomp names, in profile order, each once; names libseccomp

@@ -476,6 +476,12 @@ TEST_CASE("recipe: paths must be absolute and normalized", "[builder][recipe][va
   check_rejected(j, "directories[0].path", "expected a normalized path (no '.', '..' or '//' parts), got '/srv/../etc'");
   j["directories"][0]["path"] = "/srv/";
   check_rejected(j, "directories[0].path", "expected a path without a trailing '/', got '/srv/'");
+  // The root itself is never an entry: `chown` of "/" to the user, a file or a volume over everything.
+  j["directories"][0]["path"] = "/";
+  check_rejected(j, "directories[0].path", "expected a path below '/', not the root itself");
+  j.erase("directories");
+  j["files"] = {{{"path", "/"}, {"content", "x"}}};
+  check_rejected(j, "files[0].path", "expected a path below '/', not the root itself");
 }
 
 TEST_CASE("recipe: invalid mode is rejected", "[builder][recipe][validation]") {

@@ -179,3 +179,35 @@ TEST_CASE("matrix: duplicate keys and out-of-range numbers are refused, never th
 }
 
 }  // namespace rigtest_matrix_matrix_file
+
+namespace rigtest_matrix_matrix_file_bounds {
+
+using rigtest::json;
+
+// Found by review: 2000 hosts x 2000 recipes expanded to millions of cells (out of memory, exit 70).
+TEST_CASE("matrix: axes and cells are bounded before expansion; names print escaped", "[grid][matrix]") {
+  auto j = rigtest_matrix_matrix_file::base();
+  j["axes"]["recipe"] = json::array();
+  for (int i = 0; i < 65; ++i) j["axes"]["recipe"].push_back("r" + std::to_string(i));
+  auto m = rig::parse_matrix(j.dump(), "m.json");
+  REQUIRE_FALSE(m.ok());
+  CHECK_THAT(m.error().what(), Catch::Contains("axes.recipe: expected at most 64 values, got 65"));
+  j = rigtest_matrix_matrix_file::base();
+  j["axes"]["host"] = json::array();
+  j["axes"]["recipe"] = json::array();
+  for (int i = 0; i < 64; ++i) {
+    j["axes"]["host"].push_back("vm:h" + std::to_string(i));
+    j["axes"]["recipe"].push_back("r" + std::to_string(i));
+  }
+  m = rig::parse_matrix(j.dump(), "m.json");
+  REQUIRE_FALSE(m.ok());
+  CHECK_THAT(m.error().what(), Catch::Contains("axes: the axes make more than 4096 cells"));
+  j = rigtest_matrix_matrix_file::base();
+  j["name"] = "evil\n\x1b[2J";
+  m = rig::parse_matrix(j.dump(), "m.json");
+  REQUIRE_FALSE(m.ok());
+  CHECK_THAT(m.error().what(), Catch::Contains("name: expected a name of at most 128 characters without control characters"));
+  CHECK(std::string(m.error().what()).find('\x1b') == std::string::npos);
+}
+
+}  // namespace rigtest_matrix_matrix_file_bounds

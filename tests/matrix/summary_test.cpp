@@ -1,5 +1,7 @@
 #include "support/catch.hpp"
 
+#include <tuple>
+
 #include <functional>
 
 #include "matrix/summary.hpp"
@@ -183,6 +185,29 @@ TEST_CASE("report merge: a summary of the wrong shape is a usage error naming th
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().category() == rig::Category::Usage);
     CHECK_THAT(r.error().what(), Catch::EndsWith(c.message));
+  }
+  // Fields the renderers read inside a stage's detail (found by review: exit 70 before they were in the shape).
+  auto spoil_stage = [&](const std::string& stage, const std::function<void(rig::json&)>& f) {
+    auto j = good;
+    for (auto& c : j["cells"])
+      for (auto& st : c["stages"])
+        if (st.value("stage", "") == stage && st["detail"].is_object()) {
+          f(st["detail"]);
+          return j;
+        }
+    FAIL("the fixture has no " + stage + " stage with a detail");
+    return j;
+  };
+  for (auto& [stage, f, field] : std::vector<std::tuple<std::string, std::function<void(rig::json&)>, std::string>>{
+           {"smoke", [](rig::json& d) { d["not_applicable"] = "two"; }, "detail.not_applicable: expected integer, got a string"},
+           {"ablate", [](rig::json& d) { d["items"][0]["observed_check"] = 5; }, "observed_check: expected string, got an integer"},
+           {"ablate", [](rig::json& d) { d["items"][0]["observed_error"] = true; }, "observed_error: expected string, got a boolean"}}) {
+    rigtest::TempDir t;
+    rigtest::write_text(t.path() / "summary.json", spoil_stage(stage, f).dump());
+    auto r = rig::read_summary(t.path());
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().category() == rig::Category::Usage);
+    CHECK_THAT(r.error().what(), Catch::Contains(field));
   }
   // Out-of-range numbers and duplicate keys are refused by the strict reader before the shape check.
   rigtest::TempDir t;
