@@ -66,6 +66,9 @@ Status run_gc(const GcOptions& o, const Globals& g) {
   // Build staging a killed rigctl left: its lease is gone (a live build's is held, however long it
   // has been writing).
   auto stale = remove_stale_staging(cache_root(), std::chrono::hours(1));
+  // And the scratch directories under $TMPDIR (the inner images' archives, an Incus image's files)
+  // of a rigctl that was killed.
+  for (auto& p : remove_stale_scratch()) stale.push_back(p);
   remove_dead_leases();
   // VM hosts whose rigctl died (or whose qemu did): the VM stopped, its run dir and state removed.
   auto vms = collect_vm_garbage();

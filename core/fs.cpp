@@ -236,9 +236,16 @@ Status StagingDir::commit_without_exchange() {
   return fsync_path(parent_or_dot(dest_));
 }
 
-Result<ScratchDir> ScratchDir::create(const std::string& prefix) {
+static fs::path scratch_root() {
   const char* t = std::getenv("TMPDIR");
-  std::string templ = std::string(t && *t ? t : "/tmp") + "/" + prefix + "-XXXXXX";
+  return t && *t ? fs::path(t) : fs::path("/tmp");
+}
+
+Result<ScratchDir> ScratchDir::create(const std::string& prefix) {
+  // "<prefix>.tmp-<lease>-XXXXXX": a killed rigctl's scratch is found by its dead lease
+  // (remove_stale_scratch), never by age or by guessing.
+  const std::string suffix = staging_suffix();  // ".tmp-<lease>-" + 8 random characters
+  std::string templ = (scratch_root() / prefix).string() + suffix.substr(0, suffix.size() - 8) + "XXXXXX";
   if (::mkdtemp(templ.data()) == nullptr)
     return internal_error("cannot create a scratch directory '" + templ + "': " + std::strerror(errno));
   return ScratchDir(templ);
@@ -267,6 +274,24 @@ std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::se
       auto mtime = fs::last_write_time(it->path(), ec2);
       if (ec2 || now - mtime < min_age) continue;
     }
+    fs::remove_all(it->path(), ec2);
+    if (!ec2) removed.push_back(it->path());
+  }
+  return removed;
+}
+
+std::vector<fs::path> remove_stale_scratch() {
+  std::vector<fs::path> removed;
+  std::error_code ec;
+  // Only $TMPDIR's own entries named by ScratchDir ("rigctl-*" with a lease): nothing else there is
+  // rigctl's to judge.
+  for (auto it = fs::directory_iterator(scratch_root(), ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    auto name = it->path().filename().string();
+    if (!name.starts_with("rigctl-")) continue;
+    auto lease = staging_lease(name);
+    if (lease.empty() || lease_live(lease)) continue;
+    std::error_code ec2;
+    if (!it->is_directory(ec2) || it->is_symlink(ec2)) continue;
     fs::remove_all(it->path(), ec2);
     if (!ec2) removed.push_back(it->path());
   }

@@ -84,6 +84,8 @@ class ScratchDir {
 // that lease is dead, at once; a name without one (an older rigctl's, or written when no lease could
 // be taken) only when untouched for `min_age`. Returns what was removed.
 std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::seconds min_age);
+// ScratchDirs (under $TMPDIR, "rigctl-*.tmp-<lease>-*") whose rigctl is gone (SIGKILL): removed.
+std::vector<fs::path> remove_stale_scratch();
 // The lease id in a staging name, or "" (see staging_suffix).
 std::string staging_lease(const std::string& filename);
 

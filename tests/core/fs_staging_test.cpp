@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -61,6 +62,38 @@ TEST_CASE("fs: remove_stale_staging keeps a live lease's staging and removes a d
   CHECK(got == std::set<fs::path>{dead, dead_old});
   CHECK(fs::exists(live / "layer.tar"));
   CHECK(fs::exists(legacy));
+}
+
+// Found by review: a SIGKILLed smoke left /tmp/rigctl-inner-XXXXXX (its inner image archives) and no
+// gc removed it. ScratchDirs carry the lease now; gc sweeps $TMPDIR's own rigctl entries by it.
+TEST_CASE("fs: remove_stale_scratch removes a killed rigctl's scratch dirs under TMPDIR, nothing else", "[core][fs]") {
+  TempDir t;
+  const auto& lease = rig::process_lease();
+  if (lease.empty()) {
+    WARN("no usable runtime dir: " << rig::runtime_dir());
+    return;
+  }
+  const char* was = std::getenv("TMPDIR");
+  std::string saved = was ? was : "";
+  ::setenv("TMPDIR", t.path().c_str(), 1);
+  {
+    auto mine = rig::ScratchDir::create("rigctl-inner");
+    REQUIRE(mine.ok());
+    CHECK(rig::staging_lease(mine->path().filename().string()) == lease);
+    auto dead = t / "rigctl-inner.tmp-ffffffffffffffff-abcdef";
+    fs::create_directories(dead / "images");
+    auto legacy = t / "rigctl-inner-abcdef";  // no lease: whose it is cannot be told
+    fs::create_directories(legacy);
+    auto foreign = t / "other.tmp-ffffffffffffffff-abcdef";  // not rigctl's
+    fs::create_directories(foreign);
+    auto removed = rig::remove_stale_scratch();
+    CHECK(removed == std::vector<fs::path>{dead});
+    CHECK(fs::exists(mine->path()));  // this process is alive
+    CHECK(fs::exists(legacy));
+    CHECK(fs::exists(foreign));
+  }
+  if (was) ::setenv("TMPDIR", saved.c_str(), 1);
+  else ::unsetenv("TMPDIR");
 }
 
 TEST_CASE("fs: StagingDir commit over an existing entry leaves only the new one", "[core][fs]") {

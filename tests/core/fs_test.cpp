@@ -158,7 +158,7 @@ TEST_CASE("fs: ScratchDir lives under TMPDIR and is removed on destruction", "[c
     REQUIRE(s.ok());
     p = s->path();
     CHECK(p.parent_path() == t.path());
-    CHECK_THAT(p.filename().string(), Catch::StartsWith("unit-"));
+    CHECK_THAT(p.filename().string(), Catch::StartsWith("unit.tmp-"));
     write_text(p / "x/y", "z");
   }
   CHECK_FALSE(fs::exists(p));

@@ -289,6 +289,24 @@ TEST_CASE("subprocess: nothing is started once interrupted", "[core][subprocess]
   CHECK(s.error().category() == rig::Category::Interrupted);
 }
 
+// Found by review: after Ctrl-C an LXC rig's `lxc-stop -k` was refused (nothing starts once
+// interrupted), so the container stayed running. Removal runs inside a CleanupScope.
+TEST_CASE("subprocess: inside a CleanupScope a command still runs to its end after an interrupt", "[core][subprocess][interrupt]") {
+  KillAfter bound(std::chrono::milliseconds(300));
+  rig::simulate_interrupt_for_tests();
+  auto runner = rig::make_process_runner();
+  {
+    rig::CleanupScope cleanup;
+    CHECK_FALSE(rig::interrupt_stops_work());
+    auto r = runner->run(sh("sleep 0.5; echo removed"));  // longer than the kill bound: not terminated either
+    REQUIRE(r.ok());
+    CHECK(r->status == 0);
+    CHECK(r->out == "removed\n");
+  }
+  CHECK(rig::interrupt_stops_work());
+  CHECK(runner->run(sh("echo never")).error().category() == rig::Category::Interrupted);
+}
+
 TEST_CASE("subprocess: drain_stdout reads what a child writes after its consumer stopped", "[core][subprocess]") {
   auto runner = rig::make_process_runner();
   // "head" of the stream, a pause (the consumer is done by then), then padding and a last byte.

@@ -145,7 +145,9 @@ name=rigctl-it-faults-gone-$$
 start_proxy "drop-all:^POST $API/exec/[0-9a-f]+/start:podman info"
 smoke_through_proxy "$name"
 expect_eq "$RC" "3" "engine gone mid-chain: exit 3"
-expect_match "$ERR" "check podman-info \(the engine no longer answers\): .*the engine closed the connection without answering" "engine gone mid-chain: says so"
+# podman info's exec trips the proxy, but a check running beside it (not-privileged) may be the first to
+# meet a dropped connection on a loaded machine: any check may be the one that says so.
+expect_match "$ERR" "check [a-z-]+ \(the engine no longer answers\): .*the engine closed the connection without answering" "engine gone mid-chain: says so"
 expect_match "$ERR" "rigctl: hint: .*rig '$name' could not be removed .*remove it with \`rigctl gc --run [0-9a-z]+\`" "engine gone mid-chain: the hint names what remains and the gc command"
 expect_eq "$(left_by "$name")" "1 2" "engine gone mid-chain: the rig is still there (nothing could reach the engine)"
 run=$(sed -n 's/.*rigctl gc --run \([0-9a-z]*\).*/\1/p' <<<"$ERR" | head -1)
