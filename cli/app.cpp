@@ -129,7 +129,9 @@ int main(int argc, char** argv) {
   g.wired = &borders;
   // The one catch-all: whatever escapes a command is reported here with exit 70, after unwinding
   // has removed what the run made.
-  Status st = guarded("rigctl", action);
+  // Named by the command that ran ("matrix: out of memory"): report() adds "rigctl: error: ".
+  std::string command = app.get_subcommands().empty() ? std::string("rigctl") : app.get_subcommands().front()->get_name();
+  Status st = guarded(command.c_str(), action);
   if (!st.ok()) return report(st.error());
   return stdout_written(0);
 }
