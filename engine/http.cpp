@@ -238,7 +238,7 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
     return unavailable(where + ": the reply is larger than " +
                        (req.max_body % (1u << 20) ? std::to_string(req.max_body) + " bytes"
                                                   : std::to_string(req.max_body >> 20) + " MiB") +
-                       ", far more than any engine answer rigctl reads");
+                       ", far more than any " + ep.noun + " answer rigctl reads");
   if (t.refused) return unavailable(where + ": rigctl stopped reading a malformed reply");
   if (rc == CURLE_OPERATION_TIMEDOUT && req.timeout_is_result) {
     resp.timed_out = true;
@@ -246,9 +246,13 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
   }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     bool stalled = req.stall_ms > 0 && detail.find("slower than") != std::string::npos;
-    return unavailable(where + (stalled ? ": timed out: no data moved for " + seconds(req.stall_ms)
-                                        : ": timed out: no complete reply within " + seconds(req.timeout_ms)),
-                       "the engine is stalled or overloaded: check it (e.g. `docker info`) and retry");
+    // The connection (and a TLS handshake) has its own 5 s bound: say which one ran out.
+    bool connecting = detail.find("onnect") != std::string::npos || detail.find("SSL") != std::string::npos;
+    return unavailable(where + (stalled      ? ": timed out: no data moved for " + seconds(req.stall_ms)
+                                : connecting ? ": timed out: no connection within 5 s (" + detail + ")"
+                                             : ": timed out: no complete reply within " + seconds(req.timeout_ms)),
+                       ep.noun == "engine" ? "the engine is stalled or overloaded: check it (e.g. `docker info`) and retry"
+                                           : "check that the " + ep.noun + " answers there (and speaks https unless --insecure)");
   }
   std::string what;
   switch (rc) {
