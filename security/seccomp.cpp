@@ -130,6 +130,8 @@ bool overlap(const json& a, const json& b, const SeccompContext& ctx) {
 // and not a json exception.
 constexpr size_t kMaxSeccompRules = 1024;
 
+static bool errno_value(const json& v) { return v.is_number_integer() && v.get<int64_t>() >= 1 && v.get<int64_t>() <= 4095; }
+
 Status check_profile(const json& p) {
   if (!p.is_object() || !p.contains("syscalls") || !p["syscalls"].is_array())
     return usage_error("not a seccomp profile: expected an object with a \"syscalls\" array");
@@ -164,7 +166,26 @@ Status check_profile(const json& p) {
           if (!v.is_string()) return usage_error(at + "." + side + "." + key + ": expected an array of strings");
       }
     }
+    // An argument condition names one of a syscall's six arguments; an errno is 1-4095 (what the
+    // kernel can return). A profile outside that cannot mean what it says.
+    if (r.contains("args") && !r["args"].is_null()) {
+      if (!r["args"].is_array()) return usage_error(at + ".args: expected an array of conditions");
+      for (size_t k = 0; k < r["args"].size(); ++k) {
+        const auto& a = r["args"][k];
+        std::string aat = at + ".args[" + std::to_string(k) + "]";
+        if (!a.is_object()) return usage_error(aat + ": expected an object");
+        if (!a.contains("index") || !a["index"].is_number_integer() || a["index"].get<int64_t>() < 0 || a["index"].get<int64_t>() > 5)
+          return usage_error(aat + ".index: expected an argument index 0-5");
+        if (a.contains("op") && !a["op"].is_string()) return usage_error(aat + ".op: expected a string");
+      }
+    }
+    if (r.contains("errnoRet") && !r["errnoRet"].is_null() &&
+        !errno_value(r["errnoRet"]))
+      return usage_error(at + ".errnoRet: expected an errno 1-4095");
   }
+  if (p.contains("defaultErrnoRet") && !p["defaultErrnoRet"].is_null() &&
+      !errno_value(p["defaultErrnoRet"]))
+    return usage_error("defaultErrnoRet: expected an errno 1-4095");
   for (const char* key : {"archMap", "architectures"})
     if (p.contains(key) && !p[key].is_array() && !p[key].is_null())
       return usage_error(std::string(key) + ": expected an array");

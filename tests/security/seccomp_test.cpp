@@ -275,6 +275,25 @@ TEST_CASE("seccomp lint: LOG allows, TRACE/NOTIFY decide elsewhere, minKernel is
   CHECK(lint(p).contradictions.empty());
 }
 
+// Found by review: an argument index of 99999999999 and a negative errno linted clean.
+TEST_CASE("seccomp lint: impossible argument indexes, errnos and rule counts are usage errors", "[builder][seccomp]") {
+  auto bad_index = pair_profile({{"args", {{{"index", 6}, {"value", 1}, {"op", "SCMP_CMP_EQ"}}}}}, "personality");
+  auto e = rigtest::error_of(rig::lint_seccomp(bad_index, {}));
+  CHECK(e.category() == rig::Category::Usage);
+  CHECK_THAT(e.what(), Catch::Contains("syscalls[0].args[0].index: expected an argument index 0-5"));
+  auto bad_errno = pair_profile(json::object(), "mount");
+  bad_errno["syscalls"][1]["errnoRet"] = -1;
+  CHECK_THAT(rigtest::error_of(rig::lint_seccomp(bad_errno, {})).what(), Catch::Contains("syscalls[1].errnoRet: expected an errno 1-4095"));
+  auto bad_default = pair_profile(json::object(), "mount");
+  bad_default["defaultErrnoRet"] = 70000;
+  CHECK_THAT(rigtest::error_of(rig::lint_seccomp(bad_default, {})).what(), Catch::Contains("defaultErrnoRet: expected an errno 1-4095"));
+  json many = {{"defaultAction", "SCMP_ACT_ERRNO"}, {"syscalls", json::array()}};
+  for (int i = 0; i < 1025; ++i) many["syscalls"].push_back({{"names", {"read"}}, {"action", "SCMP_ACT_ALLOW"}});
+  CHECK_THAT(rigtest::error_of(rig::lint_seccomp(many, {})).what(), Catch::Contains("1025 rules, more than the 1024"));
+  // The real profiles stay clean of these rules.
+  lint(fixture("podman-stock-trixie.json"));
+}
+
 TEST_CASE("seccomp lint: JSON report", "[builder][seccomp]") {
   auto stock = fixture("podman-stock-trixie.json");
   rig::SeccompLintOptions o;
