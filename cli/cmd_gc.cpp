@@ -25,12 +25,14 @@ struct GcOptions {
 
 // What gc removes and when: docs/gc.md.
 Status run_gc(const GcOptions& o, const Globals& g) {
-  // A run id is what rigctl prints and labels with: letters and digits (random_token), nothing a label
-  // filter or a path would read differently.
-  if (!o.run.empty() && (o.run.size() > 64 || !std::all_of(o.run.begin(), o.run.end(), [](char c) {
-                           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  // A run id as rigctl prints it (letters and digits) or as a label value may spell one ('.', '_',
+  // '-'): nothing a label filter or a path would read differently, never bytes that are not text.
+  if (!o.run.empty() && (o.run.size() > 63 || !std::all_of(o.run.begin(), o.run.end(), [](char c) {
+                           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                                  c == '_' || c == '-';
                          })))
-    return usage_error("expected a run id (letters and digits, as rigctl prints it), got " + show_value(o.run)).add_context("--run");
+    return usage_error("expected a run id (letters, digits, '.', '_' or '-', as rigctl prints it), got " + show_value(o.run))
+        .add_context("--run");
   if (!o.run.empty() && snapshot_runs().live_runs.count(o.run))
     return usage_error("run " + o.run + " is still going (its rigctl holds its lease): not removing what it uses",
                        "interrupt that rigctl (Ctrl-C or SIGTERM): it removes what it made itself")
