@@ -321,7 +321,8 @@ class Chain {
                        "printf 'FROM %s\\nRUN echo docker-api-built > /api\\n' " + base + " > Dockerfile\n"
                        "docker build -q -t " + built + " . 2>&1 | grep -v -i deprecat || true\n"
                        "docker run --rm --pull=never " + built + " cat /api\n"
-                       "docker rmi " + built + " >/dev/null",
+                       // Tidying only: an exec Incus ran twice may still use the image here.
+                       "docker rmi " + built + " >/dev/null 2>&1 || true",
                        timeout_ms));
     std::string out = exec_output(r);
     bool ran = out.find("docker-api-run-ok") != std::string::npos, built_ok = out.find("docker-api-built") != std::string::npos;
@@ -598,10 +599,15 @@ echo "pids-unlimited exit $?")SH";
            RIG_CHECK(put_images());
            // podman: --userns=auto, inner root maps into the subordinate range, not onto the rig user
            // (uid-isolation). Rootless dockerd has no per-container user namespace (uid-rig-user).
-           RIG_TRY(auto r, engine_sh(cli + " load -q -i /tmp/rig-images/web.tar && " + cli + " run -d --name rig-web" +
-                                  (docker ? "" : " --userns=auto") + net + " -p " + port + ":80 --pull=never " + web + " && " + cli +
-                                  " inspect -f '{{.State.Running}}' rig-web",
-                              t));
+           // Serialised and idempotent (flock, then podman's --replace or docker's rm -f): Incus may
+           // run an exec twice, the first still going, when it loses the child's pid under load
+           // (engine/incus_client.cpp re-sends it); the second then waits and replaces the first's
+           // container instead of failing on the name it took.
+           const std::string script = cli + " load -q -i /tmp/rig-images/web.tar && " +
+                                      (docker ? "{ docker rm -f rig-web >/dev/null 2>&1 || true; } && " : "") + cli +
+                                      " run -d --name rig-web" + (docker ? "" : " --replace --userns=auto") + net + " -p " + port +
+                                      ":80 --pull=never " + web + " && " + cli + " inspect -f '{{.State.Running}}' rig-web";
+           RIG_TRY(auto r, engine_sh("flock /tmp/.rig-inner-run.lock sh -c " + shell_quote(script), t));
            return from_exec(r, "true");
          }},
         {{"host-reach", "host reaches the inner app on 127.0.0.1"}, {"inner-run"}, 20000,
