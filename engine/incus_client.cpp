@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "core/fs.hpp"
 #include "core/text.hpp"
 #include "engine/exec_stream.hpp"
 #include "engine/reply.hpp"
@@ -298,17 +299,52 @@ Status IncusClient::delete_volume(const std::string& pool, const std::string& na
   return ok();
 }
 
+std::vector<std::string> incus_exec_command(const IncusExec& req, const std::string& marker, const std::vector<std::string>& tidy) {
+  // $0 marker, $1 timeout in seconds, $2 how many markers to tidy, then those, then the command.
+  // A waiting copy gives up 15 s after the claimer's own timeout (timeout -k 5 has ended it by then).
+  static const std::string script = R"(d=$0 t=$1 n=$2; shift 2
+while [ "$n" -gt 0 ]; do rm -rf -- "$1"; shift; n=$((n - 1)); done
+if mkdir -m 700 -- "$d" 2>/dev/null; then
+  timeout -k 5 "$t" "$@" >"$d/1" 2>"$d/2"; rc=$?
+  echo "$rc" >"$d/r.tmp" && mv -f -- "$d/r.tmp" "$d/r"
+  cat -- "$d/1"; cat -- "$d/2" >&2
+elif [ -d "$d" ] && [ ! -L "$d" ]; then
+  i=$((t * 10 + 150))
+  while [ ! -f "$d/r" ]; do
+    i=$((i - 1))
+    if [ "$i" -le 0 ]; then echo "rigctl: another copy of this request did not finish in time" >&2; exit 124; fi
+    sleep 0.1
+  done
+  rc=$(cat -- "$d/r"); cat -- "$d/1"; cat -- "$d/2" >&2
+else
+  timeout -k 5 "$t" "$@"; rc=$?
+fi
+case $rc in 126|127) exit $((rc + 100));; esac
+exit "$rc")";
+  std::vector<std::string> cmd = {"sh", "-c", script, marker, std::to_string(std::max(1L, req.timeout_ms / 1000)),
+                                  std::to_string(tidy.size())};
+  cmd.insert(cmd.end(), tidy.begin(), tidy.end());
+  cmd.insert(cmd.end(), req.cmd.begin(), req.cmd.end());
+  return cmd;
+}
+
 Result<ExecResult> IncusClient::exec(const std::string& name, const IncusExec& req) {
   // Incus has no exec timeout: coreutils' timeout bounds the command inside (exit 124 when it
   // fires, as the Docker-API client reports its own). Incus fails the whole operation, output and
   // all, when the command exits 126 or 127 ("Command not executable"/"not found"), and podman exits
   // 126 when its OCI runtime fails: the wrapper moves those two codes to 226/227 and back here.
-  std::vector<std::string> cmd = {"sh", "-c",
-                                  "timeout -k 5 \"$0\" \"$@\"; rc=$?; case $rc in 126|127) exit $((rc + 100));; esac; exit $rc",
-                                  std::to_string(std::max(1L, req.timeout_ms / 1000))};
-  cmd.insert(cmd.end(), req.cmd.begin(), req.cmd.end());
-  json body{{"command", cmd},         {"environment", req.env}, {"wait-for-websocket", false},
-            {"interactive", false},   {"record-output", true},  {"user", req.uid},
+  const std::string marker = "/tmp/.rigctl-exec-" + random_token(24);
+  std::vector<std::string> tidy;
+  {
+    std::lock_guard lock(tidy_mu_);
+    tidy.swap(tidy_[{name, req.uid}]);
+  }
+  json body{{"command", incus_exec_command(req, marker, tidy)},
+            {"environment", req.env},
+            {"wait-for-websocket", false},
+            {"interactive", false},
+            {"record-output", true},
+            {"user", req.uid},
             {"group", req.gid}};
   if (!req.cwd.empty()) body["cwd"] = req.cwd;
   auto start = std::chrono::steady_clock::now();
@@ -319,12 +355,27 @@ Result<ExecResult> IncusClient::exec(const std::string& name, const IncusExec& r
     return usage_error("exec in " + name + ": a value is not valid UTF-8 text");
   }
   // Incus sometimes loses the race to read the child's pid under load ("Failed to retrieve PID of
-  // executing child process"); the command never ran then, so it is started again (twice at most).
+  // executing child process") and fails the request although the command may have started: the
+  // same request (same marker) is sent again, twice at most, and runs the command only if no
+  // earlier copy did (incus_exec_command).
   Result<json> waited = json();
-  for (int attempt = 0;; ++attempt) {
-    RIG_TRY(auto r, call("POST", "/1.0/instances/" + url_escape(name) + "/exec", text));
-    waited = wait(r, "exec in " + name, req.timeout_ms + 30000);
+  int attempt = 0;
+  for (;; ++attempt) {
+    auto r = call("POST", "/1.0/instances/" + url_escape(name) + "/exec", text);
+    if (!r.ok()) {
+      waited = std::move(r).error();
+      break;
+    }
+    waited = wait(*r, "exec in " + name, req.timeout_ms + 30000);
     if (waited.ok() || attempt == 2 || waited.error().message().find("Failed to retrieve PID") == std::string::npos) break;
+  }
+  {
+    // A request sent once has no other copy that could still look for its marker; the tidy list
+    // goes back too when this request may not have run.
+    std::lock_guard lock(tidy_mu_);
+    auto& later = tidy_[{name, req.uid}];
+    if (!waited.ok()) later.insert(later.end(), tidy.begin(), tidy.end());
+    if (attempt == 0) later.push_back(marker);
   }
   RIG_TRY(auto meta, std::move(waited));
   ExecResult out;

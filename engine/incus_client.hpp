@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,17 @@ struct IncusExec {
   std::map<std::string, std::string> env;
   long timeout_ms = 60000;
 };
+
+// The command Incus runs for one exec request. Incus can lose a started command's pid under load
+// ("Failed to retrieve PID of executing child process") and then fail the request while the command
+// runs on; exec() sends the request again. So each request claims `marker` (a directory in the
+// instance, named at random per request) with mkdir before it runs: the copy that claims it runs the
+// command (bounded by coreutils' timeout) with its output and exit code in the marker, and every
+// other copy of the same request waits for that result and replays it -- the command runs once
+// whatever Incus did. `tidy` are earlier requests' markers, removed first. Exit codes 126/127 come
+// back as 226/227 (Incus fails the whole operation on those two). Without a usable /tmp the command
+// runs directly, as before markers existed.
+std::vector<std::string> incus_exec_command(const IncusExec& req, const std::string& marker, const std::vector<std::string>& tidy);
 
 class IncusClient {
  public:
@@ -88,6 +100,10 @@ class IncusClient {
   Result<json> wait(const Reply& r, const std::string& what, long timeout_ms);
   Error refused(const std::string& what, const Reply& r) const;
   Endpoint ep_;
+  // Markers of finished requests per (instance, uid), removed by that user's next request there: a
+  // request re-sent after a lost pid keeps its marker (a late copy must still find it claimed).
+  std::mutex tidy_mu_;
+  std::map<std::pair<std::string, uint32_t>, std::vector<std::string>> tidy_;
 };
 
 }  // namespace rig

@@ -3,6 +3,10 @@
 // and replies of the wrong shape -- each a typed result or an Unavailable error, never an exception.
 #include "support/catch.hpp"
 
+#include <fstream>
+#include <thread>
+
+#include "core/subprocess.hpp"
 #include "engine/incus_client.hpp"
 #include "scripted_server.hpp"
 #include "support/test_util.hpp"
@@ -96,6 +100,122 @@ TEST_CASE("incus client: exec reads the recorded output and gives back 126/127",
   CHECK(r->out == "out\ncrun: failed\n");
   auto reqs = srv.requests();
   CHECK(std::count_if(reqs.begin(), reqs.end(), [](auto& l) { return l.rfind("DELETE /1.0/instances/r/logs/", 0) == 0; }) == 2);
+}
+
+namespace {
+
+// Runs the command exec() would send, here with the real sh (as Incus would in the instance).
+rig::Completed run_wrapped(const std::vector<std::string>& cmd) {
+  rig::Command c;
+  c.argv = cmd;
+  auto r = rig::make_process_runner()->run(c);
+  REQUIRE(r.ok());
+  return *r;
+}
+
+size_t lines_in(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  size_t n = 0;
+  for (std::string l; std::getline(in, l);) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("incus client: every copy of a re-sent exec gets the one run's result", "[engine][incus]") {
+  rigtest::TempDir t("rigctl-incus-exec");
+  const auto count = (t.path() / "runs").string();
+  rig::IncusExec req;
+  // Counts its runs, takes long enough for a second copy to arrive while it runs, and exits 126
+  // (which goes out as 226 so Incus does not fail the operation).
+  req.cmd = {"sh", "-c", "echo run >>\"$0\"; sleep 0.5; echo out; echo err >&2; exit 126", count};
+  req.timeout_ms = 10000;
+  const auto marker = (t.path() / "m1").string();
+  auto cmd = rig::incus_exec_command(req, marker, {});
+
+  SECTION("two copies side by side: one run, the same output and code for both") {
+    rig::Completed a, b;
+    std::thread first([&] { a = run_wrapped(cmd); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    b = run_wrapped(cmd);
+    first.join();
+    CHECK(lines_in(count) == 1);
+    for (auto* c : {&a, &b}) {
+      CHECK(c->status == 226);
+      CHECK(c->out == "out\n");
+      CHECK(c->err == "err\n");
+    }
+  }
+  SECTION("a copy arriving after the run replays it") {
+    auto a = run_wrapped(cmd);
+    auto b = run_wrapped(cmd);
+    CHECK(lines_in(count) == 1);
+    CHECK(b.status == a.status);
+    CHECK(b.out == "out\n");
+  }
+  SECTION("the next request tidies the earlier markers and runs") {
+    (void)run_wrapped(cmd);
+    auto next = run_wrapped(rig::incus_exec_command(req, (t.path() / "m2").string(), {marker}));
+    CHECK_FALSE(std::filesystem::exists(marker));
+    CHECK(lines_in(count) == 2);
+    CHECK(next.status == 226);
+  }
+}
+
+TEST_CASE("incus client: a lost pid re-sends the same request; markers are tidied only when sent once", "[engine][incus]") {
+  IncusAt a;
+  rigtest::ScriptedServer srv(
+      a.path, {{"POST /1.0/instances/r/exec", http_reply(202, async_op("ok"))},
+               {"GET /1.0/operations/ok/wait", http_reply(200, op_done(R"({"return":0})"))},
+               {"POST /1.0/instances/p/exec", http_reply(202, async_op("lost"))},
+               {"GET /1.0/operations/lost/wait", http_reply(200, R"({"type":"sync","metadata":
+                   {"status":"Failure","err":"Failed to retrieve PID of executing child process"}})")}});
+  rig::IncusExec req;
+  req.cmd = {"true"};
+  auto marker_of = [](const std::string& body) {
+    auto cmd = rig::json::parse(body)["command"];
+    REQUIRE(cmd.size() > 6);
+    return std::make_pair(cmd[3].get<std::string>(), cmd[5].get<std::string>());  // marker, tidy count
+  };
+  REQUIRE(a.incus.exec("r", req).ok());
+  REQUIRE(a.incus.exec("r", req).ok());
+  auto lost = a.incus.exec("p", req);
+  REQUIRE_FALSE(lost.ok());
+  check_unavailable(lost.error(), "Failed to retrieve PID");
+  REQUIRE_FALSE(a.incus.exec("p", req).ok());
+
+  std::vector<std::string> exec_bodies;
+  auto lines = srv.requests();
+  auto bodies = srv.bodies();
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (lines[i].ends_with("/exec")) exec_bodies.push_back(bodies[i]);
+  REQUIRE(exec_bodies.size() == 2 + 3 + 3);
+  auto [m1, t1] = marker_of(exec_bodies[0]);
+  auto [m2, t2] = marker_of(exec_bodies[1]);
+  CHECK(m1.starts_with("/tmp/.rigctl-exec-"));
+  CHECK(m1 != m2);
+  CHECK(t1 == "0");
+  CHECK(t2 == "1");  // the first request's marker, removed by the second
+  CHECK(rig::json::parse(exec_bodies[1])["command"][6] == m1);
+  // The three copies of the re-sent request are the same request; the next one does not tidy its
+  // marker (a late copy may still come looking for it).
+  CHECK(exec_bodies[2] == exec_bodies[3]);
+  CHECK(exec_bodies[3] == exec_bodies[4]);
+  CHECK(marker_of(exec_bodies[5]).second == "0");
+}
+
+TEST_CASE("incus client: an exec wrapper without a usable marker runs the command directly", "[engine][incus]") {
+  rigtest::TempDir t("rigctl-incus-exec");
+  rig::IncusExec req;
+  req.cmd = {"sh", "-c", "echo direct; exit 3"};
+  auto r = run_wrapped(rig::incus_exec_command(req, (t.path() / "missing" / "m").string(), {}));
+  CHECK(r.status == 3);
+  CHECK(r.out == "direct\n");
+  // Its own timeout still bounds it (exit 124, as the Docker-API client reports its own).
+  req.cmd = {"sleep", "30"};
+  req.timeout_ms = 1000;
+  auto slow = run_wrapped(rig::incus_exec_command(req, (t.path() / "m").string(), {}));
+  CHECK(slow.status == 124);
 }
 
 TEST_CASE("incus client: replies of the wrong shape are engine errors naming the request", "[engine][incus]") {

@@ -70,6 +70,11 @@ class ScriptedServer {
     std::lock_guard lock(mu_);
     return requests_;
   }
+  // Their bodies, in the same order.
+  std::vector<std::string> bodies() {
+    std::lock_guard lock(mu_);
+    return bodies_;
+  }
 
  private:
   void serve() {
@@ -83,6 +88,8 @@ class ScriptedServer {
       {
         std::lock_guard lock(mu_);
         requests_.push_back(line);
+        auto head_end = req.find("\r\n\r\n");
+        bodies_.push_back(head_end == std::string::npos ? std::string() : req.substr(head_end + 4));
       }
       std::string answer = http_reply(404, "{\"message\":\"no route\"}");
       for (auto& [key, raw] : routes_)
@@ -132,6 +139,7 @@ class ScriptedServer {
   std::thread thread_;
   std::mutex mu_;
   std::vector<std::string> requests_;
+  std::vector<std::string> bodies_;
 };
 
 }  // namespace rigtest
