@@ -120,7 +120,18 @@ Result<PackageCacheUse> prepare_package_cache(const std::filesystem::path& root,
 // Runs mmdebstrap and streams its tar into the normalised base layer in `dir`.
 Result<LayerInfo> bootstrap_into(const BootstrapSpec& spec, const std::filesystem::path& dir, const std::set<std::string>& capture,
                                  BaseScan& scan, CommandRunner& runner, const BuildEvents& ev) {
-  Command cmd = mmdebstrap_command(spec);
+  // mmdebstrap's temporary rootfs and keyring home go into a directory of this build's own, named
+  // with its lease: a rigctl killed mid-bootstrap leaves mmdebstrap's chroot mounts (/proc, /dev/pts
+  // in root mode) in a place `rigctl gc` recognises, unmounts and removes -- and nothing stray
+  // directly under /dev/shm, where such a mount breaks every later unshare-mode bootstrap. Its
+  // user-namespace root (another uid) must traverse it: 0711.
+  RIG_TRY(auto tmp, ScratchDir::create_in(spec.scratch_dir.empty() ? scratch_root_dir() : std::filesystem::path(spec.scratch_dir),
+                                          "rigctl-mmdebstrap"));
+  std::error_code perm_ec;
+  std::filesystem::permissions(tmp.path(), std::filesystem::perms(0711), perm_ec);
+  BootstrapSpec in_tmp = spec;
+  in_tmp.scratch_dir = tmp.path().string();
+  Command cmd = mmdebstrap_command(in_tmp);
   // mmdebstrap's step lines become phases, so a plain build's progress is timed per step
   // (download, extract, essential install, the rest, tarball) without --verbose.
   cmd.on_stderr_line = [&ev](std::string_view line) {
@@ -484,7 +495,7 @@ ScratchProbe probe_scratch(const std::filesystem::path& dir, const std::filesyst
   return p;
 }
 
-std::filesystem::path default_scratch_dir() { return pick_scratch_dir(probe_scratch("/dev/shm")); }
+std::filesystem::path default_scratch_dir() { return pick_scratch_dir(probe_scratch(kMemoryScratch)); }
 
 Status export_layout(const OciImage& img, const std::filesystem::path& out) {
   namespace fs = std::filesystem;

@@ -54,7 +54,9 @@ inline constexpr uint64_t kScratchNeedBytes = 4ull << 30;
 std::filesystem::path pick_scratch_dir(const ScratchProbe& p);
 // Probes `dir` (statfs) and `meminfo` (MemAvailable).
 ScratchProbe probe_scratch(const std::filesystem::path& dir, const std::filesystem::path& meminfo = "/proc/meminfo");
-// pick_scratch_dir(probe_scratch("/dev/shm")): what the CLI and the bench pass as scratch_dir.
+// The memory filesystem builds use for scratch when there is room (and `rigctl gc` sweeps).
+inline constexpr const char* kMemoryScratch = "/dev/shm";
+// pick_scratch_dir(probe_scratch(kMemoryScratch)): what the CLI and the bench pass as scratch_dir.
 std::filesystem::path default_scratch_dir();
 
 struct BuildEvents {

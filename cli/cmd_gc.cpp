@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "builder/build.hpp"
 #include "cli/app.hpp"
 #include "core/fs.hpp"
 #include "core/lock.hpp"
@@ -68,9 +69,9 @@ Status run_gc(const GcOptions& o, const Globals& g) {
   // Build staging a killed rigctl left: its lease is gone (a live build's is held, however long it
   // has been writing).
   auto stale = remove_stale_staging(cache_root(), std::chrono::hours(1));
-  // And the scratch directories under $TMPDIR (the inner images' archives, an Incus image's files)
-  // of a rigctl that was killed.
-  for (auto& p : remove_stale_scratch()) stale.push_back(p);
+  // And the scratch directories under $TMPDIR and the memory scratch (the inner images' archives,
+  // an Incus image's files, mmdebstrap's rootfs with the mounts its killed root-mode run left).
+  for (auto& p : remove_stale_scratch({kMemoryScratch})) stale.push_back(p);
   remove_dead_leases();
   // VM hosts whose rigctl died (or whose qemu did): the VM stopped, its run dir and state removed.
   auto vms = collect_vm_garbage();

@@ -4,10 +4,13 @@
 #include <linux/fs.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -236,25 +239,60 @@ Status StagingDir::commit_without_exchange() {
   return fsync_path(parent_or_dot(dest_));
 }
 
-static fs::path scratch_root() {
+std::vector<fs::path> mounts_below(const fs::path& dir) {
+  std::vector<fs::path> out;
+  const std::string prefix = dir.lexically_normal().string() + "/";
+  std::ifstream in("/proc/self/mountinfo");
+  for (std::string line; std::getline(in, line);) {
+    // "id parent major:minor root mount-point options ..."; the kernel writes space, tab, newline
+    // and backslash in a path as \ooo.
+    std::istringstream fields(line);
+    std::string field;
+    for (int i = 0; i < 5 && fields >> field; ++i) {
+    }
+    std::string point;
+    for (size_t i = 0; i < field.size(); ++i) {
+      if (field[i] == '\\' && i + 3 < field.size() && std::isdigit(static_cast<unsigned char>(field[i + 1]))) {
+        point += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
+        i += 3;
+      } else {
+        point += field[i];
+      }
+    }
+    if (point.starts_with(prefix)) out.emplace_back(point);
+  }
+  // Deepest first: a mount inside another is detached before the one holding it.
+  std::stable_sort(out.begin(), out.end(), [](const fs::path& a, const fs::path& b) { return a.string().size() > b.string().size(); });
+  return out;
+}
+
+bool remove_tree(const fs::path& dir) {
+  for (auto& m : mounts_below(dir)) (void)::umount2(m.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW);
+  if (!mounts_below(dir).empty()) return false;
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return !ec;
+}
+
+fs::path scratch_root_dir() {
   const char* t = std::getenv("TMPDIR");
   return t && *t ? fs::path(t) : fs::path("/tmp");
 }
 
-Result<ScratchDir> ScratchDir::create(const std::string& prefix) {
+Result<ScratchDir> ScratchDir::create(const std::string& prefix) { return create_in(scratch_root_dir(), prefix); }
+
+Result<ScratchDir> ScratchDir::create_in(const fs::path& root, const std::string& prefix) {
   // "<prefix>.tmp-<lease>-XXXXXX": a killed rigctl's scratch is found by its dead lease
   // (remove_stale_scratch), never by age or by guessing.
   const std::string suffix = staging_suffix();  // ".tmp-<lease>-" + 8 random characters
-  std::string templ = (scratch_root() / prefix).string() + suffix.substr(0, suffix.size() - 8) + "XXXXXX";
+  std::string templ = (root / prefix).string() + suffix.substr(0, suffix.size() - 8) + "XXXXXX";
   if (::mkdtemp(templ.data()) == nullptr)
     return internal_error("cannot create a scratch directory '" + templ + "': " + std::strerror(errno));
   return ScratchDir(templ);
 }
 
 ScratchDir::~ScratchDir() {
-  if (path_.empty()) return;
-  std::error_code ec;
-  fs::remove_all(path_, ec);
+  if (!path_.empty()) (void)remove_tree(path_);
 }
 
 std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::seconds min_age) {
@@ -280,20 +318,28 @@ std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::se
   return removed;
 }
 
-std::vector<fs::path> remove_stale_scratch() {
+std::vector<fs::path> remove_stale_scratch(const std::vector<fs::path>& more_roots) {
   std::vector<fs::path> removed;
-  std::error_code ec;
-  // Only $TMPDIR's own entries named by ScratchDir ("rigctl-*" with a lease): nothing else there is
-  // rigctl's to judge.
-  for (auto it = fs::directory_iterator(scratch_root(), ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    auto name = it->path().filename().string();
-    if (!name.starts_with("rigctl-")) continue;
-    auto lease = staging_lease(name);
-    if (lease.empty() || lease_live(lease)) continue;
-    std::error_code ec2;
-    if (!it->is_directory(ec2) || it->is_symlink(ec2)) continue;
-    fs::remove_all(it->path(), ec2);
-    if (!ec2) removed.push_back(it->path());
+  std::vector<fs::path> roots{scratch_root_dir()};
+  for (auto& r : more_roots) {
+    std::error_code ec;
+    bool seen = false;
+    for (auto& have : roots) seen = seen || fs::equivalent(have, r, ec);
+    if (!seen && fs::is_directory(r, ec)) roots.push_back(r);
+  }
+  for (auto& root : roots) {
+    std::error_code ec;
+    // Only the entries named by ScratchDir ("rigctl-*" with a lease): nothing else there is
+    // rigctl's to judge.
+    for (auto it = fs::directory_iterator(root, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      auto name = it->path().filename().string();
+      if (!name.starts_with("rigctl-")) continue;
+      auto lease = staging_lease(name);
+      if (lease.empty() || lease_live(lease)) continue;
+      std::error_code ec2;
+      if (!it->is_directory(ec2) || it->is_symlink(ec2)) continue;
+      if (remove_tree(it->path())) removed.push_back(it->path());
+    }
   }
   return removed;
 }

@@ -65,10 +65,15 @@ class StagingDir {
   bool done_ = false;
 };
 
-// A private scratch directory under $TMPDIR, removed with everything in it on destruction.
+// $TMPDIR, or /tmp.
+fs::path scratch_root_dir();
+
+// A private scratch directory under $TMPDIR (or `root`), removed with everything in it on
+// destruction -- after anything mounted below it is unmounted (remove_tree).
 class ScratchDir {
  public:
   static Result<ScratchDir> create(const std::string& prefix);
+  static Result<ScratchDir> create_in(const fs::path& root, const std::string& prefix);
   ScratchDir(ScratchDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
   ScratchDir& operator=(ScratchDir&&) = delete;
   ~ScratchDir();
@@ -84,8 +89,17 @@ class ScratchDir {
 // that lease is dead, at once; a name without one (an older rigctl's, or written when no lease could
 // be taken) only when untouched for `min_age`. Returns what was removed.
 std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::seconds min_age);
-// ScratchDirs (under $TMPDIR, "rigctl-*.tmp-<lease>-*") whose rigctl is gone (SIGKILL): removed.
-std::vector<fs::path> remove_stale_scratch();
+// ScratchDirs ("rigctl-*.tmp-<lease>-*" directly under $TMPDIR and each of `more_roots`) whose
+// rigctl is gone (SIGKILL): removed with remove_tree.
+std::vector<fs::path> remove_stale_scratch(const std::vector<fs::path>& more_roots = {});
+
+// The mount points strictly below `dir` (from /proc/self/mountinfo), deepest first.
+std::vector<fs::path> mounts_below(const fs::path& dir);
+// Removes `dir` and everything in it. A process killed while it had something mounted in there
+// (mmdebstrap's /proc and /dev in a root-mode chroot) leaves those mounts behind: they are detached
+// first (which needs the privilege that made them), and a tree that still has a mount inside is left
+// alone -- removing it would reach through the mount into what it shows. False if anything is left.
+bool remove_tree(const fs::path& dir);
 // The lease id in a staging name, or "" (see staging_suffix).
 std::string staging_lease(const std::string& filename);
 

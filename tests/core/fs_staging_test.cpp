@@ -2,6 +2,7 @@
 // has been growing) from a killed one's at once; commits exchange into place and are synced.
 #include "support/catch.hpp"
 
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -92,6 +93,40 @@ TEST_CASE("fs: remove_stale_scratch removes a killed rigctl's scratch dirs under
     CHECK(fs::exists(legacy));
     CHECK(fs::exists(foreign));
   }
+  if (was) ::setenv("TMPDIR", saved.c_str(), 1);
+  else ::unsetenv("TMPDIR");
+}
+
+// Found in CI: a root-mode mmdebstrap killed with its rigctl left /proc mounted in its chroot under
+// /dev/shm, and every later unshare-mode bootstrap failed there. Its scratch carries the lease now
+// (rigctl-mmdebstrap.tmp-<lease>-*), and gc detaches what is mounted inside before removing it.
+TEST_CASE("fs: a killed build's scratch in another root is swept with the mounts left in it", "[core][fs]") {
+  if (::geteuid() != 0) {
+    WARN("needs root (mount)");
+    return;
+  }
+  TempDir tmp, shm;
+  const char* was = std::getenv("TMPDIR");
+  std::string saved = was ? was : "";
+  ::setenv("TMPDIR", tmp.path().c_str(), 1);
+  auto dead = shm / "rigctl-mmdebstrap.tmp-ffffffffffffffff-abcdef";
+  auto proc = dead / "mmdebstrap.X" / "proc";
+  auto spaced = dead / "mmdebstrap.X" / "dev" / "a b";  // mountinfo writes the space as \040
+  fs::create_directories(proc);
+  fs::create_directories(spaced);
+  REQUIRE(::mount("tmpfs", proc.c_str(), "tmpfs", 0, "size=1m") == 0);
+  REQUIRE(::mount("tmpfs", spaced.c_str(), "tmpfs", 0, "size=1m") == 0);
+  rigtest::write_text(proc / "inside", "x");
+  auto nested = proc / "deeper";
+  fs::create_directories(nested);
+  REQUIRE(::mount("tmpfs", nested.c_str(), "tmpfs", 0, "size=1m") == 0);
+  CHECK(rig::mounts_below(dead) == std::vector<fs::path>{nested, spaced, proc});  // deepest (longest) first
+  CHECK(rig::mounts_below(dead / "mmdebstrap.X" / "proc").size() == 1);  // below, not the mount itself
+  auto removed = rig::remove_stale_scratch({shm.path(), tmp.path()});
+  CHECK(removed == std::vector<fs::path>{dead});
+  CHECK_FALSE(fs::exists(dead));
+  CHECK(rig::mounts_below(shm.path()).empty());
+  for (auto& m : rig::mounts_below(shm.path())) ::umount2(m.c_str(), MNT_DETACH);  // what a failure left
   if (was) ::setenv("TMPDIR", saved.c_str(), 1);
   else ::unsetenv("TMPDIR");
 }

@@ -47,6 +47,7 @@ no_process() {
 reclaim() {  # what: gc (scoped to a run that does not exist, so nothing of other runs is touched) sweeps the staging
   local out
   out=$("$RIGCTL" gc --run "it-none-$$")
+  GC_OUT=$out
   [[ "$out" == *"removed stale build staging"* ]] || fail "$1: gc did not reclaim the staging: $out"
   no_staging "$1: after gc"
 }
@@ -73,6 +74,15 @@ expect_eq "$RC" "137" "SIGKILL during the bootstrap"
 [ -n "$(staging_in "$XDG_CACHE_HOME")" ] || fail "a SIGKILLed build should leave its staging (nothing can remove it)"
 no_process "SIGKILL during the bootstrap" 30
 reclaim "SIGKILL during the bootstrap"
+# mmdebstrap worked in a directory named with the killed build's lease: gc removed it, with any
+# chroot mount (/proc, /dev/pts) a root-mode mmdebstrap killed mid-way leaves behind.
+[[ "$GC_OUT" == *"rigctl-mmdebstrap.tmp-"* ]] || fail "gc did not name mmdebstrap's scratch of the killed build: $GC_OUT"
+while read -r _ _ _ _ p; do
+  [[ "$p" == *rigctl-mmdebstrap.tmp-* ]] || continue
+  [ ! -e "$p" ] || fail "gc said it removed $p, which is still there"
+  if grep -q " $p/" /proc/self/mountinfo; then fail "a mount under the removed $p is left: $(grep " $p/" /proc/self/mountinfo)"; fi
+done <<<"$GC_OUT"
+pass "SIGKILL during the bootstrap: gc removed mmdebstrap's scratch and unmounted what was mounted in it"
 d=$("$RIGCTL" build "$SMALL" --json | json_field '["digest"]')
 expect_eq "$d" "$ref" "the build after the SIGKILL gives the uninterrupted build's digest"
 
