@@ -1,4 +1,5 @@
 #include "cli/app.hpp"
+#include "cli/option_checks.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -121,6 +122,7 @@ int main(int argc, char** argv) {
       what = "unknown command '" + std::string(argv[argc - 1]) + "' (" + what + ")";
     return report(Error(Category::Usage, what, "see `rigctl --help` (or `rigctl COMMAND --help`)"));
   }
+  if (Status given = check_given_values(app); !given.ok()) return report(given.error());
   setup_logging(g.verbose);
   install_interrupt_handlers();
   // The composition root: the one place the real connectors are made.

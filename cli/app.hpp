@@ -13,6 +13,10 @@ namespace rig::cli {
 
 using Action = std::function<Status()>;
 
+// The positional that carries another command's arguments verbatim (`host run NAME -- ARGS...`):
+// exempt from check_given_values (an empty argument is the other command's to judge).
+inline constexpr const char* kPassThroughArgs = "ARGS";
+
 struct Globals {
   bool verbose = false;
   // The real borders (engine connector, image source, subprocess runner), wired once by main, the

@@ -173,7 +173,7 @@ void register_host(CLI::App& app, Action& action, const Globals& g) {
 
   auto* run = host->add_subcommand("run", "Boot a VM host, run `rigctl ARGS...` against it (DOCKER_HOST), stop it; exits with its code");
   common(run);
-  run->add_option("ARGS", o->args, "rigctl arguments, after --")->required();
+  run->add_option(kPassThroughArgs, o->args, "rigctl arguments, after --")->required();
   run->callback([o, &action, &g] { action = [o, &g] { return run_run(*o, g); }; });
 }
 

@@ -1,5 +1,6 @@
 #include "cli/option_checks.hpp"
 
+#include "cli/app.hpp"
 #include "engine/incus_client.hpp"
 #include "engine/lxc_runtime.hpp"
 #include "core/text.hpp"
@@ -36,6 +37,22 @@ Status check_engine_option(const std::string& engine) {
   if (!ep) {
     auto e = std::move(ep).error();
     return engine.empty() ? e : e.add_context("--engine");  // from DOCKER_HOST, which the message names
+  }
+  return ok();
+}
+
+Status check_given_values(const CLI::App& app) {
+  for (const CLI::App* cmd = &app; cmd != nullptr;) {
+    for (const CLI::Option* opt : cmd->get_options()) {
+      // Flags take no value; the pass-through arguments are another command's.
+      if (opt->count() == 0 || opt->get_type_size_max() == 0 || opt->get_name() == kPassThroughArgs) continue;
+      for (auto& v : opt->results())
+        if (v.empty())
+          return usage_error(opt->get_name() + ": expected a value, got an empty string",
+                             "leave the option out for its default");
+    }
+    auto chosen = cmd->get_subcommands();
+    cmd = chosen.empty() ? nullptr : chosen.front();
   }
   return ok();
 }

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include <CLI/CLI.hpp>
+
 #include "core/error.hpp"
 
 namespace rig::cli {
@@ -11,6 +13,11 @@ namespace rig::cli {
 // A report file (--json, --junit, --markdown): its directory exists and the path is not a
 // directory, so a run's result is never lost at the end for want of a place to write it.
 Status check_output_file(const std::string& option, const std::string& path);
+
+// Every option and argument given on the command line of the chosen (sub)commands has a non-empty
+// value. Commands read "" as "not given", so `--run "$UNSET"` would have meant every run and
+// `validate "$UNSET"` the default recipe: refused, naming it (exit 2).
+Status check_given_values(const CLI::App& app);
 
 // --engine (or DOCKER_HOST): a well-formed endpoint. Nothing is contacted.
 Status check_engine_option(const std::string& engine);

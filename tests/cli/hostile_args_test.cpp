@@ -56,6 +56,15 @@ TEST_CASE("cli: hostile options and input files exit 2 before any work", "[cli][
       {{"matrix", "ci", "--engine-endpoint", "=x"}, "--engine-endpoint"},
       {{"matrix", (t / "deep.json").string()}, "nested deeper than"},
       {{"bench", "--items", "no-such-item"}, "no-such-item"},
+      // An empty value ("$UNSET") is refused, never read as "not given": `gc --run ""` would have
+      // swept every run, `validate ""` checked the default recipe instead.
+      {{"gc", "--run", ""}, "--run: expected a value, got an empty string"},
+      {{"validate", ""}, "recipes: expected a value, got an empty string"},
+      {{"smoke", recipe, "--engine", ""}, "--engine: expected a value"},
+      {{"launch", recipe, "--name", ""}, "--name: expected a value"},
+      {{"build", recipe, "--tag", ""}, "--tag: expected a value"},
+      {{"ablate", recipe, "--only", "tun", "--only", ""}, "--only: expected a value"},
+      {{"report", "merge", "", "--out", (t / "m2").string()}, "expected a value"},
   };
   for (auto& c : cases) {
     auto r = run_isolated(t, c.args);
