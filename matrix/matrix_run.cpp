@@ -10,11 +10,13 @@
 
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
+#include "core/text.hpp"
 #include "matrix/applicability.hpp"
 #include "matrix/cell_run.hpp"
 #include "matrix/matrix_file.hpp"
 #include "matrix/summary.hpp"
 #include "matrix/image_checks.hpp"
+#include "smoke/ablation.hpp"
 #include "smoke/provision.hpp"
 #include "smoke/session.hpp"
 #include "vmhost/vmhost.hpp"
@@ -207,9 +209,7 @@ Result<json> run_matrix(const MatrixOptions& o, const Borders& b) {
   }
   for (auto& [k, v] : m.engines) endpoints[k] = v;
   for (auto& [k, v] : o.engine_endpoints) endpoints[k] = v;
-  if (o.progress) o.progress("probe host and engines");
-  HostInfo host = probe_host_info(b.engines, o.host_label, endpoints);
-
+  // The recipes, and what the matrix asks of them, are checked before any engine is asked.
   std::map<std::string, Recipe> recipes;
   std::map<std::string, std::filesystem::path> recipe_paths;
   for (auto& name : m.axes.at("recipe")) {
@@ -218,6 +218,21 @@ Result<json> run_matrix(const MatrixOptions& o, const Borders& b) {
     recipes.emplace(name, std::move(r));
     recipe_paths[name] = path;
   }
+  // ablate.only: a cell runs the ids its recipe has, so each must be an item of at least one recipe
+  // (its ids do not depend on the engine); one that is an item of none is a typo.
+  for (auto& id : m.ablate_only) {
+    std::set<std::string> known;
+    for (auto& [name, r] : recipes)
+      for (auto& item : ablation_items(r, "docker", HostFeatures{})) known.insert(item.id);
+    if (!known.count(id))
+      return usage_error("'" + valid_utf8(id) + "' is an ablation item of none of the matrix's recipes (expected one of " +
+                         join(std::vector<std::string>(known.begin(), known.end()), ", ") + ")")
+          .add_context("ablate.only")
+          .add_context("matrix '" + m.file.string() + "'");
+  }
+
+  if (o.progress) o.progress("probe host and engines");
+  HostInfo host = probe_host_info(b.engines, o.host_label, endpoints);
 
   std::vector<CellResult> results(cells.size());
   std::map<std::string, std::vector<Runnable>> groups;  // host axis value -> its runnable cells

@@ -55,6 +55,24 @@ TEST_CASE("matrix run: a --cells filter that selects nothing is refused before a
   CHECK_FALSE(std::filesystem::exists(m.o.out));
 }
 
+TEST_CASE("matrix run: an ablate.only id that no recipe has is refused before any engine is asked", "[orchestrators][matrix]") {
+  rigtest::FakeBorders f;
+  MatrixFixture m;
+  rigtest::write_text(m.dir / "m2.json", R"({
+      "schema": "rigctl/matrix/v1", "name": "unit",
+      "axes": {"host": ["local"], "recipe": ["debian-trixie"], "arch": ["amd64"],
+               "engine": ["docker"], "network": ["pasta"], "storage": ["overlay"]},
+      "run": ["ablate"], "ablate": {"only": ["tun", "tnu"]}
+    })");
+  m.o.matrix = m.dir / "m2.json";
+  auto e = rigtest::error_of(rig::run_matrix(m.o, f.borders()));
+  CHECK(e.category() == rig::Category::Usage);
+  CHECK_THAT(e.what(), Catch::Contains("ablate.only: 'tnu' is an ablation item of none of the matrix's recipes"));
+  CHECK_THAT(e.what(), Catch::Contains("m2.json"));
+  CHECK(f.engines.endpoints.empty());
+  CHECK_FALSE(std::filesystem::exists(m.o.out));
+}
+
 TEST_CASE("matrix run: statuses per cell, a VM host without a recipe never boots, the result directory is complete", "[orchestrators][matrix]") {
   rigtest::FakeBorders f;
   MatrixFixture m;
