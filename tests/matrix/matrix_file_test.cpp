@@ -1,8 +1,10 @@
 #include "support/catch.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "matrix/matrix_file.hpp"
+#include "smoke/ablation.hpp"
 #include "support/test_util.hpp"
 
 namespace rigtest_matrix_matrix_file {
@@ -96,6 +98,22 @@ TEST_CASE("matrix: the shipped matrix files parse, and ci covers 3 recipes x 2 e
   for (auto& c : rig::expand(*ci))
     if (c["arch"] == "amd64" && c.excluded.empty() && std::find(c.run.begin(), c.run.end(), "smoke") != c.run.end()) ++smoke_amd64;
   CHECK(smoke_amd64 == 12);
+}
+
+TEST_CASE("matrix: every shipped matrix's ablate.only ids are items of its recipes", "[grid][matrix]") {
+  const auto root = rigtest::test_data_dir() / "..";
+  for (const char* name : {"ci", "nightly", "full", "vm", "vm-ci", "findings", "runtimes"}) {
+    INFO(name);
+    auto m = rig::load_matrix(root / "matrix" / (std::string(name) + ".json"));
+    REQUIRE(m.ok());
+    std::set<std::string> known;
+    for (auto& recipe : m->axes.at("recipe")) {
+      auto r = rig::load_recipe(root / "recipes" / (recipe + ".json"));
+      REQUIRE(r.ok());
+      for (auto& item : rig::ablation_items(*r, "docker", rig::HostFeatures{})) known.insert(item.id);
+    }
+    for (auto& id : m->ablate_only) CHECK(known.count(id) == 1);
+  }
 }
 
 TEST_CASE("matrix: vm.json runs each VM host's own recipe on its own arch, smoke, confine and ablation", "[grid][matrix]") {
