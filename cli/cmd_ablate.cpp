@@ -80,7 +80,7 @@ void register_ablate(CLI::App& app, Action& action, const Globals& g) {
   auto* sub = app.add_subcommand("ablate", "Remove each launch flag and hardening in turn and prove it is needed");
   sub->add_option("recipe", o->recipe, "Recipe file or name (default: debian-trixie)");
   sub->add_option("--only", o->only, "Only these item ids (repeatable)");
-  sub->add_option("--jobs", o->jobs, "Rigs at a time (default: number of cores)");
+  sub->add_option("--jobs", o->jobs, "Rigs at a time (default: number of cores)")->check(CLI::Range(1u, 1024u));
   sub->add_option("--engine", o->engine, "Engine endpoint unix://… or tcp://…, or the outer runtime incus[:SOCKET] or lxc[:LXCPATH] (default: DOCKER_HOST or the local socket)");
   sub->add_option("--attach", o->attach,
                   "Attach the record of what this ablation proved to the OCI layout DIR (from `rigctl build --out DIR`; "

@@ -60,7 +60,7 @@ void register_bench(CLI::App& app, Action& action, const Globals& g) {
   std::string ids;
   for (auto& [id, title] : bench_item_ids()) ids += (ids.empty() ? "" : ",") + id;
   sub->add_option("--items", o->items, "Comma-separated item ids (default: all but build and compile): " + ids)->delimiter(',');
-  sub->add_option("--runs", o->runs, "Repetitions for each median (default: 5)")->check(CLI::PositiveNumber);
+  sub->add_option("--runs", o->runs, "Repetitions for each median (default: 5)")->check(CLI::Range(1u, 100u));  // as a matrix's bench.runs
   add_report_outputs(sub, o->out, kMarkdownFile, "the report (rigctl/bench/v1)");
   sub->callback([o, &action, &g] { action = [o, &g] { return bench_command(*o, g); }; });
 }

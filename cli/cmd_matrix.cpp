@@ -69,7 +69,7 @@ void register_matrix(CLI::App& app, Action& action, const Globals& g) {
   auto* sub = app.add_subcommand("matrix", "Run smoke/ablate/bench/image checks across a matrix of recipes, arches, engines and inner options");
   sub->add_option("matrix", o->matrix, "Matrix file, or a name under matrix/ (ci, nightly, full)")->required();
   sub->add_option("--cells", o->cells, "Only cells whose id matches one of these comma-separated globs");
-  sub->add_option("--jobs", o->jobs, "Cells at a time (default: half the cores)");
+  sub->add_option("--jobs", o->jobs, "Cells at a time (default: half the cores)")->check(CLI::Range(1u, 1024u));
   sub->add_option("--port-base", o->port_base, "First loopback port of the cells' 200-port windows")->capture_default_str();
   sub->add_option("--out", o->out, "Result directory (replaced when complete)")->capture_default_str();
   sub->add_option("--host-label", o->host_label, "Name of this host in the results (merged reports tell hosts apart by it)")

@@ -65,6 +65,9 @@ TEST_CASE("cli: hostile options and input files exit 2 before any work", "[cli][
       {{"build", recipe, "--tag", ""}, "--tag: expected a value"},
       {{"ablate", recipe, "--only", "tun", "--only", ""}, "--only: expected a value"},
       {{"report", "merge", "", "--out", (t / "m2").string()}, "expected a value"},
+      {{"bench", "--runs", "0"}, "not in range 1 to 100"},
+      {{"matrix", "ci", "--jobs", "0"}, "not in range 1 to 1024"},
+      {{"ablate", recipe, "--jobs", "0"}, "not in range 1 to 1024"},
   };
   for (auto& c : cases) {
     auto r = run_isolated(t, c.args);
