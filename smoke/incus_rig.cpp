@@ -213,12 +213,9 @@ Status IncusRigControl::put_files(const std::string& dir, const std::string& tar
   // entries are the rig user's own; root in the rig has no CAP_CHOWN to keep other owners).
   std::string tmp = "/tmp/.rigctl-put-" + random_token(8) + ".tar";
   RIG_CHECK(incus_.push_file(name_, tmp, tar, process_.uid, process_.gid, 0600));
-  // Idempotent and serialised: Incus may run this exec twice, the first copy possibly still going, when
-  // it loses the child's pid (IncusClient re-sends it). The archive is removed only once unpacked, so a
-  // second copy finds it gone (done) or unpacks it again under the same lock.
-  RIG_TRY(auto r, exec(ExecRequest{{"sh", "-c",
-                                    "exec 9>\"$0.lock\" && flock 9 && if [ -f \"$0\" ]; then tar -xf \"$0\" --no-same-owner -C \"$1\" && rm -f \"$0\"; fi",
-                                    tmp, dir},
+  // The archive is removed whether the unpack worked or not (IncusClient runs each exec once, even
+  // when Incus loses its pid and the request is sent again).
+  RIG_TRY(auto r, exec(ExecRequest{{"sh", "-c", "tar -xf \"$0\" --no-same-owner -C \"$1\"; rc=$?; rm -f \"$0\"; exit $rc", tmp, dir},
                                    "", {}, 300000}));
   if (r.exit_code != 0) return unavailable("unpack files into " + dir + " in rig " + name_ + ": " + trim(tail(r.out, 5)));
   return ok();
