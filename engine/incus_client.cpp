@@ -352,6 +352,9 @@ Result<ExecResult> IncusClient::exec(const std::string& name, const IncusExec& r
   try {
     text = body.dump();
   } catch (const json::exception&) {
+    std::lock_guard lock(tidy_mu_);
+    auto& later = tidy_[{name, req.uid}];
+    later.insert(later.end(), tidy.begin(), tidy.end());
     return usage_error("exec in " + name + ": a value is not valid UTF-8 text");
   }
   // Incus sometimes loses the race to read the child's pid under load ("Failed to retrieve PID of
