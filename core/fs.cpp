@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/random.h>
@@ -282,17 +283,33 @@ fs::path scratch_root_dir() {
 Result<ScratchDir> ScratchDir::create(const std::string& prefix) { return create_in(scratch_root_dir(), prefix); }
 
 Result<ScratchDir> ScratchDir::create_in(const fs::path& root, const std::string& prefix) {
-  // "<prefix>.tmp-<lease>-XXXXXX": a killed rigctl's scratch is found by its dead lease
-  // (remove_stale_scratch), never by age or by guessing.
+  // "<prefix>.tmp-<lease>-XXXXXX", locked before it gets that name: made as "<prefix>.new-…" (which
+  // gc never looks at), flocked, then renamed, so gc can never see it unlocked while it lives.
   const std::string suffix = staging_suffix();  // ".tmp-<lease>-" + 8 random characters
-  std::string templ = (root / prefix).string() + suffix.substr(0, suffix.size() - 8) + "XXXXXX";
+  const std::string stem = suffix.substr(5, suffix.size() - 5 - 8);  // "<lease>-"
+  std::string templ = (root / prefix).string() + ".new-" + stem + "XXXXXX";
   if (::mkdtemp(templ.data()) == nullptr)
     return internal_error("cannot create a scratch directory '" + templ + "': " + std::strerror(errno));
-  return ScratchDir(templ);
+  int fd = ::open(templ.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || ::flock(fd, LOCK_EX) != 0) {
+    int err = errno;
+    if (fd >= 0) ::close(fd);
+    ::rmdir(templ.c_str());
+    return internal_error("cannot lock the scratch directory '" + templ + "': " + std::strerror(err));
+  }
+  std::string final_name = (root / prefix).string() + ".tmp-" + stem + templ.substr(templ.size() - 6);
+  if (::rename(templ.c_str(), final_name.c_str()) != 0) {
+    int err = errno;
+    ::close(fd);
+    ::rmdir(templ.c_str());
+    return internal_error("cannot name the scratch directory '" + final_name + "': " + std::strerror(err));
+  }
+  return ScratchDir(final_name, fd);
 }
 
 ScratchDir::~ScratchDir() {
   if (!path_.empty()) (void)remove_tree(path_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::seconds min_age) {
@@ -338,7 +355,12 @@ std::vector<fs::path> remove_stale_scratch(const std::vector<fs::path>& more_roo
       if (lease.empty() || lease_live(lease)) continue;
       std::error_code ec2;
       if (!it->is_directory(ec2) || it->is_symlink(ec2)) continue;
-      if (remove_tree(it->path())) removed.push_back(it->path());
+      // The lease file lives in the runtime dir of the rigctl that took it, which need not be this
+      // one's (another user, RIGCTL_RUNTIME_DIR): the directory's own flock is what says "live".
+      int fd = ::open(it->path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0) continue;
+      if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && remove_tree(it->path())) removed.push_back(it->path());
+      ::close(fd);
     }
   }
   return removed;

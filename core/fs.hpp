@@ -70,18 +70,25 @@ fs::path scratch_root_dir();
 
 // A private scratch directory under $TMPDIR (or `root`), removed with everything in it on
 // destruction -- after anything mounted below it is unmounted (remove_tree).
+// It holds flock(2) on the directory itself for its whole life: that, not the lease in its name, is what
+// tells a live scratch from a killed rigctl's, for any user's rigctl and any runtime directory (a scratch
+// under the shared /dev/shm or /tmp may be another user's, whose lease root's gc cannot see).
 class ScratchDir {
  public:
   static Result<ScratchDir> create(const std::string& prefix);
   static Result<ScratchDir> create_in(const fs::path& root, const std::string& prefix);
-  ScratchDir(ScratchDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  ScratchDir(ScratchDir&& o) noexcept : path_(std::move(o.path_)), lock_fd_(o.lock_fd_) {
+    o.path_.clear();
+    o.lock_fd_ = -1;
+  }
   ScratchDir& operator=(ScratchDir&&) = delete;
   ~ScratchDir();
   const fs::path& path() const { return path_; }
 
  private:
-  explicit ScratchDir(fs::path p) : path_(std::move(p)) {}
+  ScratchDir(fs::path p, int lock_fd) : path_(std::move(p)), lock_fd_(lock_fd) {}
   fs::path path_;
+  int lock_fd_ = -1;
 };
 
 // Staging leftovers ("*.tmp-*", "*.old-*") under `root` whose process is gone: what a killed
@@ -90,7 +97,7 @@ class ScratchDir {
 // be taken) only when untouched for `min_age`. Returns what was removed.
 std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::seconds min_age);
 // ScratchDirs ("rigctl-*.tmp-<lease>-*" directly under $TMPDIR and each of `more_roots`) whose
-// rigctl is gone (SIGKILL): removed with remove_tree.
+// rigctl is gone (SIGKILL): nobody holds the directory's flock. Removed with remove_tree.
 std::vector<fs::path> remove_stale_scratch(const std::vector<fs::path>& more_roots = {});
 
 // The mount points strictly below `dir` (from /proc/self/mountinfo), deepest first.

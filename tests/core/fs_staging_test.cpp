@@ -2,6 +2,8 @@
 // has been growing) from a killed one's at once; commits exchange into place and are synced.
 #include "support/catch.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -87,8 +89,19 @@ TEST_CASE("fs: remove_stale_scratch removes a killed rigctl's scratch dirs under
     fs::create_directories(legacy);
     auto foreign = t / "other.tmp-ffffffffffffffff-abcdef";  // not rigctl's
     fs::create_directories(foreign);
+    // Another user's live scratch (found in CI: root's gc removed a rootless build's): its lease is
+    // not in this runtime dir, but it holds the directory's flock.
+    auto others = t / "rigctl-mmdebstrap.tmp-eeeeeeeeeeeeeeee-abcdef";
+    fs::create_directories(others);
+    int held = ::open(others.c_str(), O_RDONLY | O_DIRECTORY);
+    REQUIRE(held >= 0);
+    REQUIRE(::flock(held, LOCK_EX) == 0);
     auto removed = rig::remove_stale_scratch();
     CHECK(removed == std::vector<fs::path>{dead});
+    CHECK(fs::exists(others));
+    ::close(held);
+    CHECK(rig::remove_stale_scratch() == std::vector<fs::path>{others});  // its holder is gone
+    CHECK(mine->path().filename().string().starts_with("rigctl-inner.tmp-" + lease + "-"));
     CHECK(fs::exists(mine->path()));  // this process is alive
     CHECK(fs::exists(legacy));
     CHECK(fs::exists(foreign));

@@ -104,12 +104,13 @@ TEST_CASE("incus client: exec reads the recorded output and gives back 126/127",
 
 namespace {
 
-// Runs the command exec() would send, here with the real sh (as Incus would in the instance).
+// Runs the command exec() would send, here with the real sh (as Incus would in the instance). No
+// Catch assertion in here: it also runs on a second thread, and Catch's are not thread-safe.
 rig::Completed run_wrapped(const std::vector<std::string>& cmd) {
   rig::Command c;
   c.argv = cmd;
   auto r = rig::make_process_runner()->run(c);
-  REQUIRE(r.ok());
+  if (!r.ok()) return rig::Completed{-1, "", r.error().what()};
   return *r;
 }
 

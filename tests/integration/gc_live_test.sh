@@ -47,9 +47,15 @@ gc_during_build() {
   wait_alone 900
   live=0
   if kill -0 "$bpid" 2>/dev/null; then
+    stagings=$(staging_in "$XDG_CACHE_HOME")
     out=$(gc)
     kill -0 "$bpid" 2>/dev/null && live=1
-    [[ "$out" != *"removed stale build staging"* ]] || fail "gc removed a live build's staging: $out"
+    # Its staging and its scratch (mmdebstrap's tempdir under /dev/shm) carry its lease: gc must
+    # leave every one of them (other, dead rigctl's leftovers it may remove).
+    lease=$(basename "$(echo "$stagings" | head -1)" | sed -n 's/.*\.tmp-\([a-z0-9]\{16\}\)-.*/\1/p')
+    [ -n "$lease" ] || fail "no lease in the build's staging name: $stagings"
+    [[ "$out" != *"removed stale build staging "*"$lease"* ]] || fail "gc removed a live build's staging or scratch: $out"
+    for d in $stagings; do [ -e "$d" ] || fail "the live build's staging $d is gone after gc"; done
   fi
   set +e
   wait "$bpid"; rc=$?
