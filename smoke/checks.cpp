@@ -321,8 +321,7 @@ class Chain {
                        "printf 'FROM %s\\nRUN echo docker-api-built > /api\\n' " + base + " > Dockerfile\n"
                        "docker build -q -t " + built + " . 2>&1 | grep -v -i deprecat || true\n"
                        "docker run --rm --pull=never " + built + " cat /api\n"
-                       // Tidying only: an exec Incus ran twice may still use the image here.
-                       "docker rmi " + built + " >/dev/null 2>&1 || true",
+                       "docker rmi " + built + " >/dev/null",
                        timeout_ms));
     std::string out = exec_output(r);
     bool ran = out.find("docker-api-run-ok") != std::string::npos, built_ok = out.find("docker-api-built") != std::string::npos;
@@ -599,13 +598,10 @@ echo "pids-unlimited exit $?")SH";
            RIG_CHECK(put_images());
            // podman: --userns=auto, inner root maps into the subordinate range, not onto the rig user
            // (uid-isolation). Rootless dockerd has no per-container user namespace (uid-rig-user).
-           // Idempotent (podman's --replace, docker's rm -f first): a rig-web left by an earlier
-           // attempt in the same rig is replaced instead of failing the run on the name it took.
-           const std::string script = cli + " load -q -i /tmp/rig-images/web.tar && " +
-                                      (docker ? "{ docker rm -f rig-web >/dev/null 2>&1 || true; } && " : "") + cli +
-                                      " run -d --name rig-web" + (docker ? "" : " --replace --userns=auto") + net + " -p " + port +
-                                      ":80 --pull=never " + web + " && " + cli + " inspect -f '{{.State.Running}}' rig-web";
-           RIG_TRY(auto r, engine_sh(script, t));
+           RIG_TRY(auto r, engine_sh(cli + " load -q -i /tmp/rig-images/web.tar && " + cli + " run -d --name rig-web" +
+                                  (docker ? "" : " --userns=auto") + net + " -p " + port + ":80 --pull=never " + web + " && " + cli +
+                                  " inspect -f '{{.State.Running}}' rig-web",
+                              t));
            return from_exec(r, "true");
          }},
         {{"host-reach", "host reaches the inner app on 127.0.0.1"}, {"inner-run"}, 20000,
