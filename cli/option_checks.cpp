@@ -1,5 +1,7 @@
 #include "cli/option_checks.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include "cli/app.hpp"
 #include "engine/incus_client.hpp"
 #include "engine/lxc_runtime.hpp"

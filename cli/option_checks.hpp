@@ -4,9 +4,11 @@
 
 #include <string>
 
-#include <CLI/CLI.hpp>
-
 #include "core/error.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace rig::cli {
 

@@ -357,10 +357,8 @@ std::vector<fs::path> remove_stale_scratch(const std::vector<fs::path>& more_roo
       if (!it->is_directory(ec2) || it->is_symlink(ec2)) continue;
       // The lease file lives in the runtime dir of the rigctl that took it, which need not be this
       // one's (another user, RIGCTL_RUNTIME_DIR): the directory's own flock is what says "live".
-      int fd = ::open(it->path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0) continue;
-      if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && remove_tree(it->path())) removed.push_back(it->path());
-      ::close(fd);
+      FdCloser dir{::open(it->path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
+      if (dir.fd >= 0 && ::flock(dir.fd, LOCK_EX | LOCK_NB) == 0 && remove_tree(it->path())) removed.push_back(it->path());
     }
   }
   return removed;

@@ -220,13 +220,14 @@ Result<json> run_matrix(const MatrixOptions& o, const Borders& b) {
   }
   // ablate.only: a cell runs the ids its recipe has, so each must be an item of at least one recipe
   // (its ids do not depend on the engine); one that is an item of none is a typo.
-  for (auto& id : m.ablate_only) {
-    std::set<std::string> known;
+  std::set<std::string> known_items;
+  if (!m.ablate_only.empty())
     for (auto& [name, r] : recipes)
-      for (auto& item : ablation_items(r, "docker", HostFeatures{})) known.insert(item.id);
-    if (!known.count(id))
+      for (auto& item : ablation_items(r, "docker", HostFeatures{})) known_items.insert(item.id);
+  for (auto& id : m.ablate_only) {
+    if (!known_items.count(id))
       return usage_error("'" + valid_utf8(id) + "' is an ablation item of none of the matrix's recipes (expected one of " +
-                         join(std::vector<std::string>(known.begin(), known.end()), ", ") + ")")
+                         join(std::vector<std::string>(known_items.begin(), known_items.end()), ", ") + ")")
           .add_context("ablate.only")
           .add_context("matrix '" + m.file.string() + "'");
   }

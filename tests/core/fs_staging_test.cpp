@@ -76,9 +76,8 @@ TEST_CASE("fs: remove_stale_scratch removes a killed rigctl's scratch dirs under
     WARN("no usable runtime dir: " << rig::runtime_dir());
     return;
   }
-  const char* was = std::getenv("TMPDIR");
-  std::string saved = was ? was : "";
-  ::setenv("TMPDIR", t.path().c_str(), 1);
+  rigtest::EnvGuard tmpdir("TMPDIR");
+  tmpdir.set(t.path().string());
   {
     auto mine = rig::ScratchDir::create("rigctl-inner");
     REQUIRE(mine.ok());
@@ -106,8 +105,6 @@ TEST_CASE("fs: remove_stale_scratch removes a killed rigctl's scratch dirs under
     CHECK(fs::exists(legacy));
     CHECK(fs::exists(foreign));
   }
-  if (was) ::setenv("TMPDIR", saved.c_str(), 1);
-  else ::unsetenv("TMPDIR");
 }
 
 // Found in CI: a root-mode mmdebstrap killed with its rigctl left /proc mounted in its chroot under
@@ -119,9 +116,15 @@ TEST_CASE("fs: a killed build's scratch in another root is swept with the mounts
     return;
   }
   TempDir tmp, shm;
-  const char* was = std::getenv("TMPDIR");
-  std::string saved = was ? was : "";
-  ::setenv("TMPDIR", tmp.path().c_str(), 1);
+  rigtest::EnvGuard tmpdir("TMPDIR");
+  tmpdir.set(tmp.path().string());
+  // Whatever a failing check leaves mounted is detached before the temporary directories go.
+  struct Unmount {
+    fs::path root;
+    ~Unmount() {
+      for (auto& m : rig::mounts_below(root)) ::umount2(m.c_str(), MNT_DETACH);
+    }
+  } unmount{shm.path()};
   auto dead = shm / "rigctl-mmdebstrap.tmp-ffffffffffffffff-abcdef";
   auto proc = dead / "mmdebstrap.X" / "proc";
   auto spaced = dead / "mmdebstrap.X" / "dev" / "a b";  // mountinfo writes the space as \040
@@ -139,9 +142,6 @@ TEST_CASE("fs: a killed build's scratch in another root is swept with the mounts
   CHECK(removed == std::vector<fs::path>{dead});
   CHECK_FALSE(fs::exists(dead));
   CHECK(rig::mounts_below(shm.path()).empty());
-  for (auto& m : rig::mounts_below(shm.path())) ::umount2(m.c_str(), MNT_DETACH);  // what a failure left
-  if (was) ::setenv("TMPDIR", saved.c_str(), 1);
-  else ::unsetenv("TMPDIR");
 }
 
 TEST_CASE("fs: StagingDir commit over an existing entry leaves only the new one", "[core][fs]") {

@@ -243,10 +243,7 @@ TEST_CASE("chain: not-privileged fails on privilege, added capabilities, no-new-
   for (auto& k : std::vector<Case>{
            {[](rig::ContainerInfo& c) { c.privileged = true; }, "(HostConfig.Privileged is true)"},
            {[](rig::ContainerInfo& c) { c.cap_add = {"NET_ADMIN"}; }, "(HostConfig.CapAdd adds NET_ADMIN)"},
-           {[](rig::ContainerInfo& c) {
-              const std::string nnp = "no-new-privileges:true";  // a named string: GCC 12's -Warray-bounds misfires on the literal
-              c.security_opt.push_back(nnp);
-            },
+           {[](rig::ContainerInfo& c) { c.security_opt.push_back("no-new-privileges:true"); },
             "(HostConfig.SecurityOpt has no-new-privileges:true)"},
            {[](rig::ContainerInfo& c) { c.devices.push_back("/dev/sda"); },
             "(HostConfig.Devices has '/dev/sda' (a rig may only have /dev/net/tun and /dev/fuse))"},
@@ -339,7 +336,6 @@ TEST_CASE("chain: image refs and the inner network are shell-quoted in every scr
     if (c.find("podman build") != std::string::npos) build = c;
   }
   REQUIRE_FALSE(run.empty());
-  // Each value is quoted in inner-run's script.
   CHECK_THAT(run, Catch::Contains(" --pull=never 'web;id>/tmp/x' && "));
   CHECK_THAT(run, Catch::Contains("--network='pasta`id`' "));
   REQUIRE_FALSE(build.empty());
