@@ -101,10 +101,14 @@ Status fsync_tree(const fs::path& root) {
 Status write_file_atomic(const fs::path& path, std::string_view content, fs::perms mode) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+  remove_dead_siblings(path);
   fs::path tmp = path;
   tmp += staging_suffix();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("cannot create '" + tmp.string() + "'", errno);
+  // Locked while it is written: a sweep by another rigctl (another runtime dir, so it cannot see this
+  // lease) leaves it alone (remove_dead_siblings).
+  (void)::flock(fd, LOCK_EX | LOCK_NB);
   auto fail = [&](const std::string& what, int e) {
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -187,22 +191,37 @@ Status clone_or_copy_file(const fs::path& from, const fs::path& to, fs::perms mo
 
 Result<StagingDir> StagingDir::create(const fs::path& dest) {
   std::error_code ec;
-  fs::create_directories(dest.parent_path(), ec);
-  fs::path tmp = dest;
-  tmp += staging_suffix();
-  if (!fs::create_directory(tmp, ec) || ec)
-    return internal_error("cannot create '" + tmp.string() + "': " + ec.message());
-  return StagingDir(dest, tmp);
+  if (dest.has_parent_path()) fs::create_directories(dest.parent_path(), ec);
+  remove_dead_siblings(dest);
+  // Locked before it gets its sweepable name, as a ScratchDir is: made as "<dest>.new-…" (which no
+  // sweep looks at), flocked, renamed to "<dest>.tmp-<lease>-…".
+  const std::string suffix = staging_suffix();
+  fs::path fresh = dest, tmp = dest;
+  fresh += ".new-" + suffix.substr(5);
+  tmp += suffix;
+  if (::mkdir(fresh.c_str(), 0755) != 0) return io_error("cannot create '" + fresh.string() + "'", errno);
+  int fd = ::open(fresh.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || ::flock(fd, LOCK_EX) != 0 || ::rename(fresh.c_str(), tmp.c_str()) != 0) {
+    int e = errno;
+    if (fd >= 0) ::close(fd);
+    ::rmdir(fresh.c_str());
+    return io_error("cannot create '" + tmp.string() + "'", e);
+  }
+  return StagingDir(dest, tmp, fd);
 }
 
-StagingDir::StagingDir(StagingDir&& o) noexcept : dest_(std::move(o.dest_)), tmp_(std::move(o.tmp_)), done_(o.done_) {
+StagingDir::StagingDir(StagingDir&& o) noexcept
+    : dest_(std::move(o.dest_)), tmp_(std::move(o.tmp_)), done_(o.done_), lock_fd_(o.lock_fd_) {
   o.done_ = true;
+  o.lock_fd_ = -1;
 }
 
 StagingDir::~StagingDir() {
-  if (done_) return;
-  std::error_code ec;
-  fs::remove_all(tmp_, ec);
+  if (!done_) {
+    std::error_code ec;
+    fs::remove_all(tmp_, ec);
+  }
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 Status StagingDir::commit() {
@@ -312,6 +331,34 @@ ScratchDir::~ScratchDir() {
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
+namespace {
+// Nobody holds its flock (a live StagingDir, ScratchDir or write_file_atomic does).
+bool unlocked(const fs::path& p) {
+  FdCloser f{::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)};
+  return f.fd >= 0 && ::flock(f.fd, LOCK_EX | LOCK_NB) == 0;
+}
+}  // namespace
+
+std::vector<fs::path> remove_dead_siblings(const fs::path& dest) {
+  std::vector<fs::path> removed;
+  const std::string name = dest.filename().string();
+  if (name.empty() || name == "." || name == "..") return removed;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(parent_or_dot(dest), ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string entry = it->path().filename().string();
+    if (!entry.starts_with(name + ".tmp-") && !entry.starts_with(name + ".old-")) continue;
+    // Only what the name says a rigctl of this user made, whose lease is dead and which nobody has
+    // locked: another user's, or a live one from another runtime dir, is never touched.
+    auto lease = staging_lease(entry);
+    struct stat st{};
+    if (lease.empty() || lease_live(lease) || ::lstat(it->path().c_str(), &st) != 0 || st.st_uid != ::geteuid()) continue;
+    if (!(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) || !unlocked(it->path())) continue;
+    std::error_code ec2;
+    if (S_ISDIR(st.st_mode) ? remove_tree(it->path()) : fs::remove(it->path(), ec2)) removed.push_back(it->path());
+  }
+  return removed;
+}
+
 std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::seconds min_age) {
   std::vector<fs::path> removed;
   std::error_code ec;
@@ -324,7 +371,8 @@ std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::se
     if (auto lease = staging_lease(name); !lease.empty()) {
       // A live build's staging can grow for minutes without its directory's time changing: only
       // its lease tells.
-      if (lease_live(lease)) continue;
+      // Nor can its lease alone: a rigctl with another runtime dir holds the entry's flock instead.
+      if (lease_live(lease) || !unlocked(it->path())) continue;
     } else {
       auto mtime = fs::last_write_time(it->path(), ec2);
       if (ec2 || now - mtime < min_age) continue;

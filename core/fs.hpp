@@ -58,11 +58,12 @@ class StagingDir {
   Status commit();
 
  private:
-  StagingDir(fs::path dest, fs::path tmp) : dest_(std::move(dest)), tmp_(std::move(tmp)) {}
+  StagingDir(fs::path dest, fs::path tmp, int lock_fd) : dest_(std::move(dest)), tmp_(std::move(tmp)), lock_fd_(lock_fd) {}
   Status commit_without_exchange();
   fs::path dest_;
   fs::path tmp_;
   bool done_ = false;
+  int lock_fd_ = -1;  // flock on tmp_ while it lives (remove_dead_siblings)
 };
 
 // $TMPDIR, or /tmp.
@@ -96,6 +97,10 @@ class ScratchDir {
 // that lease is dead, at once; a name without one (an older rigctl's, or written when no lease could
 // be taken) only when untouched for `min_age`. Returns what was removed.
 std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::seconds min_age);
+// The staging siblings of `dest` ("<dest>.tmp-<lease>-…", "<dest>.old-<lease>-…") a killed rigctl of
+// this user left: lease dead, nobody holding their flock. StagingDir::create and write_file_atomic call
+// it, so `matrix --out DIR` or a report file run again after a SIGKILL leaves no litter beside DIR.
+std::vector<fs::path> remove_dead_siblings(const fs::path& dest);
 // ScratchDirs ("rigctl-*.tmp-<lease>-*" directly under $TMPDIR and each of `more_roots`) whose
 // rigctl is gone (SIGKILL): nobody holds the directory's flock. Removed with remove_tree.
 std::vector<fs::path> remove_stale_scratch(const std::vector<fs::path>& more_roots = {});

@@ -157,6 +157,63 @@ TEST_CASE("fs: StagingDir commit over an existing entry leaves only the new one"
   CHECK(rigtest::list_dir(t.path()) == std::vector<std::string>{"e"});
 }
 
+// Found by review: a SIGKILLed `rigctl matrix` left "matrix-results.tmp-<lease>-…" in the user's
+// directory for good (gc sweeps only rigctl's own cache and scratch roots, never a user's --out).
+// The next StagingDir or write_file_atomic of the same destination removes what the dead left.
+TEST_CASE("fs: a new staging of a destination removes a killed rigctl's siblings, nothing live", "[core][fs]") {
+  TempDir t;
+  const auto& lease = rig::process_lease();
+  if (lease.empty()) {
+    WARN("no usable runtime dir: " << rig::runtime_dir());
+    return;
+  }
+  auto dead_dir = t / "out.tmp-ffffffffffffffff-abcdefgh";
+  rigtest::write_text(dead_dir / "cells" / "x" / "cell.json", "{}");
+  auto dead_old = t / "out.old-ffffffffffffffff-abcdefgh";
+  fs::create_directories(dead_old);
+  auto dead_file = t / "report.json.tmp-ffffffffffffffff-abcdefgh";
+  rigtest::write_text(dead_file, "{\"half");
+  // Live: this process's own lease; another runtime dir's rigctl, holding the flock; an older
+  // rigctl's name (no lease); a name that only starts like it.
+  auto live = t / ("out.tmp-" + lease + "-abcdefgh");
+  fs::create_directories(live);
+  auto held = t / "out.tmp-eeeeeeeeeeeeeeee-abcdefgh";
+  fs::create_directories(held);
+  int fd = ::open(held.c_str(), O_RDONLY | O_DIRECTORY);
+  REQUIRE(fd >= 0);
+  REQUIRE(::flock(fd, LOCK_EX) == 0);
+  auto legacy = t / "out.tmp-abcdefgh";
+  fs::create_directories(legacy);
+  auto other = t / "outer.tmp-ffffffffffffffff-abcdefgh";
+  fs::create_directories(other);
+
+  auto s = rig::StagingDir::create(t / "out");
+  REQUIRE(s.ok());
+  CHECK_FALSE(fs::exists(dead_dir));
+  CHECK_FALSE(fs::exists(dead_old));
+  CHECK(fs::exists(live));
+  CHECK(fs::exists(held));
+  CHECK(fs::exists(legacy));
+  CHECK(fs::exists(other));
+  CHECK(fs::exists(dead_file));  // another destination's
+  // A live StagingDir is locked: a rigctl with another runtime dir (which cannot see this lease) keeps it.
+  {
+    int probe = ::open(s->path().c_str(), O_RDONLY | O_DIRECTORY);
+    REQUIRE(probe >= 0);
+    CHECK(::flock(probe, LOCK_EX | LOCK_NB) != 0);
+    ::close(probe);
+  }
+  CHECK(rig::remove_dead_siblings(t / "out").empty());
+  CHECK(fs::exists(s->path()));
+
+  REQUIRE(rig::write_file_atomic(t / "report.json", "{}").ok());
+  CHECK_FALSE(fs::exists(dead_file));
+  ::close(fd);
+  CHECK(rig::remove_dead_siblings(t / "out") == std::vector<fs::path>{held});  // its holder is gone
+  REQUIRE(s->commit().ok());
+  CHECK(fs::exists(t / "out"));
+}
+
 TEST_CASE("fs: clone_or_copy_file gives an independent copy with the mode asked", "[core][fs]") {
   TempDir t;
   std::string big(300000, 'q');
