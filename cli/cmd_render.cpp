@@ -4,6 +4,7 @@
 #include "builder/render.hpp"
 #include "cli/app.hpp"
 #include "cli/recipe_arg.hpp"
+#include "core/fs.hpp"
 #include "core/output_dir.hpp"
 
 namespace rig::cli {
@@ -19,7 +20,7 @@ Status run_render(const RenderOptions& o) {
   RIG_CHECK(check_output_dir(o.out, {"Containerfile"}, "rendered context").context("--out"));
   RIG_TRY(auto r, load_recipe(resolve_recipe_arg(o.recipe)));
   RIG_CHECK(render_context(r, o.out).context("render '" + o.out + "'"));
-  std::printf("%s/Containerfile\n", o.out.c_str());
+  std::printf("%s\n", (without_trailing_slash(o.out) / "Containerfile").c_str());
   return ok();
 }
 

@@ -5,6 +5,7 @@
 #include "cli/app.hpp"
 #include "engine/incus_client.hpp"
 #include "engine/lxc_runtime.hpp"
+#include "core/output_dir.hpp"
 #include "core/text.hpp"
 
 #include <filesystem>
@@ -18,11 +19,9 @@ Status check_output_file(const std::string& option, const std::string& path) {
   if (path.empty()) return ok();
   std::error_code ec;
   fs::path p(path);
-  if (fs::is_directory(p, ec)) return usage_error("'" + path + "' is a directory, expected a file name").add_context(option);
-  fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
-  if (!fs::is_directory(dir, ec))
-    return usage_error("the directory '" + dir.string() + "' of '" + path + "' does not exist").add_context(option);
-  return ok();
+  if (fs::is_directory(p, ec) || path.back() == '/')
+    return usage_error("'" + path + "' is a directory, expected a file name").add_context(option);
+  return check_output_name(p).context(option);
 }
 
 Status check_engine_option(const std::string& engine) {

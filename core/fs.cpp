@@ -52,6 +52,12 @@ std::string staging_suffix(const char* kind) {
   return std::string(kind) + (lease.empty() ? "" : lease + "-") + random_token(8);
 }
 
+fs::path without_trailing_slash(const fs::path& p) {
+  fs::path out = p;
+  while (!out.has_filename() && out.has_relative_path()) out = out.parent_path();
+  return out;
+}
+
 std::string staging_lease(const std::string& filename) {
   for (const char* kind : {".tmp-", ".old-"}) {
     auto pos = filename.rfind(kind);
@@ -189,7 +195,8 @@ Status clone_or_copy_file(const fs::path& from, const fs::path& to, fs::perms mo
   return ok();
 }
 
-Result<StagingDir> StagingDir::create(const fs::path& dest) {
+Result<StagingDir> StagingDir::create(const fs::path& given) {
+  const fs::path dest = without_trailing_slash(given);
   std::error_code ec;
   if (dest.has_parent_path()) fs::create_directories(dest.parent_path(), ec);
   remove_dead_siblings(dest);

@@ -21,6 +21,14 @@ Status write_file_atomic(const fs::path& path, std::string_view content, fs::per
 // `n` random characters [a-z0-9] from getrandom(2): no shared generator state between threads.
 std::string random_token(size_t n = 8);
 
+// "out/" and "out//" -> "out"; any other path as it is. A directory given with its trailing slash
+// (shell completion adds one) is the same destination.
+fs::path without_trailing_slash(const fs::path& p);
+
+// The longest suffix a staging name adds to its destination's name (".tmp-" or ".new-", a 16-character
+// lease, "-", 8 random characters).
+inline constexpr size_t kStagingSuffixLength = 30;
+
 // The suffix of a staging name: ".tmp-<lease>-<random>" with this process's lease (core/lock.hpp),
 // so a sweep can tell a live build's staging from a dead one's without looking at times.
 std::string staging_suffix(const char* kind = ".tmp-");

@@ -1,19 +1,46 @@
 #include "core/output_dir.hpp"
 
+#include <unistd.h>
+
+#include "core/fs.hpp"
+#include "core/text.hpp"
+
 namespace rig {
 
-Status check_output_dir(const std::filesystem::path& dest, const std::vector<std::string>& signs, const std::string& kind) {
+Status check_output_name(const std::filesystem::path& dest) {
   namespace fs = std::filesystem;
-  if (dest.empty()) return usage_error("expected a directory path, got an empty one");
+  const auto name = dest.filename().string();
+  // Written under a temporary sibling name and renamed into place (core/fs.hpp): "/", "." and ".."
+  // cannot be renamed over, and a name the filesystem takes may be too long once the suffix is added.
+  if (name.empty() || name == "." || name == "..")
+    return usage_error("'" + dest.string() + "' names no entry rigctl can replace: it writes beside the destination and renames into it",
+                       "name a new or rigctl-written entry, e.g. '" + (dest / "out").lexically_normal().string() + "'");
+  const fs::path parent = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
+  long name_max = ::pathconf(parent.c_str(), _PC_NAME_MAX);
+  if (name_max <= 0) name_max = 255;
+  if (name.size() + kStagingSuffixLength > static_cast<size_t>(name_max))
+    return usage_error("the last part of " + show_value(dest.string()) + " is " + std::to_string(name.size()) +
+                       " bytes; rigctl writes it first under a name " + std::to_string(kStagingSuffixLength) +
+                       " bytes longer, and the filesystem allows " + std::to_string(name_max));
+  std::error_code ec;
+  (void)fs::symlink_status(dest, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)
+    return usage_error("cannot check '" + dest.string() + "': " + ec.message());
+  if (!fs::is_directory(parent, ec))
+    return usage_error(fs::exists(parent, ec) ? "'" + parent.string() + "' (where '" + dest.string() + "' would be written) is not a directory"
+                                              : "the directory '" + parent.string() + "' (where '" + dest.string() + "' would be written) does not exist",
+                       "create it first, or choose another place");
+  return ok();
+}
+
+Status check_output_dir(const std::filesystem::path& given, const std::vector<std::string>& signs, const std::string& kind) {
+  namespace fs = std::filesystem;
+  if (given.empty()) return usage_error("expected a directory path, got an empty one");
+  const fs::path dest = without_trailing_slash(given);
+  RIG_CHECK(check_output_name(dest));
   std::error_code ec;
   auto st = fs::symlink_status(dest, ec);
-  if (ec || !fs::exists(st)) {
-    // It will be created by a rename next to it: its parent must be a directory.
-    auto parent = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
-    if (!fs::is_directory(parent, ec))
-      return usage_error("'" + parent.string() + "' (where '" + dest.string() + "' would be created) is not a directory");
-    return ok();
-  }
+  if (ec || !fs::exists(st)) return ok();  // created by the rename; check_output_name checked its parent
   if (fs::is_symlink(st)) return usage_error("'" + dest.string() + "' is a symbolic link; name the directory itself");
   if (!fs::is_directory(st)) return usage_error("'" + dest.string() + "' exists and is not a directory");
   if (fs::is_empty(dest, ec)) return ok();

@@ -12,6 +12,12 @@
 
 namespace rig {
 
+// A destination rigctl writes in place by renaming a temporary sibling (a directory or a file): its
+// last part names an entry ("/", ".", ".." do not), is short enough for the staging name, and its
+// directory exists. Usage error otherwise.
+Status check_output_name(const std::filesystem::path& dest);
+
+// A trailing slash is allowed ("out/" is "out").
 // `signs`: files a previous output of this kind contains (any one is enough), e.g. {"summary.json"}.
 Status check_output_dir(const std::filesystem::path& dest, const std::vector<std::string>& signs, const std::string& kind);
 

@@ -68,6 +68,12 @@ TEST_CASE("cli: hostile options and input files exit 2 before any work", "[cli][
       {{"bench", "--runs", "0"}, "not in range 1 to 100"},
       {{"matrix", "ci", "--jobs", "0"}, "not in range 1 to 1024"},
       {{"ablate", recipe, "--jobs", "0"}, "not in range 1 to 1024"},
+      // Names a rename cannot write: refused before the build, not after it.
+      {{"render", recipe, "--out", "."}, "names no entry rigctl can replace"},
+      {{"build", recipe, "--out", (t / std::string(5000, 'a')).string()}, "bytes longer, and the filesystem allows"},
+      {{"smoke", recipe, "--json-file", (t / std::string(250, 'j')).string()}, "--json-file: the last part of"},
+      {{"smoke", recipe, "--junit-file", (t / "home").string() + "/x/"}, "is a directory, expected a file name"},
+      {{"matrix", "ci", "--out", (t / "no-dir" / "out").string()}, "does not exist"},
   };
   for (auto& c : cases) {
     auto r = run_isolated(t, c.args);
