@@ -4,6 +4,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -106,7 +109,16 @@ void build_app(CLI::App& app, Action& action, Globals& g) {
   add_examples(app);
 }
 
+void hold_standard_fds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    int got = ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if (got >= 0 && got != fd) ::close(got);  // cannot happen: lower numbers are filled first
+  }
+}
+
 int main(int argc, char** argv) {
+  hold_standard_fds();
   CLI::App app;
   Globals g;
   Action action;
@@ -123,6 +135,7 @@ int main(int argc, char** argv) {
     return report(Error(Category::Usage, what, "see `rigctl --help` (or `rigctl COMMAND --help`)"));
   }
   if (Status given = check_given_values(app); !given.ok()) return report(given.error());
+  if (Status env = check_environment(); !env.ok()) return report(env.error());
   setup_logging(g.verbose);
   install_interrupt_handlers();
   // The composition root: the one place the real connectors are made.

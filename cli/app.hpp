@@ -17,6 +17,11 @@ using Action = std::function<Status()>;
 // exempt from check_given_values (an empty argument is the other command's to judge).
 inline constexpr const char* kPassThroughArgs = "ARGS";
 
+// Started with stdin, stdout or stderr closed (`2>&-`), the next file rigctl opened would get that
+// number and diagnostics written to "stderr" would land in it (found: a cold build's progress lines in
+// the image cache's lock file). main() first gives each closed one /dev/null, as crun and systemd do.
+void hold_standard_fds();
+
 struct Globals {
   bool verbose = false;
   // The real borders (engine connector, image source, subprocess runner), wired once by main, the

@@ -26,7 +26,7 @@ Status run_seccomp_apparmor(const AppArmorCliOptions& o) {
   if (o.out.empty()) {
     std::fwrite(text.data(), 1, text.size(), stdout);
   } else {
-    RIG_CHECK(write_file_atomic(o.out, text).context("--out"));
+    RIG_CHECK(write_output_file(o.out, text).context("--out"));
   }
   // Writing is all rigctl does; say when the result cannot even be tried on this host.
   if (!std::filesystem::exists("/sys/kernel/security/apparmor"))

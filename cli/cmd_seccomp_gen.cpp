@@ -52,7 +52,7 @@ Status run_seccomp_gen(const SeccompGenOptions& o, const Globals& g) {
   } else {
     RIG_TRY(text, from_recipe(o.recipe, g));
   }
-  if (!o.out.empty()) return write_file_atomic(o.out, text).context("--out");
+  if (!o.out.empty()) return write_output_file(o.out, text).context("--out");
   std::fwrite(text.data(), 1, text.size(), stdout);
   return ok();
 }

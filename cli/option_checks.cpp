@@ -8,6 +8,9 @@
 #include "core/output_dir.hpp"
 #include "core/text.hpp"
 
+#include <sys/stat.h>
+
+#include <cstdlib>
 #include <filesystem>
 
 #include "engine/http.hpp"
@@ -21,7 +24,22 @@ Status check_output_file(const std::string& option, const std::string& path) {
   fs::path p(path);
   if (fs::is_directory(p, ec) || path.back() == '/')
     return usage_error("'" + path + "' is a directory, expected a file name").add_context(option);
+  // An existing device or pipe is written into (write_output_file): only a character device or a
+  // pipe -- /dev/null, /dev/stdout, a FIFO -- never a disk or a socket.
+  if (struct stat st{}; ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) return ok();
+    return usage_error("'" + path + "' is " + (S_ISBLK(st.st_mode) ? "a block device" : S_ISSOCK(st.st_mode) ? "a socket" : "not a regular file") +
+                       ", expected a file name (or a character device or pipe, such as /dev/stdout)")
+        .add_context(option);
+  }
   return check_output_name(p).context(option);
+}
+
+Status check_environment() {
+  if (const char* d = std::getenv("RIGCTL_RUNTIME_DIR"); d && *d && d[0] != '/')
+    return usage_error("RIGCTL_RUNTIME_DIR: expected an absolute path, got " + show_value(d),
+                       "every rigctl must find the same directory of live runs wherever it is started");
+  return ok();
 }
 
 Status check_engine_option(const std::string& engine) {

@@ -21,6 +21,12 @@ Status check_output_file(const std::string& option, const std::string& path);
 // `validate "$UNSET"` the default recipe: refused, naming it (exit 2).
 Status check_given_values(const CLI::App& app);
 
+// rigctl's own path variables: RIGCTL_RUNTIME_DIR, where every rigctl looks for live runs, must be
+// absolute (a relative one would be another directory in each working directory, and gc run from
+// elsewhere would take live runs for dead ones). XDG_* and TMPDIR are read as their specs say instead:
+// a relative value is ignored (core/fs.cpp, core/lock.cpp).
+Status check_environment();
+
 // --engine (or DOCKER_HOST): a well-formed endpoint. Nothing is contacted.
 Status check_engine_option(const std::string& engine);
 

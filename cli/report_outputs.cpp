@@ -27,10 +27,10 @@ Status emit_report(const ReportOutputs& o, const ReportRenderers& r) {
   if (o.json || !o.json_file.empty()) doc = r.json_doc().dump(2) + "\n";
   std::fputs(o.json ? doc.c_str() : r.table().c_str(), stdout);
   std::fflush(stdout);
-  if (!o.json_file.empty()) RIG_CHECK(write_file_atomic(o.json_file, doc).context("--json-file"));
+  if (!o.json_file.empty()) RIG_CHECK(write_output_file(o.json_file, doc).context("--json-file"));
   if (!o.markdown_file.empty() && r.markdown)
-    RIG_CHECK(write_file_atomic(o.markdown_file, r.markdown()).context("--markdown-file"));
-  if (!o.junit_file.empty() && r.junit) RIG_CHECK(write_file_atomic(o.junit_file, r.junit()).context("--junit-file"));
+    RIG_CHECK(write_output_file(o.markdown_file, r.markdown()).context("--markdown-file"));
+  if (!o.junit_file.empty() && r.junit) RIG_CHECK(write_output_file(o.junit_file, r.junit()).context("--junit-file"));
   return ok();
 }
 

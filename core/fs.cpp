@@ -104,8 +104,25 @@ Status fsync_tree(const fs::path& root) {
   return fsync_path(root);
 }
 
+namespace {
+Status write_all(int fd, std::string_view content, const fs::path& path) {
+  size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error("cannot write '" + path.string() + "'", errno);
+    off += static_cast<size_t>(n);
+  }
+  return ok();
+}
+}  // namespace
+
 Status write_file_atomic(const fs::path& path, std::string_view content, fs::perms mode) {
   std::error_code ec;
+  // A rename replaces whatever has the name: never a device, pipe or socket (`--out /dev/null` as root
+  // once replaced the machine's /dev/null with a regular file). write_output_file writes into those.
+  if (struct stat st{}; ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+    return internal_error("'" + path.string() + "' exists and is not a regular file; rigctl replaces only regular files");
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   remove_dead_siblings(path);
   fs::path tmp = path;
@@ -120,12 +137,10 @@ Status write_file_atomic(const fs::path& path, std::string_view content, fs::per
     ::unlink(tmp.c_str());
     return io_error(what, e);
   };
-  size_t off = 0;
-  while (off < content.size()) {
-    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("cannot write '" + tmp.string() + "'", errno);
-    off += static_cast<size_t>(n);
+  if (Status w = write_all(fd, content, tmp); !w.ok()) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return w;
   }
   if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) return fail("cannot chmod '" + tmp.string() + "'", errno);
   if (::fsync(fd) != 0) return fail("cannot sync '" + tmp.string() + "'", errno);
@@ -193,6 +208,24 @@ Status clone_or_copy_file(const fs::path& from, const fs::path& to, fs::perms mo
     return io_error("cannot write '" + to.string() + "'", e);
   }
   return ok();
+}
+
+Status write_output_file(const fs::path& path, std::string_view content) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return write_file_atomic(path, content);  // new (or a dangling link: replaced)
+  if (S_ISREG(st.st_mode)) {
+    // Through a symbolic link, the file it names is replaced and the link kept.
+    std::error_code ec;
+    fs::path target = fs::is_symlink(path, ec) ? fs::canonical(path, ec) : path;
+    if (ec) return io_error("cannot resolve '" + path.string() + "'", ec.value());
+    return write_file_atomic(target, content);
+  }
+  if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
+    return usage_error("'" + path.string() + "' is not a regular file, a character device or a pipe");
+  // /dev/null, /dev/stdout, a named pipe: written into, as a shell redirection would.
+  FdCloser out{::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC)};
+  if (out.fd < 0) return io_error("cannot open '" + path.string() + "'", errno);
+  return write_all(out.fd, content, path);
 }
 
 Result<StagingDir> StagingDir::create(const fs::path& given) {
@@ -301,9 +334,16 @@ bool remove_tree(const fs::path& dir) {
   return !ec;
 }
 
+const char* absolute_env(const char* name) {
+  const char* v = std::getenv(name);
+  return v && v[0] == '/' ? v : nullptr;
+}
+
+// A relative TMPDIR is ignored like a relative XDG_* directory: a scratch must be where gc, started
+// from any directory, looks for it.
 fs::path scratch_root_dir() {
-  const char* t = std::getenv("TMPDIR");
-  return t && *t ? fs::path(t) : fs::path("/tmp");
+  const char* t = absolute_env("TMPDIR");
+  return t ? fs::path(t) : fs::path("/tmp");
 }
 
 Result<ScratchDir> ScratchDir::create(const std::string& prefix) { return create_in(scratch_root_dir(), prefix); }
@@ -420,8 +460,9 @@ std::vector<fs::path> remove_stale_scratch(const std::vector<fs::path>& more_roo
 }
 
 fs::path cache_root() {
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "rigctl";
-  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "rigctl";
+  // The XDG Base Directory spec: a relative XDG_CACHE_HOME is invalid and ignored (HOME likewise).
+  if (const char* x = absolute_env("XDG_CACHE_HOME")) return fs::path(x) / "rigctl";
+  if (const char* h = absolute_env("HOME")) return fs::path(h) / ".cache" / "rigctl";
   return fs::path("/tmp") / ("rigctl-cache-" + std::to_string(::getuid()));
 }
 

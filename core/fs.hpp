@@ -18,6 +18,12 @@ Result<std::string> read_file(const fs::path& path);
 // after a crash the path holds either the old content or the new, never a torn mix.
 Status write_file_atomic(const fs::path& path, std::string_view content, fs::perms mode = fs::perms(0644));
 
+// A file the user named (--json-file, --out of a profile): a new or regular file is written with
+// write_file_atomic (through a symbolic link, its target, keeping the link); a character device or a
+// pipe that exists (/dev/null, /dev/stdout, a FIFO) is written into as a redirection would; anything
+// else is a usage error. check_output_file (cli) refuses the rest before any work.
+Status write_output_file(const fs::path& path, std::string_view content);
+
 // `n` random characters [a-z0-9] from getrandom(2): no shared generator state between threads.
 std::string random_token(size_t n = 8);
 
@@ -73,6 +79,10 @@ class StagingDir {
   bool done_ = false;
   int lock_fd_ = -1;  // flock on tmp_ while it lives (remove_dead_siblings)
 };
+
+// The environment variable `name` when it holds an absolute path, else nullptr (unset, empty or
+// relative: the XDG Base Directory rule, applied to TMPDIR and HOME too).
+const char* absolute_env(const char* name);
 
 // $TMPDIR, or /tmp.
 fs::path scratch_root_dir();

@@ -102,7 +102,7 @@ bool valid_id(const std::string& s) {
 fs::path runtime_dir() {
   if (const char* d = std::getenv("RIGCTL_RUNTIME_DIR"); d && *d) return d;
   if (::geteuid() == 0) return "/run/rigctl";
-  if (const char* x = std::getenv("XDG_RUNTIME_DIR"); x && *x) return fs::path(x) / "rigctl";
+  if (const char* x = absolute_env("XDG_RUNTIME_DIR")) return fs::path(x) / "rigctl";
   return fs::path("/tmp") / ("rigctl-" + std::to_string(::getuid()));
 }
 

@@ -2,6 +2,12 @@
 // code (docs/errors.md). Only commands that build nothing are run.
 #include "support/catch.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/app.hpp"
 #include "core/subprocess.hpp"
 #include "support/test_util.hpp"
 
@@ -74,6 +80,28 @@ TEST_CASE("cli: every command's help ends with an example of itself", "[cli]") {
     // The example names the command (a group may show one of its subcommands).
     CHECK_THAT(r.out, Catch::Contains("Example:\n  rigctl " + c.front()));
   }
+}
+
+// Found by an I/O-fault sweep: `rigctl -v seccomp gen RECIPE 2>&-` wrote the cold build's progress
+// lines into the image cache's lock file, which had taken the free fd 2. In a child (it closes its own
+// fds): with stdin and stderr closed, hold_standard_fds gives both /dev/null, so the next open is above 2.
+TEST_CASE("cli: closed standard fds are held by /dev/null before rigctl opens anything", "[cli]") {
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(0);
+    ::close(2);
+    rig::cli::hold_standard_fds();
+    int next = ::open("/dev/zero", O_RDONLY);
+    struct stat in{}, err{}, null{};
+    bool held = ::fstat(0, &in) == 0 && ::fstat(2, &err) == 0 && ::stat("/dev/null", &null) == 0 && S_ISCHR(err.st_mode) &&
+                in.st_rdev == null.st_rdev && err.st_rdev == null.st_rdev && (::fcntl(2, F_GETFL) & O_ACCMODE) == O_WRONLY;
+    ::_exit(held && next > 2 ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 }  // namespace rigtest_cli_app

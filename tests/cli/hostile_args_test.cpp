@@ -4,6 +4,8 @@
 // catch-all (70).
 #include "support/catch.hpp"
 
+#include <sys/stat.h>
+
 #include "core/subprocess.hpp"
 #include "core/text.hpp"
 #include "support/test_util.hpp"
@@ -17,13 +19,15 @@ struct Hostile {
   std::string expect;  // a piece of the error message
 };
 
-rig::Completed run_isolated(const rigtest::TempDir& t, const std::vector<std::string>& args) {
+rig::Completed run_isolated(const rigtest::TempDir& t, const std::vector<std::string>& args,
+                             std::vector<std::pair<std::string, std::string>> more_env = {}) {
   rig::Command c;
   c.argv = {rigtest::rigctl_binary()};
   c.argv.insert(c.argv.end(), args.begin(), args.end());
   c.env = {{"DOCKER_HOST", "unix://" + (t / "no-engine.sock").string()},
            {"XDG_CACHE_HOME", (t / "cache").string()},
            {"XDG_RUNTIME_DIR", (t / "run").string()}};
+  for (auto& e : more_env) c.env.push_back(e);
   auto r = rig::make_process_runner()->run(c);
   if (!r.ok()) FAIL("cannot run rigctl: " << r.error().what());
   return std::move(r).value();
@@ -84,6 +88,41 @@ TEST_CASE("cli: hostile options and input files exit 2 before any work", "[cli][
   CHECK(rigtest::read_text(t / "home" / ".profile") == "keep me");
   CHECK_FALSE(std::filesystem::exists(t / "cache"));
   CHECK_FALSE(std::filesystem::exists(t / "merged"));
+}
+
+// Found as root: `seccomp apparmor --out /dev/null` replaced the machine's /dev/null with a regular
+// file. A character device or pipe is written into; a block device or socket is refused (exit 2).
+TEST_CASE("cli: an output file that is a device or pipe is written into, never replaced", "[cli][hostile]") {
+  rigtest::TempDir t;
+  auto null_out = run_isolated(t, {"seccomp", "apparmor", "--out", "/dev/null"});
+  CHECK(null_out.status == 0);
+  struct stat st{};
+  REQUIRE(::lstat("/dev/null", &st) == 0);
+  CHECK(S_ISCHR(st.st_mode));
+  auto to_stdout = run_isolated(t, {"seccomp", "apparmor", "--out", "/dev/stdout"});
+  CHECK(to_stdout.status == 0);
+  CHECK_THAT(to_stdout.out, Catch::Contains("profile "));
+  for (const char* dev : {"/dev/loop0", "/dev/sda", "/dev/vda"}) {
+    if (::stat(dev, &st) != 0 || !S_ISBLK(st.st_mode)) continue;
+    auto r = run_isolated(t, {"seccomp", "apparmor", "--out", dev});
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("is a block device"));
+    break;
+  }
+}
+
+// A relative RIGCTL_RUNTIME_DIR would be another directory of live runs in every working directory: a
+// gc started elsewhere would take this run's rigs for dead ones. Refused before anything is looked at.
+TEST_CASE("cli: a relative RIGCTL_RUNTIME_DIR is refused with exit 2", "[cli][hostile]") {
+  rigtest::TempDir t;
+  for (auto args : {std::vector<std::string>{"gc"}, {"validate", "debian-trixie"}}) {
+    auto r = run_isolated(t, args, {{"RIGCTL_RUNTIME_DIR", "runs"}});
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("RIGCTL_RUNTIME_DIR: expected an absolute path, got 'runs'"));
+  }
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::current_path() / "runs"));  // the child runs here
 }
 
 }  // namespace rigtest_cli_hostile_args

@@ -2,6 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <fstream>
+#include <iterator>
+#include <thread>
+
 #include "core/fs.hpp"
 #include "support/test_util.hpp"
 
@@ -50,7 +54,7 @@ TEST_CASE("fs: write_file_atomic fails as Internal when the destination is a dir
   auto st = rig::write_file_atomic(t / "dest", "x");
   REQUIRE_FALSE(st.ok());
   CHECK(st.error().category() == rig::Category::Internal);
-  CHECK_THAT(st.error().what(), Catch::Contains("cannot rename into '" + (t / "dest").string() + "'"));
+  CHECK_THAT(st.error().what(), Catch::Contains("'" + (t / "dest").string() + "' exists and is not a regular file"));
   // Nothing half-written stays behind.
   CHECK(list_dir(t.path()) == std::vector<std::string>{"dest"});
 }
@@ -176,6 +180,63 @@ TEST_CASE("fs: cache_root follows XDG_CACHE_HOME then HOME", "[core][fs]") {
   CHECK(rig::cache_root() == fs::path("/home/u/.cache/rigctl"));
   home.unset();
   CHECK(rig::cache_root() == fs::path("/tmp/rigctl-cache-" + std::to_string(::getuid())));
+  // The XDG rule: a relative value is ignored (found by an environment sweep: XDG_CACHE_HOME=relative/c
+  // put a cache in whatever directory rigctl was started from).
+  xdg.set("relative/c");
+  home.set("/home/u");
+  CHECK(rig::cache_root() == fs::path("/home/u/.cache/rigctl"));
+  home.set("home/u");
+  CHECK(rig::cache_root() == fs::path("/tmp/rigctl-cache-" + std::to_string(::getuid())));
+}
+
+// Found by a hostile-argument sweep, as root: `rigctl seccomp apparmor --out /dev/null` renamed its
+// temporary file over /dev/null, and the machine's /dev/null was a regular file from then on.
+TEST_CASE("fs: write_file_atomic never replaces a device or pipe; write_output_file writes into one", "[core][fs]") {
+  TempDir t;
+  auto fifo = t / "pipe";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  auto refused = rig::write_file_atomic(fifo, "x");
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error().what(), Catch::Contains("is not a regular file"));
+  struct stat st{};
+  REQUIRE(::lstat(fifo.c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
+  CHECK(rigtest::list_dir(t.path()) == std::vector<std::string>{"pipe"});  // no temporary left
+
+  // Into the pipe, as `> pipe` would: a reader gets the bytes.
+  std::string got;
+  std::thread reader([&] {
+    std::ifstream in(fifo);
+    got.assign(std::istreambuf_iterator<char>(in), {});
+  });
+  auto wrote = rig::write_output_file(fifo, "report\n");
+  reader.join();
+  CHECK(wrote.ok());
+  CHECK(got == "report\n");
+
+  REQUIRE(rig::write_output_file("/dev/null", "discarded").ok());
+  REQUIRE(::lstat("/dev/null", &st) == 0);
+  CHECK(S_ISCHR(st.st_mode));
+
+  // Through a symbolic link: the file it names gets the content, the link stays.
+  write_text(t / "real.json", "old");
+  fs::create_symlink("real.json", t / "link.json");
+  REQUIRE(rig::write_output_file(t / "link.json", "new").ok());
+  CHECK(fs::is_symlink(t / "link.json"));
+  CHECK(read_text(t / "real.json") == "new");
+  // A new name is written atomically as before.
+  REQUIRE(rig::write_output_file(t / "fresh.json", "{}").ok());
+  CHECK(read_text(t / "fresh.json") == "{}");
+}
+
+TEST_CASE("fs: a relative TMPDIR is ignored for scratch, like a relative XDG directory", "[core][fs]") {
+  rigtest::EnvGuard tmpdir("TMPDIR");
+  tmpdir.set("scratch");
+  CHECK(rig::scratch_root_dir() == fs::path("/tmp"));
+  tmpdir.set("/var/tmp");
+  CHECK(rig::scratch_root_dir() == fs::path("/var/tmp"));
+  tmpdir.set("");
+  CHECK(rig::scratch_root_dir() == fs::path("/tmp"));
 }
 
 }  // namespace rigtest_core_fs
