@@ -5,6 +5,7 @@
 #include "cli/app.hpp"
 #include "engine/incus_client.hpp"
 #include "engine/lxc_runtime.hpp"
+#include "core/fs.hpp"
 #include "core/output_dir.hpp"
 #include "core/text.hpp"
 
@@ -26,6 +27,13 @@ Status check_output_file(const std::string& option, const std::string& path) {
     return usage_error("'" + path + "' is a directory, expected a file name").add_context(option);
   // An existing device or pipe is written into (write_output_file): only a character device or a
   // pipe -- /dev/null, /dev/stdout, a FIFO -- never a disk or a socket.
+  if (names_open_fd(p)) {
+    if (struct stat st{}; ::stat(path.c_str(), &st) != 0) return usage_error("'" + path + "' names no open file").add_context(option);
+    return ok();
+  }
+  const std::string normal = p.lexically_normal().string();
+  if (normal.starts_with("/proc/") || normal.starts_with("/sys/"))
+    return usage_error("'" + path + "' is in /proc or /sys, expected a file name (or /dev/stdout)").add_context(option);
   if (struct stat st{}; ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
     if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) return ok();
     return usage_error("'" + path + "' is " + (S_ISBLK(st.st_mode) ? "a block device" : S_ISSOCK(st.st_mode) ? "a socket" : "not a regular file") +

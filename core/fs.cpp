@@ -210,20 +210,35 @@ Status clone_or_copy_file(const fs::path& from, const fs::path& to, fs::perms mo
   return ok();
 }
 
+bool names_open_fd(const fs::path& path) {
+  const std::string s = path.lexically_normal().string();
+  if (s == "/dev/stdout" || s == "/dev/stderr") return true;
+  auto digits_after = [&](const std::string& prefix) {
+    return s.size() > prefix.size() && s.starts_with(prefix) && s.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
+  };
+  if (digits_after("/dev/fd/") || digits_after("/proc/self/fd/") || digits_after("/proc/thread-self/fd/")) return true;
+  if (!s.starts_with("/proc/")) return false;
+  auto slash = s.find('/', 6);  // "/proc/<pid>/fd/<n>"
+  return slash != std::string::npos && s.find_first_not_of("0123456789", 6) == slash && digits_after(s.substr(0, slash) + "/fd/");
+}
+
 Status write_output_file(const fs::path& path, std::string_view content) {
   struct stat st{};
   if (::stat(path.c_str(), &st) != 0) return write_file_atomic(path, content);  // new (or a dangling link: replaced)
-  if (S_ISREG(st.st_mode)) {
+  // /dev/stdout and its kin name a file already open (a pipe, a terminal, the file a shell redirected
+  // stdout to): appended to, never replaced -- the table already written there stays.
+  const bool open_fd = names_open_fd(path);
+  if (S_ISREG(st.st_mode) && !open_fd) {
     // Through a symbolic link, the file it names is replaced and the link kept.
     std::error_code ec;
     fs::path target = fs::is_symlink(path, ec) ? fs::canonical(path, ec) : path;
     if (ec) return io_error("cannot resolve '" + path.string() + "'", ec.value());
     return write_file_atomic(target, content);
   }
-  if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
+  if (!open_fd && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
     return usage_error("'" + path.string() + "' is not a regular file, a character device or a pipe");
-  // /dev/null, /dev/stdout, a named pipe: written into, as a shell redirection would.
-  FdCloser out{::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC)};
+  // /dev/null, /dev/stdout, a named pipe: written into, as a shell's `>>` would.
+  FdCloser out{::open(path.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC)};
   if (out.fd < 0) return io_error("cannot open '" + path.string() + "'", errno);
   return write_all(out.fd, content, path);
 }

@@ -23,6 +23,9 @@ Status write_file_atomic(const fs::path& path, std::string_view content, fs::per
 // pipe that exists (/dev/null, /dev/stdout, a FIFO) is written into as a redirection would; anything
 // else is a usage error. check_output_file (cli) refuses the rest before any work.
 Status write_output_file(const fs::path& path, std::string_view content);
+// /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N, /proc/<pid>/fd/N: a name for a file already
+// open, which write_output_file appends to whatever it is (a regular file included).
+bool names_open_fd(const fs::path& path);
 
 // `n` random characters [a-z0-9] from getrandom(2): no shared generator state between threads.
 std::string random_token(size_t n = 8);

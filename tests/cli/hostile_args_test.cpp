@@ -102,6 +102,9 @@ TEST_CASE("cli: an output file that is a device or pipe is written into, never r
   auto to_stdout = run_isolated(t, {"seccomp", "apparmor", "--out", "/dev/stdout"});
   CHECK(to_stdout.status == 0);
   CHECK_THAT(to_stdout.out, Catch::Contains("profile "));
+  auto in_proc = run_isolated(t, {"seccomp", "apparmor", "--out", "/proc/self/status"});
+  CHECK(in_proc.status == 2);
+  CHECK_THAT(in_proc.err, Catch::Contains("is in /proc or /sys"));
   for (const char* dev : {"/dev/loop0", "/dev/sda", "/dev/vda"}) {
     if (::stat(dev, &st) != 0 || !S_ISBLK(st.st_mode)) continue;
     auto r = run_isolated(t, {"seccomp", "apparmor", "--out", dev});

@@ -1,5 +1,6 @@
 #include "support/catch.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -224,6 +225,24 @@ TEST_CASE("fs: write_file_atomic never replaces a device or pipe; write_output_f
   REQUIRE(rig::write_output_file(t / "link.json", "new").ok());
   CHECK(fs::is_symlink(t / "link.json"));
   CHECK(read_text(t / "real.json") == "new");
+  // /dev/stdout and its kin name an open file: appended to even when it is a regular file (a shell's
+  // `> log`), never replaced.
+  CHECK(rig::names_open_fd("/dev/stdout"));
+  CHECK(rig::names_open_fd("/dev/fd/1"));
+  CHECK(rig::names_open_fd("/proc/self/fd/12"));
+  CHECK(rig::names_open_fd("/proc/1234/fd/3"));
+  CHECK_FALSE(rig::names_open_fd("/proc/self/mem"));
+  CHECK_FALSE(rig::names_open_fd("/proc/1234/status"));
+  CHECK_FALSE(rig::names_open_fd("/proc/x1/fd/3"));
+  CHECK_FALSE(rig::names_open_fd("/dev/fd/"));
+  CHECK_FALSE(rig::names_open_fd(t / "fd/1"));
+  {
+    write_text(t / "log.txt", "table\n");
+    rig::FdCloser log{::open((t / "log.txt").c_str(), O_WRONLY | O_APPEND)};
+    REQUIRE(log.fd >= 0);
+    REQUIRE(rig::write_output_file("/proc/self/fd/" + std::to_string(log.fd), "{}\n").ok());
+    CHECK(read_text(t / "log.txt") == "table\n{}\n");
+  }
   // A new name is written atomically as before.
   REQUIRE(rig::write_output_file(t / "fresh.json", "{}").ok());
   CHECK(read_text(t / "fresh.json") == "{}");
