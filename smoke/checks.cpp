@@ -22,6 +22,15 @@
 
 namespace rig {
 
+std::string dockerd_log_script() {
+  // dockerd's own fatal line ("failed to start daemon, ensure docker is not running or delete
+  // …/docker.pid: process with PID 65 is still running") has no "error:" in it, and rootlesskit's exit
+  // lines may follow it: it is matched by name, not left to the last lines (found in CI: the
+  // runtime-wipe ablation read only rootlesskit's "exited: exit status 1" and judged a different failure).
+  return "l=\"$XDG_RUNTIME_DIR/dockerd.log\"; grep -iE 'level=(error|fatal)|error:|denied|not permitted|failed to start' \"$l\" | tail -n 8; "
+         "tail -n 3 \"$l\"";
+}
+
 namespace {
 
 
@@ -115,9 +124,7 @@ class Chain {
     RIG_TRY(auto r, sh(script, timeout_ms));
     if (in_.inner_engine == "docker" && r.exit_code != 0 && r.out.find("Cannot connect to the Docker daemon") != std::string::npos) {
       // Its errors, then how it ended: dockerd-rootless.sh traces every step (set -x) before them.
-      RIG_TRY(auto log, sh("l=\"$XDG_RUNTIME_DIR/dockerd.log\"; grep -iE 'level=(error|fatal)|error:|denied|not permitted' \"$l\" | tail -n 8; "
-                           "tail -n 3 \"$l\"",
-                           5000));
+      RIG_TRY(auto log, sh(dockerd_log_script(), 5000));
       r.out += "\n--- dockerd.log (tail):\n" + log.out;
     }
     return r;

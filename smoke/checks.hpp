@@ -117,4 +117,8 @@ struct CheckInfo {
 // Runs the chain against a launched rig. Returns Interrupted on SIGINT (the caller's Rig cleans up).
 Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts);
 
+// The script (run in a Docker rig, `sh -c`) that prints why its rootless dockerd does not answer:
+// the error lines of $XDG_RUNTIME_DIR/dockerd.log, then its last lines.
+std::string dockerd_log_script();
+
 }  // namespace rig

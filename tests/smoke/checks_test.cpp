@@ -10,8 +10,10 @@
 #include <thread>
 
 #include "core/text.hpp"
+#include "core/subprocess.hpp"
 #include "smoke/checks.hpp"
 #include "support/fake_engine.hpp"
+#include "support/test_util.hpp"
 
 namespace rigtest_smoke_checks {
 
@@ -764,3 +766,30 @@ TEST_CASE("chain: side by side, the same results in list order, the restart alon
 }
 
 }  // namespace rigtest_smoke_checks
+
+namespace rigtest_smoke_checks_dockerd_log {
+
+// Found in CI: without the runtime-wipe, the restarted rig's dockerd died with "failed to start daemon,
+// ensure docker is not running or delete …/docker.pid: process with PID 65 is still running", then
+// rootlesskit wrote its own exit lines after it; the script kept only "error:" lines and the last three,
+// so the ablation saw "exited: exit status 1" and judged a different failure. Run with the real sh.
+TEST_CASE("chain: the dockerd log script keeps dockerd's fatal line when rootlesskit's exit lines follow it", "[smoke][checks]") {
+  rigtest::TempDir t;
+  rigtest::write_text(t / "dockerd.log",
+                      "+ exec dockerd --data-root /home/builder/.local/share/docker\n"
+                      "time=\"2026-12-07T15:30:01Z\" level=info msg=\"Starting up\"\n"
+                      "failed to start daemon, ensure docker is not running or delete /run/user/1000/docker.pid: process with PID 65 is still running\n"
+                      "[rootlesskit:child ] error: command [/usr/share/docker.io/contrib/dockerd-rootless.sh] exited: exit status 1\n"
+                      "[rootlesskit:parent] error: child exited: exit status 1\n"
+                      "+ exit 1\n"
+                      "done\n");
+  rig::Command c;
+  c.argv = {"sh", "-c", rig::dockerd_log_script()};
+  c.env = {{"XDG_RUNTIME_DIR", t.path().string()}};
+  auto r = rig::make_process_runner()->run(c);
+  REQUIRE(r.ok());
+  CHECK_THAT(r->out, Catch::Contains("process with PID 65 is still running"));
+  CHECK_THAT(r->out, Catch::Contains("[rootlesskit:parent] error: child exited"));
+}
+
+}  // namespace rigtest_smoke_checks_dockerd_log
