@@ -124,7 +124,6 @@ Status write_file_atomic(const fs::path& path, std::string_view content, fs::per
   if (struct stat st{}; ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
     return internal_error("'" + path.string() + "' exists and is not a regular file; rigctl replaces only regular files");
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  remove_dead_siblings(path);
   fs::path tmp = path;
   tmp += staging_suffix();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -224,6 +223,9 @@ bool names_open_fd(const fs::path& path) {
 
 Status write_output_file(const fs::path& path, std::string_view content) {
   struct stat st{};
+  // A killed rigctl's half-written sibling of this file goes first. Here, not in write_file_atomic: that
+  // one also writes the cache's many small files, whose leftovers gc sweeps.
+  remove_dead_siblings(path);
   if (::stat(path.c_str(), &st) != 0) return write_file_atomic(path, content);  // new (or a dangling link: replaced)
   // /dev/stdout and its kin name a file already open (a pipe, a terminal, the file a shell redirected
   // stdout to): appended to, never replaced -- the table already written there stays.

@@ -119,7 +119,7 @@ class ScratchDir {
 // be taken) only when untouched for `min_age`. Returns what was removed.
 std::vector<fs::path> remove_stale_staging(const fs::path& root, std::chrono::seconds min_age);
 // The staging siblings of `dest` ("<dest>.tmp-<lease>-…", "<dest>.old-<lease>-…") a killed rigctl of
-// this user left: lease dead, nobody holding their flock. StagingDir::create and write_file_atomic call
+// this user left: lease dead, nobody holding their flock. StagingDir::create and write_output_file call
 // it, so `matrix --out DIR` or a report file run again after a SIGKILL leaves no litter beside DIR.
 std::vector<fs::path> remove_dead_siblings(const fs::path& dest);
 // ScratchDirs ("rigctl-*.tmp-<lease>-*" directly under $TMPDIR and each of `more_roots`) whose

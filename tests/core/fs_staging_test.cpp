@@ -159,7 +159,7 @@ TEST_CASE("fs: StagingDir commit over an existing entry leaves only the new one"
 
 // Found by review: a SIGKILLed `rigctl matrix` left "matrix-results.tmp-<lease>-…" in the user's
 // directory for good (gc sweeps only rigctl's own cache and scratch roots, never a user's --out).
-// The next StagingDir or write_file_atomic of the same destination removes what the dead left.
+// The next StagingDir or write_output_file of the same destination removes what the dead left.
 TEST_CASE("fs: a new staging of a destination removes a killed rigctl's siblings, nothing live", "[core][fs]") {
   TempDir t;
   const auto& lease = rig::process_lease();
@@ -206,7 +206,7 @@ TEST_CASE("fs: a new staging of a destination removes a killed rigctl's siblings
   CHECK(rig::remove_dead_siblings(t / "out").empty());
   CHECK(fs::exists(s->path()));
 
-  REQUIRE(rig::write_file_atomic(t / "report.json", "{}").ok());
+  REQUIRE(rig::write_output_file(t / "report.json", "{}").ok());
   CHECK_FALSE(fs::exists(dead_file));
   ::close(fd);
   CHECK(rig::remove_dead_siblings(t / "out") == std::vector<fs::path>{held});  // its holder is gone
