@@ -1,7 +1,13 @@
 #include "core/error.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <new>
+#include <system_error>
 
 namespace rig {
 
@@ -29,11 +35,42 @@ const char* category_name(Category c) {
   return "failed";
 }
 
+bool is_resource_errno(int err) { return err == EAGAIN || err == EMFILE || err == ENFILE || err == ENOMEM; }
+
+int out_of_descriptors() {
+  int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::close(fd);
+    return 0;
+  }
+  return errno == EMFILE || errno == ENFILE ? errno : 0;
+}
+
+Error resource_error(const std::string& what, int err) {
+  const char* hint = nullptr;
+  switch (err) {
+    case EMFILE: hint = "rigctl reached its open-file limit: raise it (ulimit -n) and run again"; break;
+    case ENFILE: hint = "the system's open-file table is full: close files elsewhere (or raise fs.file-max) and run again"; break;
+    case ENOMEM:
+      hint = "the host has no memory to spare for rigctl, or its limit is reached (ulimit -v, its cgroup's memory limit)";
+      break;
+    default:
+      hint = "rigctl reached its process or thread limit: raise it (ulimit -u; its cgroup's pids.max, e.g. systemd's "
+             "TasksMax or a container's --pids-limit) and run again";
+  }
+  return unavailable(what + ": " + std::strerror(err), hint);
+}
+
 Status guarded(const char* where, const std::function<Status()>& f) {
   try {
     return f();
   } catch (const std::bad_alloc&) {
-    return defect_error(std::string(where) + ": out of memory");
+    return resource_error(std::string(where), ENOMEM);
+  } catch (const std::system_error& e) {
+    if ((e.code().category() == std::generic_category() || e.code().category() == std::system_category()) &&
+        is_resource_errno(e.code().value()))
+      return resource_error(std::string(where) + ": " + e.what(), e.code().value());
+    return defect_error(std::string(where) + ": unexpected exception: " + e.what());
   } catch (const std::exception& e) {
     return defect_error(std::string(where) + ": unexpected exception: " + e.what());
   } catch (...) {

@@ -50,6 +50,17 @@ inline Error usage_error(std::string m, std::string hint = {}) { return {Categor
 inline Error unavailable(std::string m, std::string hint = {}) { return {Category::Unavailable, std::move(m), std::move(hint)}; }
 inline Error internal_error(std::string m, std::string hint = {}) { return {Category::Internal, std::move(m), std::move(hint)}; }
 inline Error interrupted_error() { return {Category::Interrupted, "interrupted"}; }
+// The host refused rigctl a resource: a thread or process (EAGAIN: ulimit -u, a pids limit), a file
+// descriptor (EMFILE, ENFILE) or memory (ENOMEM). Unavailable (exit 3), like an engine that is not
+// there: the input was fine and the fix is on the host; the hint names the limit to raise.
+Error resource_error(const std::string& what, int err);
+// EAGAIN, EMFILE, ENFILE, ENOMEM: what resource_error reports.
+bool is_resource_errno(int err);
+// EMFILE or ENFILE when rigctl cannot open one more descriptor now, else 0. Asked after a failure whose
+// own report hides the cause (libcurl's "Couldn't connect", a port found "in use" because its probe
+// socket could not be made), so the error names the limit instead of blaming the engine or the port.
+int out_of_descriptors();
+
 inline Error defect_error(std::string m) {
   return {Category::Defect, std::move(m), "this is a bug in rigctl: please report it with the command line and its input"};
 }
@@ -86,7 +97,8 @@ struct Ok {};
 using Status = Result<Ok>;
 inline Status ok() { return Ok{}; }
 
-// Runs f and turns an exception escaping it into a Defect error naming `where`. Used at the top of
+// Runs f and turns an exception escaping it into a Defect error naming `where` (std::bad_alloc and a
+// std::system_error for a refused resource into resource_error: the host's limit, not a bug). Used at the top of
 // main and of every worker thread: stack unwinding runs the RAII owners' cleanup (rigs, volumes,
 // staging dirs) on the way, and no input can reach std::terminate.
 Status guarded(const char* where, const std::function<Status()>& f);

@@ -25,9 +25,14 @@ namespace rig {
 namespace {
 
 Error io_error(const std::string& what, int err) {
-  Error e = internal_error(what + ": " + std::strerror(err));
-  if (err == ENOSPC || err == EDQUOT) e = internal_error(what + ": " + std::strerror(err), "free space there (df -h) and run again");
-  return e;
+  // Out of descriptors or memory is the host's limit (exit 3); EAGAIN is not: on a file it is no limit.
+  if (err == EMFILE || err == ENFILE || err == ENOMEM) return resource_error(what, err);
+  const std::string message = what + ": " + std::strerror(err);
+  if (err == ENOSPC || err == EDQUOT) return internal_error(message, "free space there (df -h) and run again");
+  // A file size limit (ulimit -f): rigctl ignores SIGXFSZ, so the write fails here instead of the
+  // signal killing the run halfway with its staging files left (core/interrupt.cpp).
+  if (err == EFBIG) return internal_error(message, "the file size limit is reached (ulimit -f): raise it and run again");
+  return internal_error(message);
 }
 
 }  // namespace
@@ -74,7 +79,11 @@ std::string staging_lease(const std::string& filename) {
 
 Result<std::string> read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return usage_error("cannot read '" + path.string() + "': " + std::strerror(errno));
+  if (!in) {
+    const int e = errno;
+    if (is_resource_errno(e)) return resource_error("cannot read '" + path.string() + "'", e);
+    return usage_error("cannot read '" + path.string() + "': " + std::strerror(e));
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();

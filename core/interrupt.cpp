@@ -47,13 +47,22 @@ void install_interrupt_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
-  // Both signals are blocked while either handler runs: one handler at a time.
+  // The signals are blocked while any of their handlers runs: one handler at a time.
   sigaddset(&sa.sa_mask, SIGINT);
   sigaddset(&sa.sa_mask, SIGTERM);
+  sigaddset(&sa.sa_mask, SIGHUP);
   sa.sa_flags = 0;  // no SA_RESTART: blocking reads return EINTR and see the flag
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A hangup (the terminal or the SSH session went away) ends the run like SIGTERM, with its cleanup:
+  // its default would kill rigctl and leave its rigs running. Unless it was ignored when rigctl started
+  // (`nohup rigctl ...`): the user asked to outlive the terminal, and it stays ignored.
+  struct sigaction hup {};
+  if (sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler != SIG_IGN) sigaction(SIGHUP, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // A file size limit (ulimit -f) makes a write fail with EFBIG, reported and cleaned up, instead of
+  // SIGXFSZ killing the run with half-written files (measured: `seccomp gen --out` under ulimit -f 4).
+  signal(SIGXFSZ, SIG_IGN);
 }
 
 static std::atomic<long> g_kill_after_ms{10000};
@@ -95,6 +104,7 @@ SignalBlock::SignalBlock() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, &old_);
 }
 
@@ -107,6 +117,10 @@ void SignalBlock::reset_in_child() const {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGPIPE, &sa, nullptr);
+  sigaction(SIGXFSZ, &sa, nullptr);
+  // SIGHUP only if rigctl caught it: one ignored under nohup stays ignored for its children too.
+  struct sigaction hup {};
+  if (sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler != SIG_IGN) sigaction(SIGHUP, &sa, nullptr);
   // The child starts with nothing blocked, whatever the thread that forked it had blocked.
   sigset_t none;
   sigemptyset(&none);

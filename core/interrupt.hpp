@@ -1,4 +1,4 @@
-// SIGINT/SIGTERM handling. The handler only records the signal and forwards SIGTERM to the process
+// SIGINT/SIGTERM/SIGHUP handling (SIGHUP only when it was not ignored at start: nohup). The handler only records the signal and forwards SIGTERM to the process
 // groups of running children (async-signal-safe: a lock-free atomic flag, errno saved and restored,
 // kill(2) of pids recorded in lock-free atomics). Long operations poll interrupted() and return an
 // Interrupted error, so RAII owners (staging dirs, rigs, port windows) clean up on the normal
@@ -41,7 +41,7 @@ void untrack_child(pid_t pid);
 std::chrono::milliseconds kill_after();
 void set_kill_after_for_tests(std::chrono::milliseconds d);
 
-// Blocks SIGINT/SIGTERM in the calling thread for its lifetime, so a fork() cannot run the handler
+// Blocks SIGINT/SIGTERM/SIGHUP in the calling thread for its lifetime, so a fork() cannot run the handler
 // in the child before the child has reset it, and the parent records the child before the
 // handler can look for it. The handler runs once the block is lifted.
 class SignalBlock {
@@ -50,7 +50,8 @@ class SignalBlock {
   ~SignalBlock();
   SignalBlock(const SignalBlock&) = delete;
   SignalBlock& operator=(const SignalBlock&) = delete;
-  // In a forked child: default dispositions for SIGINT/SIGTERM/SIGPIPE, then the old mask.
+  // In a forked child: default dispositions for SIGINT/SIGTERM/SIGPIPE/SIGXFSZ (SIGHUP unless ignored),
+  // then the old mask.
   void reset_in_child() const;
 
  private:

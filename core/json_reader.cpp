@@ -4,7 +4,9 @@
 #include "core/text.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -190,7 +192,11 @@ Result<std::string> read_json_text(const std::string& path, const JsonLimits& li
   if (size > limits.max_bytes)
     return usage_error("'" + path + "' is " + std::to_string(size) + " bytes, more than the " + std::to_string(limits.max_bytes) + " allowed");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return usage_error("cannot read '" + path + "'");
+  if (!in) {
+    const int e = errno;
+    if (is_resource_errno(e)) return resource_error("cannot read '" + path + "'", e);
+    return usage_error("cannot read '" + path + "'" + (e ? std::string(": ") + std::strerror(e) : std::string()));
+  }
   std::string text(size, '\0');
   in.read(text.data(), static_cast<std::streamsize>(size));
   text.resize(static_cast<size_t>(in.gcount()));

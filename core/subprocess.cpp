@@ -18,6 +18,7 @@
 
 #include "core/interrupt.hpp"
 #include "core/text.hpp"
+#include "core/thread.hpp"
 
 extern char** environ;
 
@@ -25,6 +26,10 @@ namespace rig {
 
 namespace {
 
+// pipe() refused: out of descriptors is the host's limit (exit 3), anything else an I/O failure.
+Error pipe_error(int e) {
+  return is_resource_errno(e) ? resource_error("cannot make a pipe", e) : internal_error(std::string("pipe: ") + std::strerror(e));
+}
 
 constexpr size_t kMaxCapture = 1 << 20;
 // After the child itself has exited, how long its pipes may stay open: only a leftover grandchild
@@ -147,7 +152,7 @@ Result<pid_t> spawn(const Command& cmd, int in_fd, int out_fd, int err_fd) {
   if (cmd.argv.empty()) return internal_error("empty command");
   if (interrupt_stops_work()) return interrupted_error();
   Pipe exec_err;
-  if (!exec_err.open()) return internal_error(std::string("pipe: ") + std::strerror(errno));
+  if (!exec_err.open()) return pipe_error(errno);
 
   std::vector<std::string> env_store;
   for (char** e = environ; *e; ++e) {
@@ -172,7 +177,11 @@ Result<pid_t> spawn(const Command& cmd, int in_fd, int out_fd, int err_fd) {
     // child before it has reset the dispositions it inherited.
     SignalBlock block;
     pid = ::fork();
-    if (pid < 0) return internal_error(std::string("fork: ") + std::strerror(errno));
+    if (pid < 0) {
+      const int e = errno;
+      if (is_resource_errno(e)) return resource_error("cannot start '" + cmd.argv[0] + "'", e);
+      return internal_error(std::string("fork: ") + std::strerror(e));
+    }
     if (pid == 0) {
       // Own process group: tools like mmdebstrap signal their whole group when they clean up, which
       // must not reach rigctl; rigctl forwards SIGINT/SIGTERM to the group instead.
@@ -246,8 +255,13 @@ bool read_some(int fd, const std::function<void(const char*, size_t)>& sink) {
 class ProcessChild final : public Child {
  public:
   ProcessChild(pid_t pid, int out_r, int err_r, std::function<void(std::string_view)> on_line)
-      : pid_(pid), out_r_(out_r), on_line_(std::move(on_line)) {
-    err_thread_ = std::thread([this, err_r] {
+      : pid_(pid), out_r_(out_r), err_r_(err_r), on_line_(std::move(on_line)) {}
+
+  // The thread that drains the child's stderr. Refused (a pids limit), the child is ended by the
+  // destructor and the error names the limit.
+  Status start_err_reader() {
+    const int err_r = err_r_;
+    auto started = start_thread("a child's standard error", [this, err_r] {
       LineSplitter lines(on_line_);
       for (;;) {
         pollfd p{err_r, POLLIN, 0};
@@ -263,6 +277,13 @@ class ProcessChild final : public Child {
       ::close(err_r);
       err_done_ = true;
     });
+    if (!started) {
+      ::close(err_r_);
+      err_done_ = true;
+      return std::move(started).error();
+    }
+    err_thread_ = std::move(started).value();
+    return ok();
   }
   ~ProcessChild() override {
     if (pid_ > 0) {
@@ -318,6 +339,7 @@ class ProcessChild final : public Child {
  private:
   pid_t pid_;
   int out_r_;
+  int err_r_;  // read by the stderr thread, which closes it
   int status_ = 0;
   bool terminated_by_us_ = false;
   std::function<void(std::string_view)> on_line_;
@@ -331,7 +353,7 @@ class ProcessRunner final : public CommandRunner {
  public:
   Result<Completed> run(const Command& cmd) override {
     Pipe in, out, err;
-    if (!in.open() || !out.open() || !err.open()) return internal_error(std::string("pipe: ") + std::strerror(errno));
+    if (!in.open() || !out.open() || !err.open()) return pipe_error(errno);
     auto pid = spawn(cmd, in.r, out.w, err.w);
     Pipe::close_fd(in.r);
     Pipe::close_fd(out.w);
@@ -392,7 +414,7 @@ class ProcessRunner final : public CommandRunner {
 
   Result<std::unique_ptr<Child>> start(const Command& cmd) override {
     Pipe out, err;
-    if (!out.open() || !err.open()) return internal_error(std::string("pipe: ") + std::strerror(errno));
+    if (!out.open() || !err.open()) return pipe_error(errno);
     auto pid = spawn(cmd, -1, out.w, err.w);
     Pipe::close_fd(out.w);
     Pipe::close_fd(err.w);
@@ -401,7 +423,9 @@ class ProcessRunner final : public CommandRunner {
       Pipe::close_fd(err.r);
       return std::move(pid).error();
     }
-    return std::unique_ptr<Child>(std::make_unique<ProcessChild>(*pid, out.r, err.r, cmd.on_stderr_line));
+    auto child = std::make_unique<ProcessChild>(*pid, out.r, err.r, cmd.on_stderr_line);
+    RIG_CHECK(child->start_err_reader());
+    return std::unique_ptr<Child>(std::move(child));
   }
 };
 

@@ -10,6 +10,7 @@
 
 #include "core/json_reader.hpp"
 #include "core/text.hpp"
+#include "core/thread.hpp"
 #include "engine/engine.hpp"
 #include "engine/exec_stream.hpp"
 #include "engine/incus_client.hpp"
@@ -115,10 +116,18 @@ class DockerEngine final : public Engine {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) return internal_error(std::string("pipe: ") + std::strerror(errno));
     Status produced = ok();
-    std::thread writer([&] {
-      produced = produce(fds[1]);
+    auto started = start_thread("the image upload", [&] {
+      // Guarded here, not only by start_thread: the write end must close whatever happens, or the
+      // upload below would wait for the rest of the archive for ever.
+      produced = guarded("the image upload", [&] { return produce(fds[1]); });
       ::close(fds[1]);
     });
+    if (!started) {
+      ::close(fds[0]);
+      ::close(fds[1]);
+      return std::move(started).error().add_context("load image");
+    }
+    std::thread writer = std::move(started).value();
     HttpRequest req;
     req.method = "POST";
     req.path = api("/images/load?quiet=1");

@@ -227,10 +227,15 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   CURLcode rc = curl_easy_perform(c);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+  // libcurl says only "Couldn't connect" when it could not make the socket: asked while the handle
+  // still holds its own descriptors, as it did when the socket was refused.
+  const int fd_shortage = rc == CURLE_COULDNT_CONNECT ? out_of_descriptors() : 0;
   curl_slist_free_all(headers);
   curl_easy_cleanup(c);
   if (rc == CURLE_OK) return resp;
   if (rc == CURLE_ABORTED_BY_CALLBACK && interrupt_stops_work() && !req.ignore_interrupt) return interrupted_error();
+  // No descriptor for the socket (ulimit -n) is rigctl's limit, not an engine that does not listen.
+  if (fd_shortage) return resource_error(ep.noun + " at '" + ep.display + "': cannot open a connection", fd_shortage);
   if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) return connection_error(ep, rc, errbuf);
   const std::string where = ep.noun + " at '" + ep.display + "': " + req.method + " " + req.path;
   const std::string detail = errbuf[0] ? std::string(errbuf) : curl_easy_strerror(rc);

@@ -11,6 +11,7 @@
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
 #include "core/text.hpp"
+#include "core/thread.hpp"
 #include "matrix/applicability.hpp"
 #include "matrix/cell_run.hpp"
 #include "matrix/matrix_file.hpp"
@@ -125,10 +126,9 @@ Status run_group(GroupRun& g, const std::vector<Runnable>& todo, const HostInfo&
       g.results[todo[k].index] = std::move(r).value();
     }
   };
-  std::vector<std::thread> pool;
-  for (unsigned j = 0; j < std::min<size_t>(jobs, std::max<size_t>(1, todo.size())); ++j) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+  Status workers = run_workers(static_cast<unsigned>(std::min<size_t>(jobs, std::max<size_t>(1, todo.size()))), "matrix", worker);
   if (stop) return std::move(*stop);
+  RIG_CHECK(workers);
   return ok();
 }
 

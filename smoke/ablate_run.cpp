@@ -8,6 +8,7 @@
 
 #include "core/interrupt.hpp"
 #include "core/sha256.hpp"
+#include "core/thread.hpp"
 #include "smoke/smoke_run.hpp"
 
 namespace rig {
@@ -198,10 +199,9 @@ Result<AblationReport> run_ablation(const AblationOptions& o, const Borders& b) 
       }
     }
   };
-  std::vector<std::thread> pool;
-  for (unsigned j = 0; j < std::min<size_t>(jobs, todo.size()); ++j) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+  Status workers = run_workers(static_cast<unsigned>(std::min<size_t>(jobs, todo.size())), "ablate", worker);
   if (interrupted()) return interrupted_error();
+  RIG_CHECK(workers);
   if (first_error) return *first_error;
 
   report.baseline = baseline.checks;

@@ -18,6 +18,7 @@
 #include "builder/tar_pack.hpp"
 #include "core/interrupt.hpp"
 #include "core/text.hpp"
+#include "core/thread.hpp"
 #include "engine/reply.hpp"
 
 namespace rig {
@@ -857,10 +858,39 @@ Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts) {
   std::mutex mu;
   std::condition_variable cv;
   std::vector<std::thread> threads;
+  // Each check runs at most once: a push_back never reallocates, so it cannot throw with a started
+  // thread in hand (which would terminate).
+  threads.reserve(n);
   unsigned running = 0;
   bool stopped = false;
   std::optional<Error> fatal;
   size_t reported = 0;
+  // A check the system refused a thread for (core/thread.hpp): it runs on this thread once no other
+  // check is running, so a pids limit makes the chain sequential instead of ending it.
+  // (An index, not an optional: GCC 12 warns the optional may be read uninitialised.)
+  constexpr size_t kNoneRefused = static_cast<size_t>(-1);
+  size_t refused = kNoneRefused;
+
+  // Runs check i and records its end; on its own thread or, when refused one, on this one.
+  auto run_it = [&](size_t i) {
+    CheckRun r;
+    Status escaped = guarded(("check " + results[i].id).c_str(), [&] {
+      r = run_one_check(list[i], results[i], in);
+      return ok();
+    });
+    std::lock_guard g(mu);
+    if (!escaped.ok()) {
+      if (!fatal) fatal = std::move(escaped).error();
+    } else if (r.fatal) {
+      if (!fatal) fatal = std::move(r.fatal);
+    } else {
+      results[i] = std::move(r.res);
+      if (results[i].status == CheckState::Fail && in.stop_at_first_failure) stopped = true;
+    }
+    phase[i] = Phase::Done;
+    --running;
+    cv.notify_all();
+  };
 
   auto done = [&](size_t i) { return phase[i] == Phase::Done; };
   // Under the lock: settles every pending check that can be settled without running it, and starts
@@ -915,22 +945,15 @@ Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts) {
           fatal = interrupted_error();
           continue;
         }
+        auto started = start_thread("check " + res.id, [&run_it, i] { run_it(i); });
+        if (!started) {
+          refused = i;  // still Pending: it runs below once nothing else runs
+          return;
+        }
         phase[i] = Phase::Running;
         ++running;
         if (c.order == Order::Alone) alone_running = true;
-        threads.emplace_back([&, i] {
-          auto r = run_one_check(list[i], results[i], in);
-          std::lock_guard g(mu);
-          if (r.fatal) {
-            if (!fatal) fatal = std::move(r.fatal);
-          } else {
-            results[i] = std::move(r.res);
-            if (results[i].status == CheckState::Fail && in.stop_at_first_failure) stopped = true;
-          }
-          phase[i] = Phase::Done;
-          --running;
-          cv.notify_all();
-        });
+        threads.push_back(std::move(started).value());
       }
       earlier_pending = true;
       // An Alone check not yet started holds back every later one.
@@ -948,6 +971,16 @@ Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts) {
         ++reported;
       }
       if (running == 0 && (fatal || reported == n)) break;
+      if (running == 0 && refused != kNoneRefused) {
+        const size_t i = refused;
+        refused = kNoneRefused;
+        phase[i] = Phase::Running;
+        ++running;
+        lock.unlock();
+        run_it(i);
+        lock.lock();
+        continue;
+      }
       if (running == 0) {
         // Nothing runs and nothing could start: a check needs one that never ends (a list mistake).
         for (size_t i = 0; i < n; ++i)

@@ -17,6 +17,7 @@
 #include "core/catalog.hpp"
 #include "core/fs.hpp"
 #include "core/json_reader.hpp"
+#include "core/thread.hpp"
 #include "core/interrupt.hpp"
 #include "core/text.hpp"
 #include "security/capability.hpp"
@@ -53,7 +54,7 @@ Status check_instance_name(const std::string& name) {
 // (setns moves only the calling thread) and sets IFF_UP, as every Docker container starts with it.
 Status bring_loopback_up(int pid) {
   Status st = ok();
-  std::thread t([&] {
+  RIG_TRY(std::thread t, start_thread("the rig's loopback", [&] {
     std::string ns = "/proc/" + std::to_string(pid) + "/ns/net";
     int fd = ::open(ns.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -78,7 +79,7 @@ Status bring_loopback_up(int pid) {
     if (::ioctl(s, SIOCGIFFLAGS, &ifr) != 0 || (ifr.ifr_flags |= IFF_UP, ::ioctl(s, SIOCSIFFLAGS, &ifr) != 0))
       st = unavailable(std::string("bring the rig's loopback up: ") + std::strerror(errno));
     ::close(s);
-  });
+  }));
   t.join();
   return st;
 }

@@ -1,5 +1,7 @@
 #include "vmhost/port_mirror.hpp"
 
+#include "core/thread.hpp"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -98,8 +100,11 @@ Result<std::string> monitor_command(const std::filesystem::path& socket, const s
 }
 
 PortMirror::PortMirror(std::function<Result<json>()> list, std::filesystem::path monitor, std::function<void(const std::string&)> log)
-    : list_(std::move(list)), monitor_(std::move(monitor)), log_(std::move(log)) {
-  thread_ = std::thread([this] { loop(); });
+    : list_(std::move(list)), monitor_(std::move(monitor)), log_(std::move(log)) {}
+
+Status PortMirror::start() {
+  RIG_TRY(thread_, start_thread("the port mirror", [this] { loop(); }));
+  return ok();
 }
 
 PortMirror::~PortMirror() {

@@ -35,6 +35,8 @@ class PortMirror {
   // connection the caller opened: the mirror opens none itself).
   PortMirror(std::function<Result<json>()> list, std::filesystem::path monitor, std::function<void(const std::string&)> log);
   ~PortMirror();  // stops polling; the forwards die with qemu
+  // Starts polling on its own thread; an error when the host refuses the thread (core/thread.hpp).
+  Status start();
   PortMirror(const PortMirror&) = delete;
   PortMirror& operator=(const PortMirror&) = delete;
 

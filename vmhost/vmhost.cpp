@@ -179,6 +179,7 @@ Result<std::unique_ptr<VmHost>> VmHost::up(const VmHostOptions& o, CommandRunner
     vm->mirror_ = std::make_unique<PortMirror>(list, s.run_dir / "qmp.sock", [p = o.progress](const std::string& m) {
       if (p) p(m);
     });
+    RIG_CHECK(vm->mirror_->start().context("host " + o.name + ": port mirror"));
   }
   return vm;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SIGINT and SIGTERM in the middle of `ablate` and `matrix` (build and smoke have their own tests:
+# SIGINT, SIGTERM and SIGHUP in the middle of `ablate` and `matrix` (build and smoke have their own tests:
 # interrupt_build, smoke_interrupt; `launch` is smoke's first step, interrupted there "during the
 # launch", and is over in under a second) exit 130 and leave nothing of the run: no labelled container
 # or volume, no process it started, no half-written result directory.
@@ -42,6 +42,20 @@ interrupt_cmd() {
 
 interrupt_cmd INT "item tun: running" "ablate (first item running)" ablate --only tun --only seccomp --jobs 1
 interrupt_cmd TERM "item seccomp: running" "ablate (second item running, SIGTERM)" ablate --only tun --only seccomp --jobs 1
+# The terminal or SSH session went away: SIGHUP ends the run like SIGTERM, with its cleanup (its default
+# killed rigctl and left the rigs running).
+interrupt_cmd HUP "item tun: running" "ablate (SIGHUP: the terminal went away)" ablate --only tun --jobs 1
+# ...unless the user asked to outlive the terminal: under nohup the hangup is ignored and the run ends.
+out_nohup="$SCRATCH/nohup.txt"
+nohup "$RIGCTL" ablate --only tun --jobs 1 >"$out_nohup" 2>&1 &
+pid=$!
+wait_text "$out_nohup" 300 "item tun: running" "$pid" || fail "nohup: ablate never started its item: $(cat "$out_nohup")"
+kill -HUP "$pid"
+set +e
+wait "$pid"
+rc=$?
+set -e
+expect_eq "$rc" "0" "ablate under nohup: SIGHUP ignored, the run completes"
 
 out="$SCRATCH/matrix-out"
 # A cell's progress names the stage it starts; 3 s into `smoke` its rig is up and the chain runs.

@@ -11,6 +11,7 @@
 
 #include "core/text.hpp"
 #include "core/subprocess.hpp"
+#include "core/thread.hpp"
 #include "smoke/checks.hpp"
 #include "support/fake_engine.hpp"
 #include "support/test_util.hpp"
@@ -763,6 +764,39 @@ TEST_CASE("chain: side by side, the same results in list order, the restart alon
   CHECK(overlap.max_in_flight >= 2);     // checks did run side by side
   CHECK(overlap.restart_beside == 0);    // ...but nothing beside the restart
   CHECK(overlap.puts == 1);              // inner-run and inner-build share one copy of the archives
+}
+
+// Measured (2026-12-07): under a cgroup's pids.max 4 the chain's std::thread threw with other checks'
+// threads joinable, rigctl aborted and its rig kept running. Refused threads now make it sequential.
+TEST_CASE("chain: when the system refuses threads (a pids limit), the checks run one at a time with the same results", "[smoke][checks]") {
+  Fixture one;
+  auto sequential = one.run();
+  for (int budget : {0, 1}) {
+    INFO("threads the system grants: " << budget);
+    rig::set_thread_budget_for_tests(budget);
+    Fixture f;
+    OverlapRig overlap(f.rig);
+    rig::ChainInputs side{overlap};
+    side.run_id = f.in.run_id;
+    side.web_ref = f.in.web_ref;
+    side.base_ref = f.in.base_ref;
+    side.host_port = f.in.host_port;
+    side.timeout_scale = f.in.timeout_scale;
+    side.limits = f.in.limits;
+    side.jobs = rig::kChainJobs;
+    std::vector<int> order;
+    side.on_result = [&](const rig::CheckResult& c) { order.push_back(c.number); };
+    auto r = rig::run_chain(side, f.facts);
+    rig::set_thread_budget_for_tests(-1);
+    REQUIRE(r.ok());
+    REQUIRE(r->size() == sequential.size());
+    for (auto& c : r.value()) {
+      INFO(c.id);
+      CHECK(c.status == sequential[c.id].status);
+    }
+    CHECK(order.size() == r->size());
+    CHECK(overlap.max_in_flight == 1);  // a refused check waits until nothing else runs
+  }
 }
 
 }  // namespace rigtest_smoke_checks

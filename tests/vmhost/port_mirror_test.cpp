@@ -54,6 +54,7 @@ TEST_CASE("port mirror: it asks the listing function it is given (no connection 
           std::lock_guard<std::mutex> lock(m);
           said.push_back(line);
         });
+    REQUIRE(mirror.start().ok());
     // It polls every half second: wait for three listings.
     for (int i = 0; i < 100 && listed < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

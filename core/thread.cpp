@@ -1,0 +1,73 @@
+#include "core/thread.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <mutex>
+#include <optional>
+#include <system_error>
+#include <vector>
+
+namespace rig {
+
+namespace {
+std::atomic<int> g_budget{-1};
+
+// Takes one thread from the test budget; false when it is spent.
+bool take_budget() {
+  int b = g_budget.load();
+  for (;;) {
+    if (b < 0) return true;
+    if (b == 0) return false;
+    if (g_budget.compare_exchange_weak(b, b - 1)) return true;
+  }
+}
+}  // namespace
+
+void set_thread_budget_for_tests(int n) { g_budget.store(n); }
+
+Result<std::thread> start_thread(const std::string& what, std::function<void()> fn) {
+  const std::string message = "cannot start a thread for " + what;
+  if (!take_budget()) return resource_error(message, EAGAIN);
+  auto body = [what, fn = std::move(fn)] {
+    // Nothing may escape a thread: the caller learns of a failure through what `fn` shares.
+    (void)guarded(what.c_str(), [&] {
+      fn();
+      return ok();
+    });
+  };
+  try {
+    return std::thread(std::move(body));
+  } catch (const std::system_error& e) {
+    return resource_error(message, e.code().value());
+  } catch (const std::bad_alloc&) {
+    return resource_error(message, ENOMEM);
+  }
+}
+
+Status run_workers(unsigned wanted, const std::string& what, const std::function<void()>& worker) {
+  std::mutex mu;
+  std::optional<Error> escaped;
+  auto guarded_worker = [&] {
+    Status st = guarded(what.c_str(), [&] {
+      worker();
+      return ok();
+    });
+    if (st.ok()) return;
+    std::lock_guard lock(mu);
+    if (!escaped) escaped = std::move(st).error();
+  };
+  std::vector<std::thread> pool;
+  // Reserved first: a push_back that throws would leave a started thread joinable, which terminates.
+  pool.reserve(wanted);
+  for (unsigned i = 0; i < wanted; ++i) {
+    auto t = start_thread(what, guarded_worker);
+    if (!t) break;  // refused: the started ones (or this thread) do the rest
+    pool.push_back(std::move(t).value());
+  }
+  if (pool.empty()) guarded_worker();
+  for (auto& t : pool) t.join();
+  if (escaped) return std::move(*escaped);
+  return ok();
+}
+
+}  // namespace rig
