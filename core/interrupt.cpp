@@ -60,6 +60,20 @@ void install_interrupt_handlers() {
   struct sigaction hup {};
   if (sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler != SIG_IGN) sigaction(SIGHUP, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // What rigctl inherited must not undo the above (measured 2026-12-07, rigctl started by a parent that
+  // had set these): an ignored SIGCHLD, kept across exec, makes the kernel reap every child itself, and
+  // a cold build ran its 42 s to fail at the end with "waitpid: No child processes"; SIGINT and SIGTERM
+  // blocked in the inherited mask never reached the handlers, so Ctrl-C did nothing. SIGINT is caught
+  // even when it was ignored at start (a `rigctl … &` of a non-interactive shell): scripts stop their
+  // background rigctl with `kill -INT`, and the run must clean up then.
+  signal(SIGCHLD, SIG_DFL);
+  sigset_t unblock;
+  sigemptyset(&unblock);
+  sigaddset(&unblock, SIGINT);
+  sigaddset(&unblock, SIGTERM);
+  sigaddset(&unblock, SIGHUP);
+  sigaddset(&unblock, SIGCHLD);
+  pthread_sigmask(SIG_UNBLOCK, &unblock, nullptr);
   // A file size limit (ulimit -f) makes a write fail with EFBIG, reported and cleaned up, instead of
   // SIGXFSZ killing the run with half-written files (measured: `seccomp gen --out` under ulimit -f 4).
   signal(SIGXFSZ, SIG_IGN);
