@@ -47,6 +47,22 @@ Status check_environment() {
   if (const char* d = std::getenv("RIGCTL_RUNTIME_DIR"); d && *d && d[0] != '/')
     return usage_error("RIGCTL_RUNTIME_DIR: expected an absolute path, got " + show_value(d),
                        "every rigctl must find the same directory of live runs wherever it is started");
+  // The directories rigctl works in, named by the variable that chose them, before any work: found
+  // only when first used, they failed as an I/O error ("cannot open lock file '…/rigctl/locks/…': Not
+  // a directory") halfway into a command. rigctl makes its cache and runtime directories when they are
+  // missing; it never makes TMPDIR. (Relative values are ignored by the XDG rule: core/fs.cpp.)
+  for (const char* name : {"TMPDIR", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR", "RIGCTL_RUNTIME_DIR"}) {
+    const char* v = std::getenv(name);
+    if (!v || v[0] != '/') continue;
+    std::error_code ec;
+    auto st = std::filesystem::status(v, ec);
+    const bool missing = st.type() == std::filesystem::file_type::not_found;
+    if (missing && std::string(name) != "TMPDIR") continue;
+    if (missing || (!ec && !std::filesystem::is_directory(st)) || (ec && !missing))
+      return usage_error(std::string(name) + ": " + show_value(v) +
+                             (missing ? " does not exist" : ec ? " cannot be read (" + ec.message() + ")" : " is not a directory"),
+                         std::string("point ") + name + " at a directory (or unset it)");
+  }
   return ok();
 }
 

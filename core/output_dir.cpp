@@ -1,5 +1,6 @@
 #include "core/output_dir.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/fs.hpp"
@@ -30,6 +31,13 @@ Status check_output_name(const std::filesystem::path& dest) {
     return usage_error(fs::exists(parent, ec) ? "'" + parent.string() + "' (where '" + dest.string() + "' would be written) is not a directory"
                                               : "the directory '" + parent.string() + "' (where '" + dest.string() + "' would be written) does not exist",
                        "create it first, or choose another place");
+  // A directory that was removed while something still stands in it (the shell's working directory
+  // after `rm -rf` of it) stats fine but takes no new entry: no links left.
+  struct stat pst {};
+  if (::stat(parent.c_str(), &pst) == 0 && pst.st_nlink == 0)
+    return usage_error("the directory '" + parent.string() + "' (where '" + dest.string() + "' would be written) has been removed" +
+                           (parent == fs::path(".") ? ": the working directory no longer exists" : ""),
+                       "cd to an existing directory, or give the output an absolute path");
   return ok();
 }
 

@@ -27,7 +27,11 @@ rig::Completed run_isolated(const rigtest::TempDir& t, const std::vector<std::st
   c.env = {{"DOCKER_HOST", "unix://" + (t / "no-engine.sock").string()},
            {"XDG_CACHE_HOME", (t / "cache").string()},
            {"XDG_RUNTIME_DIR", (t / "run").string()}};
-  for (auto& e : more_env) c.env.push_back(e);
+  // A variable given again replaces the default above.
+  for (auto& e : more_env) {
+    std::erase_if(c.env, [&](const auto& kv) { return kv.first == e.first; });
+    c.env.push_back(e);
+  }
   auto r = rig::make_process_runner()->run(c);
   if (!r.ok()) FAIL("cannot run rigctl: " << r.error().what());
   return std::move(r).value();
@@ -126,6 +130,43 @@ TEST_CASE("cli: a relative RIGCTL_RUNTIME_DIR is refused with exit 2", "[cli][ho
     CHECK_THAT(r.err, Catch::Contains("RIGCTL_RUNTIME_DIR: expected an absolute path, got 'runs'"));
   }
   CHECK_FALSE(std::filesystem::exists(std::filesystem::current_path() / "runs"));  // the child runs here
+}
+
+// Found by the environment sweep (2026-12-07): a TMPDIR, XDG_CACHE_HOME or RIGCTL_RUNTIME_DIR that is a
+// file failed only when first used, as an I/O error (exit 1) in the middle of the command, naming a path
+// under it but not the variable. Refused before any work now, by the variable's name.
+TEST_CASE("cli: an environment directory that is a file, or a TMPDIR that does not exist, is refused with exit 2", "[cli][hostile]") {
+  rigtest::TempDir t;
+  rigtest::write_text(t / "a-file", "x");
+  const std::string file = (t / "a-file").string();
+  for (const char* name : {"TMPDIR", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR", "RIGCTL_RUNTIME_DIR"}) {
+    auto r = run_isolated(t, {"validate", "debian-trixie"}, {{name, file}});
+    INFO(name << ": " << r.err);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains(std::string(name) + ": '" + file + "' is not a directory"));
+  }
+  auto missing = run_isolated(t, {"validate", "debian-trixie"}, {{"TMPDIR", (t / "nope").string()}});
+  CHECK(missing.status == 2);
+  CHECK_THAT(missing.err, Catch::Contains("TMPDIR: '" + (t / "nope").string() + "' does not exist"));
+  // A cache directory rigctl may make itself is no error.
+  auto fresh = run_isolated(t, {"validate", "debian-trixie"}, {{"XDG_CACHE_HOME", (t / "new-cache").string()}});
+  CHECK(fresh.status == 0);
+}
+
+// Found by the environment sweep: in a working directory that was removed, `render --out ctx` failed
+// with exit 1 when it made its staging directory; refused before any work now, saying why.
+TEST_CASE("cli: an output in a removed working directory is refused with exit 2", "[cli][hostile]") {
+  rigtest::TempDir t;
+  rig::Command c;
+  c.argv = {"sh", "-c", "mkdir gone && cd gone && rmdir ../gone && exec \"$0\" render debian-trixie --out ctx", rigtest::rigctl_binary()};
+  c.env = {{"XDG_CACHE_HOME", (t / "cache").string()}, {"HOME", t.path().string()}};
+  std::string script = "cd '" + t.path().string() + "' && " + c.argv[2];
+  c.argv[2] = script;
+  auto r = rig::make_process_runner()->run(c);
+  REQUIRE(r.ok());
+  INFO(r->err);
+  CHECK(r->status == 2);
+  CHECK_THAT(r->err, Catch::Contains("the working directory no longer exists"));
 }
 
 }  // namespace rigtest_cli_hostile_args
