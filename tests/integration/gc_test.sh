@@ -21,7 +21,7 @@ assert hc["Memory"] == 4096 * 1024 * 1024 and hc["PidsLimit"] == 4096
 PY
 pass "HostConfig carries exactly the profile (no privilege, loopback ports)"
 docker run -d --name "rigctl-it-bystander-$$" --entrypoint sleep rigctl/debian-trixie:amd64 infinity >/dev/null
-defer docker rm -f "rigctl-it-bystander-$$"
+defer docker rm -f -v "rigctl-it-bystander-$$"  # -v: the image declares the workspace and store volumes
 out=$("$RIGCTL" gc)
 echo "$out"
 expect_eq "$(docker ps -aq --filter "name=rigctl-it-gc-$$" | wc -l)" "0" "gc removed the rig"
