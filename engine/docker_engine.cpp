@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/catalog.hpp"
 #include "core/json_reader.hpp"
 #include "core/text.hpp"
 #include "core/thread.hpp"
@@ -225,6 +226,25 @@ class DockerEngine final : public Engine {
     // volume after rigctl's cleanup looked for it. Creates are quick; the caller then sees the interrupt.
     RIG_TRY(auto r, call("POST", "/volumes/create", body, true));
     if (r.http.status != 201 && r.http.status != 200) return api_error("create volume " + name, r);
+    // Docker and podman answer a create of a name that exists with the volume that exists (201, its
+    // own labels): only the labels tell whether this call made it. One made by anyone else, with
+    // someone's data in it, must be neither mounted into the rig nor removed with it.
+    RIG_TRY(auto j, parse_reply(r.request, r.http.body, json::value_t::object));
+    RIG_TRY(auto have, read_reply(r.request, [&] {
+      JsonObject o(j, "");
+      auto l = o.optional("Labels");
+      return l && !l->is_null() ? l->str_map() : std::map<std::string, std::string>{};
+    }));
+    for (auto& [k, v] : labels) {
+      auto it = have.find(k);
+      if (it != have.end() && it->second == v) continue;
+      auto run = have.find(kLabelRun);
+      return Error(Category::Usage,
+                   "a volume named '" + name + "' already exists" +
+                       (run != have.end() ? " (made by rigctl run " + run->second + ")" : " (not made by rigctl)"),
+                   run != have.end() ? "remove that run's leftovers with `rigctl gc --run " + run->second + "`, or choose another --name"
+                                     : "choose another --name; rigctl never mounts or removes a volume it did not make");
+    }
     return ok();
   }
 

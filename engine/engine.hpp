@@ -96,6 +96,9 @@ class Engine {
   // insecure by default). The engine's refusal is Unavailable with its own message.
   virtual Status pull_image(const std::string& ref, bool tls_verify) = 0;
 
+  // A Usage error when a volume of that name exists whose labels are not `labels` (another run's, or
+  // not rigctl's at all): nothing of it is the caller's to mount or remove. Docker and podman answer
+  // such a create with the existing volume, so the labels are the only sign.
   virtual Status create_volume(const std::string& name, const std::map<std::string, std::string>& labels) = 0;
   virtual Status remove_volume(const std::string& name) = 0;
   virtual Result<std::vector<std::string>> list_volumes(const std::string& label_filter) = 0;

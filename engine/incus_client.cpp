@@ -273,6 +273,10 @@ Result<int> IncusClient::init_pid(const std::string& name) {
 Status IncusClient::create_volume(const std::string& pool, const std::string& name, const std::map<std::string, std::string>& config) {
   json body{{"name", name}, {"type", "custom"}, {"config", config}};
   RIG_TRY(auto r, call("POST", "/1.0/storage-pools/" + url_escape(pool) + "/volumes", body.dump()));
+  // Another's volume (a live rig's, a leftover, not rigctl's at all): not the caller's to use or remove.
+  if (r.status == 409)
+    return usage_error("a volume named '" + name + "' already exists in Incus pool '" + pool + "'",
+                       "choose another --name, or remove leftovers with `rigctl gc --engine incus`");
   RIG_TRY(auto m, wait(r, "create volume " + name, 120000));
   (void)m;
   return ok();

@@ -274,8 +274,11 @@ Result<std::unique_ptr<IncusRig>> IncusRig::launch(IncusClient& incus, const Lau
   vol_config["initial.mode"] = "0755";
   for (auto& [vol, target] : spec.volumes) {
     rig->volumes_.push_back(vol);
-    if (auto st = incus.create_volume(p.pool, vol, vol_config); !st)
+    if (auto st = incus.create_volume(p.pool, vol, vol_config); !st) {
+      // Usage: the name is another's volume (IncusClient::create_volume), which the unwinding must not remove.
+      if (st.error().category() == Category::Usage) rig->volumes_.pop_back();
       return rig->unwind(std::move(st).error().add_context("launch rig '" + name + "'"));
+    }
     if (interrupted()) return rig->unwind(interrupted_error().add_context("launch rig '" + name + "'"));
   }
   RIG_TRY(auto existing, incus.instance(name));

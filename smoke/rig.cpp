@@ -41,8 +41,11 @@ Result<std::unique_ptr<Rig>> Rig::launch(Engine& engine, const LaunchSpec& spec,
   // owned before it is asked for: an answer lost on the way may still have created it.
   for (auto& [vol, target] : spec.volumes) {
     rig->volumes_.push_back(vol);
-    if (auto st = engine.create_volume(vol, spec.labels); !st)
+    if (auto st = engine.create_volume(vol, spec.labels); !st) {
+      // Usage: the name is another's volume (Engine::create_volume), which the unwinding must not remove.
+      if (st.error().category() == Category::Usage) rig->volumes_.pop_back();
       return rig->unwind(std::move(st).error().add_context("launch rig '" + name + "'"));
+    }
     // The engine's creates run to their end after SIGINT (engine/docker_engine.cpp): the interrupt
     // is honoured between them, before anything more is made.
     if (interrupted()) return rig->unwind(interrupted_error().add_context("launch rig '" + name + "'"));

@@ -27,3 +27,23 @@ echo "$out"
 expect_eq "$(docker ps -aq --filter "name=rigctl-it-gc-$$" | wc -l)" "0" "gc removed the rig"
 expect_eq "$(docker volume ls -q --filter label=io.rigctl.managed=true | wc -l)" "0" "gc removed labelled volumes"
 expect_eq "$(docker ps -q --filter "name=rigctl-it-bystander-$$" | wc -l)" "1" "gc left an unlabelled container alone"
+
+# A volume of the rig's name that rigctl did not make: Docker answers the create with it, so only its
+# labels show it is not this run's. The launch is refused (exit 2) and the volume keeps its data.
+vname="rigctl-it-foreign-$$"
+docker volume create "$vname-workspace" >/dev/null
+defer docker volume rm -f "$vname-workspace"
+docker run --rm --user 0 -v "$vname-workspace:/v" --entrypoint sh rigctl/debian-trixie:amd64 -c 'echo mine > /v/data'
+set +e
+"$RIGCTL" launch --name "$vname" >"$SCRATCH/foreign.txt" 2>&1
+rc=$?
+set -e
+expect_eq "$rc" "2" "launch onto a foreign volume's name exits 2"
+grep -q "a volume named '$vname-workspace' already exists (not made by rigctl)" "$SCRATCH/foreign.txt" ||
+  fail "the error does not name the foreign volume: $(cat "$SCRATCH/foreign.txt")"
+pass "the error names the foreign volume"
+expect_eq "$(docker run --rm --user 0 -v "$vname-workspace:/v" --entrypoint cat rigctl/debian-trixie:amd64 /v/data)" "mine" \
+  "the foreign volume is still there with its data"
+[ -z "$(docker ps -aq --filter "name=^$vname\$")" ] || fail "a container of the refused launch is left"
+pass "no container of the refused launch"
+

@@ -103,6 +103,20 @@ TEST_CASE("rig: a volume whose create failed is still removed", "[smoke][rig]") 
                                             "remove-volume r-workspace"});
 }
 
+// Found by the review of two launches with one --name (2026-12-07): Docker answers a create of an
+// existing volume with that volume, so the rig took another's volume for its own, mounted it, and its
+// unwinding removed it (the winner's rig then ran on unlabelled volumes gc never finds; a user's
+// volume of that name would have lost its data). Another's volume is now a usage error, never removed.
+TEST_CASE("rig: a volume name that is another's is a usage error, and that volume is not removed", "[smoke][rig]") {
+  rigtest::FakeEngine e;
+  e.errors.emplace("create-volume", rig::usage_error("a volume named 'r-workspace' already exists (not made by rigctl)"));
+  e.errors_after["create-volume"] = 1;
+  auto rig = rig::Rig::launch(e, spec_of_run("run1"), "r");
+  REQUIRE_FALSE(rig.ok());
+  CHECK(rig.error().category() == rig::Category::Usage);
+  CHECK(e.calls == std::vector<std::string>{"create-volume r-store", "create-volume r-workspace", "remove-volume r-store"});
+}
+
 // When the engine is gone, the error says what remains and how to remove it.
 TEST_CASE("rig: a launch error whose cleanup fails too names the leftovers and `rigctl gc --run`", "[smoke][rig]") {
   rigtest::FakeEngine e;
