@@ -1,6 +1,6 @@
 #include "core/thread.hpp"
 
-#include <atomic>
+#include <memory>
 #include <cerrno>
 #include <mutex>
 #include <optional>
@@ -10,24 +10,29 @@
 namespace rig {
 
 namespace {
-std::atomic<int> g_budget{-1};
+// Asked under its mutex: tests set it while no thread of theirs is being started.
+std::mutex g_gate_mu;
+std::function<bool()> g_gate;
 
-// Takes one thread from the test budget; false when it is spent.
-bool take_budget() {
-  int b = g_budget.load();
-  for (;;) {
-    if (b < 0) return true;
-    if (b == 0) return false;
-    if (g_budget.compare_exchange_weak(b, b - 1)) return true;
-  }
+bool granted() {
+  std::lock_guard lock(g_gate_mu);
+  return !g_gate || g_gate();
 }
 }  // namespace
 
-void set_thread_budget_for_tests(int n) { g_budget.store(n); }
+void set_thread_gate_for_tests(std::function<bool()> grant) {
+  std::lock_guard lock(g_gate_mu);
+  g_gate = std::move(grant);
+}
+
+std::function<bool()> thread_budget(int n) {
+  auto left = std::make_shared<int>(n);
+  return [left] { return (*left)-- > 0; };
+}
 
 Result<std::thread> start_thread(const std::string& what, std::function<void()> fn) {
   const std::string message = "cannot start a thread for " + what;
-  if (!take_budget()) return resource_error(message, EAGAIN);
+  if (!granted()) return resource_error(message, EAGAIN);
   auto body = [what, fn = std::move(fn)] {
     // Nothing may escape a thread: the caller learns of a failure through what `fn` shares.
     (void)guarded(what.c_str(), [&] {

@@ -26,7 +26,9 @@ Result<std::thread> start_thread(const std::string& what, std::function<void()> 
 // returned (the first one) as the Defect error guarded() makes of it, after every worker has ended.
 Status run_workers(unsigned wanted, const std::string& what, const std::function<void()>& worker);
 
-// Tests: start_thread refuses every thread after the next `n` (as a pids limit would); -1 lifts it.
-void set_thread_budget_for_tests(int n);
+// Tests: start_thread asks `grant` before each thread and refuses it (as a pids limit would) when it
+// says false; an empty function grants every thread. `thread_budget(n)`: the next n, then none.
+void set_thread_gate_for_tests(std::function<bool()> grant);
+std::function<bool()> thread_budget(int n);
 
 }  // namespace rig

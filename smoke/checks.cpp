@@ -897,6 +897,9 @@ Result<std::vector<CheckResult>> run_chain(ChainInputs& in, HostFacts& facts) {
   // those that may start now. Returns when nothing more can happen until a running check ends.
   auto schedule = [&](std::unique_lock<std::mutex>& lock) {
     (void)lock;
+    // Asked afresh on every pass: a check refused before may get its thread now, and must then not
+    // also run below on this thread.
+    refused = kNoneRefused;
     bool alone_running = false, earlier_pending = false;
     for (size_t i = 0; i < n; ++i)
       if (phase[i] == Phase::Running && list[i].order == Order::Alone) alone_running = true;

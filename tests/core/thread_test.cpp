@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <cerrno>
 #include <filesystem>
 #include <mutex>
@@ -24,10 +25,10 @@ namespace rigtest_core_thread {
 
 using rig::Category;
 
-// The budget is process-wide: each test sets it and puts it back.
+// The gate is process-wide: each test sets it and puts it back.
 struct ThreadBudget {
-  explicit ThreadBudget(int n) { rig::set_thread_budget_for_tests(n); }
-  ~ThreadBudget() { rig::set_thread_budget_for_tests(-1); }
+  explicit ThreadBudget(int n) { rig::set_thread_gate_for_tests(rig::thread_budget(n)); }
+  ~ThreadBudget() { rig::set_thread_gate_for_tests({}); }
 };
 
 // A queue of `n` items the workers share, as ablate's and matrix's do; records which threads took them.

@@ -773,7 +773,7 @@ TEST_CASE("chain: when the system refuses threads (a pids limit), the checks run
   auto sequential = one.run();
   for (int budget : {0, 1}) {
     INFO("threads the system grants: " << budget);
-    rig::set_thread_budget_for_tests(budget);
+    rig::set_thread_gate_for_tests(rig::thread_budget(budget));
     Fixture f;
     OverlapRig overlap(f.rig);
     rig::ChainInputs side{overlap};
@@ -787,7 +787,7 @@ TEST_CASE("chain: when the system refuses threads (a pids limit), the checks run
     std::vector<int> order;
     side.on_result = [&](const rig::CheckResult& c) { order.push_back(c.number); };
     auto r = rig::run_chain(side, f.facts);
-    rig::set_thread_budget_for_tests(-1);
+    rig::set_thread_gate_for_tests({});
     REQUIRE(r.ok());
     REQUIRE(r->size() == sequential.size());
     for (auto& c : r.value()) {
@@ -797,6 +797,32 @@ TEST_CASE("chain: when the system refuses threads (a pids limit), the checks run
     CHECK(order.size() == r->size());
     CHECK(overlap.max_in_flight == 1);  // a refused check waits until nothing else runs
   }
+}
+
+// A limit that eases (a pids limit other processes were holding): a check refused once and granted its
+// thread on a later pass runs there, and only there.
+TEST_CASE("chain: a check refused a thread and granted one later runs once", "[smoke][checks]") {
+  Fixture one;
+  auto sequential = one.run();
+  int asked = 0;
+  // The third thread asked for is refused (a check beside one that is running), every other granted.
+  rig::set_thread_gate_for_tests([&asked] { return ++asked != 3; });
+  Fixture f;
+  f.in.jobs = rig::kChainJobs;
+  std::map<std::string, int> reported;
+  f.in.on_result = [&](const rig::CheckResult& c) { ++reported[c.id]; };
+  auto r = rig::run_chain(f.in, f.facts);
+  rig::set_thread_gate_for_tests({});
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == sequential.size());
+  for (auto& c : r.value()) {
+    INFO(c.id);
+    CHECK(c.status == sequential[c.id].status);
+    CHECK(reported[c.id] == 1);
+  }
+  // Each check's exec ran once: podman info is asked by exactly one check.
+  CHECK(std::count_if(f.engine.calls.begin(), f.engine.calls.end(),
+                      [](const std::string& c) { return c.find("podman info --format json") != std::string::npos; }) == 1);
 }
 
 }  // namespace rigtest_smoke_checks
