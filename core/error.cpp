@@ -69,7 +69,7 @@ Status guarded(const char* where, const std::function<Status()>& f) {
   } catch (const std::system_error& e) {
     if ((e.code().category() == std::generic_category() || e.code().category() == std::system_category()) &&
         is_resource_errno(e.code().value()))
-      return resource_error(std::string(where) + ": " + e.what(), e.code().value());
+      return resource_error(std::string(where), e.code().value());
     return defect_error(std::string(where) + ": unexpected exception: " + e.what());
   } catch (const std::exception& e) {
     return defect_error(std::string(where) + ": unexpected exception: " + e.what());

@@ -1,7 +1,7 @@
 #include "core/thread.hpp"
 
-#include <memory>
 #include <cerrno>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <system_error>

@@ -808,10 +808,18 @@ TEST_CASE("chain: a check refused a thread and granted one later runs once", "[s
   // The third thread asked for is refused (a check beside one that is running), every other granted.
   rig::set_thread_gate_for_tests([&asked] { return ++asked != 3; });
   Fixture f;
-  f.in.jobs = rig::kChainJobs;
+  OverlapRig locked(f.rig);  // the FakeEngine underneath is not thread-safe
+  rig::ChainInputs side{locked};
+  side.run_id = f.in.run_id;
+  side.web_ref = f.in.web_ref;
+  side.base_ref = f.in.base_ref;
+  side.host_port = f.in.host_port;
+  side.timeout_scale = f.in.timeout_scale;
+  side.limits = f.in.limits;
+  side.jobs = rig::kChainJobs;
   std::map<std::string, int> reported;
-  f.in.on_result = [&](const rig::CheckResult& c) { ++reported[c.id]; };
-  auto r = rig::run_chain(f.in, f.facts);
+  side.on_result = [&](const rig::CheckResult& c) { ++reported[c.id]; };  // called under the chain's lock
+  auto r = rig::run_chain(side, f.facts);
   rig::set_thread_gate_for_tests({});
   REQUIRE(r.ok());
   REQUIRE(r->size() == sequential.size());
