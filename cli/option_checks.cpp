@@ -56,12 +56,18 @@ Status check_environment() {
     if (!v || v[0] != '/') continue;
     std::error_code ec;
     auto st = std::filesystem::status(v, ec);
-    const bool missing = st.type() == std::filesystem::file_type::not_found;
-    if (missing && std::string(name) != "TMPDIR") continue;
-    if (missing || (!ec && !std::filesystem::is_directory(st)) || (ec && !missing))
-      return usage_error(std::string(name) + ": " + show_value(v) +
-                             (missing ? " does not exist" : ec ? " cannot be read (" + ec.message() + ")" : " is not a directory"),
-                         std::string("point ") + name + " at a directory (or unset it)");
+    std::string problem;
+    if (st.type() == std::filesystem::file_type::not_found) {
+      if (std::string(name) != "TMPDIR") continue;  // made when first needed
+      problem = " does not exist";
+    } else if (ec) {
+      problem = " cannot be read (" + ec.message() + ")";
+    } else if (!std::filesystem::is_directory(st)) {
+      problem = " is not a directory";
+    } else {
+      continue;
+    }
+    return usage_error(std::string(name) + ": " + show_value(v) + problem, std::string("point ") + name + " at a directory (or unset it)");
   }
   return ok();
 }

@@ -61,6 +61,10 @@ Error resource_error(const std::string& what, int err) {
   return unavailable(what + ": " + std::strerror(err), hint);
 }
 
+Error os_error(const std::string& what, int err) {
+  return is_resource_errno(err) ? resource_error(what, err) : internal_error(what + ": " + std::strerror(err));
+}
+
 Status guarded(const char* where, const std::function<Status()>& f) {
   try {
     return f();

@@ -56,6 +56,9 @@ inline Error interrupted_error() { return {Category::Interrupted, "interrupted"}
 Error resource_error(const std::string& what, int err);
 // EAGAIN, EMFILE, ENFILE, ENOMEM: what resource_error reports.
 bool is_resource_errno(int err);
+// A system call failed with `err`: resource_error when the host refused a resource, else an Internal
+// error ("WHAT: strerror").
+Error os_error(const std::string& what, int err);
 // EMFILE or ENFILE when rigctl cannot open one more descriptor now, else 0. Asked after a failure whose
 // own report hides the cause (libcurl's "Couldn't connect", a port found "in use" because its probe
 // socket could not be made), so the error names the limit instead of blaming the engine or the port.

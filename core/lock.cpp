@@ -61,8 +61,7 @@ int open_lock_file(const fs::path& path, int& err) {
 }
 
 Error lock_error(const fs::path& path, int err) {
-  if (is_resource_errno(err)) return resource_error("cannot open lock file '" + path.string() + "'", err);
-  return internal_error("cannot open lock file '" + path.string() + "': " + std::strerror(err));
+  return os_error("cannot open lock file '" + path.string() + "'", err);
 }
 
 std::string self_description(const std::string& command) {

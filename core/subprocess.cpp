@@ -26,11 +26,6 @@ namespace rig {
 
 namespace {
 
-// pipe() refused: out of descriptors is the host's limit (exit 3), anything else an I/O failure.
-Error pipe_error(int e) {
-  return is_resource_errno(e) ? resource_error("cannot make a pipe", e) : internal_error(std::string("pipe: ") + std::strerror(e));
-}
-
 constexpr size_t kMaxCapture = 1 << 20;
 // After the child itself has exited, how long its pipes may stay open: only a leftover grandchild
 // can hold them then, and nothing waits for it forever. It gets SIGTERM, then SIGKILL a second later.
@@ -152,7 +147,7 @@ Result<pid_t> spawn(const Command& cmd, int in_fd, int out_fd, int err_fd) {
   if (cmd.argv.empty()) return internal_error("empty command");
   if (interrupt_stops_work()) return interrupted_error();
   Pipe exec_err;
-  if (!exec_err.open()) return pipe_error(errno);
+  if (!exec_err.open()) return os_error("pipe", errno);
 
   std::vector<std::string> env_store;
   for (char** e = environ; *e; ++e) {
@@ -177,11 +172,7 @@ Result<pid_t> spawn(const Command& cmd, int in_fd, int out_fd, int err_fd) {
     // child before it has reset the dispositions it inherited.
     SignalBlock block;
     pid = ::fork();
-    if (pid < 0) {
-      const int e = errno;
-      if (is_resource_errno(e)) return resource_error("cannot start '" + cmd.argv[0] + "'", e);
-      return internal_error(std::string("fork: ") + std::strerror(e));
-    }
+    if (pid < 0) return os_error("fork for '" + cmd.argv[0] + "'", errno);
     if (pid == 0) {
       // Own process group: tools like mmdebstrap signal their whole group when they clean up, which
       // must not reach rigctl; rigctl forwards SIGINT/SIGTERM to the group instead.
@@ -353,7 +344,7 @@ class ProcessRunner final : public CommandRunner {
  public:
   Result<Completed> run(const Command& cmd) override {
     Pipe in, out, err;
-    if (!in.open() || !out.open() || !err.open()) return pipe_error(errno);
+    if (!in.open() || !out.open() || !err.open()) return os_error("pipe", errno);
     auto pid = spawn(cmd, in.r, out.w, err.w);
     Pipe::close_fd(in.r);
     Pipe::close_fd(out.w);
@@ -414,7 +405,7 @@ class ProcessRunner final : public CommandRunner {
 
   Result<std::unique_ptr<Child>> start(const Command& cmd) override {
     Pipe out, err;
-    if (!out.open() || !err.open()) return pipe_error(errno);
+    if (!out.open() || !err.open()) return os_error("pipe", errno);
     auto pid = spawn(cmd, -1, out.w, err.w);
     Pipe::close_fd(out.w);
     Pipe::close_fd(err.w);

@@ -115,7 +115,7 @@ class DockerEngine final : public Engine {
 
   Result<std::string> load_image(const std::function<Status(int fd)>& produce) override {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return internal_error(std::string("pipe: ") + std::strerror(errno));
+    if (::pipe2(fds, O_CLOEXEC) != 0) return os_error("pipe", errno);
     Status produced = ok();
     auto started = start_thread("the image upload", [&] {
       // Guarded here, not only by start_thread: the write end must close whatever happens, or the

@@ -17,9 +17,9 @@
 #include "core/catalog.hpp"
 #include "core/fs.hpp"
 #include "core/json_reader.hpp"
-#include "core/thread.hpp"
 #include "core/interrupt.hpp"
 #include "core/text.hpp"
+#include "core/thread.hpp"
 #include "security/capability.hpp"
 
 namespace rig {

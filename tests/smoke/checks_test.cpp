@@ -729,6 +729,19 @@ class OverlapRig final : public rig::RigControl {
   std::atomic<int> in_flight{0};
 };
 
+// The fixture's inputs on a wrapping rig, its checks side by side (kChainJobs).
+rig::ChainInputs side_by_side(const Fixture& f, rig::RigControl& rig) {
+  rig::ChainInputs side{rig};
+  side.run_id = f.in.run_id;
+  side.web_ref = f.in.web_ref;
+  side.base_ref = f.in.base_ref;
+  side.host_port = f.in.host_port;
+  side.timeout_scale = f.in.timeout_scale;
+  side.limits = f.in.limits;
+  side.jobs = rig::kChainJobs;
+  return side;
+}
+
 }  // namespace
 
 TEST_CASE("chain: side by side, the same results in list order, the restart alone, the images put once", "[smoke][checks]") {
@@ -737,15 +750,7 @@ TEST_CASE("chain: side by side, the same results in list order, the restart alon
 
   Fixture f;
   OverlapRig overlap(f.rig);
-  // The fixture's inputs, on the overlap-counting rig.
-  rig::ChainInputs side{overlap};
-  side.run_id = f.in.run_id;
-  side.web_ref = f.in.web_ref;
-  side.base_ref = f.in.base_ref;
-  side.host_port = f.in.host_port;
-  side.timeout_scale = f.in.timeout_scale;
-  side.limits = f.in.limits;
-  side.jobs = rig::kChainJobs;
+  rig::ChainInputs side = side_by_side(f, overlap);
   std::vector<int> order;
   side.on_result = [&](const rig::CheckResult& c) { order.push_back(c.number); };
   auto r = rig::run_chain(side, f.facts);
@@ -776,14 +781,7 @@ TEST_CASE("chain: when the system refuses threads (a pids limit), the checks run
     rig::set_thread_gate_for_tests(rig::thread_budget(budget));
     Fixture f;
     OverlapRig overlap(f.rig);
-    rig::ChainInputs side{overlap};
-    side.run_id = f.in.run_id;
-    side.web_ref = f.in.web_ref;
-    side.base_ref = f.in.base_ref;
-    side.host_port = f.in.host_port;
-    side.timeout_scale = f.in.timeout_scale;
-    side.limits = f.in.limits;
-    side.jobs = rig::kChainJobs;
+    rig::ChainInputs side = side_by_side(f, overlap);
     std::vector<int> order;
     side.on_result = [&](const rig::CheckResult& c) { order.push_back(c.number); };
     auto r = rig::run_chain(side, f.facts);
@@ -809,14 +807,7 @@ TEST_CASE("chain: a check refused a thread and granted one later runs once", "[s
   rig::set_thread_gate_for_tests([&asked] { return ++asked != 3; });
   Fixture f;
   OverlapRig locked(f.rig);  // the FakeEngine underneath is not thread-safe
-  rig::ChainInputs side{locked};
-  side.run_id = f.in.run_id;
-  side.web_ref = f.in.web_ref;
-  side.base_ref = f.in.base_ref;
-  side.host_port = f.in.host_port;
-  side.timeout_scale = f.in.timeout_scale;
-  side.limits = f.in.limits;
-  side.jobs = rig::kChainJobs;
+  rig::ChainInputs side = side_by_side(f, locked);
   std::map<std::string, int> reported;
   side.on_result = [&](const rig::CheckResult& c) { ++reported[c.id]; };  // called under the chain's lock
   auto r = rig::run_chain(side, f.facts);
