@@ -7,14 +7,17 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/interrupt.hpp"
+#include "core/text.hpp"
 
 namespace rig::cli {
 
@@ -85,6 +88,31 @@ int stdout_written(int rc) {
   return report(internal_error(std::string("writing standard output: ") + (e ? std::strerror(e) : "write error (closed, or no space left on its device)")));
 }
 
+// A parse error in rigctl's one format, naming the command it is about and that command's help. CLI11
+// says "A subcommand is required" both for `rigctl report` (a command group given no command) and for
+// `rigctl report frob` (an unknown one): the words after the deepest command parsed tell them apart.
+Error parse_error(const CLI::App& app, const CLI::ParseError& e, const std::vector<std::string>& args) {
+  std::string path = "rigctl";
+  const CLI::App* deepest = &app;
+  while (!deepest->get_subcommands().empty()) {
+    deepest = deepest->get_subcommands().front();
+    path += " " + deepest->get_name();
+  }
+  const std::string hint = "see `" + path + " --help`";
+  std::string what = e.what();
+  if (what.find("subcommand is required") == std::string::npos) return Error(Category::Usage, what, hint);
+  std::vector<std::string> names;
+  for (const CLI::App* sub : deepest->get_subcommands({})) names.push_back(sub->get_name());
+  const std::string expected = names.empty() ? std::string() : " (expected one of: " + join(names, ", ") + ")";
+  // The first word that is not an option, after the deepest command's own name (if it was given).
+  auto from = args.begin();
+  if (deepest != &app)
+    if (auto at = std::find(args.rbegin(), args.rend(), deepest->get_name()); at != args.rend()) from = at.base();
+  auto word = std::find_if(from, args.end(), [](const std::string& a) { return !a.empty() && a[0] != '-'; });
+  if (word != args.end()) return Error(Category::Usage, "unknown command '" + *word + "' for `" + path + "`" + expected, hint);
+  return Error(Category::Usage, "`" + path + "` needs a command" + expected, hint);
+}
+
 }  // namespace
 
 void build_app(CLI::App& app, Action& action, Globals& g) {
@@ -129,10 +157,7 @@ int main(int argc, char** argv) {
     // --help and --version print and succeed; every other parse error is a usage error in rigctl's
     // one format, naming what was wrong.
     if (e.get_exit_code() == 0) return stdout_written(app.exit(e));
-    std::string what = e.what();
-    if (what.find("subcommand is required") != std::string::npos && argc > 1 && argv[argc - 1][0] != '-')
-      what = "unknown command '" + std::string(argv[argc - 1]) + "' (" + what + ")";
-    return report(Error(Category::Usage, what, "see `rigctl --help` (or `rigctl COMMAND --help`)"));
+    return report(parse_error(app, e, std::vector<std::string>(argv + 1, argv + argc)));
   }
   if (Status given = check_given_values(app); !given.ok()) return report(given.error());
   if (Status env = check_environment(); !env.ok()) return report(env.error());

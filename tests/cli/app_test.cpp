@@ -52,6 +52,24 @@ TEST_CASE("cli: a bad command line exits 2", "[cli]") {
   CHECK(rigctl({}).status == 2);
 }
 
+TEST_CASE("cli: a command group without its command, or with an unknown one, is named with its help", "[cli]") {
+  auto missing = rigctl({"report"});
+  CHECK(missing.status == 2);
+  CHECK(missing.err == "rigctl: error: `rigctl report` needs a command (expected one of: merge)\n"
+                       "rigctl: hint: see `rigctl report --help`\n");
+  auto unknown = rigctl({"-v", "host", "bogus"});
+  CHECK(unknown.status == 2);
+  CHECK(unknown.err == "rigctl: error: unknown command 'bogus' for `rigctl host` (expected one of: up, down, run)\n"
+                       "rigctl: hint: see `rigctl host --help`\n");
+  auto top = rigctl({"frob"});
+  CHECK(top.status == 2);
+  CHECK_THAT(top.err, Catch::StartsWith("rigctl: error: unknown command 'frob' for `rigctl` (expected one of: build, "));
+  // Any other parse error points at the help of the command it is about.
+  auto option = rigctl({"seccomp", "gen", "--bogus"});
+  CHECK(option.status == 2);
+  CHECK_THAT(option.err, Catch::EndsWith("rigctl: hint: see `rigctl seccomp gen --help`\n"));
+}
+
 TEST_CASE("cli: --version exits 0", "[cli]") {
   auto r = rigctl({"--version"});
   CHECK(r.status == 0);
