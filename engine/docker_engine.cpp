@@ -512,6 +512,9 @@ Result<EngineConnection> connect_engine(const std::string& flag_value) {
       return usage_error("Incus is reached on its local unix socket only (expected incus or incus:/path/to/unix.socket)")
           .add_context("--engine");
     ep.display = "incus:" + ep.unix_path;
+    ep.noun = "Incus";
+    ep.start_hint = "start Incus (`incusd`, or ci/host-setup.sh), or point --engine incus:SOCKET at its unix socket";
+    ep.socket_hint = std::string("point --engine incus:SOCKET at Incus's unix socket (default ") + kIncusSocket + ")";
     auto incus = std::make_shared<IncusClient>(ep);
     RIG_TRY(auto v, incus->server().context("connect to Incus"));
     return EngineConnection{nullptr, ep, v, std::move(incus)};

@@ -82,16 +82,15 @@ Error connection_error(const Endpoint& ep, CURLcode rc, const char* detail) {
   if (!ep.unix_path.empty()) {
     struct stat st {};
     if (::stat(ep.unix_path.c_str(), &st) != 0)
-      return unavailable("engine socket '" + ep.unix_path + "' does not exist (" + d + ")",
-                         "start the engine (e.g. `setsid dockerd &` or ci/host-setup.sh), or point --engine/DOCKER_HOST at a running one");
+      return unavailable(ep.noun + " socket '" + ep.unix_path + "' does not exist", ep.start_hint);
     if (!S_ISSOCK(st.st_mode))
-      return unavailable("engine socket '" + ep.unix_path + "' is not a socket (" + (S_ISDIR(st.st_mode) ? "a directory" : "a file") + ")",
-                         "point --engine/DOCKER_HOST at the engine's socket, e.g. unix:///var/run/docker.sock");
+      return unavailable(ep.noun + " socket '" + ep.unix_path + "' is not a socket (" + (S_ISDIR(st.st_mode) ? "a directory" : "a file") + ")",
+                         ep.socket_hint);
     if (::access(ep.unix_path.c_str(), R_OK | W_OK) != 0)
       return unavailable("permission denied on engine socket '" + ep.unix_path + "'",
                          "run as root or as a member of the socket's group (e.g. `usermod -aG docker $USER`)");
-    return unavailable("engine at '" + ep.display + "' does not answer (" + d + ")",
-                       "the socket exists but nothing listens: restart the engine");
+    return unavailable(ep.noun + " at '" + ep.display + "' does not answer (" + d + ")",
+                       "the socket exists but nothing listens: restart the " + ep.noun);
   }
   return unavailable(ep.noun + " at '" + ep.display + "' is unreachable (" + d + ")",
                      "check that the " + ep.noun + " listens there");

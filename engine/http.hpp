@@ -20,6 +20,10 @@ struct Endpoint {
   // What answers there, as messages name it ("engine at '…' is unreachable"; a registry client says
   // "registry"). https:// base URLs are verified against the system's CA store by libcurl.
   std::string noun = "engine";
+  // What to do when nothing answers on the socket, and where the socket usually is: Docker's unless the
+  // caller knows better (Incus sets its own), so a missing Incus socket never says "start dockerd".
+  std::string start_hint = "start the engine (e.g. `setsid dockerd &` or ci/host-setup.sh), or point --engine/DOCKER_HOST at a running one";
+  std::string socket_hint = "point --engine/DOCKER_HOST at the engine's socket, e.g. unix:///var/run/docker.sock";
 };
 
 // Parses "unix:///path", "tcp://host:port" or a bare socket path.

@@ -1,5 +1,6 @@
 #include "engine/lxc_runtime.hpp"
 
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -50,6 +51,17 @@ Status check_lxc_path(const std::string& path) {
 Result<EngineConnection> connect_lxc(const std::string& flag_value) {
   std::string path = lxc_path_of(flag_value);
   RIG_CHECK(check_lxc_path(path));
+  // rigctl makes its own default lxcpath; one the user names must already be a directory, so a typo
+  // (`lxc:/var/lib/lcx`) or a file is refused before any work instead of becoming a new directory with
+  // an image cache in it, or an exit 3 from deep inside the launch.
+  if (path != kLxcDefaultPath) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+      return usage_error("lxcpath '" + path + "' does not exist",
+                         "create it first, or use --engine lxc for rigctl's own lxcpath " + std::string(kLxcDefaultPath))
+          .add_context("--engine");
+    if (!S_ISDIR(st.st_mode)) return usage_error("lxcpath '" + path + "' is not a directory").add_context("--engine");
+  }
   if (::geteuid() != 0)
     return unavailable("LXC rigs are started by root (the rig's idmap is root's subordinate range in /etc/subuid)",
                        "run rigctl as root for --engine lxc, or use --engine incus");

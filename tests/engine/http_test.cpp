@@ -163,6 +163,16 @@ TEST_CASE("http: request to a missing unix socket is Unavailable", "[engine][htt
   CHECK_THAT(r.error().hint(), Catch::Contains("DOCKER_HOST"));
 }
 
+TEST_CASE("http: a missing Incus socket is named as Incus's, with Incus's hint", "[engine][http]") {
+  TempDir t;
+  auto path = (t / "unix.socket").string();
+  auto c = rig::connect_engine("incus:" + path);
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.error().category() == rig::Category::Unavailable);
+  CHECK(c.error().what() == "connect to Incus: Incus socket '" + path + "' does not exist");
+  CHECK_THAT(c.error().hint(), Catch::Contains("start Incus") && !Catch::Contains("dockerd"));
+}
+
 TEST_CASE("http: request to a socket nobody listens on is Unavailable", "[engine][http]") {
   TempDir t;
   auto path = (t / "dead.sock").string();

@@ -89,6 +89,23 @@ TEST_CASE("lxc: the engine flag and the lxcpath", "[smoke][lxc]") {
   CHECK(rig::cli::check_engine_option("lxc:srv").error().category() == rig::Category::Usage);
 }
 
+TEST_CASE("lxc: a named lxcpath must already be a directory; rigctl's own is made", "[smoke][lxc]") {
+  rigtest::TempDir t;
+  auto missing = rig::connect_lxc("lxc:" + (t / "typo").string());
+  REQUIRE(!missing.ok());
+  CHECK(missing.error().category() == rig::Category::Usage);
+  CHECK(missing.error().what() == "--engine: lxcpath '" + (t / "typo").string() + "' does not exist");
+  CHECK(!std::filesystem::exists(t / "typo"));
+  rigtest::write_text(t / "file", "x");
+  auto file = rig::connect_lxc("lxc:" + (t / "file").string());
+  REQUIRE(!file.ok());
+  CHECK(file.error().category() == rig::Category::Usage);
+  CHECK(file.error().what() == "--engine: lxcpath '" + (t / "file").string() + "' is not a directory");
+  // An existing directory gets past the path checks (what follows needs root and the LXC tools).
+  auto dir = rig::connect_lxc("lxc:" + t.path().string());
+  if (!dir.ok()) CHECK(dir.error().category() == rig::Category::Unavailable);
+}
+
 TEST_CASE("lxc: the launch profile's flags for lxc", "[smoke][lxc]") {
   auto spec = lxc_spec();
   std::map<std::string, std::string> state;
