@@ -2,6 +2,10 @@
 
 #include "cli/option_checks.hpp"
 #include "cli/recipe_arg.hpp"
+#include "engine/incus_client.hpp"
+#include "engine/lxc_runtime.hpp"
+#include "smoke/incus_rig.hpp"
+#include "smoke/lxc_rig.hpp"
 
 namespace rig::cli {
 
@@ -35,6 +39,9 @@ Result<SessionOptions> rig_session_options(const RigOptions& o, const Globals& g
   LaunchOptionValues given{name, {o.without.begin(), o.without.end()}, inner_storage, inner_network, o.apparmor, {}};
   if (o.port_base_given) given.port_base = o.port_base;
   RIG_CHECK(check_launch_options(*so.recipe_object, given));
+  // The LXC-family runtimes take fewer names than Docker: refused here, before any port or image work.
+  if (!name.empty() && is_incus_engine(o.engine)) RIG_CHECK(check_incus_instance_name(name));
+  if (!name.empty() && is_lxc_engine(o.engine)) RIG_CHECK(check_lxc_name(name));
   so.name = name;
   so.without = {o.without.begin(), o.without.end()};
   so.engine = o.engine;

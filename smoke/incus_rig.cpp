@@ -39,16 +39,6 @@ std::pair<uint32_t, uint32_t> parse_user(const std::string& user, const ImagePro
   return {uid, gid};
 }
 
-// Incus instance names are host names: letters, digits and '-', at most 63.
-Status check_instance_name(const std::string& name) {
-  bool okay = !name.empty() && name.size() <= 63 && std::isalpha(static_cast<unsigned char>(name[0])) && name.back() != '-' &&
-              std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '-'; });
-  if (!okay)
-    return usage_error(show_value(name) + " is not a name Incus accepts for an instance (expected 1 to 63 letters, digits or '-', " +
-                       "starting with a letter)")
-        .add_context("--name");
-  return ok();
-}
 
 // Loopback of the instance's network namespace up, from the host: a thread enters the namespace
 // (setns moves only the calling thread) and sets IFF_UP, as every Docker container starts with it.
@@ -92,6 +82,17 @@ std::string device_name(const std::string& path) {
 }
 
 }  // namespace
+
+// Incus instance names are host names: letters, digits and '-', at most 63.
+Status check_incus_instance_name(const std::string& name) {
+  bool okay = !name.empty() && name.size() <= 63 && std::isalpha(static_cast<unsigned char>(name[0])) && name.back() != '-' &&
+              std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '-'; });
+  if (!okay)
+    return usage_error(show_value(name) + " is not a name Incus accepts for an instance (expected 1 to 63 letters, digits or '-', " +
+                       "starting with a letter)")
+        .add_context("--name");
+  return ok();
+}
 
 Status check_incus_process(const ImageProcess& p) {
   // raw.lxc is line-based: a line break in a recipe's Entrypoint, Cmd or WorkingDir would add LXC keys
@@ -262,7 +263,7 @@ Result<std::string> incus_pool(IncusClient& incus) {
 
 Result<std::unique_ptr<IncusRig>> IncusRig::launch(IncusClient& incus, const LaunchSpec& spec, const std::string& name,
                                                    const IncusPlacement& p) {
-  RIG_CHECK(check_instance_name(name).context("launch rig '" + name + "'"));
+  RIG_CHECK(check_incus_instance_name(name).context("launch rig '" + name + "'"));
   RIG_CHECK(check_incus_process(p.process).context("launch rig '" + name + "'"));
   std::unique_ptr<IncusRig> rig(new IncusRig(incus, name, p.pool));
   if (auto run = spec.labels.find(kLabelRun); run != spec.labels.end()) rig->run_id_ = run->second;

@@ -47,6 +47,9 @@ std::string incus_label_key(const std::string& label);
 // The lxc.init.cmd value for argv (LXC splits it on blanks; arguments with blanks are quoted).
 std::string lxc_init_cmd(const std::vector<std::string>& argv);
 
+// --name as an Incus instance name (host-name rules, at most 63): Usage with --name as context.
+Status check_incus_instance_name(const std::string& name);
+
 // The image's process as raw.lxc can carry it: one line per value, LXC's quoting (usage error otherwise).
 // IncusRig::launch checks it before anything is made.
 Status check_incus_process(const ImageProcess& p);

@@ -50,16 +50,6 @@ std::string relative(const std::string& target) {
   return t;
 }
 
-// LXC names are directory names under the lxcpath and the rig's host name.
-Status check_lxc_name(const std::string& name) {
-  bool okay = !name.empty() && name.size() <= 63 && std::isalnum(static_cast<unsigned char>(name[0])) &&
-              std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
-  if (!okay)
-    return usage_error(show_value(name) + " is not a name rigctl gives an LXC container (expected 1 to 63 letters, digits, '-', '_' " +
-                       "or '.', starting with a letter or digit)")
-        .add_context("--name");
-  return ok();
-}
 
 Status make_dir(const fs::path& p, fs::perms mode) {
   std::error_code ec;
@@ -99,6 +89,17 @@ std::string tail_file(const fs::path& p, size_t lines) {
 }
 
 }  // namespace
+
+// LXC names are directory names under the lxcpath and the rig's host name.
+Status check_lxc_name(const std::string& name) {
+  bool okay = !name.empty() && name.size() <= 63 && std::isalnum(static_cast<unsigned char>(name[0])) &&
+              std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
+  if (!okay)
+    return usage_error(show_value(name) + " is not a name rigctl gives an LXC container (expected 1 to 63 letters, digits, '-', '_' " +
+                       "or '.', starting with a letter or digit)")
+        .add_context("--name");
+  return ok();
+}
 
 // ---- idmap ----
 

@@ -51,6 +51,10 @@ struct LxcIdmap {
   uint32_t size = 0;
 };
 
+// --name as an LXC container name (a directory under the lxcpath and the rig's host name): Usage with
+// --name as context.
+Status check_lxc_name(const std::string& name);
+
 // The ids the container must map: at least 65536 (nobody, and what distributions expect), and every
 // subordinate range the recipe's user has (start + count), and the user's own uid/gid.
 uint64_t lxc_idmap_size_needed(const Recipe& r);

@@ -82,6 +82,9 @@ TEST_CASE("cli: hostile options and input files exit 2 before any work", "[cli][
       {{"smoke", recipe, "--json-file", (t / std::string(250, 'j')).string()}, "--json-file: the last part of"},
       {{"smoke", recipe, "--junit-file", (t / "home").string() + "/x/"}, "is a directory, expected a file name"},
       {{"matrix", "ci", "--out", (t / "no-dir" / "out").string()}, "does not exist"},
+      // A name the LXC-family runtimes refuse is refused before any port, image or engine work.
+      {{"launch", recipe, "--engine", "incus:" + (t / "no.socket").string(), "--name", "a_b"}, "--name: 'a_b' is not a name Incus accepts"},
+      {{"smoke", recipe, "--engine", "lxc:" + (t / "no-lxcpath").string(), "--name", std::string(64, 'l')}, "is not a name rigctl gives an LXC container"},
   };
   for (auto& c : cases) {
     auto r = run_isolated(t, c.args);
