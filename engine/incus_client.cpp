@@ -244,7 +244,41 @@ Status IncusClient::change_state(const std::string& name, const std::string& act
   return ok();
 }
 
+Status IncusClient::settle_instance(const std::string& name, long timeout_ms) {
+  RIG_TRY(auto r, call("GET", "/1.0/operations?recursion=1"));
+  if (r.status != 200) return refused("list operations", r);
+  const std::string self = "/1.0/instances/" + url_escape(name);
+  RIG_TRY(auto ids, read_reply(r.request, [&] {
+    std::vector<std::string> busy;
+    JsonObject m(metadata_of(r.body), "metadata");
+    for (const char* state : {"running", "pending"}) {
+      auto ops = m.optional(state);
+      if (!ops || ops->is_null()) continue;
+      for (auto& op_node : ops->array()) {
+        JsonObject op = op_node.object();
+        auto resources = op.optional("resources");
+        if (!resources || resources->is_null()) continue;
+        JsonObject res = resources->object();
+        auto on = opt_str_list(res, "instances");
+        if (std::find(on.begin(), on.end(), self) != on.end()) busy.push_back(op.required("id").nonempty_str());
+      }
+    }
+    return busy;
+  }));
+  long secs = std::max(1L, timeout_ms / 1000);
+  for (auto& id : ids) {
+    // The operation's own outcome (a create that fails) is not this caller's: only that it ended.
+    RIG_TRY(auto w, call("GET", "/1.0/operations/" + url_escape(id) + "/wait?timeout=" + std::to_string(secs), {}, timeout_ms + 10000));
+    (void)w;
+  }
+  return ok();
+}
+
 Status IncusClient::delete_instance(const std::string& name) {
+  // An interrupted launch leaves Incus creating (or starting) the instance, and Incus refuses to stop
+  // or delete it until that ends ("Instance is busy running a "create" operation"); a create still
+  // running may not have made the instance yet. Wait for it first.
+  RIG_CHECK(settle_instance(name, 120000));
   RIG_TRY(auto in, instance(name));
   if (!in) return ok();
   if (in->status != "Stopped") {

@@ -75,6 +75,9 @@ class IncusClient {
   Result<std::vector<IncusInstance>> instances();
   // action: start | stop | restart; force stops without waiting; timeout_s bounds the graceful stop.
   Status change_state(const std::string& name, const std::string& action, int timeout_s, bool force);
+  // Waits (up to timeout_ms each) for Incus's running or pending operations on the instance to end,
+  // whatever their outcome: Incus refuses to stop or delete an instance while one runs.
+  Status settle_instance(const std::string& name, long timeout_ms);
   Status delete_instance(const std::string& name);  // a running one is stopped (forced) first
   Result<int> init_pid(const std::string& name);    // 0 when not running
 

@@ -82,6 +82,37 @@ TEST_CASE("incus client: an async call waits for its operation; a failed one say
   CHECK(a.incus.delete_volume("p", "v").ok());
 }
 
+TEST_CASE("incus client: a delete waits for the create an interrupted launch left running", "[engine][incus]") {
+  IncusAt a;
+  rigtest::ScriptedServer srv(a.path, {{"GET /1.0/operations?recursion=1", http_reply(200, R"({"type":"sync","metadata":{
+                                           "running":[{"id":"op9","status":"Running","resources":{"instances":["/1.0/instances/r"]}},
+                                                      {"id":"other","status":"Running","resources":{"instances":["/1.0/instances/r2"]}}],
+                                           "success":[{"id":"old","resources":{"instances":["/1.0/instances/r"]}}]}})")},
+                                       {"GET /1.0/operations/op9/wait", http_reply(200, op_done("{}"))},
+                                       {"GET /1.0/instances/r", http_reply(200, R"({"type":"sync","metadata":{"name":"r","status":"Stopped"}})")},
+                                       {"DELETE /1.0/instances/r", http_reply(202, async_op("op3"))},
+                                       {"GET /1.0/operations/op3/wait", http_reply(200, op_done("{}"))}});
+  REQUIRE(a.incus.delete_instance("r").ok());
+  auto seen = srv.requests();
+  std::vector<std::string> methods_paths;
+  for (auto& line : seen) methods_paths.push_back(line.substr(0, line.find(" HTTP/")));
+  // Only the running operation on this instance is waited for, and before the instance is touched.
+  REQUIRE(methods_paths.size() == 5);
+  CHECK(methods_paths[0] == "GET /1.0/operations?recursion=1");
+  CHECK_THAT(methods_paths[1], Catch::StartsWith("GET /1.0/operations/op9/wait?timeout="));
+  CHECK(methods_paths[2] == "GET /1.0/instances/r");
+  CHECK(methods_paths[3] == "DELETE /1.0/instances/r");
+}
+
+TEST_CASE("incus client: an operations list of the wrong shape is an engine error, not a guess", "[engine][incus]") {
+  IncusAt a;
+  rigtest::ScriptedServer srv(a.path, {{"GET /1.0/operations?recursion=1",
+                                        http_reply(200, R"({"type":"sync","metadata":{"running":[{"resources":{"instances":"x"}}]}})")}});
+  auto st = a.incus.delete_instance("r");
+  REQUIRE_FALSE(st.ok());
+  check_unavailable(st.error(), "GET /1.0/operations?recursion=1");
+}
+
 TEST_CASE("incus client: exec reads the recorded output and gives back 126/127", "[engine][incus]") {
   IncusAt a;
   rigtest::ScriptedServer srv(

@@ -73,6 +73,24 @@ pass "the rig's ports listen on 127.0.0.1 only ($(echo $listeners | wc -w) liste
 grep -q "removed Incus instance $name" "$SCRATCH/gc.txt" || { cat "$SCRATCH/gc.txt"; fail "gc did not remove the launched rig"; }
 expect_eq "$(incus_made)" "0 0 0" "gc leaves no Incus instance, volume or image rigctl made"
 
+# Ctrl-C while Incus is still creating the instance: Incus refuses to stop or delete an instance busy
+# with its create ("Instance is busy running a "create" operation", which left the instance and its
+# volumes behind), so rigctl waits for that operation, then removes both.
+name="rigctl-it-incus-int-$$"
+"$RIGCTL" launch debian-trixie --engine incus --name "$name" > "$SCRATCH/int.txt" 2>&1 &
+pid=$!
+creating=0
+for _ in $(seq 1 600); do
+  if incus query "/1.0/operations?recursion=1" 2>/dev/null | grep -q "\"/1.0/instances/$name\""; then creating=1; break; fi
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.05
+done
+kill -INT "$pid" 2>/dev/null || true
+st=0; wait "$pid" || st=$?
+[ "$creating" = 1 ] || { cat "$SCRATCH/int.txt"; fail "never saw Incus working on the instance before the launch ended"; }
+expect_eq "$st" "130" "a launch interrupted while Incus works on the instance exits 130"
+expect_eq "$(incus_made | cut -d' ' -f1-2)" "0 0" "the interrupted launch removed its instance and volumes"
+
 # Incus's own items, the init and a kept capability, each ablated with a verdict.
 "$RIGCTL" ablate debian-trixie --engine incus --jobs 2 --only nesting --only intercept-mknod --only intercept-setxattr \
   --only tun --only init --only cap-sys-chroot --only seccomp --json-file "$SCRATCH/a.json" > "$SCRATCH/a.txt" ||
