@@ -513,6 +513,8 @@ Result<EngineConnection> connect_engine(const std::string& flag_value) {
           .add_context("--engine");
     ep.display = "incus:" + ep.unix_path;
     ep.noun = "Incus";
+    ep.article.clear();
+    ep.probe = "incus info";
     ep.start_hint = "start Incus (`incusd`, or ci/host-setup.sh), or point --engine incus:SOCKET at its unix socket";
     ep.socket_hint = std::string("point --engine incus:SOCKET at Incus's unix socket (default ") + kIncusSocket + ")";
     auto incus = std::make_shared<IncusClient>(ep);

@@ -80,6 +80,9 @@ int on_progress(void* userdata, curl_off_t, curl_off_t, curl_off_t, curl_off_t) 
 Error connection_error(const Endpoint& ep, CURLcode rc, const char* detail) {
   std::string d = detail && *detail ? detail : curl_easy_strerror(rc);
   if (!ep.unix_path.empty()) {
+    // libcurl's detail names the URL's placeholder host ("Failed to connect to localhost port 80"),
+    // which is not where rigctl connected: its plain reason only.
+    d = curl_easy_strerror(rc);
     struct stat st {};
     if (::stat(ep.unix_path.c_str(), &st) != 0)
       return unavailable(ep.noun + " socket '" + ep.unix_path + "' does not exist", ep.start_hint);
@@ -90,10 +93,10 @@ Error connection_error(const Endpoint& ep, CURLcode rc, const char* detail) {
       return unavailable("permission denied on engine socket '" + ep.unix_path + "'",
                          "run as root or as a member of the socket's group (e.g. `usermod -aG docker $USER`)");
     return unavailable(ep.noun + " at '" + ep.display + "' does not answer (" + d + ")",
-                       "the socket exists but nothing listens: restart the " + ep.noun);
+                       "the socket exists but nothing listens: restart " + ep.article + ep.noun);
   }
   return unavailable(ep.noun + " at '" + ep.display + "' is unreachable (" + d + ")",
-                     "check that the " + ep.noun + " listens there");
+                     "check that " + ep.article + ep.noun + " listens there");
 }
 
 std::string seconds(long ms) {
@@ -255,12 +258,12 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
     return unavailable(where + (stalled      ? ": timed out: no data moved for " + seconds(req.stall_ms)
                                 : connecting ? ": timed out: no connection within 5 s (" + detail + ")"
                                              : ": timed out: no complete reply within " + seconds(req.timeout_ms)),
-                       ep.noun == "engine" ? "the engine is stalled or overloaded: check it (e.g. `docker info`) and retry"
-                                           : "check that the " + ep.noun + " answers there (and speaks https unless --insecure)");
+                       !ep.probe.empty() ? ep.article + ep.noun + " is stalled or overloaded: check it (e.g. `" + ep.probe + "`) and retry"
+                                         : "check that " + ep.article + ep.noun + " answers there (and speaks https unless --insecure)");
   }
   std::string what;
   switch (rc) {
-    case CURLE_GOT_NOTHING: what = "the " + ep.noun + " closed the connection without answering"; break;
+    case CURLE_GOT_NOTHING: what = ep.article + ep.noun + " closed the connection without answering"; break;
     case CURLE_PARTIAL_FILE:
     case CURLE_RECV_ERROR: what = "the connection broke before the reply was complete"; break;
     case CURLE_SEND_ERROR: what = "the connection broke while the request was sent"; break;
@@ -273,8 +276,8 @@ Result<HttpResponse> http_request(const Endpoint& ep, const HttpRequest& req) {
     default: what = "the request failed"; break;
   }
   return unavailable(where + ": " + what + " (" + detail + ")",
-                     ep.noun == "engine" ? "check that the engine is still running (e.g. `docker info`)"
-                                         : "check that the " + ep.noun + " is still running and reachable");
+                     !ep.probe.empty() ? "check that " + ep.article + ep.noun + " is still running (e.g. `" + ep.probe + "`)"
+                                       : "check that " + ep.article + ep.noun + " is still running and reachable");
 }
 
 

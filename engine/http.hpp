@@ -20,6 +20,9 @@ struct Endpoint {
   // What answers there, as messages name it ("engine at '…' is unreachable"; a registry client says
   // "registry"). https:// base URLs are verified against the system's CA store by libcurl.
   std::string noun = "engine";
+  std::string article = "the ";  // "" for a proper name ("Incus closed the connection")
+  // A command that shows whether it runs, for hints; none for a registry.
+  std::string probe = "docker info";
   // What to do when nothing answers on the socket, and where the socket usually is: Docker's unless the
   // caller knows better (Incus sets its own), so a missing Incus socket never says "start dockerd".
   std::string start_hint = "start the engine (e.g. `setsid dockerd &` or ci/host-setup.sh), or point --engine/DOCKER_HOST at a running one";

@@ -300,6 +300,7 @@ RegistryTransport make_registry_transport() {
     auto path_start = scheme_end == std::string::npos ? std::string::npos : url.find('/', scheme_end + 3);
     ep.display = url.substr(0, path_start);
     ep.noun = "registry";
+    ep.probe.clear();
     HttpRequest r = req;
     r.path = url;
     return http_request(ep, r);
