@@ -9,138 +9,17 @@
 // script get 200 "{}". Properties: every call returns a value or an Internal/Unavailable error (an
 // engine that misbehaves is never a crash, an escaped exception or a usage error), and no reply
 // changes the shape of a later request line.
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <csignal>
-#include <cstring>
-#include <deque>
-#include <mutex>
-#include <thread>
 
 #include "engine/engine.hpp"
 #include "fuzz/fuzz_support.hpp"
+#include "fuzz/scripted_engine.hpp"
 
 namespace {
 
-constexpr int kStatuses[] = {200, 201, 204, 304, 404, 400, 500, 409};
-
-struct Reply {
-  int status = 200;
-  std::string body = "{}";
-};
-
-std::mutex mu;
-std::deque<Reply> script;
-std::atomic<bool> bad_request_line{false};
-std::string bad_line;
-std::string socket_path;
-
-bool read_some(int fd, std::string& buf) {
-  char tmp[65536];
-  pollfd p{fd, POLLIN, 0};
-  if (::poll(&p, 1, 10000) <= 0) return false;
-  ssize_t n = ::read(fd, tmp, sizeof tmp);
-  if (n <= 0) return false;
-  buf.append(tmp, static_cast<size_t>(n));
-  return true;
-}
-
-// Reads one request (headers and a Content-Length or chunked body); false if the client went away.
-bool read_request(int fd, std::string& head) {
-  std::string buf;
-  size_t end;
-  while ((end = buf.find("\r\n\r\n")) == std::string::npos)
-    if (!read_some(fd, buf)) return false;
-  head = buf.substr(0, end + 2);
-  std::string rest = buf.substr(end + 4);
-  std::string lower = head;
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower.find("transfer-encoding: chunked") != std::string::npos) {
-    // Chunks until the zero-size one and its trailing CRLF.
-    size_t pos = 0;
-    for (;;) {
-      size_t eol;
-      while ((eol = rest.find("\r\n", pos)) == std::string::npos)
-        if (!read_some(fd, rest)) return false;
-      size_t n = std::strtoul(rest.c_str() + pos, nullptr, 16);
-      pos = eol + 2;
-      while (rest.size() < pos + n + 2)
-        if (!read_some(fd, rest)) return false;
-      pos += n + 2;
-      if (n == 0) return true;
-    }
-  }
-  size_t cl = lower.find("content-length:");
-  size_t want = cl == std::string::npos ? 0 : std::strtoul(lower.c_str() + cl + 15, nullptr, 10);
-  while (rest.size() < want)
-    if (!read_some(fd, rest)) return false;
-  return true;
-}
-
-// METHOD SP /printable-path SP HTTP/1.1
-bool well_formed(const std::string& head) {
-  std::string line = head.substr(0, head.find("\r\n"));
-  size_t sp1 = line.find(' '), sp2 = line.rfind(' ');
-  if (sp1 == std::string::npos || sp1 == sp2 || line.substr(sp2) != " HTTP/1.1") return false;
-  std::string path = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  if (path.empty() || path[0] != '/') return false;
-  for (unsigned char c : path)
-    if (c <= 0x20 || c >= 0x7f) return false;
-  return true;
-}
-
-void serve(int listener) {
-  for (;;) {
-    int fd = ::accept(listener, nullptr, nullptr);
-    if (fd < 0) continue;
-    std::string head;
-    if (read_request(fd, head)) {
-      if (!well_formed(head)) {
-        std::lock_guard<std::mutex> l(mu);
-        bad_line = head.substr(0, head.find("\r\n"));
-        bad_request_line = true;
-      }
-      Reply r;
-      {
-        std::lock_guard<std::mutex> l(mu);
-        if (!script.empty()) {
-          r = std::move(script.front());
-          script.pop_front();
-        }
-      }
-      std::string out = "HTTP/1.1 " + std::to_string(r.status) + " Scripted\r\nConnection: close\r\n";
-      if (r.status == 204 || r.status == 304) {
-        out += "\r\n";
-      } else {
-        out += "Content-Type: application/json\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n\r\n" + r.body;
-      }
-      size_t off = 0;
-      while (off < out.size()) {
-        ssize_t n = ::send(fd, out.data() + off, out.size() - off, MSG_NOSIGNAL);
-        if (n <= 0) break;
-        off += static_cast<size_t>(n);
-      }
-    }
-    ::shutdown(fd, SHUT_WR);
-    ::close(fd);
-  }
-}
-
-void start_server() {
-  socket_path = (rig::fuzz::scratch_dir() / "engine.sock").string();
-  int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (s < 0 || socket_path.size() >= sizeof addr.sun_path) rig::fuzz::finding("cannot create the engine socket");
-  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
-  if (::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(s, 16) != 0)
-    rig::fuzz::finding(std::string("cannot listen on ") + socket_path + ": " + std::strerror(errno));
-  std::thread(serve, s).detach();
-}
+using namespace rig::fuzz::scripted;
 
 void expect(const rig::Error& e, const char* call) {
   rig::fuzz::expect_category(e, call, {rig::Category::Internal, rig::Category::Unavailable});
@@ -165,18 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   int op = data[0];
   auto parts = rig::fuzz::split_input(data + 1, size - 1);
   if (parts.size() > 8) return 0;  // no call makes more than four requests
-  {
-    std::lock_guard<std::mutex> l(mu);
-    script.clear();
-    for (auto& p : parts) {
-      Reply r;
-      if (!p.empty()) {
-        r.status = kStatuses[static_cast<unsigned char>(p[0]) % std::size(kStatuses)];
-        r.body = p.substr(1);
-      }
-      script.push_back(std::move(r));
-    }
-  }
+  load_script(parts);
   auto ep = rig::parse_endpoint("unix://" + socket_path);
   if (!ep) rig::fuzz::finding("parse_endpoint of the harness socket: " + ep.error().what());
   // No pauses: the exec poll would otherwise sleep 100 ms a retry, most of the harness's time.
@@ -225,6 +93,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
   }
-  if (bad_request_line) rig::fuzz::finding("an engine reply changed a later request line: " + bad_line);
+  check_request_lines();
   return 0;
 }
