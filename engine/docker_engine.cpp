@@ -404,7 +404,8 @@ class DockerEngine final : public Engine {
       if (!decoder.error().empty())
         return unavailable("engine at '" + ep_.display + "': POST " + start.path + ": " + decoder.error());
       auto e = std::move(sr).error();
-      if (bytes_received(decoder) > 0) e.add_context("exec (" + std::to_string(bytes_received(decoder)) + " bytes of output received)");
+      // How much output came before a broken stream helps diagnose it; before an interrupt it is noise.
+      if (bytes_received(decoder) > 0 && e.category() != Category::Interrupted) e.add_context("exec (" + std::to_string(bytes_received(decoder)) + " bytes of output received)");
       return e;
     }
     ExecResult out;
