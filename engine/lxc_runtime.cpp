@@ -66,7 +66,8 @@ Result<EngineConnection> connect_lxc(const std::string& flag_value) {
     return unavailable("LXC rigs are started by root (the rig's idmap is root's subordinate range in /etc/subuid)",
                        "run rigctl as root for --engine lxc, or use --engine incus");
   if (!on_path("lxc-start") || !on_path("lxc-attach"))
-    return unavailable("the LXC tools (lxc-start, lxc-attach) are not installed", "install them with apt-get install lxc");
+    return unavailable("the LXC tools (lxc-start, lxc-attach) are not on PATH",
+                       "install them with apt-get install lxc (or put their directory on PATH)");
   EngineConnection c;
   c.endpoint.display = "lxc:" + path;
   c.lxc_path = path;
