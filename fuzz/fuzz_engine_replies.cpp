@@ -11,45 +11,24 @@
 // changes the shape of a later request line.
 #include <unistd.h>
 
-#include <csignal>
 
 #include "engine/engine.hpp"
 #include "fuzz/fuzz_support.hpp"
 #include "fuzz/scripted_engine.hpp"
 
-namespace {
-
 using namespace rig::fuzz::scripted;
 
-void expect(const rig::Error& e, const char* call) {
-  rig::fuzz::expect_category(e, call, {rig::Category::Internal, rig::Category::Unavailable});
-}
-template <class T>
-void check(const rig::Result<T>& r, const char* call) {
-  if (!r) expect(r.error(), call);
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  // As rigctl does (install_interrupt_handlers): a load whose request failed closes the pipe its
-  // writer thread still writes to, which must be EPIPE, not a signal.
-  ::signal(SIGPIPE, SIG_IGN);
-  start_server();
+  init_harness();
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size == 0) return 0;
-  int op = data[0];
-  auto parts = rig::fuzz::split_input(data + 1, size - 1);
-  if (parts.size() > 8) return 0;  // no call makes more than four requests
-  load_script(parts);
-  auto ep = rig::parse_endpoint("unix://" + socket_path);
-  if (!ep) rig::fuzz::finding("parse_endpoint of the harness socket: " + ep.error().what());
+  auto op = begin_input(data, size, 8);  // no call makes more than four requests
+  if (!op) return 0;
   // No pauses: the exec poll would otherwise sleep 100 ms a retry, most of the harness's time.
-  auto engine = rig::make_docker_engine(*ep, [](std::chrono::milliseconds) {});
-  switch (op % 16) {
+  auto engine = rig::make_docker_engine(endpoint(), [](std::chrono::milliseconds) {});
+  switch (*op % 16) {
     case 0: {
       auto v = engine->version();
       check(v, "version");
@@ -64,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // a usage error by contract, and only then.
       auto r = engine->create_volume("rig-ws", {{"io.rigctl.managed", "true"}});
       if (!r && !(r.error().category() == rig::Category::Usage && r.error().message().find("a volume named 'rig-ws' already exists") == 0))
-        expect(r.error(), "create_volume");
+        expect_engine_error(r.error(), "create_volume");
       break;
     }
     case 5: check(engine->remove_volume("rig-ws"), "remove_volume"); break;

@@ -8,7 +8,6 @@
 // Properties: every call returns a value or an Internal/Unavailable error (an Incus that misbehaves
 // is never a crash, an escaped exception or a usage error; the one usage error is create_volume's
 // 409, another's volume, by contract), and no reply changes the shape of a later request line.
-#include <csignal>
 
 #include "core/fs.hpp"
 #include "engine/engine.hpp"
@@ -16,36 +15,18 @@
 #include "fuzz/fuzz_support.hpp"
 #include "fuzz/scripted_engine.hpp"
 
-namespace {
-
 using namespace rig::fuzz::scripted;
 
-void expect(const rig::Error& e, const char* call) {
-  rig::fuzz::expect_category(e, call, {rig::Category::Internal, rig::Category::Unavailable});
-}
-template <class T>
-void check(const rig::Result<T>& r, const char* call) {
-  if (!r) expect(r.error(), call);
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  ::signal(SIGPIPE, SIG_IGN);  // as rigctl does: a reply cut short is EPIPE, not a signal
-  start_server();
+  init_harness();
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size == 0) return 0;
-  int op = data[0];
-  auto parts = rig::fuzz::split_input(data + 1, size - 1);
-  if (parts.size() > 10) return 0;  // no call makes more than a handful of requests
-  load_script(parts);
-  auto ep = rig::parse_endpoint("unix://" + socket_path);
-  if (!ep) rig::fuzz::finding("parse_endpoint of the harness socket: " + ep.error().what());
-  rig::IncusClient incus(*ep);
-  switch (op % 18) {
+  auto op = begin_input(data, size, 10);  // no call makes more than a handful of requests
+  if (!op) return 0;
+  rig::IncusClient incus(endpoint());
+  switch (*op % 18) {
     case 0: check(incus.server(), "server"); break;
     case 1: check(rig::connect_engine("incus:" + socket_path), "connect_engine incus"); break;
     case 2: check(incus.alias_target("rigctl-debian-trixie-amd64"), "alias_target"); break;
@@ -63,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto r = incus.create_volume("rigctl", "rig-ws", {{"user.io.rigctl.managed", "true"}});
       if (!r && !(r.error().category() == rig::Category::Usage &&
                   r.error().message().find("a volume named 'rig-ws' already exists") == 0))
-        expect(r.error(), "create_volume");
+        expect_engine_error(r.error(), "create_volume");
       break;
     }
     case 13: check(incus.volumes("rigctl"), "volumes"); break;

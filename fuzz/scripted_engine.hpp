@@ -12,13 +12,16 @@
 
 #include <atomic>
 #include <cctype>
+#include <csignal>
 #include <cstring>
 #include <deque>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
+#include "engine/http.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 namespace rig::fuzz::scripted {
@@ -151,6 +154,40 @@ inline void load_script(const std::vector<std::string>& parts) {
     }
     script.push_back(std::move(r));
   }
+}
+
+// One input: its replies loaded, and the call it picks (byte 0); nothing for an input to skip (empty,
+// or more replies than any call of the harness makes).
+inline std::optional<int> begin_input(const uint8_t* data, size_t size, size_t max_replies) {
+  if (size == 0) return std::nullopt;
+  auto parts = split_input(data + 1, size - 1);
+  if (parts.size() > max_replies) return std::nullopt;
+  load_script(parts);
+  return static_cast<int>(data[0]);
+}
+
+// The fake engine's socket as a client reaches it.
+inline rig::Endpoint endpoint() {
+  auto ep = rig::parse_endpoint("unix://" + socket_path);
+  if (!ep) finding("parse_endpoint of the harness socket: " + ep.error().what());
+  return *ep;
+}
+
+// An engine that misbehaves is never a crash, an escaped exception or a usage error: a call's error
+// is Internal or Unavailable (a harness checks its documented usage errors itself).
+inline void expect_engine_error(const rig::Error& e, const char* call) {
+  expect_category(e, call, {rig::Category::Internal, rig::Category::Unavailable});
+}
+template <class T>
+void check(const rig::Result<T>& r, const char* call) {
+  if (!r) expect_engine_error(r.error(), call);
+}
+
+// LLVMFuzzerInitialize of both harnesses: rigctl ignores SIGPIPE (install_interrupt_handlers), so a
+// reply cut short, or a request body the fake engine did not read, is EPIPE, not a signal.
+inline void init_harness() {
+  ::signal(SIGPIPE, SIG_IGN);
+  start_server();
 }
 
 inline void check_request_lines() {
