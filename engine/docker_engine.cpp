@@ -518,6 +518,7 @@ Result<EngineConnection> connect_engine(const std::string& flag_value) {
     ep.probe = "incus info";
     ep.start_hint = "start Incus (`incusd`, or ci/host-setup.sh), or point --engine incus:SOCKET at its unix socket";
     ep.socket_hint = std::string("point --engine incus:SOCKET at Incus's unix socket (default ") + kIncusSocket + ")";
+    ep.socket_group = "incus-admin";
     auto incus = std::make_shared<IncusClient>(ep);
     RIG_TRY(auto v, incus->server().context("connect to Incus"));
     return EngineConnection{nullptr, ep, v, std::move(incus)};

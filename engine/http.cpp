@@ -90,8 +90,8 @@ Error connection_error(const Endpoint& ep, CURLcode rc, const char* detail) {
       return unavailable(ep.noun + " socket '" + ep.unix_path + "' is not a socket (" + (S_ISDIR(st.st_mode) ? "a directory" : "a file") + ")",
                          ep.socket_hint);
     if (::access(ep.unix_path.c_str(), R_OK | W_OK) != 0)
-      return unavailable("permission denied on engine socket '" + ep.unix_path + "'",
-                         "run as root or as a member of the socket's group (e.g. `usermod -aG docker $USER`)");
+      return unavailable("permission denied on " + ep.noun + " socket '" + ep.unix_path + "'",
+                         "run as root or as a member of the socket's group (e.g. `usermod -aG " + ep.socket_group + " $USER`)");
     return unavailable(ep.noun + " at '" + ep.display + "' does not answer (" + d + ")",
                        "the socket exists but nothing listens: restart " + ep.article + ep.noun);
   }

@@ -27,6 +27,7 @@ struct Endpoint {
   // caller knows better (Incus sets its own), so a missing Incus socket never says "start dockerd".
   std::string start_hint = "start the engine (e.g. `setsid dockerd &` or ci/host-setup.sh), or point --engine/DOCKER_HOST at a running one";
   std::string socket_hint = "point --engine/DOCKER_HOST at the engine's socket, e.g. unix:///var/run/docker.sock";
+  std::string socket_group = "docker";  // the group whose members may use the socket
 };
 
 // Parses "unix:///path", "tcp://host:port" or a bare socket path.

@@ -39,7 +39,6 @@ std::pair<uint32_t, uint32_t> parse_user(const std::string& user, const ImagePro
   return {uid, gid};
 }
 
-
 // Loopback of the instance's network namespace up, from the host: a thread enters the namespace
 // (setns moves only the calling thread) and sets IFF_UP, as every Docker container starts with it.
 Status bring_loopback_up(int pid) {

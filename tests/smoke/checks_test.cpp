@@ -742,6 +742,16 @@ rig::ChainInputs side_by_side(const Fixture& f, rig::RigControl& rig) {
   return side;
 }
 
+// A chain run differently (refused threads) ends with each check as the one-at-a-time run ended it.
+void check_same_statuses(const rig::Result<std::vector<rig::CheckResult>>& r, std::map<std::string, rig::CheckResult>& sequential) {
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == sequential.size());
+  for (auto& c : r.value()) {
+    INFO(c.id);
+    CHECK(c.status == sequential[c.id].status);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("chain: side by side, the same results in list order, the restart alone, the images put once", "[smoke][checks]") {
@@ -786,12 +796,7 @@ TEST_CASE("chain: when the system refuses threads (a pids limit), the checks run
     side.on_result = [&](const rig::CheckResult& c) { order.push_back(c.number); };
     auto r = rig::run_chain(side, f.facts);
     rig::set_thread_gate_for_tests({});
-    REQUIRE(r.ok());
-    REQUIRE(r->size() == sequential.size());
-    for (auto& c : r.value()) {
-      INFO(c.id);
-      CHECK(c.status == sequential[c.id].status);
-    }
+    check_same_statuses(r, sequential);
     CHECK(order.size() == r->size());
     CHECK(overlap.max_in_flight == 1);  // a refused check waits until nothing else runs
   }
@@ -812,13 +817,13 @@ TEST_CASE("chain: a check refused a thread and granted one later runs once", "[s
   side.on_result = [&](const rig::CheckResult& c) { ++reported[c.id]; };  // called under the chain's lock
   auto r = rig::run_chain(side, f.facts);
   rig::set_thread_gate_for_tests({});
-  REQUIRE(r.ok());
-  REQUIRE(r->size() == sequential.size());
-  for (auto& c : r.value()) {
-    INFO(c.id);
-    CHECK(c.status == sequential[c.id].status);
-    CHECK(reported[c.id] == 1);
+  check_same_statuses(r, sequential);
+  for (auto& [id, times] : reported) {
+    INFO(id);
+    CHECK(times == 1);
   }
+  CHECK(reported.size() == r->size());
+  CHECK(std::all_of(r->begin(), r->end(), [&](const rig::CheckResult& c) { return reported.count(c.id) == 1; }));
   // Each check's exec ran once: podman info is asked by exactly one check.
   CHECK(std::count_if(f.engine.calls.begin(), f.engine.calls.end(),
                       [](const std::string& c) { return c.find("podman info --format json") != std::string::npos; }) == 1);
