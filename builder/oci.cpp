@@ -168,7 +168,7 @@ Result<std::string> attach_artifact(const OciImage& image, const std::string& ar
   auto& list = index["manifests"];
   // Attaching the same artifact twice leaves one entry.
   for (auto& m : list)
-    if (m.value("digest", "") == manifest_digest) return manifest_digest;
+    if (str_member(m, "digest") == manifest_digest) return manifest_digest;
   list.push_back(entry);
   RIG_CHECK(write_file_atomic(dir / "index.json", index.dump()));
   return manifest_digest;

@@ -290,4 +290,16 @@ void JsonObject::finish() const {
   }
 }
 
+const json& member_or_null(const json& j, const std::string& key) {
+  static const json null_json;
+  if (!j.is_object()) return null_json;
+  auto it = j.find(key);
+  return it == j.end() ? null_json : *it;
+}
+
+std::string str_member(const json& j, const std::string& key, const std::string& def) {
+  const json& m = member_or_null(j, key);
+  return m.is_string() ? m.get<std::string>() : def;
+}
+
 }  // namespace rig

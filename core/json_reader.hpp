@@ -87,6 +87,12 @@ class JsonObject {
   std::set<std::string> seen_;
 };
 
+// Lenient reads for optional members where another type means the same as absent (an OCI
+// descriptor's mediaType, an image config's Labels). Never throw: nlohmann's json::value() throws
+// type_error when the member exists with another type, which is how fuzzed input once aborted rigctl.
+const json& member_or_null(const json& j, const std::string& key);
+std::string str_member(const json& j, const std::string& key, const std::string& def = "");
+
 // A document's key as an error path shows it: as is when plain, else quoted and escaped (show_value).
 std::string json_path_key(const std::string& k);
 const char* json_type_name(const json& j);

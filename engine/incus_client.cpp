@@ -35,10 +35,7 @@ std::string incus_message(const json& body, long status) {
   return "status " + std::to_string(status);
 }
 
-const json& metadata_of(const json& body) {
-  static const json null_json;
-  return body.is_object() && body.contains("metadata") ? body["metadata"] : null_json;
-}
+const json& metadata_of(const json& body) { return member_or_null(body, "metadata"); }
 
 std::map<std::string, std::string> string_map(const json& j) {
   std::map<std::string, std::string> m;
@@ -54,7 +51,7 @@ Result<IncusInstance> read_instance(const std::string& request, const json& j) {
     IncusInstance in;
     in.name = o.required("name").nonempty_str();
     in.status = opt_str(o, "status");
-    in.config = string_map(j.value("config", json::object()));
+    in.config = string_map(member_or_null(j, "config"));
     if (j.contains("devices") && j["devices"].is_object())
       for (auto& [k, v] : j["devices"].items()) in.devices[k] = string_map(v);
     return in;
@@ -98,19 +95,42 @@ Result<IncusClient::Reply> IncusClient::call(const std::string& method, const st
 
 Result<json> IncusClient::wait(const Reply& r, const std::string& what, long timeout_ms) {
   if (r.status != 202 && r.status != 200 && r.status != 201) return refused(what, r);
-  if (!r.body.is_object() || r.body.value("type", "") != "async") return metadata_of(r.body);
-  std::string op = r.body.value("operation", "");
-  if (!op.starts_with("/1.0/operations/")) return unavailable(what + ": Incus answered " + r.request + " without an operation");
+  // Every field is read with its type checked: a "type" or "status" of another type is an engine
+  // error naming the field (a fuzzed reply once made json::value() throw here).
+  RIG_TRY(auto op, read_reply(r.request, [&]() -> std::optional<std::string> {
+    if (!r.body.is_object()) return std::nullopt;
+    JsonObject o(r.body, "");
+    if (opt_str(o, "type") != "async") return std::nullopt;
+    return opt_str(o, "operation");
+  }));
+  if (!op) return metadata_of(r.body);
+  if (!op->starts_with("/1.0/operations/"))
+    return unavailable(what + ": Incus answered " + r.request + " without an operation");
   long secs = std::max(1L, timeout_ms / 1000);
-  RIG_TRY(auto w, call("GET", op + "/wait?timeout=" + std::to_string(secs), {}, timeout_ms + 10000));
-  if (w.status != 200 || w.body.value("type", "") == "error") return refused(what, w);
-  const json& m = metadata_of(w.body);
-  std::string status = m.is_object() ? m.value("status", "") : "";
-  if (status == "Success") return m.is_object() && m.contains("metadata") ? m["metadata"] : json();
-  if (status == "Running" || status == "Pending")
+  RIG_TRY(auto w, call("GET", *op + "/wait?timeout=" + std::to_string(secs), {}, timeout_ms + 10000));
+  if (w.status != 200) return refused(what, w);
+  struct Outcome {
+    std::string type, status, err;
+    json metadata;
+  };
+  RIG_TRY(auto out, read_reply(w.request, [&] {
+    Outcome out;
+    if (!w.body.is_object()) return out;
+    JsonObject o(w.body, "");
+    out.type = opt_str(o, "type");
+    const json& m = metadata_of(w.body);
+    if (out.type == "error" || !m.is_object()) return out;
+    JsonObject mo(m, "metadata");
+    out.status = opt_str(mo, "status");
+    out.err = opt_str(mo, "err");
+    if (m.contains("metadata")) out.metadata = m["metadata"];
+    return out;
+  }));
+  if (out.type == "error") return refused(what, w);
+  if (out.status == "Success") return out.metadata;
+  if (out.status == "Running" || out.status == "Pending")
     return unavailable(what + ": Incus did not finish " + r.request + " within " + std::to_string(secs) + " s");
-  std::string err = m.is_object() ? m.value("err", "") : "";
-  return unavailable(what + ": " + (err.empty() ? "operation " + status : valid_utf8(truncate_utf8(err, 2000))));
+  return unavailable(what + ": " + (out.err.empty() ? "operation " + out.status : valid_utf8(truncate_utf8(out.err, 2000))));
 }
 
 Result<EngineVersion> IncusClient::server() {
@@ -189,7 +209,7 @@ Result<std::vector<std::pair<std::string, std::map<std::string, std::string>>>> 
   if (!m.is_array()) return unavailable("list images: Incus answered " + r.request + " without a list");
   for (auto& i : m)
     if (i.is_object() && i.contains("fingerprint") && i["fingerprint"].is_string())
-      out.emplace_back(i["fingerprint"].get<std::string>(), string_map(i.value("properties", json::object())));
+      out.emplace_back(i["fingerprint"].get<std::string>(), string_map(member_or_null(i, "properties")));
   return out;
 }
 
@@ -202,7 +222,7 @@ Status IncusClient::delete_image(const std::string& fingerprint) {
 }
 
 Status IncusClient::create_instance(const json& body) {
-  std::string name = body.value("name", "");
+  std::string name = str_member(body, "name");
   std::string text;
   try {
     text = body.dump();
@@ -325,7 +345,7 @@ Result<std::vector<std::pair<std::string, std::map<std::string, std::string>>>> 
   if (!m.is_array()) return unavailable("list volumes: Incus answered " + r.request + " without a list");
   for (auto& v : m)
     if (v.is_object() && v.contains("name") && v["name"].is_string())
-      out.emplace_back(v["name"].get<std::string>(), string_map(v.value("config", json::object())));
+      out.emplace_back(v["name"].get<std::string>(), string_map(member_or_null(v, "config")));
   return out;
 }
 

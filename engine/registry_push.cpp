@@ -55,10 +55,12 @@ Result<Layout> read_layout(const std::filesystem::path& dir) {
       return bad(field + ".digest: expected sha256: followed by 64 lower-case hex digits");
     LayoutManifest lm;
     lm.digest = m["digest"].get<std::string>();
-    lm.media_type = m.value("mediaType", std::string(kOciManifestType));
-    lm.artifact_type = m.contains("artifactType") && m["artifactType"].is_string() ? m["artifactType"].get<std::string>() : "";
-    if (lm.media_type != kOciManifestType)
-      return bad(field + ".mediaType: " + show_value(lm.media_type) + ", expected " + kOciManifestType);
+    const json& media_type = member_or_null(m, "mediaType");
+    if (!media_type.is_null() && media_type != kOciManifestType)
+      return bad(field + ".mediaType: expected \"" + kOciManifestType + "\", got " +
+                 (media_type.is_string() ? show_value(media_type.get<std::string>()) : std::string(json_type_name(media_type))));
+    lm.media_type = kOciManifestType;
+    lm.artifact_type = str_member(m, "artifactType");
     auto text = read_file(blob_path(lm.digest));
     if (!text) return bad(field + ": its manifest blob is missing or unreadable (" + text.error().message() + ")");
     if ("sha256:" + sha256_hex(*text) != lm.digest)
@@ -73,7 +75,7 @@ Result<Layout> read_layout(const std::filesystem::path& dir) {
     if (mj->contains("annotations") && (*mj)["annotations"].is_object()) lm.annotations = (*mj)["annotations"];
     if (descs.empty() || !mj->contains("config")) return bad("manifest " + lm.digest + ": config: missing");
     for (auto& d : descs) {
-      if (!d.is_object() || !is_digest(d.value("digest", json())) || !d.contains("size") || !d["size"].is_number_unsigned())
+      if (!d.is_object() || !is_digest(member_or_null(d, "digest")) || !d.contains("size") || !d["size"].is_number_unsigned())
         return bad("manifest " + lm.digest + ": a config or layer descriptor without a sha256 digest and a size");
       BlobSource b{d["digest"].get<std::string>(), d["size"].get<uint64_t>(), blob_path(d["digest"].get<std::string>())};
       std::error_code ec;
@@ -176,7 +178,7 @@ Result<PushResult> push_oci_layout(const std::filesystem::path& dir, RegistryCli
     auto j = parse_json_document(*existing);
     if (j && j->is_object() && j->contains("manifests") && (*j)["manifests"].is_array())
       for (auto& m : (*j)["manifests"])
-        if (m.is_object() && is_digest(m.value("digest", json()))) index["manifests"].push_back(m);
+        if (m.is_object() && is_digest(member_or_null(m, "digest"))) index["manifests"].push_back(m);
   }
   for (auto& a : layout.artifacts) {
     bool listed = false;

@@ -70,12 +70,7 @@ Result<OciImage> check_attach_layout(const std::filesystem::path& dir, const Rec
   auto config_doc = read_json_file((dir / "blobs" / "sha256" / digest_hex(layout->config_digest)).string());
   if (!config_doc) return usage_error("the image config in '" + dir.string() + "' cannot be read: " + config_doc.error().what()).add_context(where);
   const json& config = *config_doc;
-  std::string label;
-  if (config.is_object()) {
-    auto labels = config.value("config", json::object()).value("Labels", json::object());
-    if (labels.is_object() && labels.contains("io.rigctl.recipe.sha256") && labels["io.rigctl.recipe.sha256"].is_string())
-      label = labels["io.rigctl.recipe.sha256"].get<std::string>();
-  }
+  std::string label = str_member(member_or_null(member_or_null(config, "config"), "Labels"), "io.rigctl.recipe.sha256");
   if (label != sha256_hex(recipe.text))
     return usage_error("the image in '" + dir.string() + "' was not built from recipe '" + recipe.file.string() +
                            "' as it is now (its io.rigctl.recipe.sha256 label is '" + label + "', the file hashes to " +

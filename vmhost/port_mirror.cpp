@@ -1,5 +1,7 @@
 #include "vmhost/port_mirror.hpp"
 
+#include "core/json_reader.hpp"
+#include "core/text.hpp"
 #include "core/thread.hpp"
 
 #include <poll.h>
@@ -50,12 +52,16 @@ Status send_line(int fd, const json& j) {
 std::set<uint16_t> loopback_tcp_ports(const json& containers) {
   std::set<uint16_t> out;
   if (!containers.is_array()) return out;
+  // The VM's engine is not trusted to send the documented shape: anything else is skipped, never thrown.
   for (auto& c : containers) {
-    auto ports = c.value("Ports", json::array());
+    const json& ports = member_or_null(c, "Ports");
     if (!ports.is_array()) continue;
-    for (auto& p : ports)
-      if (p.value("IP", "") == "127.0.0.1" && p.value("Type", "") == "tcp" && p.value("PublicPort", 0) > 0)
-        out.insert(static_cast<uint16_t>(p.value("PublicPort", 0)));
+    for (auto& p : ports) {
+      const json& port = member_or_null(p, "PublicPort");
+      if (str_member(p, "IP") == "127.0.0.1" && str_member(p, "Type") == "tcp" && port.is_number_unsigned() &&
+          port.get<uint64_t>() > 0 && port.get<uint64_t>() <= 65535)
+        out.insert(static_cast<uint16_t>(port.get<uint64_t>()));
+    }
   }
   return out;
 }
@@ -91,8 +97,9 @@ Result<std::string> monitor_command(const std::filesystem::path& socket, const s
     (void)caps;
     RIG_CHECK(send_line(fd, {{"execute", "human-monitor-command"}, {"arguments", {{"command-line", command}}}}));
     RIG_TRY(auto r, read_reply(fd, buf, 5000));
-    if (r.contains("error")) return internal_error("qemu monitor: " + r["error"].value("desc", r.dump()));
-    return r.value("return", std::string());
+    if (!member_or_null(r, "error").is_null())
+      return internal_error("qemu monitor: " + str_member(member_or_null(r, "error"), "desc", valid_utf8(truncate_utf8(r.dump(), 2000))));
+    return str_member(r, "return");
   };
   auto reply = talk();
   ::close(fd);

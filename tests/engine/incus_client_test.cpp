@@ -266,6 +266,27 @@ TEST_CASE("incus client: replies of the wrong shape are engine errors naming the
   check_unavailable(v.error(), "environment");
 }
 
+TEST_CASE("incus client: an async reply or operation whose fields have another type is an engine error naming the field", "[engine][incus]") {
+  // The fuzzer's find: {"type":100,...} made json::value("type", "") throw past the client.
+  IncusAt a;
+  rigtest::ScriptedServer srv(a.path, {{"POST /1.0/instances", http_reply(202, R"({"type":100,"operation":"/1.0/operations/op0"})")},
+                                       {"DELETE /1.0/images/f1", http_reply(202, async_op("op1"))},
+                                       {"GET /1.0/operations/op1/wait?timeout=120",
+                                        http_reply(200, R"({"type":"sync","metadata":{"status":200,"err":""}})")},
+                                       {"DELETE /1.0/images/f2", http_reply(202, async_op("op2"))},
+                                       {"GET /1.0/operations/op2/wait?timeout=120",
+                                        http_reply(200, R"({"type":"sync","metadata":{"status":"Failure","err":["x"]}})")}});
+  auto c = a.incus.create_instance({{"name", "r1"}});
+  REQUIRE_FALSE(c.ok());
+  check_unavailable(c.error(), "POST /1.0/instances: type: expected");
+  auto d1 = a.incus.delete_image("f1");
+  REQUIRE_FALSE(d1.ok());
+  check_unavailable(d1.error(), "metadata.status: expected");
+  auto d2 = a.incus.delete_image("f2");
+  REQUIRE_FALSE(d2.ok());
+  check_unavailable(d2.error(), "metadata.err: expected");
+}
+
 TEST_CASE("incus client: no daemon is Unavailable naming the socket", "[engine][incus]") {
   IncusAt a;  // nothing listens
   auto v = a.incus.server();

@@ -443,6 +443,17 @@ TEST_CASE("registry: a broken layout is refused before any request", "[engine][r
     REQUIRE_FALSE(e);
     CHECK(e.error().category() == rig::Category::Usage);
   }
+  for (const char* media_type : {"7", "{\"a\":1}", "\"text/plain\""}) {
+    // A mediaType of another type once made json::value() throw out of the push.
+    Layout l;
+    auto index = rig::read_json_file((l.dir / "index.json").string()).value();
+    index["manifests"][0]["mediaType"] = json::parse(media_type);
+    write_text(l.dir / "index.json", index.dump());
+    auto e = push(l, reg);
+    REQUIRE_FALSE(e);
+    CHECK(e.error().category() == rig::Category::Usage);
+    CHECK_THAT(e.error().what(), Catch::Contains("manifests[0].mediaType: expected"));
+  }
   CHECK(reg.log.empty());
 }
 

@@ -116,6 +116,14 @@ TEST_CASE("ablation record: --attach checks the layout before any work", "[smoke
   layout_for(t / "stale", record_recipe(other));
   usage(rig::check_attach_layout(t / "stale", r), "was not built from recipe");
 
+  // An image config whose "config" or "Labels" has another type once made json::value() throw.
+  for (const char* config : {R"({"config": "x"})", R"({"config": {"Labels": 7}})", R"({"config": {"Labels": {"io.rigctl.recipe.sha256": 1}}})"}) {
+    auto odd = layout_for(t / "odd", r);
+    rigtest::write_text(t / "odd" / "blobs" / "sha256" / odd.config_digest.substr(7), config);
+    usage(rig::check_attach_layout(t / "odd", r), "was not built from recipe");
+    fs::remove_all(t / "odd");
+  }
+
   auto img = layout_for(t / "oci", r);
   auto ok = rig::check_attach_layout(t / "oci", r);
   REQUIRE(ok.ok());

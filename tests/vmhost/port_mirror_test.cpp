@@ -27,6 +27,18 @@ TEST_CASE("port mirror: only tcp ports published on 127.0.0.1", "[vmhost]") {
   CHECK(rig::loopback_tcp_ports(json::object()).empty());
 }
 
+TEST_CASE("port mirror: a listing of another shape is skipped, not thrown", "[vmhost]") {
+  // json::value() throws when a member has another type; the VM's engine is not trusted.
+  json containers = json::parse(R"([
+    "not an object", {"Ports": "x"}, {"Ports": [7, {"IP": 1, "Type": "tcp", "PublicPort": 10000}]},
+    {"Ports": [{"IP": "127.0.0.1", "Type": "tcp", "PublicPort": "10000"},
+               {"IP": "127.0.0.1", "Type": "tcp", "PublicPort": 70000},
+               {"IP": "127.0.0.1", "Type": "tcp", "PublicPort": -1},
+               {"IP": "127.0.0.1", "Type": "tcp", "PublicPort": 10020}]}
+  ])");
+  CHECK(rig::loopback_tcp_ports(containers) == std::set<uint16_t>{10020});
+}
+
 TEST_CASE("port mirror: hostfwd on loopback here, same port in the guest", "[vmhost]") {
   CHECK(rig::hostfwd_add_command(10003) == "hostfwd_add n0 tcp:127.0.0.1:10003-:10003");
   CHECK(rig::hostfwd_remove_command(10003) == "hostfwd_remove n0 tcp:127.0.0.1:10003");
