@@ -94,7 +94,7 @@ Result<OciImage> write_oci_layout(const std::filesystem::path& dir, const json& 
   OciImage img;
   img.dir = dir;
   img.ref = ref;
-  img.arch = config.value("architecture", "");
+  img.arch = str_member(config, "architecture");
   std::error_code ec;
   fs::create_directories(dir / "blobs" / "sha256", ec);
   if (ec) return internal_error("cannot create '" + (dir / "blobs").string() + "': " + ec.message());
@@ -126,7 +126,7 @@ Result<OciImage> write_oci_layout(const std::filesystem::path& dir, const json& 
   std::string manifest_text = manifest.dump();
   RIG_TRY(img.manifest_digest, put_blob(dir, manifest_text));
 
-  json platform = {{"architecture", config.value("architecture", "")}, {"os", "linux"}};
+  json platform = {{"architecture", str_member(config, "architecture")}, {"os", "linux"}};
   if (config.contains("variant")) platform["variant"] = config["variant"];
   json entry = descriptor(kMediaManifest, img.manifest_digest, manifest_text.size());
   entry["platform"] = platform;
@@ -196,8 +196,8 @@ Result<OciImage> read_oci_layout(const std::filesystem::path& dir) {
     OciImage img;
     img.dir = dir;
     img.manifest_digest = m.at("digest").get<std::string>();
-    img.ref = m.value("annotations", json::object()).value("org.opencontainers.image.ref.name", "");
-    img.arch = m.value("platform", json::object()).value("architecture", "");
+    img.ref = str_member(member_or_null(m, "annotations"), "org.opencontainers.image.ref.name");
+    img.arch = str_member(member_or_null(m, "platform"), "architecture");
     if (!is_sha256_digest(img.manifest_digest)) return bad("manifest digest '" + valid_utf8(img.manifest_digest) + "' is not sha256:<64 hex>");
     RIG_TRY(auto manifest, read_json_file(blob(img.manifest_digest).string()));
     img.config_digest = manifest.at("config").at("digest").get<std::string>();

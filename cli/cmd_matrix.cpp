@@ -57,7 +57,7 @@ Status matrix_command(const MatrixCliOptions& o, const Globals& g) {
   std::fflush(stdout);
   spdlog::info("results in {}", o.out);
   if (!summary_passed(summary))
-    return Error(Category::Checks, "matrix: " + std::to_string(summary["totals"].value("fail", 0)) + " cell(s) failed",
+    return Error(Category::Checks, "matrix: " + std::to_string(failed_cells(summary)) + " cell(s) failed",
                  "per-cell reports are under " + o.out + "/cells/");
   return ok();
 }

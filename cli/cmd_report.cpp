@@ -26,7 +26,7 @@ Status merge_command(const ReportMergeOptions& o) {
   RIG_CHECK(write_report_dir(merged, o.out).context("--out"));
   std::fputs(o.json ? (merged.dump(2) + "\n").c_str() : summary_markdown(merged).c_str(), stdout);
   if (!summary_passed(merged))
-    return Error(Category::Checks, "report: " + std::to_string(merged["totals"].value("fail", 0)) + " cell(s) failed");
+    return Error(Category::Checks, "report: " + std::to_string(failed_cells(merged)) + " cell(s) failed");
   return ok();
 }
 

@@ -37,19 +37,6 @@ json engine_json(const EngineFacts& e) {
           {"version", e.version},   {"api_version", e.api_version}, {"arch", e.arch}, {"apparmor", e.apparmor}};
 }
 
-EngineFacts engine_from_json(const json& j) {
-  EngineFacts e;
-  e.endpoint = j.value("endpoint", "");
-  e.available = j.value("available", false);
-  e.reason = j.value("reason", "");
-  e.kind = j.value("kind", "");
-  e.version = j.value("version", "");
-  e.api_version = j.value("api_version", "");
-  e.arch = j.value("arch", "");
-  e.apparmor = j.value("apparmor", false);
-  return e;
-}
-
 }  // namespace
 
 HostInfo probe_host_info(EngineConnector& connector, const std::string& label,
@@ -82,23 +69,5 @@ json host_json(const HostInfo& h) {
           {"docker_host", h.docker_host}, {"remote", remote}, {"vm", h.vm}};
 }
 
-HostInfo host_from_json(const json& j) {
-  HostInfo h;
-  h.label = j.value("label", "");
-  h.kernel = j.value("kernel", "");
-  h.arch = j.value("arch", "");
-  h.cpus = j.value("cpus", 0);
-  h.apparmor = j.value("apparmor", false);
-  h.fuse_device = j.value("fuse_device", false);
-  h.userns_restricted = j.value("userns_restricted", "");
-  if (j.contains("binfmt")) h.binfmt = j["binfmt"].get<std::map<std::string, std::string>>();
-  if (j.contains("engines"))
-    for (auto& [k, v] : j["engines"].items()) h.engines[k] = engine_from_json(v);
-  h.docker_host = j.value("docker_host", "");
-  if (j.contains("remote"))
-    for (auto& [k, v] : j["remote"].items()) h.remote[k] = engine_from_json(v);
-  if (j.contains("vm") && j["vm"].is_object()) h.vm = j["vm"];
-  return h;
-}
 
 }  // namespace rig

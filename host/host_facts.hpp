@@ -48,6 +48,5 @@ HostInfo probe_host_info(EngineConnector& connector, const std::string& label,
 EngineFacts probe_engine_facts(EngineConnector& connector, const std::string& endpoint);
 
 json host_json(const HostInfo& h);
-HostInfo host_from_json(const json& j);
 
 }  // namespace rig

@@ -98,7 +98,9 @@ json summary_json(const std::string& matrix_name, const std::vector<HostInfo>& h
           {"seconds", seconds}};
 }
 
-bool summary_passed(const json& summary) { return counted_totals(summary).value("fail", 0) == 0; }
+int64_t failed_cells(const json& summary) { return counted_totals(summary).value("fail", 0); }
+
+bool summary_passed(const json& summary) { return failed_cells(summary) == 0; }
 
 namespace {
 

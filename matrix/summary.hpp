@@ -35,5 +35,7 @@ Status write_report_dir(const json& summary, const std::filesystem::path& dir);
 
 // Exit status of a report: 0 when no applicable cell failed, 1 otherwise.
 bool summary_passed(const json& summary);
+// How many of its cells failed (counted from the cells, not taken from "totals").
+int64_t failed_cells(const json& summary);
 
 }  // namespace rig

@@ -11,7 +11,7 @@ namespace rig {
 
 namespace {
 
-bool is_allow(const json& rule) { return rule.value("action", "") == "SCMP_ACT_ALLOW"; }
+bool is_allow(const json& rule) { return str_member(rule, "action") == "SCMP_ACT_ALLOW"; }
 
 // What a rule's action means for the calls it matches. LOG lets the call through; TRACE and NOTIFY
 // hand the decision to another process at run time, so they are neither.
@@ -25,7 +25,7 @@ Verdict verdict_of(const std::string& action) {
   return Verdict::Other;
 }
 
-Verdict verdict(const json& rule) { return verdict_of(rule.value("action", "")); }
+Verdict verdict(const json& rule) { return verdict_of(str_member(rule, "action")); }
 
 std::set<std::string> list_at(const json& rule, const char* side, const char* key) {
   std::set<std::string> out;
@@ -339,7 +339,7 @@ std::vector<std::string> seccomp_profile_arches(const json& profile, std::vector
 }
 
 std::string seccomp_rule_summary(const json& rule) {
-  std::string out = rule.value("action", "?");
+  std::string out = str_member(rule, "action", "?");
   std::vector<std::string> conds;
   for (const char* side : {"includes", "excludes"}) {
     for (const char* key : {"caps", "arches"}) {
@@ -377,7 +377,7 @@ std::set<std::string> seccomp_allowed(const json& profile, const std::string& ar
         for (auto& n : names_of(rule)) denied.insert(n);
     }
   }
-  if (verdict_of(profile.value("defaultAction", "")) == Verdict::Allow)
+  if (verdict_of(str_member(profile, "defaultAction")) == Verdict::Allow)
     for (auto& n : all_syscalls(token))
       if (!denied.count(n)) allowed.insert(n);
   std::set<std::string> out;
