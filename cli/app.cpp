@@ -1,6 +1,7 @@
 #include "cli/app.hpp"
 #include "cli/option_checks.hpp"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -23,9 +24,22 @@ namespace rig::cli {
 
 namespace {
 
+// Progress lines quote tool output, engine replies and file names: the payload goes through
+// terminal_text, as errors do, so none of them can send escape sequences to the terminal.
+class TerminalSafePayload : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    std::string text = terminal_text(std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<TerminalSafePayload>(); }
+};
+
 void setup_logging(bool verbose) {
   auto logger = spdlog::stderr_color_mt("rigctl");
-  logger->set_pattern("rigctl: %v");
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<TerminalSafePayload>('*').set_pattern("rigctl: %*");
+  logger->set_formatter(std::move(formatter));
   logger->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
   spdlog::set_default_logger(logger);
 }
@@ -71,8 +85,8 @@ void add_examples(CLI::App& app, const std::string& prefix = "") {
 }
 
 int report(const Error& e) {
-  std::fprintf(stderr, "rigctl: error: %s\n", e.what().c_str());
-  if (!e.hint().empty()) std::fprintf(stderr, "rigctl: hint: %s\n", e.hint().c_str());
+  std::fprintf(stderr, "rigctl: error: %s\n", terminal_text(e.what()).c_str());
+  if (!e.hint().empty()) std::fprintf(stderr, "rigctl: hint: %s\n", terminal_text(e.hint()).c_str());
   return exit_code(e.category());
 }
 

@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "core/text.hpp"
+
 namespace rig::cli {
 
 Progress::Progress(bool verbose) : tty_(::isatty(2) == 1), verbose_(verbose), start_(std::chrono::steady_clock::now()) {}
@@ -40,7 +42,9 @@ void Progress::tool_line(std::string_view line) {
     clear_line();
     spdlog::debug("  | {}", line);
   } else if (tty_ && line.starts_with("I: ")) {
-    std::fprintf(stderr, "\r\033[K  %.*s", static_cast<int>(std::min<size_t>(line.size(), 100)), line.data());
+    // mmdebstrap's line, not trusted to be plain text (it quotes package and file names).
+    std::string shown = terminal_text(truncate_utf8(line, 100));
+    std::fprintf(stderr, "\r\033[K  %s", shown.c_str());
     line_open_ = true;
   }
 }

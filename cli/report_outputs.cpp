@@ -1,9 +1,11 @@
 #include "cli/report_outputs.hpp"
 
+
 #include <cstdio>
 
 #include "cli/option_checks.hpp"
 #include "core/fs.hpp"
+#include "core/text.hpp"
 
 namespace rig::cli {
 
@@ -25,7 +27,9 @@ Status check_report_outputs(const ReportOutputs& o) {
 Status emit_report(const ReportOutputs& o, const ReportRenderers& r) {
   std::string doc;
   if (o.json || !o.json_file.empty()) doc = r.json_doc().dump(2) + "\n";
-  std::fputs(o.json ? doc.c_str() : r.table().c_str(), stdout);
+  // The table quotes what engines and inner builds printed: terminal_text keeps it from driving the
+  // terminal (JSON escapes control characters by itself).
+  std::fputs(o.json ? doc.c_str() : terminal_text(r.table()).c_str(), stdout);
   std::fflush(stdout);
   if (!o.json_file.empty()) RIG_CHECK(write_output_file(o.json_file, doc).context("--json-file"));
   if (!o.markdown_file.empty() && r.markdown)

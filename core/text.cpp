@@ -106,15 +106,21 @@ std::string shell_quote(std::string_view s) {
   return out;
 }
 
-std::string show_value(std::string_view v, size_t max_bytes) {
-  std::string cut = truncate_utf8(v, max_bytes);
-  std::string out = "'";
+namespace {
+
+// Escapes what could break a message or drive the terminal: C0 and C1 controls, DEL, line and
+// paragraph separators and bidirectional overrides. `value` also escapes quotes, backslashes and
+// line breaks (a value shown inside '...'); a whole message keeps its \n and \t.
+std::string escape_controls(std::string_view cut, bool value) {
+  std::string out;
+  out.reserve(cut.size());
   for (size_t i = 0; i < cut.size(); ++i) {
     auto c = static_cast<unsigned char>(cut[i]);
     auto next = i + 1 < cut.size() ? static_cast<unsigned char>(cut[i + 1]) : 0;
     auto third = i + 2 < cut.size() ? static_cast<unsigned char>(cut[i + 2]) : 0;
-    if (c == '\\') out += "\\\\";
-    else if (c == '\'') out += "\\'";
+    if (!value && (c == '\n' || c == '\t')) out += static_cast<char>(c);
+    else if (value && c == '\\') out += "\\\\";
+    else if (value && c == '\'') out += "\\'";
     else if (c == '\n') out += "\\n";
     else if (c == '\t') out += "\\t";
     else if (c == '\r') out += "\\r";
@@ -131,10 +137,20 @@ std::string show_value(std::string_view v, size_t max_bytes) {
       out += static_cast<char>(c);
     }
   }
+  return out;
+}
+
+}  // namespace
+
+std::string show_value(std::string_view v, size_t max_bytes) {
+  std::string cut = truncate_utf8(v, max_bytes);
+  std::string out = "'" + escape_controls(cut, true);
   out += cut.size() < v.size() ? "…'" : "'";
   if (cut.size() < v.size()) out += " (" + std::to_string(v.size()) + " bytes)";
   return valid_utf8(out);
 }
+
+std::string terminal_text(std::string_view s) { return valid_utf8(escape_controls(valid_utf8(s), false)); }
 
 std::string url_escape(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";

@@ -31,6 +31,11 @@ std::string to_lower(std::string s);
 // max_bytes with "…" and its full length when longer.
 std::string show_value(std::string_view v, size_t max_bytes = 80);
 
+// A whole message as the terminal gets it: invalid UTF-8 replaced by U+FFFD and every control
+// character but \n and \t escaped as show_value does, so a file name, an engine's reply or a tool's
+// output quoted in a message can never move the cursor, retitle the window or reorder the line.
+std::string terminal_text(std::string_view s);
+
 // One POSIX shell word that stands for s exactly ('...' with embedded quotes escaped). Use it for
 // every value pasted into an `sh -c` script; prefer an argv where no shell is needed.
 std::string shell_quote(std::string_view s);

@@ -47,6 +47,16 @@ TEST_CASE("cli: a missing recipe file exits 2", "[cli]") {
   CHECK_THAT(r.err, Catch::StartsWith("rigctl: error: "));
 }
 
+TEST_CASE("cli: an error quoting a hostile file name sends no escape sequence to the terminal", "[cli]") {
+  rigtest::TempDir t;
+  auto r = rigctl({"validate", (t / "\x1b]0;pwned\x07\x1b[2J\xff.json").string()});
+  CHECK(r.status == 2);
+  CHECK(r.err.find('\x1b') == std::string::npos);
+  CHECK(r.err.find('\x07') == std::string::npos);
+  CHECK(r.err.find('\xff') == std::string::npos);
+  CHECK_THAT(r.err, Catch::Contains("\\x1b]0;pwned\\x07\\x1b[2J"));
+}
+
 TEST_CASE("cli: a bad command line exits 2", "[cli]") {
   CHECK(rigctl({"no-such-subcommand"}).status == 2);
   CHECK(rigctl({}).status == 2);

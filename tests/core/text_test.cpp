@@ -35,6 +35,14 @@ TEST_CASE("valid_utf8 replaces broken sequences so the text can be written as JS
   CHECK(valid_utf8("\xED\xA0\x80").find("\xED") == std::string::npos);  // a surrogate
 }
 
+TEST_CASE("terminal_text keeps lines and tabs and escapes what would drive the terminal", "[text]") {
+  CHECK(rig::terminal_text("a\tb\nc 'q' \\") == "a\tb\nc 'q' \\");
+  CHECK(rig::terminal_text("\x1b]0;pwned\x07\x1b[31mred\r") == "\\x1b]0;pwned\\x07\\x1b[31mred\\r");
+  CHECK(rig::terminal_text("csi \xc2\x9b" "2J rlo \xe2\x80\xae" "evil") == "csi \\u009b2J rlo \\u202eevil");
+  CHECK(rig::terminal_text("\xff\xfe") == "\xef\xbf\xbd\xef\xbf\xbd");
+  CHECK(rig::terminal_text("été") == "été");
+}
+
 TEST_CASE("shell_quote makes one word of any value", "[text]") {
   CHECK(shell_quote("plain") == "'plain'");
   CHECK(shell_quote("web;id>/tmp/x") == "'web;id>/tmp/x'");
