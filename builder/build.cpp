@@ -432,7 +432,7 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
   // as an artifact whose subject is the image manifest.
   phase(ev, "write SBOM (SPDX 2.3)");
   RIG_TRY(auto packages, image_packages(img.layers));
-  std::string sbom = spdx_document({out.tag, img.manifest_digest, r.base.distro, epoch}, packages).dump(2) + "\n";
+  std::string sbom = json_text(spdx_document({out.tag, img.manifest_digest, r.base.distro, epoch}, packages), 2) + "\n";
   RIG_TRY(auto sbom_digest, attach_artifact(img, kMediaSpdxJson, kMediaSpdxJson, sbom,
                                             {{"org.opencontainers.image.created", rfc3339(epoch)},
                                              {"org.opencontainers.image.description", "SPDX 2.3 SBOM: dpkg's installed packages"}}));
@@ -443,14 +443,14 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
     if (!parsed) return internal_error(std::string("the image's ") + kStockSeccompPath + " is not a usable JSON document: " + parsed.error().what());
     json stock = std::move(parsed).value();
     RIG_TRY(auto tailored, tailor_seccomp(stock));
-    RIG_CHECK(write_file_atomic(staging.path() / kTailoredSeccompFile, tailored.dump(2) + "\n"));
+    RIG_CHECK(write_file_atomic(staging.path() / kTailoredSeccompFile, json_text(tailored, 2) + "\n"));
   }
   json record = {{"manifest_digest", img.manifest_digest}, {"tag", out.tag},        {"arch", arch},
                  {"mirror", out.mirror.uri},               {"mirror_origin", out.mirror.origin},
                  {"base_key", base_key},                   {"recipe", r.file.string()},
                  {"removed_users", recipe_layer.removed_users}, {"sbom_digest", sbom_digest},
                  {"sbom_packages", packages.size()}};
-  RIG_CHECK(write_file_atomic(staging.path() / "build.json", record.dump(2) + "\n"));
+  RIG_CHECK(write_file_atomic(staging.path() / "build.json", json_text(record, 2) + "\n"));
   std::map<std::string, std::string> known;
   for (auto& l : layers) known["blobs/sha256/" + digest_hex(l.digest)] = digest_hex(l.digest);
   RIG_CHECK(seal_entry(staging.path(), known));

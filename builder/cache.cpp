@@ -79,7 +79,7 @@ Status seal_entry(const fs::path& dir, const std::map<std::string, std::string>&
   }
   if (ec) return internal_error("cannot walk '" + dir.string() + "': " + ec.message());
   json record = {{"schema", "rigctl/cache-entry/v1"}, {"files", files}};
-  RIG_CHECK(write_file_atomic(dir / kEntryRecord, record.dump(1) + "\n", fs::perms(0444)));
+  RIG_CHECK(write_file_atomic(dir / kEntryRecord, json_text(record, 1) + "\n", fs::perms(0444)));
   return ok();
 }
 

@@ -111,7 +111,7 @@ Status write_docker_archive(const OciImage& img, const std::string& repo_tag, in
     layers.push_back(name);
   }
   json manifest = json::array({{{"Config", config_name}, {"RepoTags", json::array({repo_tag})}, {"Layers", layers}}});
-  RIG_CHECK(add_bytes("manifest.json", manifest.dump()));
+  RIG_CHECK(add_bytes("manifest.json", json_text(manifest)));
   if (archive_write_close(a.get()) != ARCHIVE_OK)
     return internal_error(std::string("docker-archive: ") + archive_error_string(a.get()));
   return ok();

@@ -114,7 +114,7 @@ Result<OciImage> write_oci_layout(const std::filesystem::path& dir, const json& 
     img.size += l.size;
     manifest_layers.push_back(descriptor(kMediaLayer, l.digest, l.size));
   }
-  std::string config_text = config.dump();
+  std::string config_text = json_text(config);
   RIG_TRY(img.config_digest, put_blob(dir, config_text));
   img.size += config_text.size();
 
@@ -123,7 +123,7 @@ Result<OciImage> write_oci_layout(const std::filesystem::path& dir, const json& 
                    {"config", descriptor(kMediaConfig, img.config_digest, config_text.size())},
                    {"layers", manifest_layers},
                    {"annotations", {{"org.opencontainers.image.created", rfc3339(epoch)}}}};
-  std::string manifest_text = manifest.dump();
+  std::string manifest_text = json_text(manifest);
   RIG_TRY(img.manifest_digest, put_blob(dir, manifest_text));
 
   json platform = {{"architecture", str_member(config, "architecture")}, {"os", "linux"}};
@@ -132,7 +132,7 @@ Result<OciImage> write_oci_layout(const std::filesystem::path& dir, const json& 
   entry["platform"] = platform;
   entry["annotations"] = {{"org.opencontainers.image.ref.name", ref}};
   json index = {{"schemaVersion", 2}, {"mediaType", kMediaIndex}, {"manifests", json::array({entry})}};
-  RIG_CHECK(write_file_atomic(dir / "index.json", index.dump()));
+  RIG_CHECK(write_file_atomic(dir / "index.json", json_text(index)));
   RIG_CHECK(write_file_atomic(dir / "oci-layout", json{{"imageLayoutVersion", "1.0.0"}}.dump()));
   return img;
 }
@@ -154,7 +154,7 @@ Result<std::string> attach_artifact(const OciImage& image, const std::string& ar
                    {"layers", json::array({descriptor(media_type.c_str(), content_digest, content.size())})},
                    {"subject", descriptor(kMediaManifest, image.manifest_digest, subject_size)},
                    {"annotations", annotations}};
-  std::string manifest_text = manifest.dump();
+  std::string manifest_text = json_text(manifest);
   RIG_TRY(auto manifest_digest, put_blob(dir, manifest_text));
   RIG_TRY(auto index_text, read_file(dir / "index.json"));
   json index;
@@ -170,7 +170,7 @@ Result<std::string> attach_artifact(const OciImage& image, const std::string& ar
   for (auto& m : list)
     if (str_member(m, "digest") == manifest_digest) return manifest_digest;
   list.push_back(entry);
-  RIG_CHECK(write_file_atomic(dir / "index.json", index.dump()));
+  RIG_CHECK(write_file_atomic(dir / "index.json", json_text(index)));
   return manifest_digest;
 }
 

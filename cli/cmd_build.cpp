@@ -106,7 +106,7 @@ Status run_build(const BuildOptions& o, const Globals& g) {
               {"in_engine", !loaded.empty()},
               {"duration_seconds", built.seconds}};
     if (pushed) j["push"] = push_result_json(*pushed);
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", json_text(j, 2).c_str());
   } else {
     std::printf("%s %s %s %.1f MB %s%s\n", built.tag.c_str(), built.image.manifest_digest.c_str(),
                 (o.out.empty() ? built.image.dir.string() : o.out).c_str(), static_cast<double>(built.image.size) / 1e6,

@@ -40,7 +40,7 @@ Status run_doctor_cmd(const DoctorOptions& o, const Globals& g) {
     };
   auto items = run_doctor(host);
   if (o.json)
-    std::printf("%s\n", doctor_json(items).dump(2).c_str());
+    std::printf("%s\n", json_text(doctor_json(items), 2).c_str());
   else
     std::printf("%s", doctor_table(items).c_str());
   std::fflush(stdout);

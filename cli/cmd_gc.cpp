@@ -83,7 +83,7 @@ Status run_gc(const GcOptions& o, const Globals& g) {
                 {"incus", {{"instances", incus.instances}, {"volumes", incus.volumes}, {"images", incus.images}}},
                 {"lxc", {{"containers", lxc.containers}, {"images", lxc.images}}}};
     if (!incus_note.empty()) doc["incus"]["note"] = incus_note;
-    std::fputs((doc.dump(2) + "\n").c_str(), stdout);
+    std::fputs((json_text(doc, 2) + "\n").c_str(), stdout);
     return ok();
   }
   for (auto& c : r.containers) std::printf("removed container %s\n", c.substr(0, 12).c_str());

@@ -83,7 +83,7 @@ Status run_up(const HostOptions& o, const Globals& g) {
               {"accel", s.accel},
               {"kernel", vm->kernel_release()},
               {"timings", {{"build", vm->timings().build}, {"boot", vm->timings().boot}, {"engine_ready", vm->timings().engine_ready}}}};
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", json_text(j, 2).c_str());
   } else {
     std::printf("%s %s\n%s\nexport DOCKER_HOST=%s   # rigctl host down %s\n", s.name.c_str(), s.endpoint.c_str(), timings_line(*vm).c_str(),
                 s.endpoint.c_str(), s.name.c_str());

@@ -30,10 +30,10 @@ Status run_launch(const LaunchOptions& o, const Globals& g) {
     for (auto& f : s->spec.flags) flags.push_back({{"id", f.id}, {"state", f.state}, {"reason", f.reason}});
     json ports = json::array();
     for (auto& p : s->spec.ports) ports.push_back({{"host", p.host_ip + ":" + std::to_string(p.host)}, {"container", p.container}});
-    std::printf("%s\n", json{{"name", s->name}, {"id", s->rig->id()}, {"image", s->images.outer_ref}, {"run_id", s->run_id},
-                             {"flags", flags}, {"ports", ports}, {"volumes", s->spec.volumes}}
-                            .dump(2)
-                            .c_str());
+    std::printf("%s\n", json_text(json{{"name", s->name}, {"id", s->rig->id()}, {"image", s->images.outer_ref}, {"run_id", s->run_id},
+                                        {"flags", flags}, {"ports", ports}, {"volumes", s->spec.volumes}},
+                                   2)
+                             .c_str());
     return ok();
   }
   std::printf("rig %s (%s) from %s\n", s->name.c_str(), s->rig->id().substr(0, 12).c_str(), s->images.outer_ref.c_str());

@@ -52,7 +52,7 @@ Status matrix_command(const MatrixCliOptions& o, const Globals& g) {
   mo.baseline_script = shipped_file("ci/smoke-baseline.sh");
   mo.progress = [](const std::string& m) { spdlog::info("{}", m); };
   RIG_TRY(auto summary, run_matrix(mo, g.borders()));
-  if (o.json_out) std::fputs((summary.dump(2) + "\n").c_str(), stdout);
+  if (o.json_out) std::fputs((json_text(summary, 2) + "\n").c_str(), stdout);
   else std::fputs(summary_markdown(summary).c_str(), stdout);
   std::fflush(stdout);
   spdlog::info("results in {}", o.out);

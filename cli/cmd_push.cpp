@@ -44,7 +44,7 @@ Status run_push(const PushOptions& o, const Globals& g) {
   }
   RIG_TRY(auto res, push_layout(dir, target, progress));
   progress.done();
-  if (o.json) std::printf("%s\n", push_result_json(res).dump(2).c_str());
+  if (o.json) std::printf("%s\n", json_text(push_result_json(res), 2).c_str());
   else std::printf("%s\n", push_result_line(res).c_str());
   return ok();
 }

@@ -24,7 +24,7 @@ Status merge_command(const ReportMergeOptions& o) {
   }
   RIG_TRY(auto merged, merge_summaries(inputs).context("report merge"));
   RIG_CHECK(write_report_dir(merged, o.out).context("--out"));
-  std::fputs(o.json ? (merged.dump(2) + "\n").c_str() : summary_markdown(merged).c_str(), stdout);
+  std::fputs(o.json ? (json_text(merged, 2) + "\n").c_str() : summary_markdown(merged).c_str(), stdout);
   if (!summary_passed(merged))
     return Error(Category::Checks, "report: " + std::to_string(failed_cells(merged)) + " cell(s) failed");
   return ok();

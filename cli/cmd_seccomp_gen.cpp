@@ -21,7 +21,7 @@ struct SeccompGenOptions {
 Result<std::string> from_file(const std::string& path) {
   RIG_TRY(auto stock, read_json_file(path));
   RIG_TRY(auto tailored, tailor_seccomp(stock));
-  return tailored.dump(2) + "\n";
+  return json_text(tailored, 2) + "\n";
 }
 
 // The image's own stock profile is the right source: it matches the podman version inside, and the

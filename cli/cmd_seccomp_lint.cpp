@@ -76,7 +76,7 @@ Status run_seccomp_lint(const SeccompLintCliOptions& o) {
   if (o.json) {
     json j = seccomp_lint_json(report, profile);
     j["profile"] = o.file;
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", json_text(j, 2).c_str());
   } else {
     print_text(o.file, report, profile);
   }

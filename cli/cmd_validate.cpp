@@ -23,7 +23,7 @@ Status run_validate(const ValidateOptions& o) {
                      {"packages", r.packages.size()}, {"launch_flags", r.launch ? r.launch->flags.size() : 0}});
   }
   if (o.json) {
-    std::fputs((json{{"valid", valid}}.dump(2) + "\n").c_str(), stdout);
+    std::fputs((json_text(json{{"valid", valid}}, 2) + "\n").c_str(), stdout);
     return ok();
   }
   for (auto& v : valid)

@@ -26,7 +26,7 @@ Status check_report_outputs(const ReportOutputs& o) {
 
 Status emit_report(const ReportOutputs& o, const ReportRenderers& r) {
   std::string doc;
-  if (o.json || !o.json_file.empty()) doc = r.json_doc().dump(2) + "\n";
+  if (o.json || !o.json_file.empty()) doc = json_text(r.json_doc(), 2) + "\n";
   // The table quotes what engines and inner builds printed: terminal_text keeps it from driving the
   // terminal (JSON escapes control characters by itself).
   std::fputs(o.json ? doc.c_str() : terminal_text(r.table()).c_str(), stdout);

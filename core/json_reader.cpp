@@ -302,4 +302,6 @@ std::string str_member(const json& j, const std::string& key, const std::string&
   return m.is_string() ? m.get<std::string>() : def;
 }
 
+std::string json_text(const json& j, int indent) { return j.dump(indent, ' ', false, json::error_handler_t::replace); }
+
 }  // namespace rig

@@ -93,6 +93,12 @@ class JsonObject {
 const json& member_or_null(const json& j, const std::string& key);
 std::string str_member(const json& j, const std::string& key, const std::string& def = "");
 
+// A document as text for output (stdout, report files, state files): never throws. JSON text must be
+// UTF-8, so a byte that is not (a file name in another encoding) is written as U+FFFD -- rigctl's
+// JSON output is lossy there by design, rather than a crash after the work is done. Request bodies
+// for an engine do not use this: a changed name there would name something else (body_text refuses).
+std::string json_text(const json& j, int indent = -1);
+
 // A document's key as an error path shows it: as is when plain, else quoted and escaped (show_value).
 std::string json_path_key(const std::string& k);
 const char* json_type_name(const json& j);

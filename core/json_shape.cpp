@@ -31,7 +31,7 @@ Status check(const json& doc, const json& schema, const std::string& path) {
     if (!fits) return usage_error(where + ": expected " + names + ", got " + json_type_name(doc));
   }
   if (auto e = schema.find("enum"); e != schema.end() && std::find(e->begin(), e->end(), doc) == e->end())
-    return usage_error(where + ": expected one of " + e->dump() + ", got " + doc.dump());
+    return usage_error(where + ": expected one of " + e->dump() + ", got " + json_text(doc));
   if (doc.is_object()) {
     if (auto req = schema.find("required"); req != schema.end())
       for (auto& k : *req)

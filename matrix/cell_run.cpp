@@ -53,7 +53,7 @@ Result<StageResult> image_stage(const Cell& c, const CellEnv& env, const Borders
       s.reason = r.id + ": got '" + r.output + "'";
     }
   }
-  RIG_CHECK(write_file_atomic(env.out_dir / "image.json", s.detail.dump(2) + "\n"));
+  RIG_CHECK(write_file_atomic(env.out_dir / "image.json", json_text(s.detail, 2) + "\n"));
   return s;
 }
 
@@ -78,7 +78,7 @@ Result<StageResult> smoke_stage(const std::string& stage, const Cell& c, const C
     if (rep.error().category() == Category::Interrupted) return std::move(rep).error();
     return failed(stage, rep.error());
   }
-  RIG_CHECK(write_file_atomic(env.out_dir / (stage + ".json"), report_json(*rep).dump(2) + "\n"));
+  RIG_CHECK(write_file_atomic(env.out_dir / (stage + ".json"), json_text(report_json(*rep), 2) + "\n"));
   RIG_CHECK(write_file_atomic(env.out_dir / (stage + ".junit.xml"), report_junit(*rep)));
   if (stage == "smoke") smoke_report = *rep;
   StageResult s{stage, rep->passed() ? "pass" : "fail", "", rep->seconds, json::object()};
@@ -122,7 +122,7 @@ Result<StageResult> ablate_stage(const Cell& c, const CellEnv& env, const Border
     if (rep.error().category() == Category::Interrupted) return std::move(rep).error();
     return failed("ablate", rep.error());
   }
-  RIG_CHECK(write_file_atomic(env.out_dir / "ablate.json", ablation_json(*rep).dump(2) + "\n"));
+  RIG_CHECK(write_file_atomic(env.out_dir / "ablate.json", json_text(ablation_json(*rep), 2) + "\n"));
   RIG_CHECK(write_file_atomic(env.out_dir / "ablate.md", ablation_markdown(*rep)));
   RIG_CHECK(write_file_atomic(env.out_dir / "ablate.junit.xml", ablation_junit(*rep)));
   // Verdicts are findings, not failures; only a failing baseline (no verdict possible) fails the stage.
@@ -157,7 +157,7 @@ Result<StageResult> bench_stage(const Cell& c, const CellEnv& env, const Borders
     return failed("bench", rep.error());
   }
   json j = bench_json(*rep);
-  RIG_CHECK(write_file_atomic(env.out_dir / "bench.json", j.dump(2) + "\n"));
+  RIG_CHECK(write_file_atomic(env.out_dir / "bench.json", json_text(j, 2) + "\n"));
   RIG_CHECK(write_file_atomic(env.out_dir / "bench.md", bench_markdown(*rep)));
   StageResult s{"bench", "pass", "", rep->seconds, {{"items", j["items"]}}};
   for (auto& it : rep->items)
@@ -224,7 +224,7 @@ Result<CellResult> run_cell(const Cell& c, const CellEnv& env, const Borders& b)
   }
   out.seconds = since(t0);
   settle_status(out);
-  RIG_CHECK(write_file_atomic(env.out_dir / "cell.json", json{{"id", c.id()}, {"status", out.status}, {"reason", out.reason}}.dump(2) + "\n"));
+  RIG_CHECK(write_file_atomic(env.out_dir / "cell.json", json_text(json{{"id", c.id()}, {"status", out.status}, {"reason", out.reason}}, 2) + "\n"));
   return out;
 }
 

@@ -455,7 +455,7 @@ Result<json> merge_summaries(const std::vector<std::pair<std::string, json>>& in
 }
 
 Status write_report_files(const json& summary, const std::filesystem::path& dir) {
-  RIG_CHECK(write_file_atomic(dir / "summary.json", summary.dump(2) + "\n"));
+  RIG_CHECK(write_file_atomic(dir / "summary.json", json_text(summary, 2) + "\n"));
   RIG_CHECK(write_file_atomic(dir / "summary.md", summary_markdown(summary)));
   return write_file_atomic(dir / "junit.xml", summary_junit(summary));
 }

@@ -91,7 +91,7 @@ Result<std::string> attach_ablation_record(const OciImage& layout, const Recipe&
         .add_context("--attach '" + layout.dir.string() + "'");
   json annotations = {{"org.opencontainers.image.created", rfc3339(c.created)},
                       {"io.rigctl.ablation.host", r.host.engine + " " + r.host.engine_version + ", kernel " + r.host.kernel}};
-  return attach_artifact(layout, kMediaAblationRecord, kMediaAblationRecord, ablation_record(recipe, r, c).dump(2) + "\n",
+  return attach_artifact(layout, kMediaAblationRecord, kMediaAblationRecord, json_text(ablation_record(recipe, r, c), 2) + "\n",
                          annotations)
       .context("attach the ablation record to '" + layout.dir.string() + "'");
 }

@@ -295,7 +295,7 @@ Result<std::string> lxc_config_text(const LaunchSpec& spec, const LxcPlacement& 
 std::string lxc_labels_json(const std::map<std::string, std::string>& labels) {
   json j = json::object();
   for (auto& [k, v] : labels) j[k] = v;
-  return json{{"labels", j}}.dump(2) + "\n";
+  return json_text(json{{"labels", j}}, 2) + "\n";
 }
 
 std::map<std::string, std::string> lxc_labels_of(const std::string& lxc_path, const std::string& name) {

@@ -133,7 +133,7 @@ Result<HostImage> build_host_image(const Recipe& r, CommandRunner& runner, const
               {"disk_mb", size_mb},
               {"arch", out.arch},
               {"initramfs_modules", out.initramfs_modules}};
-  RIG_CHECK(write_file_atomic(staging.path() / "host.json", rec.dump(2) + "\n"));
+  RIG_CHECK(write_file_atomic(staging.path() / "host.json", json_text(rec, 2) + "\n"));
   RIG_CHECK(staging.commit());
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;

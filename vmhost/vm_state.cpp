@@ -18,7 +18,7 @@ Status write_vm_state(const VmState& s) {
   json j = {{"id", s.id},     {"name", s.name},         {"pid", s.pid},
             {"owner", s.owner}, {"port", s.port},       {"endpoint", s.endpoint},
             {"run_dir", s.run_dir.string()},            {"accel", s.accel}};
-  return write_file_atomic(vm_run_root() / (s.id + ".json"), j.dump(2) + "\n");
+  return write_file_atomic(vm_run_root() / (s.id + ".json"), json_text(j, 2) + "\n");
 }
 
 std::vector<VmState> list_vm_states() {

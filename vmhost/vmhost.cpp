@@ -82,7 +82,7 @@ std::optional<bool> kvm_known_good() {
   return (*j)["good"].get<bool>();
 }
 void remember_kvm(bool good) {
-  (void)write_file_atomic(kvm_verdict_file(), json{{"boot_id", boot_id()}, {"good", good}}.dump() + "\n");
+  (void)write_file_atomic(kvm_verdict_file(), json_text(json{{"boot_id", boot_id()}, {"good", good}}) + "\n");
 }
 
 }  // namespace

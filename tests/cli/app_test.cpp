@@ -47,6 +47,18 @@ TEST_CASE("cli: a missing recipe file exits 2", "[cli]") {
   CHECK_THAT(r.err, Catch::StartsWith("rigctl: error: "));
 }
 
+TEST_CASE("cli: --json output naming a file whose name is not UTF-8 is JSON, with U+FFFD for the byte", "[cli]") {
+  // json::dump() throws on such a byte: this was exit 70 ("unexpected exception") after the work was done.
+  rigtest::TempDir t;
+  const auto dir = t / "rec\xff";
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy(rigtest::source_root() / "recipes", dir, std::filesystem::copy_options::recursive);
+  auto r = rigctl({"validate", (dir / "debian-trixie.json").string(), "--json"});
+  REQUIRE(r.status == 0);
+  auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc["valid"][0]["file"] == (t / "rec\xef\xbf\xbd" / "debian-trixie.json").string());
+}
+
 TEST_CASE("cli: an error quoting a hostile file name sends no escape sequence to the terminal", "[cli]") {
   rigtest::TempDir t;
   auto r = rigctl({"validate", (t / "\x1b]0;pwned\x07\x1b[2J\xff.json").string()});
