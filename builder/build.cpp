@@ -239,14 +239,25 @@ std::string recipe_fingerprint(const Recipe& r) {
 
 std::string default_tag(const Recipe& r, const std::string& arch) { return "rigctl/" + r.name + ":" + arch; }
 
-int64_t build_epoch(const BuildRequest& req) {
+Result<std::optional<int64_t>> parse_source_date_epoch(const char* value) {
+  if (!value || !*value) return std::optional<int64_t>();
+  constexpr int64_t kLast = 253402300799;  // 9999-12-31T23:59:59Z
+  const std::string_view v(value);
+  int64_t n = 0;
+  bool digits = v.size() <= 12 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits)
+    for (char c : v) n = n * 10 + (c - '0');
+  if (!digits || n > kLast)
+    return usage_error("SOURCE_DATE_EPOCH: expected whole seconds since 1970 in decimal digits (as `date +%s` prints them), "
+                       "from 0 to " + std::to_string(kLast) + ", got " + show_value(v),
+                       "set it to `date +%s` of the time the image should carry, or unset it (images are then dated 2024-01-01)");
+  return std::optional<int64_t>(n);
+}
+
+Result<int64_t> build_epoch(const BuildRequest& req) {
   if (req.epoch) return *req.epoch;
-  if (const char* s = std::getenv("SOURCE_DATE_EPOCH"); s && *s) {
-    char* end = nullptr;
-    long long v = std::strtoll(s, &end, 10);
-    if (end && *end == '\0' && v >= 0) return v;
-  }
-  return kDefaultEpoch;
+  RIG_TRY(auto sde, parse_source_date_epoch(std::getenv("SOURCE_DATE_EPOCH")));
+  return sde.value_or(kDefaultEpoch);
 }
 
 Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, CommandRunner& runner, const BuildEvents& ev) {
@@ -257,7 +268,7 @@ Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, Comma
   if (std::find(r.architectures.begin(), r.architectures.end(), arch) == r.architectures.end())
     return usage_error("recipe '" + r.file.string() + "' does not list architecture '" + arch + "' in \"architectures\"")
         .add_context("--arch");
-  const int64_t epoch = build_epoch(req);
+  RIG_TRY(const int64_t epoch, build_epoch(req));
   const auto cache = req.cache_dir.empty() ? cache_root() : req.cache_dir;
   out.tag = req.tag.empty() ? default_tag(r, arch) : req.tag;
   out.mirror = resolve_mirror(r.base.mirror, req.mirror, [](const char* n) { return std::getenv(n); });

@@ -82,7 +82,13 @@ struct BuildOutcome {
 };
 
 std::string default_tag(const Recipe& r, const std::string& arch);
-int64_t build_epoch(const BuildRequest& req);
+// SOURCE_DATE_EPOCH as reproducible-builds.org defines it: decimal seconds since 1970, as `date +%s`
+// prints them. Unset or empty: no value. Anything else -- "abc", "-1", "1e9", a number past
+// 9999-12-31 (RFC 3339's last year) -- is a usage error naming the variable: the spec says a build
+// must fail on a malformed value, and a silently ignored one gives an image dated otherwise than asked.
+Result<std::optional<int64_t>> parse_source_date_epoch(const char* value);
+// The request's epoch, else SOURCE_DATE_EPOCH, else kDefaultEpoch.
+Result<int64_t> build_epoch(const BuildRequest& req);
 
 Result<BuildOutcome> build_image(const Recipe& r, const BuildRequest& req, CommandRunner& runner, const BuildEvents& ev);
 

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "builder/build.hpp"
 #include "cli/app.hpp"
 #include "engine/incus_client.hpp"
 #include "engine/lxc_runtime.hpp"
@@ -44,6 +45,7 @@ Status check_output_file(const std::string& option, const std::string& path) {
 }
 
 Status check_environment() {
+  RIG_CHECK(parse_source_date_epoch(std::getenv("SOURCE_DATE_EPOCH")));
   if (const char* d = std::getenv("RIGCTL_RUNTIME_DIR"); d && *d && d[0] != '/')
     return usage_error("RIGCTL_RUNTIME_DIR: expected an absolute path, got " + show_value(d),
                        "every rigctl must find the same directory of live runs wherever it is started");

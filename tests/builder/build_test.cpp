@@ -354,15 +354,23 @@ TEST_CASE("build: build_epoch and default_tag", "[builder][build]") {
   rigtest::EnvGuard sde("SOURCE_DATE_EPOCH");
   rig::BuildRequest req;
   sde.unset();
-  CHECK(rig::build_epoch(req) == rig::kDefaultEpoch);
+  CHECK(rig::build_epoch(req).value() == rig::kDefaultEpoch);
   sde.set("1700000000");
-  CHECK(rig::build_epoch(req) == 1700000000);
-  sde.set("12x");
-  CHECK(rig::build_epoch(req) == rig::kDefaultEpoch);
-  sde.set("-5");
-  CHECK(rig::build_epoch(req) == rig::kDefaultEpoch);
+  CHECK(rig::build_epoch(req).value() == 1700000000);
+  for (const char* bad : {"12x", "-5", "1e9", " 17", "+17", "99999999999999999999", "253402300800"}) {
+    // A malformed value fails the build (reproducible-builds.org): it was once ignored, dating the image 2024.
+    sde.set(bad);
+    auto e = rig::build_epoch(req);
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.error().category() == rig::Category::Usage);
+    CHECK_THAT(e.error().what(), Catch::StartsWith("SOURCE_DATE_EPOCH: expected"));
+  }
+  sde.set("253402300799");
+  CHECK(rig::build_epoch(req).value() == 253402300799);
+  sde.set("");
+  CHECK(rig::build_epoch(req).value() == rig::kDefaultEpoch);
   req.epoch = 42;
-  CHECK(rig::build_epoch(req) == 42);
+  CHECK(rig::build_epoch(req).value() == 42);
   CHECK(rig::default_tag(recipe_from(build_recipe_json()), "arm64") == "rigctl/unit-build:arm64");
 }
 
