@@ -46,6 +46,14 @@ Status check_output_file(const std::string& option, const std::string& path) {
 
 Status check_environment() {
   RIG_CHECK(parse_source_date_epoch(std::getenv("SOURCE_DATE_EPOCH")));
+  // RIGCTL_HOME is the first place recipes and images are looked up: one that is not a directory would
+  // be passed over in silence, and the shipped recipe used instead of the one the user pointed at.
+  if (const char* h = std::getenv("RIGCTL_HOME"); h && *h) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(h, ec))
+      return usage_error("RIGCTL_HOME: " + show_value(h) + " is not a directory",
+                         "point RIGCTL_HOME at a directory holding recipes/ (and images/, matrix/), or unset it");
+  }
   if (const char* d = std::getenv("RIGCTL_RUNTIME_DIR"); d && *d && d[0] != '/')
     return usage_error("RIGCTL_RUNTIME_DIR: expected an absolute path, got " + show_value(d),
                        "every rigctl must find the same directory of live runs wherever it is started");

@@ -156,6 +156,27 @@ TEST_CASE("cli: an environment directory that is a file, or a TMPDIR that does n
   CHECK(fresh.status == 0);
 }
 
+// Found by the environment sweep (2026-12-08): a malformed SOURCE_DATE_EPOCH was ignored (the image dated
+// 2024, not as asked; one past LLONG_MAX was clamped), and a RIGCTL_HOME that is no directory was passed
+// over, so the shipped recipe was used instead of the user's. Both are exit 2 naming the variable now.
+TEST_CASE("cli: a malformed SOURCE_DATE_EPOCH or a RIGCTL_HOME that is no directory is refused with exit 2", "[cli][hostile]") {
+  rigtest::TempDir t;
+  rigtest::write_text(t / "a-file", "x");
+  for (const char* v : {"abc", "-1", "1e9", "99999999999999999999"}) {
+    auto r = run_isolated(t, {"validate", "debian-trixie"}, {{"SOURCE_DATE_EPOCH", v}});
+    INFO(v << ": " << r.err);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("SOURCE_DATE_EPOCH: expected whole seconds since 1970"));
+  }
+  CHECK(run_isolated(t, {"validate", "debian-trixie"}, {{"SOURCE_DATE_EPOCH", "1700000000"}}).status == 0);
+  for (auto home : {(t / "a-file").string(), (t / "missing").string()}) {
+    auto r = run_isolated(t, {"validate", "debian-trixie"}, {{"RIGCTL_HOME", home}});
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("RIGCTL_HOME: '" + home + "' is not a directory"));
+  }
+}
+
 // Found by the environment sweep: in a working directory that was removed, `render --out ctx` failed
 // with exit 1 when it made its staging directory; refused before any work now, saying why.
 TEST_CASE("cli: an output in a removed working directory is refused with exit 2", "[cli][hostile]") {
