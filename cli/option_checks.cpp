@@ -46,6 +46,16 @@ Status check_output_file(const std::string& option, const std::string& path) {
 
 Status check_environment() {
   RIG_CHECK(parse_source_date_epoch(std::getenv("SOURCE_DATE_EPOCH")));
+  // The cache is made under $HOME/.cache when XDG_CACHE_HOME is not set; rigctl makes .cache, never HOME
+  // itself. HOME=/nonexistent is how Debian says "no home" (service users): it once made /nonexistent.
+  if (!absolute_env("XDG_CACHE_HOME")) {
+    if (const char* home = absolute_env("HOME")) {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(home, ec))
+        return usage_error("HOME: " + show_value(home) + " is not a directory, and rigctl's cache would be made under it (~/.cache/rigctl)",
+                           "set XDG_CACHE_HOME to a directory for rigctl's cache (it is made if missing), or HOME to an existing directory");
+    }
+  }
   // RIGCTL_HOME is the first place recipes and images are looked up: one that is not a directory would
   // be passed over in silence, and the shipped recipe used instead of the one the user pointed at.
   if (const char* h = std::getenv("RIGCTL_HOME"); h && *h) {

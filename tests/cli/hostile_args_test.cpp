@@ -157,9 +157,10 @@ TEST_CASE("cli: an environment directory that is a file, or a TMPDIR that does n
 }
 
 // Found by the environment sweep (2026-12-08): a malformed SOURCE_DATE_EPOCH was ignored (the image dated
-// 2024, not as asked; one past LLONG_MAX was clamped), and a RIGCTL_HOME that is no directory was passed
-// over, so the shipped recipe was used instead of the user's. Both are exit 2 naming the variable now.
-TEST_CASE("cli: a malformed SOURCE_DATE_EPOCH or a RIGCTL_HOME that is no directory is refused with exit 2", "[cli][hostile]") {
+// 2024, not as asked; one past LLONG_MAX was clamped), a RIGCTL_HOME that is no directory was passed
+// over, so the shipped recipe was used instead of the user's, and a HOME that does not exist was made
+// for the cache. Each is exit 2 naming the variable now.
+TEST_CASE("cli: a malformed SOURCE_DATE_EPOCH, or a RIGCTL_HOME or HOME that is no directory, is refused with exit 2", "[cli][hostile]") {
   rigtest::TempDir t;
   rigtest::write_text(t / "a-file", "x");
   for (const char* v : {"abc", "-1", "1e9", "99999999999999999999"}) {
@@ -175,6 +176,13 @@ TEST_CASE("cli: a malformed SOURCE_DATE_EPOCH or a RIGCTL_HOME that is no direct
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Catch::Contains("RIGCTL_HOME: '" + home + "' is not a directory"));
   }
+  // HOME=/nonexistent (Debian's "no home") with no XDG_CACHE_HOME: rigctl made that directory for its cache.
+  auto no_home = run_isolated(t, {"validate", "debian-trixie"}, {{"XDG_CACHE_HOME", ""}, {"HOME", (t / "nonexistent").string()}});
+  INFO(no_home.err);
+  CHECK(no_home.status == 2);
+  CHECK_THAT(no_home.err, Catch::Contains("HOME: '" + (t / "nonexistent").string() + "' is not a directory"));
+  CHECK_FALSE(std::filesystem::exists(t / "nonexistent"));
+  CHECK(run_isolated(t, {"validate", "debian-trixie"}, {{"XDG_CACHE_HOME", ""}, {"HOME", t.path().string()}}).status == 0);
 }
 
 // Found by the environment sweep: in a working directory that was removed, `render --out ctx` failed
