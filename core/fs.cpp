@@ -338,8 +338,10 @@ std::vector<fs::path> mounts_below(const fs::path& dir) {
     }
     std::string point;
     for (size_t i = 0; i < field.size(); ++i) {
-      if (field[i] == '\\' && i + 3 < field.size() && std::isdigit(static_cast<unsigned char>(field[i + 1]))) {
-        point += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
+      auto octal = [&](size_t k) { return field[k] >= '0' && field[k] <= '7'; };
+      // Only a full \ooo is decoded; anything else is taken as it is (std::stoi threw on "\9").
+      if (field[i] == '\\' && i + 3 < field.size() && octal(i + 1) && octal(i + 2) && octal(i + 3)) {
+        point += static_cast<char>(((field[i + 1] - '0') << 6) | ((field[i + 2] - '0') << 3) | (field[i + 3] - '0'));
         i += 3;
       } else {
         point += field[i];

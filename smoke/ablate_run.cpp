@@ -8,6 +8,7 @@
 
 #include "core/interrupt.hpp"
 #include "core/sha256.hpp"
+#include "core/text.hpp"
 #include "core/thread.hpp"
 #include "smoke/smoke_run.hpp"
 
@@ -42,7 +43,7 @@ Result<ChainRun> run_one(const SessionOptions& so, const std::string& inner_netw
     launch.id = "launch";
     launch.title = "launch the rig";
     launch.status = CheckState::Fail;
-    launch.output = s.error().what();
+    launch.output = valid_utf8(tail(s.error().what()));  // bounded like every check's output: signatures are regexes
     out.checks.push_back(launch);
     return out;
   }
