@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -87,6 +89,37 @@ Result<std::string> read_file(const fs::path& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+Result<std::string> read_file_in_root(const fs::path& root, const fs::path& rel, size_t max_bytes) {
+  const std::string what = "'" + rel.string() + "' in '" + root.string() + "'";
+  FdCloser dir{::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (int e = errno; dir.fd < 0) return io_error("cannot open '" + root.string() + "'", e);
+  open_how how{};
+  how.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  FdCloser f{static_cast<int>(::syscall(SYS_openat2, dir.fd, rel.relative_path().c_str(), &how, sizeof how))};
+  if (int e = errno; f.fd < 0) return io_error("cannot open " + what, e);
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) {
+    int e = errno;
+    return io_error("cannot stat " + what, e);
+  }
+  if (!S_ISREG(st.st_mode)) return usage_error(what + " is not a regular file");
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(f.fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      return io_error("cannot read " + what, e);
+    }
+    if (n == 0) return out;
+    if (out.size() + static_cast<size_t>(n) > max_bytes)
+      return usage_error(what + " is larger than " + std::to_string(max_bytes) + " bytes");
+    out.append(buf, static_cast<size_t>(n));
+  }
 }
 
 // The directory a rename into `path` changes: "." for a bare name ("out", not "dir/out").

@@ -14,6 +14,11 @@ namespace rig {
 namespace fs = std::filesystem;
 
 Result<std::string> read_file(const fs::path& path);
+// A file inside a tree that someone else controls (a running rig's rootfs, whose root may be hostile):
+// `rel` is resolved with `root` as "/" (openat2 RESOLVE_IN_ROOT, no magic links), so a symbolic link
+// cannot lead out to the host's /dev/zero or /etc/shadow; it must be a regular file (a FIFO would block
+// rigctl) of at most `max_bytes`. Anything else is an error, never a hang or an unbounded read.
+Result<std::string> read_file_in_root(const fs::path& root, const fs::path& rel, size_t max_bytes);
 // Written under a temporary sibling name, fsynced, renamed into place, and the directory fsynced:
 // after a crash the path holds either the old content or the new, never a torn mix.
 Status write_file_atomic(const fs::path& path, std::string_view content, fs::perms mode = fs::perms(0644));

@@ -332,7 +332,9 @@ std::pair<uint32_t, uint32_t> LxcRigControl::user_ids(const std::string& user) c
   // A name is looked up in the rig's own /etc/passwd (group: /etc/group), as Docker resolves it.
   auto lookup = [&](const std::string& file, const std::string& n) -> std::optional<std::pair<uint32_t, uint32_t>> {
     if (n == "root") return std::pair<uint32_t, uint32_t>{0, 0};
-    auto text = read_file(fs::path(path_) / name_ / "rootfs" / "etc" / file);
+    // The rootfs belongs to the rig's root, who may have replaced /etc/passwd by a link to the host's
+    // /dev/zero or by a FIFO: read inside the rootfs only, a bounded regular file.
+    auto text = read_file_in_root(fs::path(path_) / name_ / "rootfs", fs::path("etc") / file, 4u << 20);
     if (!text) return std::nullopt;
     for (auto& l : split_lines(*text)) {
       auto f = split(l, ':');

@@ -60,6 +60,36 @@ TEST_CASE("fs: write_file_atomic fails as Internal when the destination is a dir
   CHECK(list_dir(t.path()) == std::vector<std::string>{"dest"});
 }
 
+TEST_CASE("fs: read_file_in_root stays inside the root and reads only a bounded regular file", "[core][fs]") {
+  // A rig's root owns its rootfs: /etc/passwd may be a link to the host's /dev/zero (an endless read),
+  // a link out of the tree, a FIFO (a blocked rigctl) or huge.
+  TempDir t;
+  const fs::path root = t / "rootfs";
+  write_text(root / "etc" / "passwd", "builder:x:1000:1000::/home/builder:/bin/sh\n");
+  auto ok = rig::read_file_in_root(root, "etc/passwd", 4096);
+  REQUIRE(ok.ok());
+  CHECK(*ok == "builder:x:1000:1000::/home/builder:/bin/sh\n");
+  CHECK(rig::read_file_in_root(root, "/etc/passwd", 4096).ok());  // an absolute name is taken inside the root
+
+  write_text(t / "host-secret", "secret");
+  fs::create_symlink("/dev/zero", root / "etc" / "zero");
+  fs::create_symlink("../../host-secret", root / "etc" / "up");
+  fs::create_symlink((t / "host-secret").string(), root / "etc" / "abs");
+  REQUIRE(::mkfifo((root / "etc" / "fifo").c_str(), 0600) == 0);
+  write_text(root / "etc" / "big", std::string(5000, 'x'));
+  fs::create_directories(root / "dev");
+  for (const char* name : {"etc/zero", "etc/up", "etc/abs", "etc/fifo", "etc/big", "etc", "etc/missing"}) {
+    auto r = rig::read_file_in_root(root, name, 4096);
+    INFO(name);
+    CHECK_FALSE(r.ok());
+  }
+  // The links resolve inside the root: a file placed where they point there is what they read.
+  write_text(root / "host-secret", "inside");
+  auto up = rig::read_file_in_root(root, "etc/up", 4096);
+  REQUIRE(up.ok());
+  CHECK(*up == "inside");
+}
+
 TEST_CASE("fs: read_file returns the bytes, or a Usage error naming the path", "[core][fs]") {
   TempDir t;
   write_text(t / "f", std::string("a\0b\n", 4));

@@ -1,5 +1,7 @@
 #include "support/catch.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "builder/recipe.hpp"
@@ -232,6 +234,35 @@ TEST_CASE("lxc: the idmap comes from root's subordinate range", "[smoke][lxc]") 
   CHECK(rig::check_lxc_subordinate_ranges(small.value(), fits->size).ok());
   CHECK(rig::lxc_idmap_for(recipe, "root:1000000:1000\n", "root:1000000:1000\n").error().category() == rig::Category::Unavailable);
   CHECK(rig::lxc_idmap_for(recipe, "", "").error().category() == rig::Category::Unavailable);
+}
+
+TEST_CASE("lxc: a user name is looked up in the rig's own passwd, never through a link out of its rootfs", "[smoke][lxc]") {
+  // The rig's root owns the rootfs: /etc/passwd as a link to /dev/zero once meant an endless read on the
+  // host side, and /etc/group as a FIFO a blocked rigctl.
+  rigtest::TempDir t;
+  const auto etc = t / "rig-x" / "rootfs" / "etc";
+  std::filesystem::create_directories(etc);
+  rigtest::FakeRunner runner;
+  rig::LxcRigControl ctl(runner, t.path().string(), "rig-x", rig::ImageProcess{}, {});
+  auto uid_gid_of = [&](const std::string& user) {
+    runner.script_run(0, "", "");
+    auto r = ctl.exec(rig::ExecRequest{{"id"}, user, {}, 1000});
+    REQUIRE(r.ok());
+    auto& a = runner.commands().back().argv;
+    auto u = std::find(a.begin(), a.end(), "--uid"), g = std::find(a.begin(), a.end(), "--gid");
+    REQUIRE(u + 1 < a.end());
+    REQUIRE(g + 1 < a.end());
+    return *(u + 1) + ":" + *(g + 1);
+  };
+  rigtest::write_text(etc / "passwd", "builder:x:1000:1001::/home/builder:/bin/sh\n");
+  rigtest::write_text(etc / "group", "staff:x:50:\n");
+  CHECK(uid_gid_of("builder") == "1000:1001");
+  CHECK(uid_gid_of("builder:staff") == "1000:50");
+  std::filesystem::remove(etc / "passwd");
+  std::filesystem::remove(etc / "group");
+  std::filesystem::create_symlink("/dev/zero", etc / "passwd");
+  REQUIRE(::mkfifo((etc / "group").c_str(), 0600) == 0);
+  CHECK(uid_gid_of("builder:staff") == "0:0");  // unknown names, as Docker's default: root
 }
 
 TEST_CASE("lxc: exec runs lxc-attach as the image user with a clear environment and a timeout", "[smoke][lxc]") {
