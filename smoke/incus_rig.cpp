@@ -314,6 +314,11 @@ Status IncusRig::remove() {
   CleanupScope cleanup;  // runs to its end after an interrupt (each step keeps its timeout)
   Status first = ok();
   if (create_sent_) {
+    // An interrupted create may still be running in Incus, with no instance to look up yet: looked up
+    // first, the instance was "not there", was left alone, and appeared a moment later holding the
+    // volumes (CI, 2026-12-08: one instance and two volumes left). Wait for Incus's work on it first.
+    Status settled = incus_.settle_instance(name_, 120000);
+    if (!settled.ok()) first = settled;
     // Only an instance carrying this run's key is ours (the name may have been taken meanwhile).
     auto in = incus_.instance(name_);
     if (!in) {

@@ -8,6 +8,7 @@
 #include "builder/incus_image.hpp"
 #include "builder/recipe.hpp"
 #include "builder/tar_io.hpp"
+#include "engine/scripted_server.hpp"
 #include "smoke/incus_rig.hpp"
 #include "support/test_util.hpp"
 
@@ -77,6 +78,33 @@ std::map<std::string, std::string> read_tar(const fs::path& p) {
 }
 
 }  // namespace
+
+TEST_CASE("incus: a launch whose create failed waits for Incus's work on the instance before looking for it", "[smoke][incus]") {
+  // An interrupted create can still be running in Incus with no instance to find yet: looked up first,
+  // it was "not there", left alone, and appeared a moment later holding the volumes (CI, 2026-12-08).
+  rigtest::TempDir t;
+  const std::string sock = (t / "incus.sock").string();
+  rigtest::ScriptedServer srv(sock, {{"POST /1.0/storage-pools/rigctl/volumes", rigtest::http_reply(201, R"({"type":"sync","metadata":{}})")},
+                                     {"GET /1.0/instances/rig-x", rigtest::http_reply(404, R"({"type":"error","error":"Instance not found"})")},
+                                     {"POST /1.0/instances", rigtest::http_reply(500, R"({"type":"error","error":"boom"})")},
+                                     {"GET /1.0/operations?recursion=1", rigtest::http_reply(200, R"({"type":"sync","metadata":{}})")},
+                                     {"DELETE /1.0/storage-pools/rigctl/volumes/custom/", rigtest::http_reply(404, R"({"type":"error"})")}});
+  rig::IncusClient incus(rig::parse_endpoint("unix://" + sock).value());
+  auto spec = incus_spec();
+  REQUIRE_FALSE(spec.volumes.empty());
+  auto rig = rig::IncusRig::launch(incus, spec, "rig-x", placement());
+  REQUIRE_FALSE(rig.ok());
+  CHECK_THAT(rig.error().what(), Catch::Contains("boom"));
+  std::vector<std::string> seen;
+  for (auto& line : srv.requests()) seen.push_back(line.substr(0, line.find(" HTTP/")));
+  auto create = std::find(seen.begin(), seen.end(), "POST /1.0/instances");
+  REQUIRE(create != seen.end());
+  REQUIRE(seen.end() - create >= 3);
+  CHECK(*(create + 1) == "GET /1.0/operations?recursion=1");
+  CHECK(*(create + 2) == "GET /1.0/instances/rig-x");
+  CHECK(std::count_if(create, seen.end(), [](const std::string& l) { return l.starts_with("DELETE /1.0/storage-pools/rigctl/volumes/custom/"); }) ==
+        static_cast<long>(spec.volumes.size()));
+}
 
 TEST_CASE("incus: the instance body is unprivileged, with the profile's keys, devices, ports and volumes", "[smoke][incus]") {
   auto spec = incus_spec();
