@@ -46,39 +46,41 @@ Status check_output_file(const std::string& option, const std::string& path) {
 
 Status check_environment() {
   RIG_CHECK(parse_source_date_epoch(std::getenv("SOURCE_DATE_EPOCH")));
-  // The cache is made under $HOME/.cache when XDG_CACHE_HOME is not set; rigctl makes .cache, never HOME
-  // itself. HOME=/nonexistent is how Debian says "no home" (service users): it once made /nonexistent.
-  if (!absolute_env("XDG_CACHE_HOME")) {
-    if (const char* home = absolute_env("HOME")) {
-      std::error_code ec;
-      if (!std::filesystem::is_directory(home, ec))
-        return usage_error("HOME: " + show_value(home) + " is not a directory, and rigctl's cache would be made under it (~/.cache/rigctl)",
-                           "set XDG_CACHE_HOME to a directory for rigctl's cache (it is made if missing), or HOME to an existing directory");
-    }
-  }
-  // RIGCTL_HOME is the first place recipes and images are looked up: one that is not a directory would
-  // be passed over in silence, and the shipped recipe used instead of the one the user pointed at.
-  if (const char* h = std::getenv("RIGCTL_HOME"); h && *h) {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(h, ec))
-      return usage_error("RIGCTL_HOME: " + show_value(h) + " is not a directory",
-                         "point RIGCTL_HOME at a directory holding recipes/ (and images/, matrix/), or unset it");
-  }
   if (const char* d = std::getenv("RIGCTL_RUNTIME_DIR"); d && *d && d[0] != '/')
     return usage_error("RIGCTL_RUNTIME_DIR: expected an absolute path, got " + show_value(d),
                        "every rigctl must find the same directory of live runs wherever it is started");
-  // The directories rigctl works in, named by the variable that chose them, before any work: found
-  // only when first used, they failed as an I/O error ("cannot open lock file '…/rigctl/locks/…': Not
-  // a directory") halfway into a command. rigctl makes its cache and runtime directories when they are
-  // missing; it never makes TMPDIR. (Relative values are ignored by the XDG rule: core/fs.cpp.)
-  for (const char* name : {"TMPDIR", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR", "RIGCTL_RUNTIME_DIR"}) {
-    const char* v = std::getenv(name);
-    if (!v || v[0] != '/') continue;
+  // The directories rigctl works in or reads from, named by the variable that chose them, before any
+  // work: found only when first used, they failed as an I/O error ("cannot open lock file
+  // '…/rigctl/locks/…': Not a directory") halfway into a command, or were passed over in silence.
+  // rigctl makes its cache and runtime directories when they are missing; it never makes the others:
+  //   TMPDIR;
+  //   RIGCTL_HOME, the first place recipes are looked up (one that is not there was skipped, and the
+  //     shipped recipe used instead of the user's);
+  //   HOME, when the cache is made under it (no XDG_CACHE_HOME): rigctl makes ~/.cache, never HOME
+  //     itself -- HOME=/nonexistent, Debian's "no home", once got a /nonexistent made.
+  // (Relative XDG and HOME values are ignored by the XDG rule: core/fs.cpp.)
+  struct Dir {
+    const char* name;
+    bool made_if_missing;
+    std::string hint;
+  };
+  const std::vector<Dir> dirs = {
+      {"TMPDIR", false, "point TMPDIR at a directory (or unset it)"},
+      {"XDG_CACHE_HOME", true, "point XDG_CACHE_HOME at a directory (or unset it)"},
+      {"XDG_RUNTIME_DIR", true, "point XDG_RUNTIME_DIR at a directory (or unset it)"},
+      {"RIGCTL_RUNTIME_DIR", true, "point RIGCTL_RUNTIME_DIR at a directory (or unset it)"},
+      {"RIGCTL_HOME", false, "point RIGCTL_HOME at a directory holding recipes/ (and images/, matrix/), or unset it"},
+      {"HOME", false, "set XDG_CACHE_HOME to a directory for rigctl's cache (it is made if missing), or HOME to an existing directory"}};
+  for (const auto& d : dirs) {
+    const char* v = std::getenv(d.name);
+    const std::string name = d.name;
+    if (!v || !*v || (name != "RIGCTL_HOME" && v[0] != '/')) continue;
+    if (name == "HOME" && absolute_env("XDG_CACHE_HOME")) continue;  // the cache is not under HOME
     std::error_code ec;
     auto st = std::filesystem::status(v, ec);
     std::string problem;
     if (st.type() == std::filesystem::file_type::not_found) {
-      if (std::string(name) != "TMPDIR") continue;  // made when first needed
+      if (d.made_if_missing) continue;
       problem = " does not exist";
     } else if (ec) {
       problem = " cannot be read (" + ec.message() + ")";
@@ -87,7 +89,8 @@ Status check_environment() {
     } else {
       continue;
     }
-    return usage_error(std::string(name) + ": " + show_value(v) + problem, std::string("point ") + name + " at a directory (or unset it)");
+    if (name == "HOME") problem += ", and rigctl's cache would be made under it (~/.cache/rigctl)";
+    return usage_error(name + ": " + show_value(v) + problem, d.hint);
   }
   return ok();
 }

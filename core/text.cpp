@@ -150,7 +150,7 @@ std::string show_value(std::string_view v, size_t max_bytes) {
   return valid_utf8(out);
 }
 
-std::string terminal_text(std::string_view s) { return valid_utf8(escape_controls(valid_utf8(s), false)); }
+std::string terminal_text(std::string_view s) { return escape_controls(valid_utf8(s), false); }
 
 std::string url_escape(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";

@@ -170,17 +170,17 @@ TEST_CASE("cli: a malformed SOURCE_DATE_EPOCH, or a RIGCTL_HOME or HOME that is 
     CHECK_THAT(r.err, Catch::Contains("SOURCE_DATE_EPOCH: expected whole seconds since 1970"));
   }
   CHECK(run_isolated(t, {"validate", "debian-trixie"}, {{"SOURCE_DATE_EPOCH", "1700000000"}}).status == 0);
-  for (auto home : {(t / "a-file").string(), (t / "missing").string()}) {
+  for (auto [home, problem] : {std::pair{(t / "a-file").string(), "is not a directory"}, std::pair{(t / "missing").string(), "does not exist"}}) {
     auto r = run_isolated(t, {"validate", "debian-trixie"}, {{"RIGCTL_HOME", home}});
     INFO(r.err);
     CHECK(r.status == 2);
-    CHECK_THAT(r.err, Catch::Contains("RIGCTL_HOME: '" + home + "' is not a directory"));
+    CHECK_THAT(r.err, Catch::Contains("RIGCTL_HOME: '" + home + "' " + problem));
   }
   // HOME=/nonexistent (Debian's "no home") with no XDG_CACHE_HOME: rigctl made that directory for its cache.
   auto no_home = run_isolated(t, {"validate", "debian-trixie"}, {{"XDG_CACHE_HOME", ""}, {"HOME", (t / "nonexistent").string()}});
   INFO(no_home.err);
   CHECK(no_home.status == 2);
-  CHECK_THAT(no_home.err, Catch::Contains("HOME: '" + (t / "nonexistent").string() + "' is not a directory"));
+  CHECK_THAT(no_home.err, Catch::Contains("HOME: '" + (t / "nonexistent").string() + "' does not exist, and rigctl's cache would be made under it"));
   CHECK_FALSE(std::filesystem::exists(t / "nonexistent"));
   CHECK(run_isolated(t, {"validate", "debian-trixie"}, {{"XDG_CACHE_HOME", ""}, {"HOME", t.path().string()}}).status == 0);
 }
